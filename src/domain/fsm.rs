@@ -1,0 +1,135 @@
+//! Desludging: an FSM application (DIGIT `fsm`) and the vehicle trips that carry its sludge
+//! to a treatment plant (DIGIT `vehicle trip`). Volumes are in litres, pit sizes in metres.
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use super::validate::Checker;
+use super::{Address, GeoPoint, Paise, PhotoRef, UnixMillis};
+
+string_enum!(
+    /// Whether the citizen pays before the service or after it.
+    PaymentPreference {
+        PrePay => "PRE_PAY",
+        PostPay => "POST_PAY",
+    }
+);
+
+string_enum!(
+    /// How the application reached the town.
+    ApplicationSource {
+        Online => "ONLINE",
+        Telephone => "TELEPHONE",
+        WalkIn => "WALK_IN",
+        FieldOfficer => "FIELD_OFFICER",
+    }
+);
+
+string_enum!(
+    /// One-off or scheduled emptying.
+    ApplicationType {
+        Adhoc => "ADHOC",
+        Periodic => "PERIODIC",
+    }
+);
+
+/// Pit or tank dimensions, in metres.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct PitDetail {
+    pub length: Option<f64>,
+    pub width: Option<f64>,
+    pub height: Option<f64>,
+    pub diameter: Option<f64>,
+    pub distance_from_road: Option<f64>,
+}
+
+/// A desludging application.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct FsmJob {
+    pub application_no: String,
+    pub source: ApplicationSource,
+    pub sanitation_type: String,
+    pub property_usage: String,
+    pub application_type: ApplicationType,
+    pub payment_preference: PaymentPreference,
+    pub no_of_trips: u32,
+    pub vehicle_type: Option<String>,
+    pub vehicle_capacity_litres: Option<f64>,
+    pub applicant_name: String,
+    pub mobile_number: Option<String>,
+    pub pit: PitDetail,
+    pub address: Address,
+    pub advance_amount: Option<Paise>,
+    pub trip_amount: Option<Paise>,
+    pub possible_service_date: Option<UnixMillis>,
+    pub dso: Option<String>,
+    pub vehicle: Option<String>,
+}
+
+impl FsmJob {
+    pub(crate) fn check(&self, c: &mut Checker) {
+        c.required_text("application_no", &self.application_no);
+        c.required_text("applicant_name", &self.applicant_name);
+        if self.no_of_trips == 0 {
+            c.error("no_of_trips", "out_of_range", "needs at least one trip");
+        }
+        c.non_negative("vehicle_capacity_litres", self.vehicle_capacity_litres);
+        c.nested("pit", |c| {
+            for (name, value) in [
+                ("length", self.pit.length),
+                ("width", self.pit.width),
+                ("height", self.pit.height),
+                ("diameter", self.pit.diameter),
+                ("distance_from_road", self.pit.distance_from_road),
+            ] {
+                c.non_negative(name, value);
+            }
+        });
+        for (name, amount) in [("advance_amount", self.advance_amount), ("trip_amount", self.trip_amount)] {
+            if let Some(a) = amount {
+                c.non_negative_paise(name, a.0);
+            }
+        }
+        if let Some(p) = &self.address.location {
+            c.geo_point("address.location", p);
+        }
+    }
+}
+
+/// One step of a trip: the pickup at the pit or the disposal at the plant.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct TripStep {
+    pub at: UnixMillis,
+    pub location: Option<GeoPoint>,
+    pub volume_litres: Option<f64>,
+    pub photos: Vec<PhotoRef>,
+}
+
+/// A vehicle trip carrying one application's sludge to a plant.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct Trip {
+    pub application_no: String,
+    pub vehicle: String,
+    pub driver: String,
+    pub fstp_code: Option<String>,
+    /// Estimated at the pit.
+    pub pickup: Option<TripStep>,
+    /// Received at the plant, recorded by the operator.
+    pub disposal: Option<TripStep>,
+}
+
+impl Trip {
+    pub(crate) fn check(&self, c: &mut Checker) {
+        c.required_text("application_no", &self.application_no);
+        c.required_text("vehicle", &self.vehicle);
+        for (name, step) in [("pickup", &self.pickup), ("disposal", &self.disposal)] {
+            if let Some(step) = step {
+                c.nested(name, |c| {
+                    c.non_negative("volume_litres", step.volume_litres);
+                    if let Some(p) = &step.location {
+                        c.geo_point("location", p);
+                    }
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! An inspection filled from a versioned checklist template: typed answers keyed by question
+//! id (so two people answering different questions never collide), findings and a score.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use super::reference::{AnswerType, ChecklistTemplate, ReferenceData};
+use super::validate::Checker;
+use super::{Address, GeoPoint, PhotoRef};
+
+/// An answer to one checklist question.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Answer {
+    YesNo(bool),
+    Number(f64),
+    Text(String),
+    SingleChoice(String),
+    MultiChoice(Vec<String>),
+    Photo(Vec<PhotoRef>),
+}
+
+impl Answer {
+    pub fn answer_type(&self) -> AnswerType {
+        match self {
+            Answer::YesNo(_) => AnswerType::YesNo,
+            Answer::Number(_) => AnswerType::Number,
+            Answer::Text(_) => AnswerType::Text,
+            Answer::SingleChoice(_) => AnswerType::SingleChoice,
+            Answer::MultiChoice(_) => AnswerType::MultiChoice,
+            Answer::Photo(_) => AnswerType::Photo,
+        }
+    }
+}
+
+/// A finding the inspector writes down (a violation, an observation).
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct Finding {
+    #[key]
+    pub id: String,
+    pub text: String,
+    pub severity: Option<String>,
+}
+
+/// An inspection of premises (trade licence, building, sanitation, public toilet, septic tank).
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct Inspection {
+    pub template_code: String,
+    pub template_version: u32,
+    /// What is inspected: premises name, licence number.
+    pub subject: String,
+    pub address: Address,
+    pub location: Option<GeoPoint>,
+    pub answers: BTreeMap<String, Answer>,
+    pub findings: Vec<Finding>,
+    pub photos: Vec<PhotoRef>,
+}
+
+/// Points earned out of points possible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Score {
+    pub points: u32,
+    pub max: u32,
+}
+
+impl Inspection {
+    /// The score by the template's weights: a "yes" earns the question's weight, a choice its
+    /// points; unanswered questions earn nothing.
+    pub fn score(&self, template: &ChecklistTemplate) -> Score {
+        let mut score = Score { points: 0, max: 0 };
+        for q in &template.questions {
+            let answer = self.answers.get(&q.id);
+            match q.answer_type {
+                AnswerType::YesNo => {
+                    score.max += q.weight;
+                    if answer == Some(&Answer::YesNo(true)) {
+                        score.points += q.weight;
+                    }
+                }
+                AnswerType::SingleChoice | AnswerType::MultiChoice => {
+                    let points = |code: &String| q.options.iter().find(|o| &o.code == code).map_or(0, |o| o.points);
+                    score.max += match q.answer_type {
+                        AnswerType::SingleChoice => q.options.iter().map(|o| o.points).max().unwrap_or(0),
+                        _ => q.options.iter().map(|o| o.points).sum(),
+                    };
+                    score.points += match answer {
+                        Some(Answer::SingleChoice(c)) => points(c),
+                        Some(Answer::MultiChoice(cs)) => cs.iter().map(points).sum(),
+                        _ => 0,
+                    };
+                }
+                _ => {}
+            }
+        }
+        score
+    }
+
+    /// Questions the template requires that have no answer yet (checked on submit).
+    pub fn unanswered_required(&self, template: &ChecklistTemplate) -> Vec<String> {
+        template
+            .questions
+            .iter()
+            .filter(|q| q.required && !self.answers.contains_key(&q.id))
+            .map(|q| q.id.clone())
+            .collect()
+    }
+
+    pub(crate) fn check(&self, c: &mut Checker, refs: &ReferenceData) -> crate::Result<()> {
+        let template = refs.template(&self.template_code, self.template_version)?;
+        c.required_text("subject", &self.subject);
+        if let Some(p) = &self.location {
+            c.geo_point("location", p);
+        }
+        c.nested("answers", |c| {
+            for (id, answer) in &self.answers {
+                check_answer(c, template, id, answer);
+            }
+        });
+        Ok(())
+    }
+}
+
+fn check_answer(c: &mut Checker, template: &ChecklistTemplate, id: &str, answer: &Answer) {
+    let Some(q) = template.question(id) else {
+        c.error(id, "unknown_question", format!("is not a question of {} v{}", template.code, template.version));
+        return;
+    };
+    if answer.answer_type() != q.answer_type {
+        c.error(id, "wrong_type", format!("expects a {} answer, got {}", q.answer_type, answer.answer_type()));
+        return;
+    }
+    let known = |code: &String| q.options.iter().any(|o| &o.code == code);
+    match answer {
+        Answer::Number(n) => {
+            if !n.is_finite() {
+                c.error(id, "not_a_number", "must be a number");
+            } else if q.min.is_some_and(|min| *n < min) || q.max.is_some_and(|max| *n > max) {
+                c.error(id, "out_of_range", format!("must be between {:?} and {:?}", q.min, q.max));
+            }
+        }
+        Answer::SingleChoice(code) if !known(code) => {
+            c.error(id, "unknown_choice", format!("{code} is not one of the choices"));
+        }
+        Answer::MultiChoice(codes) => {
+            for code in codes.iter().filter(|code| !known(code)) {
+                c.error(id, "unknown_choice", format!("{code} is not one of the choices"));
+            }
+        }
+        _ => {}
+    }
+}

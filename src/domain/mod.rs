@@ -1,0 +1,242 @@
+//! The records field staff keep, in DIGIT's vocabulary where it fits, and the rules over them.
+//!
+//! A [`Record`] is one document: a header (town, ward, assignee, who created it), the list of
+//! workflow [`Transition`]s, and a [`Body`] for its kind. Its status is never stored: it is
+//! derived from the transitions by [`workflow::WorkflowState::derive`], so two devices that
+//! moved the same record concurrently end with both steps kept and the record in review.
+//!
+//! Architecture invariant: nothing here does I/O. Clocks, ids and reference data are passed in.
+
+pub mod asset;
+pub mod fsm;
+pub mod inspection;
+pub mod receipt;
+pub mod reference;
+pub mod validate;
+pub mod workflow;
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use crate::ids::{RecordId, TenantId, TransitionId, UserId, WardCode};
+
+pub use asset::AssetSurvey;
+pub use fsm::{FsmJob, Trip};
+pub use inspection::{Answer, Inspection};
+pub use receipt::{Paise, Receipt};
+pub use reference::ReferenceData;
+pub use workflow::WorkflowState;
+
+string_enum!(
+    /// What a member of staff may do; a user can hold several roles.
+    Role {
+        Inspector => "inspector",
+        Surveyor => "surveyor",
+        Collector => "collector",
+        SanitationCrew => "sanitation_crew",
+        FstpOperator => "fstp_operator",
+        Supervisor => "supervisor",
+        Admin => "admin",
+    }
+);
+
+string_enum!(
+    /// The kinds of field record.
+    RecordKind {
+        Inspection => "inspection",
+        AssetSurvey => "asset_survey",
+        Receipt => "receipt",
+        FsmJob => "fsm_job",
+        Trip => "trip",
+    }
+);
+
+string_enum!(
+    /// Workflow states of every record kind, spelt as DIGIT spells them where DIGIT has them.
+    /// Which states belong to which kind is in [`workflow`]'s tables.
+    Status {
+        Draft => "DRAFT",
+        Submitted => "SUBMITTED",
+        SentBack => "SENT_BACK",
+        Approved => "APPROVED",
+        Rejected => "REJECTED",
+        Initiated => "INITIATED",
+        PendingForApproval => "PENDINGFORAPPROVAL",
+        PendingForModification => "PENDINGFORMODIFICATION",
+        New => "NEW",
+        Deposited => "DEPOSITED",
+        Reconciled => "RECONCILED",
+        Cancelled => "CANCELLED",
+        Dishonoured => "DISHONOURED",
+        Created => "CREATED",
+        PendingApplFeePayment => "PENDING_APPL_FEE_PAYMENT",
+        AssignDso => "ASSIGN_DSO",
+        PendingDsoApproval => "PENDING_DSO_APPROVAL",
+        DsoRejected => "DSO_REJECTED",
+        DsoInProgress => "DSO_INPROGRESS",
+        DisposalInProgress => "DISPOSAL_IN_PROGRESS",
+        CitizenFeedbackPending => "CITIZEN_FEEDBACK_PENDING",
+        Completed => "COMPLETED",
+        Scheduled => "SCHEDULED",
+        WaitingForDisposal => "WAITING_FOR_DISPOSAL",
+        Disposed => "DISPOSED",
+        Declined => "DECLINED",
+    }
+);
+
+/// Milliseconds since the Unix epoch, as the caller's clock gave them.
+pub type UnixMillis = i64;
+
+/// A GPS fix. `accuracy_m` is the radius (metres) the receiver reported, when it did.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+}
+
+/// An address in DIGIT's shape.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct Address {
+    pub door_no: Option<String>,
+    pub plot_no: Option<String>,
+    pub street: Option<String>,
+    pub locality: Option<String>,
+    pub slum_name: Option<String>,
+    pub pincode: Option<String>,
+    pub location: Option<GeoPoint>,
+}
+
+impl Address {
+    /// The address as one line of text, for lists and search.
+    pub fn one_line(&self) -> String {
+        [&self.door_no, &self.plot_no, &self.street, &self.locality, &self.slum_name, &self.pincode]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A photo kept on the device by its SHA-256 (hex); the bytes travel on their own channel.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct PhotoRef {
+    #[key]
+    pub sha256: String,
+    pub taken_at: Option<UnixMillis>,
+    pub location: Option<GeoPoint>,
+}
+
+/// One workflow step: who, in which role, when, from which status to which.
+///
+/// A supervisor's `resolves_review` step settles a record in review: every step before it is
+/// kept but no longer questioned.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct Transition {
+    #[key]
+    pub id: TransitionId,
+    pub at: UnixMillis,
+    pub by: UserId,
+    pub role: Role,
+    pub from: Status,
+    pub to: Status,
+    pub note: Option<String>,
+    pub resolves_review: bool,
+}
+
+/// The kind-specific part of a record.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Body {
+    Inspection(Inspection),
+    AssetSurvey(AssetSurvey),
+    Receipt(Receipt),
+    FsmJob(FsmJob),
+    Trip(Trip),
+}
+
+impl Body {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Body::Inspection(_) => RecordKind::Inspection,
+            Body::AssetSurvey(_) => RecordKind::AssetSurvey,
+            Body::Receipt(_) => RecordKind::Receipt,
+            Body::FsmJob(_) => RecordKind::FsmJob,
+            Body::Trip(_) => RecordKind::Trip,
+        }
+    }
+}
+
+/// One field record: the content of one Automerge document.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct Record {
+    pub id: RecordId,
+    pub tenant: TenantId,
+    pub ward: Option<WardCode>,
+    pub assignee: Option<UserId>,
+    pub created_by: UserId,
+    pub created_at: UnixMillis,
+    pub transitions: Vec<Transition>,
+    pub body: Body,
+}
+
+impl Record {
+    /// A new record with no workflow history (its status is the kind's initial status).
+    pub fn new(id: RecordId, tenant: &str, created_by: UserId, now: UnixMillis, body: Body) -> Self {
+        Record {
+            id,
+            tenant: tenant.to_string(),
+            ward: None,
+            assignee: None,
+            created_by,
+            created_at: now,
+            transitions: Vec::new(),
+            body,
+        }
+    }
+
+    pub fn kind(&self) -> RecordKind {
+        self.body.kind()
+    }
+
+    /// Status and review state, derived from the transitions.
+    pub fn workflow(&self) -> WorkflowState {
+        WorkflowState::derive(self)
+    }
+
+    /// A short human title for lists: the premises, asset, payer or applicant.
+    pub fn title(&self) -> String {
+        match &self.body {
+            Body::Inspection(i) => i.subject.clone(),
+            Body::AssetSurvey(a) => a.asset_name.clone(),
+            Body::Receipt(r) => format!("{} {}", r.receipt_number, r.payer_name),
+            Body::FsmJob(j) => format!("{} {}", j.application_no, j.applicant_name),
+            Body::Trip(t) => format!("{} {}", t.application_no, t.vehicle),
+        }
+    }
+
+    /// Text a search box should find this record by: names, addresses, numbers.
+    pub fn search_text(&self) -> String {
+        let extra = match &self.body {
+            Body::Inspection(i) => i.address.one_line(),
+            Body::AssetSurvey(a) => a.address.one_line(),
+            Body::Receipt(r) => {
+                format!("{} {}", r.business_service, r.mobile_number.clone().unwrap_or_default())
+            }
+            Body::FsmJob(j) => {
+                format!("{} {}", j.address.one_line(), j.mobile_number.clone().unwrap_or_default())
+            }
+            Body::Trip(t) => t.driver.clone(),
+        };
+        format!("{} {}", self.title(), extra)
+    }
+
+    /// The money this record carries, in paise, if it is a receipt.
+    pub fn amount(&self) -> Option<Paise> {
+        match &self.body {
+            Body::Receipt(r) => Some(r.total()),
+            _ => None,
+        }
+    }
+}

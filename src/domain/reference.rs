@@ -1,0 +1,162 @@
+//! Reference data a device needs offline: the town, its wards, its staff, checklist templates,
+//! fee heads, vehicles and treatment plants. It arrives from the server and changes rarely, so
+//! it is plain data (JSON in the store), not Automerge documents.
+
+use serde::{Deserialize, Serialize};
+
+use super::{GeoPoint, Paise, Role};
+use crate::ids::{TenantId, UserId, WardCode};
+
+/// A town (ULB).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub name_hi: String,
+    /// Short code printed on receipts, e.g. `ASR`.
+    pub code: String,
+}
+
+/// A ward with its boundary: one closed ring of `[lon, lat]` points (GeoJSON order).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ward {
+    pub code: WardCode,
+    pub name: String,
+    pub name_hi: String,
+    pub boundary: Vec<[f64; 2]>,
+}
+
+/// A member of staff and where they work.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+    pub roles: Vec<Role>,
+    /// Wards this user works in; empty means the whole town.
+    pub wards: Vec<WardCode>,
+}
+
+string_enum!(
+    /// The type of answer a checklist question takes.
+    AnswerType {
+        YesNo => "yes_no",
+        Number => "number",
+        Text => "text",
+        SingleChoice => "single_choice",
+        MultiChoice => "multi_choice",
+        Photo => "photo",
+    }
+);
+
+/// One allowed choice of a choice question.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChoiceOption {
+    pub code: String,
+    pub label: String,
+    pub label_hi: String,
+    /// Points this choice earns towards the score.
+    pub points: u32,
+}
+
+/// One checklist question.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Question {
+    pub id: String,
+    pub text: String,
+    pub text_hi: String,
+    pub answer_type: AnswerType,
+    #[serde(default)]
+    pub options: Vec<ChoiceOption>,
+    pub required: bool,
+    /// Points a "yes" earns (yes/no questions).
+    #[serde(default)]
+    pub weight: u32,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+/// A versioned checklist. An inspection names the code and the version it was filled from;
+/// a new version never changes how an old inspection reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistTemplate {
+    pub code: String,
+    pub version: u32,
+    pub title: String,
+    pub title_hi: String,
+    pub questions: Vec<Question>,
+}
+
+impl ChecklistTemplate {
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+}
+
+/// A head of account the town collects for (DIGIT `businessService`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeeHead {
+    pub code: String,
+    pub name: String,
+    pub name_hi: String,
+    pub default_amount: Option<Paise>,
+}
+
+/// A desludging vehicle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Vehicle {
+    pub registration_number: String,
+    pub model: String,
+    pub vehicle_type: String,
+    pub tank_capacity_litres: f64,
+    pub suction_type: String,
+}
+
+/// Where a plant accepts sludge: a radius around a point, or a polygon (`[lon, lat]` ring).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Geofence {
+    Radius { centre: GeoPoint, metres: f64 },
+    Polygon { ring: Vec<[f64; 2]> },
+}
+
+/// A faecal sludge treatment plant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fstp {
+    pub code: String,
+    pub name: String,
+    pub location: GeoPoint,
+    pub geofence: Geofence,
+}
+
+/// Everything a device knows about its town, kept together.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceData {
+    pub tenant: Option<Tenant>,
+    pub wards: Vec<Ward>,
+    pub users: Vec<User>,
+    pub templates: Vec<ChecklistTemplate>,
+    pub fee_heads: Vec<FeeHead>,
+    pub vehicles: Vec<Vehicle>,
+    pub fstps: Vec<Fstp>,
+}
+
+impl ReferenceData {
+    /// The template an inspection was filled from, or `UnknownTemplate`.
+    pub fn template(&self, code: &str, version: u32) -> crate::Result<&ChecklistTemplate> {
+        self.templates
+            .iter()
+            .find(|t| t.code == code && t.version == version)
+            .ok_or_else(|| crate::Error::UnknownTemplate { code: code.to_string(), version })
+    }
+
+    /// The newest version of a template, for a new inspection.
+    pub fn latest_template(&self, code: &str) -> Option<&ChecklistTemplate> {
+        self.templates.iter().filter(|t| t.code == code).max_by_key(|t| t.version)
+    }
+
+    pub fn user(&self, id: UserId) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+}

@@ -1,0 +1,48 @@
+//! The one error type of the core crate, named by cause.
+
+use crate::domain::{Role, Status};
+use crate::domain::validate::FieldErrors;
+use crate::ids::RecordId;
+
+/// Everything the core can refuse or fail at.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The record breaks validation rules; each entry names the field.
+    #[error("invalid record: {0}")]
+    Invalid(FieldErrors),
+    /// The workflow table does not allow this step for this role from the current status.
+    #[error("transition from {from} to {to} is not allowed for role {role}")]
+    InvalidTransition { from: Status, to: Status, role: Role },
+    /// An inspection names a checklist template (or version) the device does not have.
+    #[error("unknown checklist template {code} version {version}")]
+    UnknownTemplate { code: String, version: u32 },
+    /// A stored or received value is not part of a known vocabulary.
+    #[error("unknown {vocabulary} value {value:?}")]
+    UnknownValue { vocabulary: &'static str, value: String },
+    /// No record with this id in the store.
+    #[error("record {0} not found")]
+    NotFound(RecordId),
+    /// The record's stored document cannot be read; the rest of the store is unaffected.
+    #[error("record {id} is damaged and cannot be opened: {reason}")]
+    DamagedRecord { id: RecordId, reason: String },
+    /// Bytes that are not a valid Automerge document or change.
+    #[error("not a valid record document: {0}")]
+    BadDocument(String),
+    /// A merge would combine two different records.
+    #[error("cannot merge record {theirs} into record {ours}")]
+    DifferentRecords { ours: RecordId, theirs: RecordId },
+    /// A stored reference item (ward, template...) cannot be read.
+    #[error("reference data {kind} {key} is unreadable: {reason}")]
+    BadReference { kind: String, key: String, reason: String },
+    /// The database was written by a newer Wardbook than this one.
+    #[error(
+        "this database was written by a newer Wardbook (schema version {found}, this app knows up to {supported}); update the app to open it"
+    )]
+    NewerDatabase { found: i64, supported: i64 },
+    /// The local database failed (disk full, file locked, corrupted file).
+    #[error("device storage failed: {0}")]
+    Storage(#[from] rusqlite::Error),
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
