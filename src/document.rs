@@ -283,3 +283,176 @@ fn insert_json(doc: &mut AutoCommit, list: &ObjId, index: usize, value: &serde_j
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+    use crate::domain::workflow::{self, Actor};
+    use crate::domain::{Body, Role, Status};
+    use crate::ids::TransitionId;
+
+    const PHONE_A: &[u8] = &[0xa; 16];
+    const PHONE_B: &[u8] = &[0xb; 16];
+
+    /// Device A creates an inspection; device B receives a copy.
+    fn two_devices() -> (RecordDoc, RecordDoc) {
+        let record = demo::inspection(RecordId::new(), 1_000, "W01", 4);
+        let mut a = RecordDoc::new(PHONE_A, &record).unwrap();
+        let b = a.fork_as(PHONE_B);
+        (a, b)
+    }
+
+    fn edit(doc: &mut RecordDoc, f: impl FnOnce(&mut Record)) {
+        let mut record = doc.record().unwrap();
+        f(&mut record);
+        doc.update(&record).unwrap();
+    }
+
+    fn subject(r: &mut Record) -> &mut String {
+        match &mut r.body {
+            Body::Inspection(i) => &mut i.subject,
+            _ => unreachable!("fixture is an inspection"),
+        }
+    }
+
+    fn sync(a: &mut RecordDoc, b: &mut RecordDoc) {
+        let bytes_a = a.save();
+        let bytes_b = b.save();
+        a.apply_bytes(&bytes_b).unwrap();
+        b.apply_bytes(&bytes_a).unwrap();
+    }
+
+    #[test]
+    fn every_kind_reads_back_exactly_as_written() {
+        for n in 0..10 {
+            let record = demo::mixed(RecordId::new(), 77, n);
+            let mut doc = RecordDoc::new(PHONE_A, &record).unwrap();
+            assert_eq!(doc.record().unwrap(), record);
+            let loaded = RecordDoc::load(PHONE_A, &doc.save(), &[]).unwrap();
+            assert_eq!(loaded.record().unwrap(), record, "{} after save and load", record.kind());
+        }
+    }
+
+    #[test]
+    fn edits_to_different_fields_both_survive_a_merge() {
+        let (mut a, mut b) = two_devices();
+        edit(&mut a, |r| *subject(r) = "Toilet block near bus stand".into());
+        edit(&mut b, |r| r.ward = Some("W02".into()));
+        sync(&mut a, &mut b);
+        let (ra, rb) = (a.record().unwrap(), b.record().unwrap());
+        assert_eq!(ra, rb);
+        assert_eq!(ra.ward.as_deref(), Some("W02"));
+        assert_eq!(subject(&mut ra.clone()), "Toilet block near bus stand");
+        assert_eq!(a.conflicts(), vec![]);
+    }
+
+    #[test]
+    fn the_same_field_edited_twice_has_one_winner_everywhere_and_a_visible_conflict() {
+        let (mut a, mut b) = two_devices();
+        edit(&mut a, |r| *subject(r) = "Block A (north)".into());
+        edit(&mut b, |r| *subject(r) = "Block A (south)".into());
+        sync(&mut a, &mut b);
+        assert_eq!(a.record().unwrap(), b.record().unwrap(), "both devices show the same winner");
+        let conflicts = a.conflicts();
+        assert_eq!(conflicts, b.conflicts());
+        assert_eq!(conflicts.len(), 1);
+        let c = &conflicts[0];
+        assert_eq!(c.field, "body.Inspection.subject");
+        let mut values: Vec<_> = c.values.iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        values.sort();
+        assert_eq!(values, ["Block A (north)", "Block A (south)"]);
+        assert_eq!(&c.winner, &c.values[0]);
+        assert_eq!(serde_json::Value::String(subject(&mut a.record().unwrap()).clone()), c.winner);
+    }
+
+    #[test]
+    fn choosing_a_value_settles_the_conflict_on_every_device() {
+        let (mut a, mut b) = two_devices();
+        edit(&mut a, |r| *subject(r) = "north".into());
+        edit(&mut b, |r| *subject(r) = "south".into());
+        sync(&mut a, &mut b);
+        a.resolve_conflict("body.Inspection.subject", &serde_json::json!("south")).unwrap();
+        sync(&mut a, &mut b);
+        assert_eq!(b.conflicts(), vec![]);
+        assert_eq!(subject(&mut b.record().unwrap()), "south");
+    }
+
+    #[test]
+    fn a_choice_that_does_not_fit_the_record_is_refused_and_changes_nothing() {
+        let (mut a, _) = two_devices();
+        let before = a.record().unwrap();
+        let err = a.resolve_conflict("body.Inspection.template_version", &serde_json::json!("two")).unwrap_err();
+        assert!(matches!(err, Error::BadDocument(_)), "got {err:?}");
+        assert_eq!(a.record().unwrap(), before);
+        assert!(a.resolve_conflict("body.Nothing.here", &serde_json::json!(1)).is_err());
+    }
+
+    #[test]
+    fn answers_to_different_questions_merge_key_by_key() {
+        let (mut a, mut b) = two_devices();
+        let answer = |r: &mut Record, q: &str, v: crate::domain::Answer| {
+            if let Body::Inspection(i) = &mut r.body {
+                i.answers.insert(q.into(), v);
+            }
+        };
+        edit(&mut a, |r| answer(r, "smell", crate::domain::Answer::SingleChoice("mild".into())));
+        edit(&mut b, |r| answer(r, "remarks", crate::domain::Answer::Text("tap broken".into())));
+        sync(&mut a, &mut b);
+        let Body::Inspection(i) = a.record().unwrap().body else { unreachable!() };
+        assert!(i.answers.contains_key("smell") && i.answers.contains_key("remarks"));
+        assert_eq!(a.conflicts(), vec![]);
+    }
+
+    #[test]
+    fn competing_workflow_steps_merge_into_one_history_in_review() {
+        let (mut a, mut b) = two_devices();
+        let refs = demo::reference();
+        let inspector = Actor { user: demo::user_id(Role::Inspector), role: Role::Inspector };
+        let supervisor = Actor { user: demo::user_id(Role::Supervisor), role: Role::Supervisor };
+        edit(&mut a, |r| workflow::step(r, &refs, TransitionId::new(), inspector, Status::Submitted, 2, None).unwrap());
+        sync(&mut a, &mut b);
+        edit(&mut a, |r| workflow::step(r, &refs, TransitionId::new(), supervisor, Status::Approved, 3, None).unwrap());
+        edit(&mut b, |r| workflow::step(r, &refs, TransitionId::new(), supervisor, Status::SentBack, 3, None).unwrap());
+        sync(&mut a, &mut b);
+        let (ra, rb) = (a.record().unwrap(), b.record().unwrap());
+        assert_eq!(ra, rb);
+        assert_eq!(ra.transitions.len(), 3, "both supervisors' steps are kept");
+        let state = ra.workflow();
+        assert!(state.needs_review);
+        assert_eq!(state, rb.workflow(), "every device derives the same status");
+        assert!([Status::Approved, Status::SentBack].contains(&state.status));
+        assert_eq!(a.conflicts(), vec![], "appended steps are not field conflicts");
+    }
+
+    #[test]
+    fn a_different_record_is_never_merged_in() {
+        let (mut a, _) = two_devices();
+        let mut other = RecordDoc::new(PHONE_B, &demo::receipt(RecordId::new(), 1, "W01", 1)).unwrap();
+        assert!(matches!(a.merge(&mut other), Err(Error::DifferentRecords { .. })));
+        assert!(matches!(a.apply_bytes(&other.save()), Err(Error::DifferentRecords { .. })));
+    }
+
+    #[test]
+    fn bad_bytes_are_an_error_never_a_panic() {
+        let (mut a, _) = two_devices();
+        let good = a.save();
+        let before = a.record().unwrap();
+        let mut seed: u64 = 0x5eed;
+        for round in 0..300 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let mut bytes = good.clone();
+            match round % 3 {
+                0 => bytes.truncate((seed as usize) % good.len()),
+                1 => {
+                    let i = (seed as usize) % bytes.len();
+                    bytes[i] ^= 1 << (seed % 8);
+                }
+                _ => bytes = (0..(seed % 200)).map(|i| (seed >> (i % 56)) as u8).collect(),
+            }
+            let _ = RecordDoc::load(PHONE_A, &bytes, &[]);
+            let _ = a.apply_bytes(&bytes);
+        }
+        assert_eq!(a.record().unwrap(), before, "failed input left the document as it was");
+    }
+}

@@ -150,3 +150,79 @@ fn check_answer(c: &mut Checker, template: &ChecklistTemplate, id: &str, answer:
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+    use crate::domain::validate::validate;
+    use crate::domain::{Body, Record};
+    use crate::ids::RecordId;
+    use crate::Error;
+
+    fn with_answer(q: &str, a: Answer) -> Record {
+        let mut r = demo::inspection(RecordId::new(), 1, "W01", 1);
+        if let Body::Inspection(i) = &mut r.body {
+            i.answers.insert(q.into(), a);
+        }
+        r
+    }
+
+    fn problems(r: &Record) -> Vec<String> {
+        match validate(r, &demo::reference()) {
+            Ok(()) => vec![],
+            Err(Error::Invalid(e)) => e.0.iter().map(|e| format!("{} {}", e.field, e.code)).collect(),
+            Err(other) => vec![other.to_string()],
+        }
+    }
+
+    #[test]
+    fn answers_must_match_the_template() {
+        let cases = [
+            ("water", Answer::Text("yes".into()), "answers.water wrong_type"),
+            ("seats", Answer::Number(-1.0), "answers.seats out_of_range"),
+            ("seats", Answer::Number(f64::INFINITY), "answers.seats not_a_number"),
+            ("smell", Answer::SingleChoice("rotten".into()), "answers.smell unknown_choice"),
+            ("light", Answer::YesNo(true), "answers.light unknown_question"),
+        ];
+        for (q, answer, expected) in cases {
+            assert_eq!(problems(&with_answer(q, answer)), [expected]);
+        }
+    }
+
+    #[test]
+    fn a_well_filled_inspection_passes() {
+        assert_eq!(problems(&with_answer("smell", Answer::SingleChoice("none".into()))), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_unknown_template_version_is_refused() {
+        let mut r = demo::inspection(RecordId::new(), 1, "W01", 1);
+        if let Body::Inspection(i) = &mut r.body {
+            i.template_version = 9;
+        }
+        assert_eq!(problems(&r), ["unknown checklist template PUBLIC_TOILET version 9"]);
+    }
+
+    #[test]
+    fn a_question_added_in_v2_is_fine_on_a_v2_inspection() {
+        let mut r = with_answer("light", Answer::YesNo(true));
+        if let Body::Inspection(i) = &mut r.body {
+            i.template_version = 2;
+        }
+        assert_eq!(problems(&r), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_score_follows_the_template_weights() {
+        let template = &demo::toilet_templates()[0];
+        let Body::Inspection(mut i) = demo::inspection(RecordId::new(), 1, "W01", 1).body else { unreachable!() };
+        i.answers.insert("water".into(), Answer::YesNo(true));
+        i.answers.insert("clean".into(), Answer::YesNo(false));
+        i.answers.insert("smell".into(), Answer::SingleChoice("mild".into()));
+        assert_eq!(i.score(template), Score { points: 3, max: 5 });
+        i.answers.clear();
+        assert_eq!(i.score(template), Score { points: 0, max: 5 });
+        assert_eq!(i.unanswered_required(template), ["water", "clean"]);
+    }
+}

@@ -265,3 +265,230 @@ pub fn resolve_review(
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+    use crate::ids::RecordId;
+
+    fn actor(role: Role) -> Actor {
+        Actor { user: demo::user_id(role), role }
+    }
+
+    fn inspection() -> Record {
+        demo::inspection(RecordId::new(), 1_000, "W01", 2)
+    }
+
+    /// Takes `steps` in order and returns the derived status after each, or the refusal.
+    fn walk(mut record: Record, steps: &[(Role, Status)]) -> Vec<String> {
+        let refs = demo::reference();
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, (role, to))| {
+                match step(&mut record, &refs, TransitionId::new(), actor(*role), *to, 1_000 + i as i64, None) {
+                    Ok(()) => record.workflow().status.to_string(),
+                    Err(e) => e.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_inspection_goes_draft_submitted_approved() {
+        let trail = walk(inspection(), &[(Inspector, Submitted), (Supervisor, Approved)]);
+        assert_eq!(trail, ["SUBMITTED", "APPROVED"]);
+    }
+
+    #[test]
+    fn a_sent_back_inspection_can_be_submitted_again() {
+        let trail =
+            walk(inspection(), &[(Inspector, Submitted), (Supervisor, SentBack), (Inspector, Submitted), (Supervisor, Rejected)]);
+        assert_eq!(trail, ["SUBMITTED", "SENT_BACK", "SUBMITTED", "REJECTED"]);
+    }
+
+    #[test]
+    fn an_inspector_cannot_approve_their_own_inspection() {
+        let mut record = inspection();
+        let refs = demo::reference();
+        step(&mut record, &refs, TransitionId::new(), actor(Inspector), Submitted, 1, None).unwrap();
+        let err = step(&mut record, &refs, TransitionId::new(), actor(Inspector), Approved, 2, None).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidTransition { from: Submitted, to: Approved, role: Inspector }),
+            "got {err:?}"
+        );
+        assert_eq!(err.to_string(), "transition from SUBMITTED to APPROVED is not allowed for role inspector");
+        assert_eq!(record.transitions.len(), 1, "a refused step leaves no trace");
+    }
+
+    #[test]
+    fn submitting_needs_every_required_answer() {
+        let mut record = inspection();
+        if let Body::Inspection(i) = &mut record.body {
+            i.answers.remove("water");
+        }
+        let trail = walk(record, &[(Inspector, Submitted)]);
+        assert_eq!(trail, ["invalid record: answers.water: must be answered before submitting"]);
+    }
+
+    #[test]
+    fn only_the_plant_operator_disposes_a_trip() {
+        let trip = demo::trip(RecordId::new(), 1, "W01", 1);
+        let trail = walk(trip, &[(SanitationCrew, WaitingForDisposal), (SanitationCrew, Disposed), (FstpOperator, Disposed)]);
+        assert_eq!(
+            trail,
+            [
+                "WAITING_FOR_DISPOSAL",
+                "transition from WAITING_FOR_DISPOSAL to DISPOSED is not allowed for role sanitation_crew",
+                "DISPOSED"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pre_pay_job_is_paid_before_a_dso_is_assigned() {
+        let job = demo::fsm_job(RecordId::new(), 1, "W01", 1);
+        let trail = walk(
+            job,
+            &[
+                (Supervisor, AssignDso),
+                (Supervisor, PendingApplFeePayment),
+                (Collector, AssignDso),
+                (Supervisor, PendingDsoApproval),
+                (SanitationCrew, DsoInProgress),
+                (SanitationCrew, CitizenFeedbackPending),
+                (Supervisor, Completed),
+            ],
+        );
+        assert_eq!(
+            trail,
+            [
+                "transition from CREATED to ASSIGN_DSO is not allowed for role supervisor",
+                "PENDING_APPL_FEE_PAYMENT",
+                "ASSIGN_DSO",
+                "PENDING_DSO_APPROVAL",
+                "DSO_INPROGRESS",
+                "CITIZEN_FEEDBACK_PENDING",
+                "COMPLETED"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_post_pay_job_is_paid_after_the_pit_is_emptied() {
+        let mut job = demo::fsm_job(RecordId::new(), 1, "W01", 1);
+        if let Body::FsmJob(j) = &mut job.body {
+            j.payment_preference = PaymentPreference::PostPay;
+        }
+        let trail = walk(
+            job,
+            &[
+                (Supervisor, AssignDso),
+                (Supervisor, PendingDsoApproval),
+                (SanitationCrew, DsoRejected),
+                (Supervisor, PendingDsoApproval),
+                (SanitationCrew, DsoInProgress),
+                (SanitationCrew, PendingApplFeePayment),
+                (Collector, DisposalInProgress),
+                (SanitationCrew, Completed),
+            ],
+        );
+        assert_eq!(
+            trail,
+            [
+                "ASSIGN_DSO",
+                "PENDING_DSO_APPROVAL",
+                "DSO_REJECTED",
+                "PENDING_DSO_APPROVAL",
+                "DSO_INPROGRESS",
+                "PENDING_APPL_FEE_PAYMENT",
+                "DISPOSAL_IN_PROGRESS",
+                "COMPLETED"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_table_only_names_roles_that_exist_and_reaches_a_final_status() {
+        for kind in RecordKind::ALL {
+            let statuses = statuses(*kind);
+            assert!(statuses.iter().any(|s| is_final(*kind, *s)), "{kind} never ends");
+            assert!(!is_final(*kind, initial(*kind)), "{kind} starts finished");
+            for r in rules(*kind) {
+                assert!(!r.roles.is_empty(), "{kind}: {} -> {} has no role", r.from, r.to);
+                assert_ne!(r.from, r.to, "{kind}: a step that goes nowhere");
+            }
+        }
+    }
+
+    fn transition(from: Status, to: Status, role: Role) -> Transition {
+        Transition {
+            id: TransitionId::new(),
+            at: 5,
+            by: demo::user_id(role),
+            role,
+            from,
+            to,
+            note: None,
+            resolves_review: false,
+        }
+    }
+
+    #[test]
+    fn competing_steps_from_the_same_status_put_the_record_in_review_and_keep_both() {
+        let mut record = inspection();
+        record.transitions = vec![
+            transition(Draft, Submitted, Inspector),
+            transition(Submitted, Approved, Supervisor),
+            transition(Submitted, SentBack, Supervisor),
+        ];
+        let state = record.workflow();
+        assert_eq!(state.status, Approved, "the first consistent history decides the status");
+        assert!(state.needs_review);
+        assert_eq!(
+            state.problems,
+            vec![ReviewProblem::Competing {
+                transition: record.transitions[2].id,
+                from: Submitted,
+                to: SentBack,
+                current: Approved
+            }]
+        );
+        assert_eq!(record.transitions.len(), 3);
+    }
+
+    #[test]
+    fn a_merged_step_the_table_forbids_is_kept_and_flagged() {
+        let mut record = inspection();
+        record.transitions = vec![transition(Draft, Approved, Inspector)];
+        let state = record.workflow();
+        assert_eq!(state.status, Draft);
+        assert!(matches!(state.problems[..], [ReviewProblem::NotAllowed { from: Draft, to: Approved, role: Inspector, .. }]));
+    }
+
+    #[test]
+    fn a_supervisor_settles_a_review_and_later_steps_follow_the_table_again() {
+        let mut record = inspection();
+        record.transitions = vec![
+            transition(Draft, Submitted, Inspector),
+            transition(Submitted, Approved, Supervisor),
+            transition(Submitted, SentBack, Supervisor),
+        ];
+        let refs = demo::reference();
+        let err = resolve_review(&mut record, TransitionId::new(), actor(Inspector), SentBack, 9, None).unwrap_err();
+        assert!(matches!(err, Error::InvalidTransition { role: Inspector, .. }));
+        resolve_review(&mut record, TransitionId::new(), actor(Supervisor), SentBack, 9, Some("re-inspect".into())).unwrap();
+        assert_eq!(record.workflow(), WorkflowState { status: SentBack, needs_review: false, problems: vec![] });
+        step(&mut record, &refs, TransitionId::new(), actor(Inspector), Submitted, 10, None).unwrap();
+        assert_eq!(record.workflow().status, Submitted);
+        assert_eq!(record.transitions.len(), 5, "nothing was dropped");
+    }
+
+    #[test]
+    fn a_record_not_in_review_cannot_be_resolved() {
+        let mut record = inspection();
+        let err = resolve_review(&mut record, TransitionId::new(), actor(Supervisor), Approved, 1, None).unwrap_err();
+        assert!(matches!(err, Error::InvalidTransition { from: Draft, to: Approved, role: Supervisor }));
+    }
+}
