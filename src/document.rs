@@ -86,9 +86,24 @@ impl RecordDoc {
     /// Applies changes (or a saved document) from elsewhere; bytes that do not decode are
     /// refused and the document is left as it was.
     pub fn apply_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        // `load_incremental` skips chunks it cannot parse, so decode the bytes on their own
+        // first: changes that need changes only this document holds are fine, garbage is not.
+        guard(|| match automerge::Automerge::load(bytes) {
+            Ok(_) | Err(automerge::AutomergeError::MissingDeps) => Ok(()),
+            Err(e) => Err(e),
+        })?;
         let mut copy = self.doc.fork();
         guard(|| copy.load_incremental(bytes))?;
         let before = self.id()?;
+        // A record's id is written once: a second value means the bytes hold another record,
+        // whichever value the merged document would show.
+        for (value, _) in copy.get_all(&automerge::ROOT, "id").map_err(bad)? {
+            match value.as_str().and_then(|s| s.parse::<RecordId>().ok()) {
+                Some(theirs) if theirs != before => return Err(Error::DifferentRecords { ours: before, theirs }),
+                Some(_) => {}
+                None => return Err(bad("the record id is not an id")),
+            }
+        }
         let mut candidate = RecordDoc { doc: copy };
         let after = candidate.id()?;
         if before != after {
@@ -96,6 +111,11 @@ impl RecordDoc {
         }
         guard(|| self.doc.merge(&mut candidate.doc))?;
         Ok(())
+    }
+
+    /// Changes not covered by `heads`, in causal order.
+    pub fn changes_since(&mut self, heads: &[ChangeHash]) -> Vec<automerge::Change> {
+        self.doc.get_changes(heads)
     }
 
     pub fn heads(&mut self) -> Vec<ChangeHash> {
@@ -119,9 +139,7 @@ impl RecordDoc {
 
     /// Every field that has more than one value after a merge.
     pub fn conflicts(&self) -> Vec<FieldConflict> {
-        let mut out = Vec::new();
-        walk(&self.doc, &automerge::ROOT, String::new(), &mut out);
-        out
+        field_conflicts(&self.doc)
     }
 
     /// Settles a conflicted field by writing `value` (one of the competing values or any
@@ -154,6 +172,13 @@ impl RecordDoc {
         }
         Ok((obj, key.to_string()))
     }
+}
+
+/// Every field of an Automerge document that has more than one value.
+pub fn field_conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
+    let mut out = Vec::new();
+    walk(doc, &automerge::ROOT, String::new(), &mut out);
+    out
 }
 
 /// Automerge reports bad input as errors; this also turns any panic deep inside a decoder into

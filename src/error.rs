@@ -39,6 +39,18 @@ pub enum Error {
         "this database was written by a newer Wardbook (schema version {found}, this app knows up to {supported}); update the app to open it"
     )]
     NewerDatabase { found: i64, supported: i64 },
+    /// The server could not be reached (no network, server down, connection dropped).
+    #[error("the server cannot be reached: {0}")]
+    Offline(String),
+    /// The server no longer accepts this device (revoked, unknown token, used code).
+    #[error("the server refused this device ({code}): {message}")]
+    Unauthorized { code: String, message: String },
+    /// The server answered with an error.
+    #[error("the server answered {status} ({code}): {message}")]
+    Server { status: u16, code: String, message: String },
+    /// A sync message that could not be read.
+    #[error(transparent)]
+    Protocol(#[from] crate::sync::wire::WireError),
     /// The local database failed (disk full, file locked, corrupted file).
     #[error("device storage failed: {0}")]
     Storage(#[from] rusqlite::Error),

@@ -29,3 +29,4 @@ pub mod store;
 mod error;
 
 pub use error::{Error, Result};
+pub mod sync;

@@ -7,6 +7,7 @@
 //!
 //! Architecture invariant: nothing here does I/O. Clocks, ids and reference data are passed in.
 
+pub mod access;
 pub mod asset;
 pub mod fsm;
 pub mod inspection;

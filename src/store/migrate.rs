@@ -6,8 +6,10 @@ use rusqlite::Connection;
 use crate::{Error, Result};
 
 /// Every migration, in order. Append only.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_records", include_str!("../../migrations/device/0001_records.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_records", include_str!("../../migrations/device/0001_records.sql")),
+    ("0002_sync", include_str!("../../migrations/device/0002_sync.sql")),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -13,6 +13,7 @@
 
 mod migrate;
 mod query;
+mod sync;
 
 use std::path::Path;
 
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub use migrate::SCHEMA_VERSION;
 pub use query::{Query, RecordRow, StoredConflict};
+pub use sync::{Applied, Outbox};
 
 use crate::document::RecordDoc;
 use crate::domain::validate::validate;
@@ -51,12 +53,58 @@ pub struct Store {
     durability: Durability,
 }
 
-/// What the store keeps about a record's document besides its bytes.
-struct Stored {
-    doc: RecordDoc,
+/// Where a record stands with the server, as its badge shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Saved on this device only.
+    Saved,
+    /// Sent, not yet confirmed by the server.
+    Waiting,
+    /// The server has every change of it.
+    OnServer,
+    /// The server refused a change; the record stays here, untouched, for a person to see.
+    Rejected,
+}
+
+impl SyncState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Saved => "saved",
+            SyncState::Waiting => "waiting",
+            SyncState::OnServer => "on_server",
+            SyncState::Rejected => "rejected",
+        }
+    }
+}
+
+impl std::str::FromStr for SyncState {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        [SyncState::Saved, SyncState::Waiting, SyncState::OnServer, SyncState::Rejected]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| Error::UnknownValue { vocabulary: "SyncState", value: s.to_string() })
+    }
+}
+
+/// Who made the change being persisted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// A person on this device: the record now has something to send.
+    Local,
+    /// The server: nothing new to send because of it.
+    Remote,
+}
+
+/// A record's document as loaded, with what the store knows about its bytes and sync.
+pub(crate) struct Stored {
+    pub(crate) doc: RecordDoc,
     heads: Vec<automerge::ChangeHash>,
     snapshot_len: i64,
     increments_bytes: i64,
+    pub(crate) sync_state: SyncState,
+    pub(crate) pushed_heads: Vec<automerge::ChangeHash>,
 }
 
 impl Store {
@@ -78,7 +126,7 @@ impl Store {
         migrate::migrate(&mut conn)?;
         let actor = Self::actor_of(&conn)?;
         let mut store = Store { conn, actor, refs: ReferenceData::default(), durability: Durability::Normal };
-        store.refs = store.load_reference()?;
+        store.refs = query::read_reference(&store.conn)?;
         Ok(store)
     }
 
@@ -99,6 +147,10 @@ impl Store {
         automerge::ActorId::from(self.actor.as_slice()).to_hex_string()
     }
 
+    pub(crate) fn actor_bytes(&self) -> &[u8] {
+        &self.actor
+    }
+
     /// The town's reference data as last stored.
     pub fn reference(&self) -> &ReferenceData {
         &self.refs
@@ -108,7 +160,7 @@ impl Store {
     pub fn create(&mut self, record: &Record, now: UnixMillis) -> Result<()> {
         validate(record, &self.refs)?;
         let doc = RecordDoc::new(&self.actor, record)?;
-        self.persist(record.id, doc, None, now)
+        self.write(record.kind(), |tx, _| persist(tx, record.id, doc, None, now, Origin::Local))
     }
 
     /// Reads a record as its document shows it now.
@@ -119,6 +171,18 @@ impl Store {
     /// Loads a record's document, for merging or sending.
     pub fn document(&self, id: RecordId) -> Result<RecordDoc> {
         Ok(self.load(id)?.doc)
+    }
+
+    /// Where a record stands with the server, and the server's reason if it refused a change.
+    pub fn sync_state(&self, id: RecordId) -> Result<(SyncState, Option<String>)> {
+        let row: Option<(String, Option<String>)> = self
+            .conn
+            .query_row("SELECT sync_state, sync_error FROM records WHERE id = ?1", [id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let (state, error) = row.ok_or(Error::NotFound(id))?;
+        Ok((state.parse()?, error))
     }
 
     /// Edits a record: `edit` changes the record, the store validates it and writes only the
@@ -138,7 +202,8 @@ impl Store {
         }
         validate(&record, &self.refs)?;
         stored.doc.update(&record)?;
-        self.persist(id, stored.doc, Some((stored.heads, stored.snapshot_len, stored.increments_bytes)), now)?;
+        let (doc, previous) = split(stored);
+        self.write(kind, |tx, _| persist(tx, id, doc, previous, now, Origin::Local))?;
         Ok(record)
     }
 
@@ -179,126 +244,35 @@ impl Store {
         let mut stored = self.load(id)?;
         stored.doc.resolve_conflict(field, value)?;
         let record = stored.doc.record()?;
-        self.persist(id, stored.doc, Some((stored.heads, stored.snapshot_len, stored.increments_bytes)), now)?;
+        let (doc, previous) = split(stored);
+        self.write(record.kind(), |tx, _| persist(tx, id, doc, previous, now, Origin::Local))?;
         Ok(record)
     }
 
-    /// Merges a record's document (or changes to it) received from elsewhere. Nothing of
-    /// either side is dropped: competing field values become conflicts, competing workflow
+    /// Merges a record's document (or changes to it) received from another device. Nothing
+    /// of either side is dropped: competing field values become conflicts, competing workflow
     /// steps put the record in review.
     pub fn merge_document(&mut self, id: RecordId, bytes: &[u8], now: UnixMillis) -> Result<Record> {
-        match self.load(id) {
-            Ok(mut stored) => {
-                stored.doc.apply_bytes(bytes)?;
-                let record = stored.doc.record()?;
-                self.persist(id, stored.doc, Some((stored.heads, stored.snapshot_len, stored.increments_bytes)), now)?;
-                Ok(record)
-            }
-            Err(Error::NotFound(_)) => {
-                let doc = RecordDoc::load(&self.actor, bytes, &[])?;
-                let record = doc.record()?;
-                if record.id != id {
-                    return Err(Error::DifferentRecords { ours: id, theirs: record.id });
-                }
-                self.persist(id, doc, None, now)?;
-                Ok(record)
-            }
-            Err(e) => Err(e),
-        }
+        let actor = self.actor.clone();
+        // The kind is not known before the bytes are read; a merge may carry money.
+        self.write(RecordKind::Receipt, |tx, _| merge_in(tx, &actor, id, bytes, now, Origin::Local))
     }
 
     fn load(&self, id: RecordId) -> Result<Stored> {
-        let row: Option<(Vec<u8>, Vec<u8>, i64)> = self
-            .conn
-            .query_row(
-                "SELECT snapshot, heads, increments_bytes FROM records WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let (snapshot, heads, increments_bytes) = row.ok_or(Error::NotFound(id))?;
-        let mut stmt = self.conn.prepare_cached("SELECT bytes FROM record_increments WHERE record_id = ?1 ORDER BY n")?;
-        let increments = stmt.query_map([id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
-        let damaged = |reason: String| Error::DamagedRecord { id, reason };
-        let mut doc = RecordDoc::load(&self.actor, &snapshot, &increments).map_err(|e| damaged(e.to_string()))?;
-        let heads = decode_heads(&heads).ok_or_else(|| damaged("stored heads are unreadable".into()))?;
-        if doc.heads() != heads {
-            return Err(damaged("the stored document does not match its recorded version".into()));
-        }
-        Ok(Stored { doc, heads, snapshot_len: snapshot.len() as i64, increments_bytes })
+        load(&self.conn, &self.actor, id)
     }
 
-    /// Writes a record's new bytes and every derived column in one transaction.
-    fn persist(
+    /// Runs `f` in one transaction committed with the durability `kind` needs.
+    pub(crate) fn write<T>(
         &mut self,
-        id: RecordId,
-        mut doc: RecordDoc,
-        previous: Option<(Vec<automerge::ChangeHash>, i64, i64)>,
-        now: UnixMillis,
-    ) -> Result<()> {
-        let record = doc.record()?;
-        let state = record.workflow();
-        let conflicts = doc.conflicts();
-        let heads = doc.heads();
-        self.set_durability(Durability::of(record.kind()))?;
+        kind: RecordKind,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &[u8]) -> Result<T>,
+    ) -> Result<T> {
+        self.set_durability(Durability::of(kind))?;
         let tx = self.conn.transaction()?;
-        let key = id.to_string();
-        let unchanged = previous.as_ref().is_some_and(|(h, _, _)| *h == heads);
-        match previous {
-            Some(_) if unchanged => {}
-            Some((old_heads, snapshot_len, increments_bytes)) => {
-                let increment = doc.save_after(&old_heads);
-                if increments_bytes + increment.len() as i64 > snapshot_len {
-                    let snapshot = doc.save();
-                    tx.execute("DELETE FROM record_increments WHERE record_id = ?1", [&key])?;
-                    tx.execute(
-                        "UPDATE records SET snapshot = ?2, increments_bytes = 0 WHERE id = ?1",
-                        params![key, snapshot],
-                    )?;
-                } else {
-                    tx.execute(
-                        "INSERT INTO record_increments (record_id, n, bytes)
-                         VALUES (?1, (SELECT COALESCE(MAX(n), 0) + 1 FROM record_increments WHERE record_id = ?1), ?2)",
-                        params![key, increment],
-                    )?;
-                    tx.execute(
-                        "UPDATE records SET increments_bytes = increments_bytes + ?2 WHERE id = ?1",
-                        params![key, increment.len() as i64],
-                    )?;
-                }
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO records (id, kind, status, created_by, created_at, updated_at, title, search_text, snapshot, heads)
-                     VALUES (?1, ?2, '', ?3, ?4, ?5, '', '', ?6, x'')",
-                    params![key, record.kind().as_str(), record.created_by.to_string(), record.created_at, now, doc.save()],
-                )?;
-            }
-        }
-        tx.execute(
-            "UPDATE records SET kind = ?2, status = ?3, ward = ?4, assignee = ?5, updated_at = ?6, amount_paise = ?7,
-                    needs_review = ?8, conflicts = ?9, title = ?10, search_text = ?11, heads = ?12
-             WHERE id = ?1",
-            params![
-                key,
-                record.kind().as_str(),
-                state.status.as_str(),
-                record.ward,
-                record.assignee.map(|a| a.to_string()),
-                now,
-                record.amount().map(|a| a.0),
-                state.needs_review,
-                conflicts.len() as i64,
-                record.title(),
-                record.search_text(),
-                encode_heads(&heads),
-            ],
-        )?;
-        query::write_conflicts(&tx, &key, &conflicts)?;
-        tx.execute("DELETE FROM records_fts WHERE id = ?1", [&key])?;
-        tx.execute("INSERT INTO records_fts (id, search_text) VALUES (?1, ?2)", params![key, record.search_text()])?;
+        let out = f(&tx, &self.actor)?;
         tx.commit()?;
-        Ok(())
+        Ok(out)
     }
 
     fn set_durability(&mut self, wanted: Durability) -> Result<()> {
@@ -319,10 +293,6 @@ impl Store {
         Ok(())
     }
 
-    fn load_reference(&self) -> Result<ReferenceData> {
-        query::read_reference(&self.conn)
-    }
-
     /// `PRAGMA integrity_check`, as SQLite words it (`ok` when the file is sound).
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
@@ -333,11 +303,159 @@ impl Store {
     }
 }
 
-fn encode_heads(heads: &[automerge::ChangeHash]) -> Vec<u8> {
+type Previous = (Vec<automerge::ChangeHash>, i64, i64, SyncState, Vec<automerge::ChangeHash>);
+
+/// A loaded record split into its document and what `persist` needs to know of its past.
+fn split(stored: Stored) -> (RecordDoc, Option<Previous>) {
+    let previous = (stored.heads, stored.snapshot_len, stored.increments_bytes, stored.sync_state, stored.pushed_heads);
+    (stored.doc, Some(previous))
+}
+
+/// Merges bytes into a record (new or known) inside a transaction.
+pub(crate) fn merge_in(
+    conn: &Connection,
+    actor: &[u8],
+    id: RecordId,
+    bytes: &[u8],
+    now: UnixMillis,
+    origin: Origin,
+) -> Result<Record> {
+    match load(conn, actor, id) {
+        Ok(mut stored) => {
+            stored.doc.apply_bytes(bytes)?;
+            let record = stored.doc.record()?;
+            let (doc, previous) = split(stored);
+            persist(conn, id, doc, previous, now, origin)?;
+            Ok(record)
+        }
+        Err(Error::NotFound(_)) => {
+            let doc = RecordDoc::load(actor, bytes, &[])?;
+            let record = doc.record()?;
+            if record.id != id {
+                return Err(Error::DifferentRecords { ours: id, theirs: record.id });
+            }
+            persist(conn, id, doc, None, now, origin)?;
+            Ok(record)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) fn load(conn: &Connection, actor: &[u8], id: RecordId) -> Result<Stored> {
+    let row: Option<(Vec<u8>, Vec<u8>, i64, String, Vec<u8>)> = conn
+        .query_row(
+            "SELECT snapshot, heads, increments_bytes, sync_state, pushed_heads FROM records WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let (snapshot, heads, increments_bytes, sync_state, pushed) = row.ok_or(Error::NotFound(id))?;
+    let mut stmt = conn.prepare_cached("SELECT bytes FROM record_increments WHERE record_id = ?1 ORDER BY n")?;
+    let increments = stmt.query_map([id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
+    let damaged = |reason: String| Error::DamagedRecord { id, reason };
+    let mut doc = RecordDoc::load(actor, &snapshot, &increments).map_err(|e| damaged(e.to_string()))?;
+    let heads = decode_heads(&heads).ok_or_else(|| damaged("stored heads are unreadable".into()))?;
+    if doc.heads() != heads {
+        return Err(damaged("the stored document does not match its recorded version".into()));
+    }
+    let pushed_heads = decode_heads(&pushed).ok_or_else(|| damaged("stored sync state is unreadable".into()))?;
+    Ok(Stored {
+        doc,
+        heads,
+        snapshot_len: snapshot.len() as i64,
+        increments_bytes,
+        sync_state: sync_state.parse()?,
+        pushed_heads,
+    })
+}
+
+/// Writes a record's new bytes and every derived column, inside the caller's transaction.
+pub(crate) fn persist(
+    conn: &Connection,
+    id: RecordId,
+    mut doc: RecordDoc,
+    previous: Option<Previous>,
+    now: UnixMillis,
+    origin: Origin,
+) -> Result<()> {
+    let record = doc.record()?;
+    let state = record.workflow();
+    let conflicts = doc.conflicts();
+    let heads = doc.heads();
+    let key = id.to_string();
+    let unchanged = previous.as_ref().is_some_and(|p| p.0 == heads);
+    if unchanged {
+        return Ok(());
+    }
+    let (sync_state, pushed_heads) = match (&previous, origin) {
+        (_, Origin::Local) => (SyncState::Saved, previous.as_ref().map(|p| p.4.clone()).unwrap_or_default()),
+        // What the server sent cannot make a record "on the server" if it has unsent edits.
+        (Some(p), Origin::Remote) if p.3 != SyncState::OnServer => (p.3, p.4.clone()),
+        (_, Origin::Remote) => (SyncState::OnServer, heads.clone()),
+    };
+    match previous {
+        Some((old_heads, snapshot_len, increments_bytes, _, _)) => {
+            let increment = doc.save_after(&old_heads);
+            if increments_bytes + increment.len() as i64 > snapshot_len {
+                let snapshot = doc.save();
+                conn.execute("DELETE FROM record_increments WHERE record_id = ?1", [&key])?;
+                conn.execute(
+                    "UPDATE records SET snapshot = ?2, increments_bytes = 0 WHERE id = ?1",
+                    params![key, snapshot],
+                )?;
+            } else {
+                conn.execute(
+                    "INSERT INTO record_increments (record_id, n, bytes)
+                     VALUES (?1, (SELECT COALESCE(MAX(n), 0) + 1 FROM record_increments WHERE record_id = ?1), ?2)",
+                    params![key, increment],
+                )?;
+                conn.execute(
+                    "UPDATE records SET increments_bytes = increments_bytes + ?2 WHERE id = ?1",
+                    params![key, increment.len() as i64],
+                )?;
+            }
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO records (id, kind, status, created_by, created_at, updated_at, title, search_text, snapshot, heads)
+                 VALUES (?1, ?2, '', ?3, ?4, ?5, '', '', ?6, x'')",
+                params![key, record.kind().as_str(), record.created_by.to_string(), record.created_at, now, doc.save()],
+            )?;
+        }
+    }
+    conn.execute(
+        "UPDATE records SET kind = ?2, status = ?3, ward = ?4, assignee = ?5, updated_at = ?6, amount_paise = ?7,
+                needs_review = ?8, conflicts = ?9, title = ?10, search_text = ?11, heads = ?12,
+                sync_state = ?13, pushed_heads = ?14, sync_error = CASE WHEN ?13 = 'rejected' THEN sync_error END
+         WHERE id = ?1",
+        params![
+            key,
+            record.kind().as_str(),
+            state.status.as_str(),
+            record.ward,
+            record.assignee.map(|a| a.to_string()),
+            now,
+            record.amount().map(|a| a.0),
+            state.needs_review,
+            conflicts.len() as i64,
+            record.title(),
+            record.search_text(),
+            encode_heads(&heads),
+            sync_state.as_str(),
+            encode_heads(&pushed_heads),
+        ],
+    )?;
+    query::write_conflicts(conn, &key, &conflicts)?;
+    conn.execute("DELETE FROM records_fts WHERE id = ?1", [&key])?;
+    conn.execute("INSERT INTO records_fts (id, search_text) VALUES (?1, ?2)", params![key, record.search_text()])?;
+    Ok(())
+}
+
+pub(crate) fn encode_heads(heads: &[automerge::ChangeHash]) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
 }
 
-fn decode_heads(bytes: &[u8]) -> Option<Vec<automerge::ChangeHash>> {
+pub(crate) fn decode_heads(bytes: &[u8]) -> Option<Vec<automerge::ChangeHash>> {
     if bytes.len() % 32 != 0 {
         return None;
     }

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, Row, Transaction, params_from_iter, types::Value as Sql};
 
-use super::Store;
+use super::{Store, SyncState};
 use crate::document::FieldConflict;
 use crate::domain::workflow;
 use crate::domain::{RecordKind, ReferenceData, Status, UnixMillis};
@@ -50,6 +50,8 @@ pub struct RecordRow {
     pub amount_paise: Option<i64>,
     pub needs_review: bool,
     pub conflicts: u32,
+    /// Saved on the device / waiting / on the server / rejected.
+    pub sync_state: SyncState,
 }
 
 /// A conflicted field as the review list shows it.
@@ -82,6 +84,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<RecordRow> {
         amount_paise: r.get(7)?,
         needs_review: r.get(8)?,
         conflicts: r.get(9)?,
+        sync_state: parse(r.get(10)?)?,
     })
 }
 
@@ -94,7 +97,8 @@ impl Store {
     /// Records matching `query`, most recently changed first.
     pub fn list(&self, query: &Query) -> Result<Vec<RecordRow>> {
         let mut sql = String::from(
-            "SELECT id, kind, status, ward, assignee, title, updated_at, amount_paise, needs_review, conflicts
+            "SELECT id, kind, status, ward, assignee, title, updated_at, amount_paise, needs_review, conflicts,
+                    sync_state
              FROM records WHERE 1 = 1",
         );
         let mut args: Vec<Sql> = Vec::new();
@@ -171,7 +175,7 @@ impl Store {
     }
 }
 
-pub(super) fn write_conflicts(tx: &Transaction<'_>, key: &str, conflicts: &[FieldConflict]) -> Result<()> {
+pub(super) fn write_conflicts(tx: &Connection, key: &str, conflicts: &[FieldConflict]) -> Result<()> {
     tx.execute("DELETE FROM record_conflicts WHERE record_id = ?1", [key])?;
     for c in conflicts {
         tx.execute(

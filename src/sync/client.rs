@@ -1,0 +1,325 @@
+//! The device's sync engine: one HTTP request per sync when little has changed, pages when a
+//! device has been away for long, and retries with exponential backoff and jitter.
+//!
+//! ```text
+//! outbox (store) ──► POST /v1/sync ──► acks + page + cursor ──► apply_sync (one transaction)
+//!        ▲                                                            │
+//!        └────────────── again while `more` or the outbox was cut ◄───┘
+//! ```
+//!
+//! A dropped connection at any point leaves the store as it was before that request (the
+//! server's acks and page are applied together or not at all), so the next attempt resumes
+//! from the stored cursor and re-sends only unconfirmed changes; the server treats a change
+//! it already has as a duplicate.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::wire::{self, CONTENT_TYPE, DEFAULT_PAGE_BYTES, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use crate::domain::ReferenceData;
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// How much of a device's outbox goes in one request.
+const OUTBOX_BYTES: usize = 256 * 1024;
+
+fn now_millis() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The server's error body: a stable code and a sentence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// What the server gives a device at enrollment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Enrollment {
+    pub device_id: String,
+    pub token: String,
+    pub tenant: String,
+    pub user_id: String,
+    pub user_name: String,
+}
+
+/// The request a device makes to enroll.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_name: String,
+}
+
+/// Totals of one sync, for the sync bar and logs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub requests: usize,
+    pub pushed: usize,
+    pub confirmed: usize,
+    pub rejected: usize,
+    pub received: usize,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+}
+
+/// A device's connection to its server.
+#[derive(Clone, Debug)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    server: String,
+    token: String,
+    page_bytes: u32,
+}
+
+fn offline(e: reqwest::Error) -> Error {
+    Error::Offline(e.to_string())
+}
+
+async fn error_of(response: reqwest::Response) -> Error {
+    let status = response.status().as_u16();
+    let body: ErrorBody = match response.bytes().await {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or(ErrorBody {
+            code: "unknown".into(),
+            message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+        }),
+        Err(e) => return offline(e),
+    };
+    if status == 401 || status == 403 {
+        Error::Unauthorized { code: body.code, message: body.message }
+    } else {
+        Error::Server { status, code: body.code, message: body.message }
+    }
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(20))
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("the HTTP client builds with fixed settings")
+}
+
+impl SyncClient {
+    /// A client for `server` (e.g. `http://127.0.0.1:8480`) with this device's token.
+    pub fn new(server: &str, token: &str) -> SyncClient {
+        SyncClient {
+            http: http_client(),
+            server: server.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            page_bytes: DEFAULT_PAGE_BYTES,
+        }
+    }
+
+    /// This device's bearer token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Smaller pages (tests of resumption, very slow links).
+    pub fn with_page_bytes(mut self, bytes: u32) -> SyncClient {
+        self.page_bytes = bytes;
+        self
+    }
+
+    /// Enrolls this device with a one-time code an admin issued.
+    pub async fn enroll(server: &str, code: &str, device_name: &str) -> Result<Enrollment> {
+        let url = format!("{}/v1/enroll", server.trim_end_matches('/'));
+        let body = serde_json::to_vec(&EnrollRequest { code: code.into(), device_name: device_name.into() })
+            .expect("an enroll request serializes");
+        let response = http_client()
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(offline)?;
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        let bytes = response.bytes().await.map_err(offline)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Server {
+            status: 200,
+            code: "bad_response".into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The town's reference data (wards, users, templates, fee heads, vehicles, plants).
+    pub async fn reference(&self) -> Result<ReferenceData> {
+        let response = self
+            .http
+            .get(format!("{}/v1/reference", self.server))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(offline)?;
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        let bytes = response.bytes().await.map_err(offline)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Server {
+            status: 200,
+            code: "bad_response".into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// One exchange: sends the outbox and the cursor, returns the raw answer.
+    async fn exchange(&self, request: &SyncRequest) -> Result<(SyncResponse, usize, usize)> {
+        let body = wire::encode(request);
+        let sent = body.len();
+        let response = self
+            .http
+            .post(format!("{}/v1/sync", self.server))
+            .bearer_auth(&self.token)
+            .header("content-type", CONTENT_TYPE)
+            .body(body)
+            .send()
+            .await
+            .map_err(offline)?;
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        let bytes = response.bytes().await.map_err(offline)?;
+        Ok((wire::decode(&bytes)?, sent, bytes.len()))
+    }
+
+    /// Syncs until the server has every change of this device and the device has every page:
+    /// one request when little changed.
+    pub async fn sync(&self, store: &mut Store) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        loop {
+            let outbox = store.outbox(OUTBOX_BYTES)?;
+            let request = SyncRequest {
+                protocol: PROTOCOL_VERSION,
+                cursor: store.cursor()?,
+                changes: outbox.changes.clone(),
+                max_page_bytes: Some(self.page_bytes),
+            };
+            let (response, sent, received) = self.exchange(&request).await?;
+            let applied = store.apply_sync(&outbox, &response, now_millis())?;
+            report.requests += 1;
+            report.pushed += outbox.changes.len();
+            report.confirmed += applied.confirmed;
+            report.rejected += applied.rejected;
+            report.received += applied.received;
+            report.bytes_sent += sent;
+            report.bytes_received += received;
+            let progressed = applied.confirmed + applied.rejected > 0 || outbox.changes.is_empty();
+            if !response.more && (outbox.complete || !progressed) {
+                store.set_setting("last_sync_at", &now_millis().to_string())?;
+                return Ok(report);
+            }
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: the n-th retry waits a random time up to
+/// `base * 2^n`, capped at `max`, so a town's devices do not all retry at once.
+#[derive(Clone, Debug)]
+pub struct Backoff {
+    pub base: Duration,
+    pub max: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    pub fn new(base: Duration, max: Duration) -> Backoff {
+        Backoff { base, max, attempt: 0 }
+    }
+
+    /// The wait before the next retry.
+    pub fn next_delay(&mut self, rng: &mut impl Rng) -> Duration {
+        let ceiling = self.base.saturating_mul(2u32.saturating_pow(self.attempt)).min(self.max);
+        self.attempt = self.attempt.saturating_add(1);
+        ceiling.mul_f64(rng.random_range(0.0..=1.0))
+    }
+
+    /// After a success: start again from the base.
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+/// Why the background loop syncs now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// A person pressed "sync now".
+    Now,
+    /// The device found a network again.
+    ConnectivityBack,
+}
+
+/// What the background loop reports after each attempt.
+#[derive(Clone, Debug)]
+pub enum LoopEvent {
+    Synced(SyncReport),
+    Failed { error: String, retry_in: Duration },
+}
+
+/// The background sync task: syncs on a trigger, every `period`, and retries failures with
+/// backoff. Returns when the trigger channel closes, or when the server refuses the device.
+pub async fn run(
+    client: SyncClient,
+    store: std::sync::Arc<tokio::sync::Mutex<Store>>,
+    mut triggers: tokio::sync::mpsc::Receiver<Trigger>,
+    period: Duration,
+    events: tokio::sync::mpsc::Sender<LoopEvent>,
+) -> Result<()> {
+    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(300));
+    let mut wait = Duration::ZERO;
+    loop {
+        tokio::select! {
+            trigger = triggers.recv() => {
+                if trigger.is_none() {
+                    return Ok(());
+                }
+                backoff.reset();
+            }
+            () = tokio::time::sleep(wait) => {}
+        }
+        let result = {
+            let mut store = store.lock().await;
+            client.sync(&mut store).await
+        };
+        match result {
+            Ok(report) => {
+                backoff.reset();
+                wait = period;
+                let _ = events.send(LoopEvent::Synced(report)).await;
+            }
+            Err(e @ Error::Unauthorized { .. }) => {
+                let _ = events.send(LoopEvent::Failed { error: e.to_string(), retry_in: Duration::MAX }).await;
+                return Err(e);
+            }
+            Err(e) => {
+                wait = backoff.next_delay(&mut rand::rng());
+                let _ = events.send(LoopEvent::Failed { error: e.to_string(), retry_in: wait }).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn backoff_grows_to_its_cap_with_jitter_and_resets() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+        let waits: Vec<Duration> = (0..10).map(|_| b.next_delay(&mut rng)).collect();
+        for (n, w) in waits.iter().enumerate() {
+            let ceiling = Duration::from_secs(1 << n.min(6)).min(Duration::from_secs(60));
+            assert!(*w <= ceiling, "retry {n} waited {w:?}, more than {ceiling:?}");
+        }
+        assert!(waits.windows(2).any(|w| w[0] != w[1]), "jitter spreads retries");
+        assert!(waits[6..].iter().any(|w| *w > Duration::from_secs(8)), "later retries wait longer");
+        b.reset();
+        assert!(b.next_delay(&mut rng) <= Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,9 @@
+//! Sync between a device and the server: a change log with a cursor, one request per sync.
+//!
+//! - [`wire`]: the protocol's messages and their encoding (no I/O).
+//! - [`client`]: the device's sync engine: builds the outbox from the store, sends one
+//!   request, applies the answer and the next page in one store transaction, retries with
+//!   backoff.
+
+pub mod client;
+pub mod wire;

@@ -1,0 +1,225 @@
+//! The sync protocol on the wire, version 1. The one place that knows how requests and
+//! responses are encoded: CBOR, then zstd.
+//!
+//! ```text
+//! POST /v1/sync                       Authorization: Bearer <device token>
+//! Content-Type: application/x-wardbook-sync   (zstd-compressed CBOR of SyncRequest)
+//!
+//! SyncRequest  { protocol: 1, cursor, changes: [{ record, bytes }], max_page_bytes }
+//! SyncResponse { protocol: 1, acks: [{ record, hash, outcome }], items: [{ record, bytes }],
+//!                cursor, more }
+//! ```
+//!
+//! - `changes` are raw Automerge changes the device made, oldest first, each with its record.
+//! - `acks` answer every change: `stored` (with its log sequence), `duplicate` (the server
+//!   already had it: a retried request is a no-op), `parked` (kept until the changes it depends
+//!   on arrive) or `rejected` (with a machine-readable `code` and a human `reason`).
+//! - `items` are what the device may see since its cursor: Automerge changes, or whole record
+//!   documents while a new device bootstraps. Either kind is merged the same way.
+//! - `cursor` is opaque to the device: it stores it with the page in one transaction and sends
+//!   it back next time. `more` says another page is waiting.
+//! - Errors are JSON `{ "code": ..., "message": ... }` with a 4xx/5xx status; see the server's
+//!   `/openapi.json`.
+//!
+//! Architecture invariant: no I/O here; bytes in, bytes out.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::RecordId;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The media type of sync bodies.
+pub const CONTENT_TYPE: &str = "application/x-wardbook-sync";
+/// A page of items is cut once it holds this many bytes (at least one item always goes).
+pub const DEFAULT_PAGE_BYTES: u32 = 64 * 1024;
+/// The largest body either side accepts, compressed or not.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Where a device stands in its town's change log.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The last log sequence number the device has seen (or skipped as out of scope).
+    pub seq: u64,
+    /// `false` until the device has received the snapshot of its scope.
+    pub bootstrapped: bool,
+    /// While bootstrapping: the last record sent, records go in id order.
+    pub snapshot_after: Option<RecordId>,
+}
+
+/// One Automerge change (or whole document) and the record it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordBytes {
+    pub record: RecordId,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// What a device sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub protocol: u32,
+    pub cursor: Cursor,
+    pub changes: Vec<RecordBytes>,
+    pub max_page_bytes: Option<u32>,
+}
+
+/// The server's answer to one pushed change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Stored { seq: u64 },
+    Duplicate,
+    Parked,
+    Rejected { code: String, reason: String },
+}
+
+impl Outcome {
+    /// The server holds the change (now or already): the device need not send it again.
+    pub fn is_kept(&self) -> bool {
+        !matches!(self, Outcome::Rejected { .. })
+    }
+}
+
+/// The acknowledgement of one pushed change, by its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    pub record: RecordId,
+    #[serde(with = "serde_bytes")]
+    pub hash: Vec<u8>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What the server sends back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub protocol: u32,
+    pub acks: Vec<Ack>,
+    pub items: Vec<RecordBytes>,
+    pub cursor: Cursor,
+    pub more: bool,
+}
+
+/// Why a body could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WireError {
+    #[error("the body is not zstd-compressed CBOR of a sync message: {0}")]
+    Malformed(String),
+    #[error("the body is larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    #[error("protocol version {0} is not supported; this side speaks version {PROTOCOL_VERSION}")]
+    UnsupportedVersion(u32),
+}
+
+/// CBOR, then zstd (level 3: a good ratio for a phone's CPU).
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    let mut cbor = Vec::new();
+    ciborium::into_writer(message, &mut cbor).expect("writing CBOR to memory cannot fail");
+    zstd::bulk::compress(&cbor, 3).expect("compressing in memory cannot fail")
+}
+
+/// The reverse of [`encode`], refusing bodies that inflate past [`MAX_BODY_BYTES`].
+pub fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, WireError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(WireError::TooLarge);
+    }
+    let mut cbor = Vec::new();
+    let mut decoder = zstd::stream::read::Decoder::new(body).map_err(|e| WireError::Malformed(e.to_string()))?;
+    let read = std::io::Read::read_to_end(
+        &mut std::io::Read::take(&mut decoder, MAX_BODY_BYTES as u64 + 1),
+        &mut cbor,
+    )
+    .map_err(|e| WireError::Malformed(e.to_string()))?;
+    if read > MAX_BODY_BYTES {
+        return Err(WireError::TooLarge);
+    }
+    ciborium::from_reader(cbor.as_slice()).map_err(|e| WireError::Malformed(e.to_string()))
+}
+
+/// Decodes a request and checks its protocol version.
+pub fn decode_request(body: &[u8]) -> Result<SyncRequest, WireError> {
+    #[derive(Deserialize)]
+    struct Version {
+        protocol: u32,
+    }
+    let request: Result<SyncRequest, _> = decode(body);
+    match request {
+        Ok(r) if r.protocol == PROTOCOL_VERSION => Ok(r),
+        Ok(r) => Err(WireError::UnsupportedVersion(r.protocol)),
+        // A future version may change the shape: report its version rather than "malformed".
+        Err(e) => match decode::<Version>(body) {
+            Ok(v) if v.protocol != PROTOCOL_VERSION => Err(WireError::UnsupportedVersion(v.protocol)),
+            _ => Err(e),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> SyncRequest {
+        SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            cursor: Cursor { seq: 41, bootstrapped: true, snapshot_after: None },
+            changes: vec![RecordBytes { record: RecordId::new(), bytes: vec![1, 2, 3] }],
+            max_page_bytes: None,
+        }
+    }
+
+    #[test]
+    fn a_request_survives_the_wire() {
+        let r = request();
+        assert_eq!(decode_request(&encode(&r)), Ok(r));
+    }
+
+    #[test]
+    fn a_response_with_every_outcome_survives_the_wire() {
+        let id = RecordId::new();
+        let ack = |outcome| Ack { record: id, hash: vec![7; 32], outcome };
+        let response = SyncResponse {
+            protocol: PROTOCOL_VERSION,
+            acks: vec![
+                ack(Outcome::Stored { seq: 9 }),
+                ack(Outcome::Duplicate),
+                ack(Outcome::Parked),
+                ack(Outcome::Rejected { code: "ward_out_of_scope".into(), reason: "W09 is not your ward".into() }),
+            ],
+            items: vec![RecordBytes { record: id, bytes: vec![0; 100] }],
+            cursor: Cursor::default(),
+            more: true,
+        };
+        assert_eq!(decode::<SyncResponse>(&encode(&response)), Ok(response));
+    }
+
+    #[test]
+    fn bytes_travel_as_bytes_not_as_lists_of_numbers() {
+        let mut r = request();
+        r.changes[0].bytes = vec![0xab; 4000];
+        let mut cbor = Vec::new();
+        ciborium::into_writer(&r, &mut cbor).unwrap();
+        assert!(cbor.len() < 4200, "CBOR of 4000 bytes took {}", cbor.len());
+    }
+
+    #[test]
+    fn another_protocol_version_is_named_in_the_error() {
+        let mut r = request();
+        r.protocol = 7;
+        assert_eq!(decode_request(&encode(&r)), Err(WireError::UnsupportedVersion(7)));
+        #[derive(Serialize)]
+        struct Future {
+            protocol: u32,
+            shape: &'static str,
+        }
+        assert_eq!(decode_request(&encode(&Future { protocol: 2, shape: "new" })), Err(WireError::UnsupportedVersion(2)));
+    }
+
+    #[test]
+    fn garbage_and_bombs_are_refused_without_panicking() {
+        assert!(matches!(decode_request(b"hello"), Err(WireError::Malformed(_))));
+        assert!(matches!(decode_request(&[]), Err(WireError::Malformed(_))));
+        let bomb = zstd::bulk::compress(&vec![0u8; MAX_BODY_BYTES + 10], 19).unwrap();
+        assert_eq!(decode_request(&bomb), Err(WireError::TooLarge));
+    }
+}

@@ -1,0 +1,71 @@
+//! The server's one error type and its one status table. Handlers return `Result<_, AppError>`
+//! and use `?`; the client gets `{ "code", "message" }`, internal details go to the log only.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("a device token is required (Authorization: Bearer ...)")]
+    MissingToken,
+    #[error("this device token is not known")]
+    UnknownToken,
+    #[error("this device has been revoked by an administrator")]
+    DeviceRevoked,
+    #[error("this enrollment code is unknown, used or expired")]
+    InvalidEnrollmentCode,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Wire(#[from] wardbook::sync::wire::WireError),
+    #[error("the server's database failed")]
+    Database(#[from] rusqlite::Error),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The one table from error to HTTP status and machine-readable code.
+    pub fn status_code(&self) -> (StatusCode, &'static str) {
+        use wardbook::sync::wire::WireError;
+        match self {
+            AppError::MissingToken => (StatusCode::UNAUTHORIZED, "missing_token"),
+            AppError::UnknownToken => (StatusCode::UNAUTHORIZED, "unknown_token"),
+            AppError::DeviceRevoked => (StatusCode::UNAUTHORIZED, "device_revoked"),
+            AppError::InvalidEnrollmentCode => (StatusCode::UNAUTHORIZED, "invalid_enrollment_code"),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::Wire(WireError::Malformed(_)) => (StatusCode::BAD_REQUEST, "malformed_body"),
+            AppError::Wire(WireError::TooLarge) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            AppError::Wire(WireError::UnsupportedVersion(_)) => (StatusCode::BAD_REQUEST, "unsupported_protocol"),
+            AppError::Database(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+/// The JSON body of every error.
+#[derive(serde::Serialize, serde::Deserialize, Debug)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        (status, Json(ErrorBody { code: code.into(), message: self.to_string() })).into_response()
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}

@@ -1,0 +1,217 @@
+//! Taking in a device's changes: each change is stored once (retries are duplicates), parked
+//! until its dependencies arrive, or rejected with a reason when the device's user may not
+//! make it. Accepted changes get the next log sequence number of their town inside the same
+//! transaction that writes them, so sequence numbers commit in order and a cursor never skips.
+
+use automerge::{AutoCommit, Change, ChangeHash, ReadDoc};
+use rusqlite::{Connection, OptionalExtension, params};
+use wardbook::domain::validate::validate;
+use wardbook::domain::{Record, ReferenceData};
+use wardbook::ids::{DeviceId, RecordId};
+use wardbook::sync::wire::{Ack, Outcome, RecordBytes};
+
+use crate::db::{DeviceAuth, now_ms};
+use crate::error::AppError;
+
+/// What one push did, for metrics.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub stored: u64,
+    pub duplicate: u64,
+    pub parked: u64,
+    pub rejected: u64,
+}
+
+fn reject(code: &str, reason: impl Into<String>) -> Outcome {
+    Outcome::Rejected { code: code.into(), reason: reason.into() }
+}
+
+/// Takes in every change of one request in one transaction and answers each.
+pub fn ingest(
+    conn: &mut Connection,
+    auth: &DeviceAuth,
+    refs: &ReferenceData,
+    changes: &[RecordBytes],
+) -> Result<(Vec<Ack>, Tally), AppError> {
+    let tx = conn.transaction()?;
+    let mut acks = Vec::with_capacity(changes.len());
+    let mut tally = Tally::default();
+    for item in changes {
+        let (hash, outcome) = match Change::from_bytes(item.bytes.clone()) {
+            Ok(change) => {
+                let hash = change.hash();
+                (hash.0.to_vec(), take_in(&tx, auth, refs, item.record, change, &item.bytes)?)
+            }
+            Err(e) => (vec![], reject("malformed_change", format!("not an Automerge change: {e}"))),
+        };
+        match &outcome {
+            Outcome::Stored { .. } => tally.stored += 1,
+            Outcome::Duplicate => tally.duplicate += 1,
+            Outcome::Parked => tally.parked += 1,
+            Outcome::Rejected { .. } => tally.rejected += 1,
+        }
+        acks.push(Ack { record: item.record, hash, outcome });
+    }
+    tx.commit()?;
+    Ok((acks, tally))
+}
+
+fn take_in(
+    conn: &Connection,
+    auth: &DeviceAuth,
+    refs: &ReferenceData,
+    record: RecordId,
+    change: Change,
+    bytes: &[u8],
+) -> Result<Outcome, AppError> {
+    let tenant = &auth.scope.tenant;
+    let key = record.to_string();
+    let hash = change.hash();
+    let known: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM changes WHERE tenant = ?1 AND record = ?2 AND hash = ?3)",
+        params![tenant, key, hash.0.as_slice()],
+        |r| r.get(0),
+    )?;
+    if known {
+        return Ok(Outcome::Duplicate);
+    }
+    let mut doc = load_doc(conn, tenant, &key)?;
+    if change.deps().iter().any(|d| doc.get_change_by_hash(d).is_none()) {
+        conn.execute(
+            "INSERT OR IGNORE INTO parked (tenant, record, hash, device, bytes, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![tenant, key, hash.0.as_slice(), auth.device.to_string(), bytes, now_ms()],
+        )?;
+        return Ok(Outcome::Parked);
+    }
+    let outcome = apply(conn, auth, refs, record, &mut doc, change, bytes, auth.device)?;
+    if matches!(outcome, Outcome::Stored { .. }) {
+        unpark(conn, auth, refs, record, &mut doc)?;
+    }
+    Ok(outcome)
+}
+
+fn load_doc(conn: &Connection, tenant: &str, key: &str) -> Result<AutoCommit, AppError> {
+    let bytes: Option<Vec<u8>> = conn
+        .query_row("SELECT doc FROM records WHERE tenant = ?1 AND id = ?2", params![tenant, key], |r| r.get(0))
+        .optional()?;
+    match bytes {
+        Some(b) => AutoCommit::load(&b).map_err(|e| AppError::Internal(format!("stored record {key} is unreadable: {e}"))),
+        None => Ok(AutoCommit::new()),
+    }
+}
+
+fn hydrate(doc: &AutoCommit) -> Option<Record> {
+    if doc.keys(automerge::ROOT).next().is_none() { None } else { autosurgeon::hydrate(doc).ok() }
+}
+
+/// Checks one change against the device's scope and stores it with the next sequence number.
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    conn: &Connection,
+    auth: &DeviceAuth,
+    refs: &ReferenceData,
+    record: RecordId,
+    doc: &mut AutoCommit,
+    change: Change,
+    bytes: &[u8],
+    device: DeviceId,
+) -> Result<Outcome, AppError> {
+    let before = hydrate(doc);
+    let mut candidate = doc.clone();
+    if let Err(e) = candidate.apply_changes([change.clone()]) {
+        return Ok(reject("malformed_change", e.to_string()));
+    }
+    let Some(after) = hydrate(&candidate) else {
+        return Ok(reject("invalid_document", "the change leaves a document that is not a Wardbook record"));
+    };
+    if after.id != record {
+        return Ok(reject("identity_changed", format!("the change belongs to record {}, not {record}", after.id)));
+    }
+    if let Err(refusal) = auth.scope.check_write(before.as_ref(), &after) {
+        return Ok(reject(refusal.code, refusal.reason));
+    }
+    if let Err(e) = validate(&after, refs) {
+        return Ok(reject("invalid_record", e.to_string()));
+    }
+    *doc = candidate;
+    let tenant = &auth.scope.tenant;
+    let seq: i64 = conn.query_row(
+        "UPDATE tenants SET next_seq = next_seq + 1 WHERE id = ?1 RETURNING next_seq - 1",
+        [tenant],
+        |r| r.get(0),
+    )?;
+    let key = record.to_string();
+    conn.execute(
+        "INSERT INTO changes (tenant, seq, record, hash, kind, ward, device, bytes, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            tenant,
+            seq,
+            key,
+            change.hash().0.as_slice(),
+            after.kind().as_str(),
+            after.ward,
+            device.to_string(),
+            bytes,
+            now_ms()
+        ],
+    )?;
+    let state = after.workflow();
+    let conflicts = wardbook::document::field_conflicts(doc).len();
+    conn.execute(
+        "INSERT INTO records (tenant, id, kind, status, ward, assignee, title, needs_review, conflicts, updated_at, doc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, status = excluded.status, ward = excluded.ward,
+             assignee = excluded.assignee, title = excluded.title, needs_review = excluded.needs_review,
+             conflicts = excluded.conflicts, updated_at = excluded.updated_at, doc = excluded.doc",
+        params![
+            tenant,
+            key,
+            after.kind().as_str(),
+            state.status.as_str(),
+            after.ward,
+            after.assignee.map(|a| a.to_string()),
+            after.title(),
+            state.needs_review,
+            conflicts as i64,
+            now_ms(),
+            doc.save()
+        ],
+    )?;
+    Ok(Outcome::Stored { seq: seq as u64 })
+}
+
+/// Applies parked changes of `record` whose dependencies are now present, until none is left.
+fn unpark(
+    conn: &Connection,
+    auth: &DeviceAuth,
+    refs: &ReferenceData,
+    record: RecordId,
+    doc: &mut AutoCommit,
+) -> Result<(), AppError> {
+    let tenant = auth.scope.tenant.clone();
+    let key = record.to_string();
+    loop {
+        let parked: Vec<(Vec<u8>, String, Vec<u8>)> = {
+            let mut stmt = conn.prepare_cached(
+                "SELECT hash, device, bytes FROM parked WHERE tenant = ?1 AND record = ?2 AND device = ?3
+                 ORDER BY received_at",
+            )?;
+            stmt.query_map(params![tenant, key, auth.device.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let ready = parked.into_iter().find_map(|(hash, device, bytes)| {
+            let change = Change::from_bytes(bytes.clone()).ok()?;
+            change.deps().iter().all(|d: &ChangeHash| doc.get_change_by_hash(d).is_some()).then_some((hash, device, bytes, change))
+        });
+        let Some((hash, device, bytes, change)) = ready else { return Ok(()) };
+        conn.execute(
+            "DELETE FROM parked WHERE tenant = ?1 AND record = ?2 AND hash = ?3",
+            params![tenant, key, hash],
+        )?;
+        let device: DeviceId = device.parse().map_err(|e: uuid::Error| AppError::Internal(e.to_string()))?;
+        // Only this device's own parked changes are taken here, under its own scope. One that
+        // turns out not to be allowed leaves the queue without entering the log.
+        apply(conn, auth, refs, record, doc, change, &bytes, device)?;
+    }
+}

@@ -1,0 +1,168 @@
+//! The HTTP API: one router, handlers that call the database layer and return `AppError`.
+//! `ROUTES` lists every operation; a test keeps it, the router and `/openapi.json` in step.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use wardbook::domain::Record;
+use wardbook::ids::RecordId;
+use wardbook::sync::client::{EnrollRequest, Enrollment};
+use wardbook::sync::wire::{self, CONTENT_TYPE, DEFAULT_PAGE_BYTES, MAX_BODY_BYTES, PROTOCOL_VERSION, SyncResponse};
+
+use crate::db::{self, Db, DeviceAuth};
+use crate::error::AppError;
+use crate::metrics::Metrics;
+use crate::{feed, ingest};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(db: Db) -> AppState {
+        AppState { db, metrics: Arc::new(Metrics::new()) }
+    }
+
+    /// The device behind the request's bearer token; checked on every request.
+    async fn device(&self, headers: &HeaderMap) -> Result<DeviceAuth, AppError> {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string())
+            .ok_or(AppError::MissingToken);
+        let result = match token {
+            Ok(token) => self.db.run(move |conn| db::authenticate(conn, &token)).await,
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            self.metrics.auth_failures.inc();
+        }
+        result
+    }
+}
+
+/// Every operation of the API: method and path, as in `/openapi.json`.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/v1/enroll"),
+    ("GET", "/v1/reference"),
+    ("POST", "/v1/sync"),
+    ("GET", "/v1/records/{id}"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+];
+
+/// The OpenAPI description served at `/openapi.json`.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/reference", get(reference))
+        .route("/v1/sync", post(sync))
+        .route("/v1/records/{id}", get(record))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+#[tracing::instrument(skip_all)]
+async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrollment>, AppError> {
+    let request: EnrollRequest =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
+    let enrollment = state.db.run(move |conn| db::enroll(conn, &request.code, &request.device_name)).await?;
+    state.metrics.enrollments.inc();
+    tracing::info!(device = %enrollment.device_id, tenant = %enrollment.tenant, "device enrolled");
+    Ok(Json(enrollment))
+}
+
+#[tracing::instrument(skip_all)]
+async fn reference(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let auth = state.device(&headers).await?;
+    let refs = state.db.run(move |conn| db::reference(conn, &auth.scope.tenant)).await?;
+    Ok(Json(refs).into_response())
+}
+
+#[tracing::instrument(skip_all, fields(device))]
+async fn sync(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let auth = state.device(&headers).await?;
+    tracing::Span::current().record("device", tracing::field::display(auth.device));
+    let body = body.map_err(|_| AppError::Wire(wire::WireError::TooLarge))?;
+    let request = wire::decode_request(&body)?;
+    let max_bytes = request.max_page_bytes.unwrap_or(DEFAULT_PAGE_BYTES).clamp(1024, 1024 * 1024) as usize;
+    let (acks, tally, page) = state
+        .db
+        .run(move |conn| {
+            let refs = db::reference(conn, &auth.scope.tenant)?;
+            let (acks, tally) = ingest::ingest(conn, &auth, &refs, &request.changes)?;
+            let page = feed::page(conn, &auth, &request.cursor, max_bytes)?;
+            Ok((acks, tally, page))
+        })
+        .await?;
+    let m = &state.metrics;
+    m.sync_requests.inc();
+    m.changes_stored.inc_by(tally.stored);
+    m.changes_duplicate.inc_by(tally.duplicate);
+    m.changes_parked.inc_by(tally.parked);
+    m.changes_rejected.inc_by(tally.rejected);
+    m.items_sent.inc_by(page.items.len() as u64);
+    let response =
+        SyncResponse { protocol: PROTOCOL_VERSION, acks, items: page.items, cursor: page.cursor, more: page.more };
+    Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], wire::encode(&response)).into_response())
+}
+
+/// One record as JSON, if the device's scope covers it (otherwise: not found).
+#[tracing::instrument(skip_all)]
+async fn record(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Record>, AppError> {
+    let auth = state.device(&headers).await?;
+    let id: RecordId = id.parse().map_err(|_| AppError::NotFound)?;
+    let doc = state.db.run(move |conn| db::record_doc(conn, &auth, id)).await?;
+    let record = wardbook::document::RecordDoc::load(&[0; 16], &doc, &[]).and_then(|d| d.record());
+    record.map(Json).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
+    state.db.run(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await?;
+    Ok("ok")
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render())
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// Methods as axum names them, for tests that walk `ROUTES`.
+pub fn method(name: &str) -> Method {
+    name.parse().unwrap_or(Method::GET)
+}

@@ -1,0 +1,6 @@
+//! The sync server's integration tests: real servers on 127.0.0.1, real HTTP, real SQLite
+//! files on both sides.
+
+mod convergence;
+mod security;
+mod support;

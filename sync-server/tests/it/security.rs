@@ -1,0 +1,148 @@
+//! Revoked devices, other towns and other roles: what the server refuses, and what the
+//! device shows when it does.
+
+use wardbook::Error;
+use wardbook::domain::Role;
+use wardbook::ids::RecordId;
+use wardbook::store::{Query, SyncState};
+use wardbook::sync::wire::{self, CONTENT_TYPE, Outcome, PROTOCOL_VERSION, RecordBytes, SyncRequest, SyncResponse};
+use wardbook_server::db;
+
+use crate::support::{Device, TOWN_A, TOWN_B, TestServer, now};
+
+async fn raw_sync(url: &str, token: &str, changes: Vec<RecordBytes>) -> (u16, Vec<u8>) {
+    let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor: Default::default(), changes, max_page_bytes: None };
+    let response = reqwest::Client::new()
+        .post(format!("{url}/v1/sync"))
+        .bearer_auth(token)
+        .header("content-type", CONTENT_TYPE)
+        .body(wire::encode(&request))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
+}
+
+fn in_town(mut record: wardbook::domain::Record, device: &Device) -> wardbook::domain::Record {
+    record.tenant = device.tenant.clone();
+    record
+}
+
+#[tokio::test]
+async fn a_revoked_device_is_refused_on_its_very_next_request() {
+    let server = TestServer::start().await;
+    let mut phone = server.device(TOWN_A, Role::Inspector).await;
+    phone.sync().await.unwrap();
+    db::device_revoke(&mut server.db.lock(), &phone.device_id).unwrap();
+    let err = phone.sync().await.unwrap_err();
+    assert!(matches!(&err, Error::Unauthorized { code, .. } if code == "device_revoked"), "got {err:?}");
+    let (status, body) = raw_sync(&server.url(), phone.client.token(), vec![]).await;
+    assert_eq!(status, 401);
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["code"], "device_revoked");
+    let err = phone.client.reference().await.unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }));
+}
+
+#[tokio::test]
+async fn an_enrollment_code_works_once() {
+    let server = TestServer::start().await;
+    let (_, code) = db::device_enroll(&mut server.db.lock(), TOWN_A, wardbook::demo::user_id(Role::Collector)).unwrap();
+    wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "first").await.unwrap();
+    let err = wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "second").await.unwrap_err();
+    assert!(matches!(&err, Error::Unauthorized { code, .. } if code == "invalid_enrollment_code"), "got {err:?}");
+    let (status, body) = raw_sync(&server.url(), "wbk_made_up", vec![]).await;
+    assert_eq!((status, serde_json::from_slice::<serde_json::Value>(&body).unwrap()["code"].clone()), (401, "unknown_token".into()));
+}
+
+#[tokio::test]
+async fn one_town_can_neither_read_nor_write_another_towns_records() {
+    let server = TestServer::start().await;
+    let mut nabha = server.device(TOWN_A, Role::Supervisor).await;
+    let mut patiala = server.device(TOWN_B, Role::Supervisor).await;
+    let secret = RecordId::new();
+    patiala.store.create(&in_town(wardbook::demo::receipt(secret, now(), "W01", 7), &patiala), now()).unwrap();
+    patiala.sync().await.unwrap();
+
+    // Reading: the sync feed and the record endpoint know nothing of the other town.
+    nabha.sync().await.unwrap();
+    assert_eq!(nabha.store.count().unwrap(), 0);
+    let response = reqwest::Client::new()
+        .get(format!("{}/v1/records/{secret}", server.url()))
+        .bearer_auth(nabha.client.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let own = reqwest::Client::new()
+        .get(format!("{}/v1/records/{secret}", server.url()))
+        .bearer_auth(patiala.client.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200, "the owner town does see it");
+
+    // Writing: Patiala's change replayed with Nabha's token is refused, Patiala's record untouched.
+    let mut doc = patiala.store.document(secret).unwrap();
+    let change = doc.changes_since(&[]).remove(0);
+    let (status, body) =
+        raw_sync(&server.url(), nabha.client.token(), vec![RecordBytes { record: secret, bytes: change.raw_bytes().to_vec() }])
+            .await;
+    assert_eq!(status, 200);
+    let response: SyncResponse = wire::decode(&body).unwrap();
+    assert!(
+        matches!(&response.acks[0].outcome, Outcome::Rejected { code, .. } if code == "tenant_mismatch"),
+        "{:?}",
+        response.acks
+    );
+    // A record of Nabha's own that claims to be Patiala's is refused too, and kept on the device.
+    let forged = RecordId::new();
+    let record = in_town(wardbook::demo::receipt(forged, now(), "W01", 8), &patiala);
+    nabha.store.create(&record, now()).unwrap();
+    let report = nabha.sync().await.unwrap();
+    assert_eq!(report.rejected, 1);
+    let (state, reason) = nabha.store.sync_state(forged).unwrap();
+    assert_eq!(state, SyncState::Rejected);
+    assert!(reason.unwrap().starts_with("tenant_mismatch"));
+    assert_eq!(patiala.sync().await.unwrap().received, 0, "nothing from Nabha reached Patiala");
+    let rows: i64 = server
+        .db
+        .lock()
+        .query_row("SELECT COUNT(*) FROM records WHERE tenant = ?1", [TOWN_B], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1);
+}
+
+#[tokio::test]
+async fn a_role_cannot_write_what_it_may_not_and_the_device_shows_it_rejected() {
+    let server = TestServer::start().await;
+    let mut inspector = server.device(TOWN_A, Role::Inspector).await;
+    let receipt = RecordId::new();
+    inspector.store.create(&wardbook::demo::receipt(receipt, now(), "W01", 1), now()).unwrap();
+    let outside = RecordId::new();
+    inspector.store.create(&wardbook::demo::inspection(outside, now(), "W03", 1), now()).unwrap();
+    let fine = RecordId::new();
+    inspector.store.create(&wardbook::demo::inspection(fine, now(), "W01", 1), now()).unwrap();
+    let report = inspector.sync().await.unwrap();
+    assert_eq!((report.confirmed, report.rejected), (1, 2));
+    let state = |id| inspector.store.sync_state(id).unwrap();
+    assert_eq!(state(fine).0, SyncState::OnServer);
+    assert_eq!(state(receipt).0, SyncState::Rejected);
+    assert!(state(receipt).1.unwrap().starts_with("kind_not_allowed"));
+    assert!(state(outside).1.unwrap().starts_with("ward_out_of_scope"));
+    // Nothing was deleted on the device; the rejected records are listed with their badge.
+    let rows = inspector.store.list(&Query::default()).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.iter().filter(|r| r.sync_state == SyncState::Rejected).count(), 2);
+
+    // A collector sees receipts of the town, an inspector never receives them.
+    let mut collector = server.device(TOWN_A, Role::Collector).await;
+    collector.store.create(&wardbook::demo::receipt(RecordId::new(), now(), "W02", 2), now()).unwrap();
+    collector.sync().await.unwrap();
+    inspector.sync().await.unwrap();
+    assert!(inspector.store.list(&Query { kind: Some(wardbook::domain::RecordKind::Receipt), ..Query::default() }).unwrap().iter().all(|r| r.id == receipt));
+    // An inspector cannot approve: the step is signed as inspector and the table refuses it.
+    let mut supervisor = server.device(TOWN_A, Role::Supervisor).await;
+    supervisor.sync().await.unwrap();
+    assert!(supervisor.store.get(fine).is_ok(), "the supervisor received the inspection");
+}
