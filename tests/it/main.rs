@@ -1,0 +1,70 @@
+//! Store integration tests on real SQLite files: one test binary, so it links once.
+//!
+//! - `store`: what a user of the device store sees — records, lists, search, validation,
+//!   workflow, merges between devices, compaction and damaged or foreign files.
+//! - `crash`: the real `wardbook write-load` process killed at random moments; every record it
+//!   reported saved must still be there.
+
+mod crash;
+mod store;
+
+use std::path::PathBuf;
+
+use tempfile::TempDir;
+use wardbook::demo;
+use wardbook::domain::workflow::Actor;
+use wardbook::domain::{Role, UnixMillis};
+use wardbook::store::Store;
+
+/// 1 January 2026, 09:00 IST: the tests' clock starts here and moves only when a test says so.
+pub const T0: UnixMillis = 1_767_238_200_000;
+
+/// One device: its own store file in its own directory, set up with the demo town.
+pub struct Device {
+    pub path: PathBuf,
+    pub store: Store,
+    _dir: TempDir,
+}
+
+impl Default for Device {
+    fn default() -> Self {
+        Device::new()
+    }
+}
+
+impl Device {
+    /// A fresh install with the demo town's reference data.
+    pub fn new() -> Device {
+        let dir = TempDir::new().expect("temp dir");
+        let path = dir.path().join("wardbook.sqlite3");
+        let mut store = Store::open(&path).expect("open a new store");
+        store
+            .put_reference(&demo::reference())
+            .expect("store the demo town");
+        Device {
+            path,
+            store,
+            _dir: dir,
+        }
+    }
+
+    /// Closes the store and opens the file again, as after an app restart.
+    pub fn reopen(&mut self) {
+        let placeholder = Store::open_in_memory().expect("in-memory store");
+        drop(std::mem::replace(&mut self.store, placeholder));
+        self.store = Store::open(&self.path).expect("reopen the store");
+    }
+
+    /// A direct SQLite connection to the same file, to look under the store or damage it.
+    pub fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.path).expect("open the file with rusqlite")
+    }
+}
+
+/// The demo town's staff member of `role`, acting in that role.
+pub fn as_role(role: Role) -> Actor {
+    Actor {
+        user: demo::user_id(role),
+        role,
+    }
+}
