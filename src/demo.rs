@@ -78,9 +78,15 @@ pub fn toilet_templates() -> Vec<ChecklistTemplate> {
                 text_hi: "गंध".into(),
                 answer_type: AnswerType::SingleChoice,
                 options: vec![
-                    ChoiceOption { code: "none".into(), label: "None".into(), label_hi: "नहीं".into(), points: 2 },
-                    ChoiceOption { code: "mild".into(), label: "Mild".into(), label_hi: "हल्की".into(), points: 1 },
-                    ChoiceOption { code: "strong".into(), label: "Strong".into(), label_hi: "तेज़".into(), points: 0 },
+                    ChoiceOption {
+                        code: "none".into(), label: "None".into(), label_hi: "नहीं".into(), points: 2
+                    },
+                    ChoiceOption {
+                        code: "mild".into(), label: "Mild".into(), label_hi: "हल्की".into(), points: 1
+                    },
+                    ChoiceOption {
+                        code: "strong".into(), label: "Strong".into(), label_hi: "तेज़".into(), points: 0
+                    },
                 ],
                 required: false,
                 weight: 0,
@@ -206,7 +212,7 @@ fn record(id: RecordId, by: Role, now: UnixMillis, ward: &str, body: Body) -> Re
 /// A draft public toilet inspection (template v1) in `ward`.
 pub fn inspection(id: RecordId, now: UnixMillis, ward: &str, n: u32) -> Record {
     let mut answers = BTreeMap::new();
-    answers.insert("water".into(), Answer::YesNo(n % 2 == 0));
+    answers.insert("water".into(), Answer::YesNo(n.is_multiple_of(2)));
     answers.insert("clean".into(), Answer::YesNo(true));
     answers.insert("seats".into(), Answer::Number(f64::from(n % 8)));
     let body = Body::Inspection(Inspection {
@@ -287,7 +293,12 @@ pub fn trip(id: RecordId, now: UnixMillis, ward: &str, n: u32) -> Record {
         vehicle: "PB11AB1234".into(),
         driver: "Gurpreet Singh".into(),
         fstp_code: Some("FSTP-NBH-1".into()),
-        pickup: Some(TripStep { at: now, location: Some(point_in(ward, n)), volume_litres: Some(2500.0), photos: vec![] }),
+        pickup: Some(TripStep {
+            at: now,
+            location: Some(point_in(ward, n)),
+            volume_litres: Some(2500.0),
+            photos: vec![],
+        }),
         disposal: None,
     });
     record(id, Role::SanitationCrew, now, ward, body)

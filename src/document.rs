@@ -308,7 +308,6 @@ fn insert_json(doc: &mut AutoCommit, list: &ObjId, index: usize, value: &serde_j
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

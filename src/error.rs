@@ -1,7 +1,7 @@
 //! The one error type of the core crate, named by cause.
 
-use crate::domain::{Role, Status};
 use crate::domain::validate::FieldErrors;
+use crate::domain::{Role, Status};
 use crate::ids::RecordId;
 
 /// Everything the core can refuse or fail at.

@@ -62,21 +62,30 @@ impl Scope {
     /// May this device turn `before` (absent for a new record) into `after`?
     pub fn check_write(&self, before: Option<&Record>, after: &Record) -> Result<(), Refusal> {
         if after.tenant != self.tenant {
-            return refuse("tenant_mismatch", format!("the record belongs to {}, not to {}", after.tenant, self.tenant));
+            return refuse(
+                "tenant_mismatch",
+                format!("the record belongs to {}, not to {}", after.tenant, self.tenant),
+            );
         }
         if let Some(before) = before {
             if before.tenant != after.tenant || before.kind() != after.kind() || before.id != after.id {
                 return refuse("identity_changed", "a record's town, kind and id never change");
             }
             if !self.covers_ward(before.ward.as_deref()) {
-                return refuse("ward_out_of_scope", format!("ward {} is not yours", before.ward.clone().unwrap_or_default()));
+                return refuse(
+                    "ward_out_of_scope",
+                    format!("ward {} is not yours", before.ward.clone().unwrap_or_default()),
+                );
             }
         }
         if !self.works_with(after.kind()) {
             return refuse("kind_not_allowed", format!("your role does not work with {} records", after.kind()));
         }
         if !self.covers_ward(after.ward.as_deref()) {
-            return refuse("ward_out_of_scope", format!("ward {} is not yours", after.ward.clone().unwrap_or_default()));
+            return refuse(
+                "ward_out_of_scope",
+                format!("ward {} is not yours", after.ward.clone().unwrap_or_default()),
+            );
         }
         let old: &[super::Transition] = before.map_or(&[], |b| &b.transitions);
         if old.iter().any(|t| !after.transitions.iter().any(|n| n.id == t.id)) {
@@ -84,7 +93,10 @@ impl Scope {
         }
         for t in after.transitions.iter().filter(|t| !old.iter().any(|o| o.id == t.id)) {
             if t.by != self.user || !self.roles.contains(&t.role) {
-                return refuse("transition_not_yours", format!("a step {} → {} was signed as someone else", t.from, t.to));
+                return refuse(
+                    "transition_not_yours",
+                    format!("a step {} → {} was signed as someone else", t.from, t.to),
+                );
             }
             let settles = t.resolves_review && t.role == Role::Supervisor;
             if !settles && !workflow::allows(after, t.from, t.to, t.role) {
@@ -102,8 +114,8 @@ impl Scope {
 mod tests {
     use super::*;
     use crate::demo;
-    use crate::domain::workflow::{Actor, step};
     use crate::domain::Status;
+    use crate::domain::workflow::{Actor, step};
     use crate::ids::{RecordId, TransitionId};
 
     fn scope(role: Role, wards: &[&str]) -> Scope {

@@ -154,11 +154,11 @@ fn check_answer(c: &mut Checker, template: &ChecklistTemplate, id: &str, answer:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
     use crate::demo;
     use crate::domain::validate::validate;
     use crate::domain::{Body, Record};
     use crate::ids::RecordId;
-    use crate::Error;
 
     fn with_answer(q: &str, a: Answer) -> Record {
         let mut r = demo::inspection(RecordId::new(), 1, "W01", 1);

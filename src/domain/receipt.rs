@@ -122,11 +122,7 @@ impl Receipt {
         c.required_text("receipt_number", &self.receipt_number);
         c.required_text("payer_name", &self.payer_name);
         if !refs.fee_heads.is_empty() && !refs.fee_heads.iter().any(|h| h.code == self.business_service) {
-            c.error(
-                "business_service",
-                "unknown",
-                format!("{} is not a fee head of this town", self.business_service),
-            );
+            c.error("business_service", "unknown", format!("{} is not a fee head of this town", self.business_service));
         }
         if self.lines.is_empty() {
             c.error("lines", "required", "a receipt needs at least one amount");
@@ -139,10 +135,10 @@ impl Receipt {
         {
             c.error("instrument_number", "required", "a cheque or DD needs its number");
         }
-        if let Some(mobile) = &self.mobile_number {
-            if mobile.len() != 10 || !mobile.bytes().all(|b| b.is_ascii_digit()) {
-                c.error("mobile_number", "invalid", "must be 10 digits");
-            }
+        if let Some(mobile) = &self.mobile_number
+            && (mobile.len() != 10 || !mobile.bytes().all(|b| b.is_ascii_digit()))
+        {
+            c.error("mobile_number", "invalid", "must be 10 digits");
         }
         if let Some(p) = &self.location {
             c.geo_point("location", p);

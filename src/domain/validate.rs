@@ -112,10 +112,11 @@ impl Checker {
 pub fn validate(record: &Record, refs: &ReferenceData) -> crate::Result<()> {
     let mut c = Checker::new();
     c.required_text("tenant", &record.tenant);
-    if let Some(ward) = &record.ward {
-        if !refs.wards.is_empty() && !refs.wards.iter().any(|w| &w.code == ward) {
-            c.error("ward", "unknown", format!("ward {ward} is not a ward of this town"));
-        }
+    if let Some(ward) = &record.ward
+        && !refs.wards.is_empty()
+        && !refs.wards.iter().any(|w| &w.code == ward)
+    {
+        c.error("ward", "unknown", format!("ward {ward} is not a ward of this town"));
     }
     match &record.body {
         super::Body::Inspection(i) => i.check(&mut c, refs)?,

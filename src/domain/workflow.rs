@@ -153,10 +153,7 @@ fn path_of(record: &Record) -> Option<Path> {
 pub fn allows(record: &Record, from: Status, to: Status, role: Role) -> bool {
     let path = path_of(record);
     rules(record.kind()).iter().any(|r| {
-        r.from == from
-            && r.to == to
-            && r.roles.contains(&role)
-            && (r.path == Path::Any || Some(r.path) == path)
+        r.from == from && r.to == to && r.roles.contains(&role) && (r.path == Path::Any || Some(r.path) == path)
     })
 }
 
@@ -194,7 +191,12 @@ impl WorkflowState {
                     current: state.status,
                 });
             } else if t.resolves_review || !allows(record, t.from, t.to, t.role) {
-                state.problems.push(ReviewProblem::NotAllowed { transition: t.id, from: t.from, to: t.to, role: t.role });
+                state.problems.push(ReviewProblem::NotAllowed {
+                    transition: t.id,
+                    from: t.from,
+                    to: t.to,
+                    role: t.role,
+                });
             } else {
                 state.status = t.to;
             }
@@ -236,7 +238,16 @@ pub fn step(
         });
         c.finish()?;
     }
-    record.transitions.push(Transition { id, at: now, by: actor.user, role: actor.role, from, to, note, resolves_review: false });
+    record.transitions.push(Transition {
+        id,
+        at: now,
+        by: actor.user,
+        role: actor.role,
+        from,
+        to,
+        note,
+        resolves_review: false,
+    });
     Ok(())
 }
 
@@ -303,8 +314,10 @@ mod tests {
 
     #[test]
     fn a_sent_back_inspection_can_be_submitted_again() {
-        let trail =
-            walk(inspection(), &[(Inspector, Submitted), (Supervisor, SentBack), (Inspector, Submitted), (Supervisor, Rejected)]);
+        let trail = walk(
+            inspection(),
+            &[(Inspector, Submitted), (Supervisor, SentBack), (Inspector, Submitted), (Supervisor, Rejected)],
+        );
         assert_eq!(trail, ["SUBMITTED", "SENT_BACK", "SUBMITTED", "REJECTED"]);
     }
 
@@ -335,7 +348,8 @@ mod tests {
     #[test]
     fn only_the_plant_operator_disposes_a_trip() {
         let trip = demo::trip(RecordId::new(), 1, "W01", 1);
-        let trail = walk(trip, &[(SanitationCrew, WaitingForDisposal), (SanitationCrew, Disposed), (FstpOperator, Disposed)]);
+        let trail =
+            walk(trip, &[(SanitationCrew, WaitingForDisposal), (SanitationCrew, Disposed), (FstpOperator, Disposed)]);
         assert_eq!(
             trail,
             [
@@ -464,7 +478,10 @@ mod tests {
         record.transitions = vec![transition(Draft, Approved, Inspector)];
         let state = record.workflow();
         assert_eq!(state.status, Draft);
-        assert!(matches!(state.problems[..], [ReviewProblem::NotAllowed { from: Draft, to: Approved, role: Inspector, .. }]));
+        assert!(matches!(
+            state.problems[..],
+            [ReviewProblem::NotAllowed { from: Draft, to: Approved, role: Inspector, .. }]
+        ));
     }
 
     #[test]
@@ -478,7 +495,8 @@ mod tests {
         let refs = demo::reference();
         let err = resolve_review(&mut record, TransitionId::new(), actor(Inspector), SentBack, 9, None).unwrap_err();
         assert!(matches!(err, Error::InvalidTransition { role: Inspector, .. }));
-        resolve_review(&mut record, TransitionId::new(), actor(Supervisor), SentBack, 9, Some("re-inspect".into())).unwrap();
+        resolve_review(&mut record, TransitionId::new(), actor(Supervisor), SentBack, 9, Some("re-inspect".into()))
+            .unwrap();
         assert_eq!(record.workflow(), WorkflowState { status: SentBack, needs_review: false, problems: vec![] });
         step(&mut record, &refs, TransitionId::new(), actor(Inspector), Submitted, 10, None).unwrap();
         assert_eq!(record.workflow().status, Submitted);

@@ -342,7 +342,8 @@ pub(crate) fn merge_in(
 }
 
 pub(crate) fn load(conn: &Connection, actor: &[u8], id: RecordId) -> Result<Stored> {
-    let row: Option<(Vec<u8>, Vec<u8>, i64, String, Vec<u8>)> = conn
+    type Row = (Vec<u8>, Vec<u8>, i64, String, Vec<u8>);
+    let row: Option<Row> = conn
         .query_row(
             "SELECT snapshot, heads, increments_bytes, sync_state, pushed_heads FROM records WHERE id = ?1",
             [id.to_string()],
@@ -456,7 +457,7 @@ pub(crate) fn encode_heads(heads: &[automerge::ChangeHash]) -> Vec<u8> {
 }
 
 pub(crate) fn decode_heads(bytes: &[u8]) -> Option<Vec<automerge::ChangeHash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return None;
     }
     bytes.chunks(32).map(|c| c.try_into().ok().map(automerge::ChangeHash)).collect()

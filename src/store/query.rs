@@ -65,7 +65,7 @@ fn bad_column(e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.to_string().into())
 }
 
-fn parse<T: std::str::FromStr>(text: String) -> rusqlite::Result<T>
+pub(super) fn parse<T: std::str::FromStr>(text: String) -> rusqlite::Result<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -127,7 +127,11 @@ impl Store {
         }
         if let Some(text) = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             if text.chars().count() >= 3 {
-                arg(&mut sql, " AND id IN (SELECT id FROM records_fts WHERE records_fts MATCH ?)", Sql::Text(fts_phrase(text)));
+                arg(
+                    &mut sql,
+                    " AND id IN (SELECT id FROM records_fts WHERE records_fts MATCH ?)",
+                    Sql::Text(fts_phrase(text)),
+                );
             } else {
                 let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
                 arg(&mut sql, " AND search_text LIKE ? ESCAPE '\\'", Sql::Text(like));
@@ -225,7 +229,8 @@ pub(super) fn read_reference(conn: &Connection) -> Result<ReferenceData> {
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let (kind, key, body): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        let damaged = |e: serde_json::Error| Error::BadReference { kind: kind.clone(), key: key.clone(), reason: e.to_string() };
+        let damaged =
+            |e: serde_json::Error| Error::BadReference { kind: kind.clone(), key: key.clone(), reason: e.to_string() };
         match kind.as_str() {
             "tenant" => refs.tenant = Some(serde_json::from_str(&body).map_err(damaged)?),
             "ward" => refs.wards.push(serde_json::from_str(&body).map_err(damaged)?),

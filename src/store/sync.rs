@@ -46,9 +46,8 @@ impl Store {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT id FROM records WHERE sync_state IN ('saved', 'waiting') ORDER BY updated_at, id",
             )?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            rows.map(|r| r.map_err(Error::from).and_then(|s| s.parse().map_err(|_| Error::NotFound(RecordId::default()))))
-                .collect::<Result<_>>()?
+            let rows = stmt.query_map([], |r| super::query::parse(r.get(0)?))?;
+            rows.collect::<rusqlite::Result<_>>()?
         };
         let own = automerge::ActorId::from(self.actor_bytes());
         let mut outbox = Outbox::default();
@@ -149,11 +148,9 @@ impl Store {
 
     /// How many records wait to reach the server (saved or sent but unconfirmed).
     pub fn waiting_count(&self) -> Result<u64> {
-        Ok(self.conn().query_row(
-            "SELECT COUNT(*) FROM records WHERE sync_state IN ('saved', 'waiting')",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM records WHERE sync_state IN ('saved', 'waiting')", [], |r| r.get(0))?)
     }
 
     /// A value kept in the store's settings (server address, device token, last sync).

@@ -126,11 +126,8 @@ pub fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, WireError>
     }
     let mut cbor = Vec::new();
     let mut decoder = zstd::stream::read::Decoder::new(body).map_err(|e| WireError::Malformed(e.to_string()))?;
-    let read = std::io::Read::read_to_end(
-        &mut std::io::Read::take(&mut decoder, MAX_BODY_BYTES as u64 + 1),
-        &mut cbor,
-    )
-    .map_err(|e| WireError::Malformed(e.to_string()))?;
+    let read = std::io::Read::read_to_end(&mut std::io::Read::take(&mut decoder, MAX_BODY_BYTES as u64 + 1), &mut cbor)
+        .map_err(|e| WireError::Malformed(e.to_string()))?;
     if read > MAX_BODY_BYTES {
         return Err(WireError::TooLarge);
     }
@@ -212,7 +209,10 @@ mod tests {
             protocol: u32,
             shape: &'static str,
         }
-        assert_eq!(decode_request(&encode(&Future { protocol: 2, shape: "new" })), Err(WireError::UnsupportedVersion(2)));
+        assert_eq!(
+            decode_request(&encode(&Future { protocol: 2, shape: "new" })),
+            Err(WireError::UnsupportedVersion(2))
+        );
     }
 
     #[test]

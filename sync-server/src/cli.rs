@@ -38,7 +38,9 @@ impl DataDir {
     fn dir(&self) -> anyhow::Result<PathBuf> {
         let dir = match &self.data_dir {
             Some(d) => d.clone(),
-            None => dirs::data_dir().context("no data directory for this user; pass --data-dir")?.join("wardbook-server"),
+            None => {
+                dirs::data_dir().context("no data directory for this user; pass --data-dir")?.join("wardbook-server")
+            }
         };
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         Ok(dir)
@@ -136,7 +138,8 @@ pub fn main() -> anyhow::Result<()> {
         Command::Serve { host, port } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info,tower_http=warn".into()),
                 )
                 .with_writer(std::io::stderr)
                 .init();
@@ -187,7 +190,13 @@ fn device(data: &DataDir, command: DeviceCommand) -> anyhow::Result<()> {
         }
         DeviceCommand::List { tenant } => {
             for d in db::device_list(&db.lock(), tenant.as_deref())? {
-                let state = if d.revoked { "revoked" } else if d.enrolled { "enrolled" } else { "code issued" };
+                let state = if d.revoked {
+                    "revoked"
+                } else if d.enrolled {
+                    "enrolled"
+                } else {
+                    "code issued"
+                };
                 println!("{} {} {} {} {}", d.id, d.tenant, d.user_id, state, d.name.unwrap_or_default());
             }
         }

@@ -247,11 +247,8 @@ pub fn enroll(conn: &mut Connection, code: &str, device_name: &str) -> Result<En
         "UPDATE devices SET code_hash = NULL, token_hash = ?2, name = ?3, enrolled_at = ?4 WHERE id = ?1",
         params![device, sha256(&token), device_name, now_ms()],
     )?;
-    let user_name: String = tx.query_row(
-        "SELECT name FROM users WHERE tenant = ?1 AND id = ?2",
-        params![tenant, user_id],
-        |r| r.get(0),
-    )?;
+    let user_name: String =
+        tx.query_row("SELECT name FROM users WHERE tenant = ?1 AND id = ?2", params![tenant, user_id], |r| r.get(0))?;
     tx.commit()?;
     Ok(Enrollment { device_id: device, token, tenant, user_id, user_name })
 }
@@ -293,7 +290,9 @@ pub fn reference(conn: &Connection, tenant: &str) -> Result<ReferenceData, AppEr
         .ok_or(AppError::NotFound)?;
     let mut refs: ReferenceData = serde_json::from_str(&json).map_err(|e| AppError::Internal(e.to_string()))?;
     let mut stmt = conn.prepare("SELECT id, name, roles, wards FROM users WHERE tenant = ?1 ORDER BY name")?;
-    let rows = stmt.query_map([tenant], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))?;
+    let rows = stmt.query_map([tenant], |r| {
+        Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+    })?;
     for row in rows {
         let (id, name, roles, wards) = row?;
         let bad = |e: &dyn std::fmt::Display| AppError::Internal(format!("user {id}: {e}"));

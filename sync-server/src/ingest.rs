@@ -95,7 +95,9 @@ fn load_doc(conn: &Connection, tenant: &str, key: &str) -> Result<AutoCommit, Ap
         .query_row("SELECT doc FROM records WHERE tenant = ?1 AND id = ?2", params![tenant, key], |r| r.get(0))
         .optional()?;
     match bytes {
-        Some(b) => AutoCommit::load(&b).map_err(|e| AppError::Internal(format!("stored record {key} is unreadable: {e}"))),
+        Some(b) => {
+            AutoCommit::load(&b).map_err(|e| AppError::Internal(format!("stored record {key} is unreadable: {e}")))
+        }
         None => Ok(AutoCommit::new()),
     }
 }
@@ -202,13 +204,14 @@ fn unpark(
         };
         let ready = parked.into_iter().find_map(|(hash, device, bytes)| {
             let change = Change::from_bytes(bytes.clone()).ok()?;
-            change.deps().iter().all(|d: &ChangeHash| doc.get_change_by_hash(d).is_some()).then_some((hash, device, bytes, change))
+            change
+                .deps()
+                .iter()
+                .all(|d: &ChangeHash| doc.get_change_by_hash(d).is_some())
+                .then_some((hash, device, bytes, change))
         });
         let Some((hash, device, bytes, change)) = ready else { return Ok(()) };
-        conn.execute(
-            "DELETE FROM parked WHERE tenant = ?1 AND record = ?2 AND hash = ?3",
-            params![tenant, key, hash],
-        )?;
+        conn.execute("DELETE FROM parked WHERE tenant = ?1 AND record = ?2 AND hash = ?3", params![tenant, key, hash])?;
         let device: DeviceId = device.parse().map_err(|e: uuid::Error| AppError::Internal(e.to_string()))?;
         // Only this device's own parked changes are taken here, under its own scope. One that
         // turns out not to be allowed leaves the queue without entering the log.

@@ -29,7 +29,11 @@ impl Metrics {
             ("wardbook_changes_rejected", "Pushed changes refused for the device's scope", m.changes_rejected.clone()),
             ("wardbook_items_sent", "Changes and documents sent to devices", m.items_sent.clone()),
             ("wardbook_enrollments", "Devices enrolled", m.enrollments.clone()),
-            ("wardbook_auth_failures", "Requests refused for a missing, unknown or revoked token", m.auth_failures.clone()),
+            (
+                "wardbook_auth_failures",
+                "Requests refused for a missing, unknown or revoked token",
+                m.auth_failures.clone(),
+            ),
         ];
         for (name, help, counter) in counters {
             m.registry.register(name, help, counter);

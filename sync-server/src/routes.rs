@@ -88,8 +88,8 @@ pub fn router(state: AppState) -> Router {
 
 #[tracing::instrument(skip_all)]
 async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrollment>, AppError> {
-    let request: EnrollRequest =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
+    let request: EnrollRequest = serde_json::from_slice(&body)
+        .map_err(|e| AppError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
     let enrollment = state.db.run(move |conn| db::enroll(conn, &request.code, &request.device_name)).await?;
     state.metrics.enrollments.inc();
     tracing::info!(device = %enrollment.device_id, tenant = %enrollment.tenant, "device enrolled");

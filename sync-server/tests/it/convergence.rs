@@ -40,7 +40,9 @@ fn act(device: &mut Device, rng: &mut StdRng, shared: &[RecordId], n: u32) {
             device.store.create(&record, now()).unwrap();
         }
         1 | 2 => {
-            let Some(id) = shared.iter().chain(known.iter()).filter(|id| known.contains(id)).nth(rng.random_range(0..3)) else {
+            let Some(id) =
+                shared.iter().chain(known.iter()).filter(|id| known.contains(id)).nth(rng.random_range(0..3))
+            else {
                 return;
             };
             let text = format!("edited on {} #{n}", device.device_id);
@@ -56,14 +58,17 @@ fn act(device: &mut Device, rng: &mut StdRng, shared: &[RecordId], n: u32) {
                 .unwrap();
         }
         _ => {
-            let Some(id) = known.iter().find(|id| device.store.get(**id).unwrap().kind() == RecordKind::Inspection) else {
+            let Some(id) = known.iter().find(|id| device.store.get(**id).unwrap().kind() == RecordKind::Inspection)
+            else {
                 return;
             };
             // Submit, or approve / send back: competing steps happen across devices.
             let status = device.store.get(*id).unwrap().workflow().status;
             let (role, to) = match status {
                 Status::Draft | Status::SentBack => return,
-                Status::Submitted => (Role::Supervisor, if rng.random_bool(0.5) { Status::Approved } else { Status::SentBack }),
+                Status::Submitted => {
+                    (Role::Supervisor, if rng.random_bool(0.5) { Status::Approved } else { Status::SentBack })
+                }
                 _ => return,
             };
             let actor = wardbook::domain::workflow::Actor { user: device.actor.user, role };
@@ -95,8 +100,20 @@ async fn three_devices_working_offline_converge_in_any_sync_order() {
             d.sync().await.unwrap();
         }
         // The same field of one record, edited on two devices while both are offline.
-        devices[0].store.update(shared[0], now(), |r| Ok(set_subject(r, "north block"))).unwrap();
-        devices[1].store.update(shared[0], now(), |r| Ok(set_subject(r, "south block"))).unwrap();
+        devices[0]
+            .store
+            .update(shared[0], now(), |r| {
+                set_subject(r, "north block");
+                Ok(())
+            })
+            .unwrap();
+        devices[1]
+            .store
+            .update(shared[0], now(), |r| {
+                set_subject(r, "south block");
+                Ok(())
+            })
+            .unwrap();
         for n in 0..30 {
             let i = rng.random_range(0..devices.len());
             act(&mut devices[i], &mut rng, &shared, n);

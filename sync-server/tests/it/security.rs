@@ -52,7 +52,10 @@ async fn an_enrollment_code_works_once() {
     let err = wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "second").await.unwrap_err();
     assert!(matches!(&err, Error::Unauthorized { code, .. } if code == "invalid_enrollment_code"), "got {err:?}");
     let (status, body) = raw_sync(&server.url(), "wbk_made_up", vec![]).await;
-    assert_eq!((status, serde_json::from_slice::<serde_json::Value>(&body).unwrap()["code"].clone()), (401, "unknown_token".into()));
+    assert_eq!(
+        (status, serde_json::from_slice::<serde_json::Value>(&body).unwrap()["code"].clone()),
+        (401, "unknown_token".into())
+    );
 }
 
 #[tokio::test]
@@ -85,9 +88,12 @@ async fn one_town_can_neither_read_nor_write_another_towns_records() {
     // Writing: Patiala's change replayed with Nabha's token is refused, Patiala's record untouched.
     let mut doc = patiala.store.document(secret).unwrap();
     let change = doc.changes_since(&[]).remove(0);
-    let (status, body) =
-        raw_sync(&server.url(), nabha.client.token(), vec![RecordBytes { record: secret, bytes: change.raw_bytes().to_vec() }])
-            .await;
+    let (status, body) = raw_sync(
+        &server.url(),
+        nabha.client.token(),
+        vec![RecordBytes { record: secret, bytes: change.raw_bytes().to_vec() }],
+    )
+    .await;
     assert_eq!(status, 200);
     let response: SyncResponse = wire::decode(&body).unwrap();
     assert!(
@@ -105,11 +111,8 @@ async fn one_town_can_neither_read_nor_write_another_towns_records() {
     assert_eq!(state, SyncState::Rejected);
     assert!(reason.unwrap().starts_with("tenant_mismatch"));
     assert_eq!(patiala.sync().await.unwrap().received, 0, "nothing from Nabha reached Patiala");
-    let rows: i64 = server
-        .db
-        .lock()
-        .query_row("SELECT COUNT(*) FROM records WHERE tenant = ?1", [TOWN_B], |r| r.get(0))
-        .unwrap();
+    let rows: i64 =
+        server.db.lock().query_row("SELECT COUNT(*) FROM records WHERE tenant = ?1", [TOWN_B], |r| r.get(0)).unwrap();
     assert_eq!(rows, 1);
 }
 
@@ -140,7 +143,14 @@ async fn a_role_cannot_write_what_it_may_not_and_the_device_shows_it_rejected() 
     collector.store.create(&wardbook::demo::receipt(RecordId::new(), now(), "W02", 2), now()).unwrap();
     collector.sync().await.unwrap();
     inspector.sync().await.unwrap();
-    assert!(inspector.store.list(&Query { kind: Some(wardbook::domain::RecordKind::Receipt), ..Query::default() }).unwrap().iter().all(|r| r.id == receipt));
+    assert!(
+        inspector
+            .store
+            .list(&Query { kind: Some(wardbook::domain::RecordKind::Receipt), ..Query::default() })
+            .unwrap()
+            .iter()
+            .all(|r| r.id == receipt)
+    );
     // An inspector cannot approve: the step is signed as inspector and the table refuses it.
     let mut supervisor = server.device(TOWN_A, Role::Supervisor).await;
     supervisor.sync().await.unwrap();
