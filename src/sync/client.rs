@@ -94,6 +94,22 @@ async fn error_of(response: reqwest::Response) -> Error {
     }
 }
 
+/// The body of a successful answer, or the server's error.
+async fn body_of(response: reqwest::Response) -> Result<Vec<u8>> {
+    if !response.status().is_success() {
+        return Err(error_of(response).await);
+    }
+    Ok(response.bytes().await.map_err(offline)?.to_vec())
+}
+
+fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Server {
+        status: 200,
+        code: "bad_response".into(),
+        message: e.to_string(),
+    })
+}
+
 fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(20))
@@ -136,15 +152,7 @@ impl SyncClient {
             .send()
             .await
             .map_err(offline)?;
-        if !response.status().is_success() {
-            return Err(error_of(response).await);
-        }
-        let bytes = response.bytes().await.map_err(offline)?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Server {
-            status: 200,
-            code: "bad_response".into(),
-            message: e.to_string(),
-        })
+        json(&body_of(response).await?)
     }
 
     /// The town's reference data (wards, users, templates, fee heads, vehicles, plants).
@@ -156,15 +164,7 @@ impl SyncClient {
             .send()
             .await
             .map_err(offline)?;
-        if !response.status().is_success() {
-            return Err(error_of(response).await);
-        }
-        let bytes = response.bytes().await.map_err(offline)?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Server {
-            status: 200,
-            code: "bad_response".into(),
-            message: e.to_string(),
-        })
+        json(&body_of(response).await?)
     }
 
     /// One exchange: sends the outbox and the cursor, returns the raw answer.
@@ -180,10 +180,7 @@ impl SyncClient {
             .send()
             .await
             .map_err(offline)?;
-        if !response.status().is_success() {
-            return Err(error_of(response).await);
-        }
-        let bytes = response.bytes().await.map_err(offline)?;
+        let bytes = body_of(response).await?;
         Ok((wire::decode(&bytes)?, sent, bytes.len()))
     }
 
