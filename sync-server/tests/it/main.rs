@@ -2,5 +2,7 @@
 //! files on both sides.
 
 mod convergence;
+mod http_api;
 mod security;
+mod server_crash;
 mod support;
