@@ -24,25 +24,16 @@ use wardbook::store::Store;
 const DEFAULT_KILLS: u32 = 200;
 
 fn kills_wanted() -> u32 {
-    let asked = std::env::var("WARDBOOK_CRASH_KILLS").ok().map(|v| {
-        v.trim()
-            .parse::<u32>()
-            .unwrap_or_else(|_| panic!("WARDBOOK_CRASH_KILLS={v:?} is not a number"))
-    });
+    let asked = std::env::var("WARDBOOK_CRASH_KILLS")
+        .ok()
+        .map(|v| v.trim().parse::<u32>().unwrap_or_else(|_| panic!("WARDBOOK_CRASH_KILLS={v:?} is not a number")));
     let kills = asked.unwrap_or(DEFAULT_KILLS);
-    if std::env::var_os("CI").is_some() {
-        kills.max(DEFAULT_KILLS)
-    } else {
-        kills
-    }
+    if std::env::var_os("CI").is_some() { kills.max(DEFAULT_KILLS) } else { kills }
 }
 
 fn seed() -> u64 {
     match std::env::var("WARDBOOK_CRASH_SEED") {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("WARDBOOK_CRASH_SEED={v:?} is not a number")),
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("WARDBOOK_CRASH_SEED={v:?} is not a number")),
         Err(_) => rand::random(),
     }
 }
@@ -78,10 +69,8 @@ fn parse(line: &str) -> (RecordId, RecordKind) {
     let mut parts = line.split(' ');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some("saved"), Some(id), Some(kind), None) => (
-            id.parse()
-                .unwrap_or_else(|e| panic!("bad id in {line:?}: {e}")),
-            kind.parse()
-                .unwrap_or_else(|e| panic!("bad kind in {line:?}: {e}")),
+            id.parse().unwrap_or_else(|e| panic!("bad id in {line:?}: {e}")),
+            kind.parse().unwrap_or_else(|e| panic!("bad kind in {line:?}: {e}")),
         ),
         _ => panic!("write-load printed an unexpected line: {line:?}"),
     }
@@ -132,31 +121,18 @@ fn run_and_kill(db: &Path, stderr: &Path, rng: &mut StdRng) -> Reported {
 /// Opens the store as the app would after the crash and checks the reported records; returns
 /// how many records the file holds.
 fn verify(db: &Path, saved: &[(RecordId, RecordKind)], context: &str) -> u64 {
-    let store = Store::open(db)
-        .unwrap_or_else(|e| panic!("{context}: the store does not open after a kill: {e}"));
-    assert_eq!(
-        store.integrity_check().unwrap(),
-        "ok",
-        "{context}: integrity check"
-    );
+    let store = Store::open(db).unwrap_or_else(|e| panic!("{context}: the store does not open after a kill: {e}"));
+    assert_eq!(store.integrity_check().unwrap(), "ok", "{context}: integrity check");
     for (id, kind) in saved {
         match store.get(*id) {
-            Ok(record) => assert_eq!(
-                record.kind(),
-                *kind,
-                "{context}: record {id} has the kind reported"
-            ),
+            Ok(record) => assert_eq!(record.kind(), *kind, "{context}: record {id} has the kind reported"),
             Err(e) => {
                 panic!("{context}: record {id} ({kind}) was reported saved but reads as: {e}")
             }
         }
     }
     let count = store.count().unwrap();
-    assert!(
-        count >= saved.len() as u64,
-        "{context}: {count} records stored, {} reported",
-        saved.len()
-    );
+    assert!(count >= saved.len() as u64, "{context}: {count} records stored, {} reported", saved.len());
     count
 }
 
@@ -188,10 +164,7 @@ fn every_record_reported_saved_survives_the_app_being_killed_at_any_moment() {
         let count = verify(&db, &reported, &context);
         let before = last_count.insert(db.clone(), count).unwrap_or(0);
         let expected = before + reported.len() as u64;
-        assert!(
-            count >= expected,
-            "{context}: {count} records stored, at least {expected} were saved before"
-        );
+        assert!(count >= expected, "{context}: {count} records stored, at least {expected} were saved before");
         unreported += count - expected;
         verified += reported.len();
         empty_runs += u32::from(reported.is_empty());
@@ -200,18 +173,11 @@ fn every_record_reported_saved_survives_the_app_being_killed_at_any_moment() {
 
     // At the end, everything ever reported on each file is still there.
     for (file, saved) in &files {
-        verify(
-            file,
-            saved,
-            &format!("seed {seed}, final check of {}", file.display()),
-        );
+        verify(file, saved, &format!("seed {seed}, final check of {}", file.display()));
     }
     let total: usize = files.values().map(Vec::len).sum();
     if kills >= 10 {
-        assert!(
-            total >= kills as usize,
-            "seed {seed}: the runs had time to save records ({total} in {kills} runs)"
-        );
+        assert!(total >= kills as usize, "seed {seed}: the runs had time to save records ({total} in {kills} runs)");
     }
     println!(
         "crash test: {kills} kills ({empty_runs} before the first report, {unreported} just after a commit it \

@@ -38,14 +38,8 @@ impl Device {
         let dir = TempDir::new().expect("temp dir");
         let path = dir.path().join("wardbook.sqlite3");
         let mut store = Store::open(&path).expect("open a new store");
-        store
-            .put_reference(&demo::reference())
-            .expect("store the demo town");
-        Device {
-            path,
-            store,
-            _dir: dir,
-        }
+        store.put_reference(&demo::reference()).expect("store the demo town");
+        Device { path, store, _dir: dir }
     }
 
     /// Closes the store and opens the file again, as after an app restart.
@@ -63,8 +57,5 @@ impl Device {
 
 /// The demo town's staff member of `role`, acting in that role.
 pub fn as_role(role: Role) -> Actor {
-    Actor {
-        user: demo::user_id(role),
-        role,
-    }
+    Actor { user: demo::user_id(role), role }
 }

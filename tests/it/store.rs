@@ -41,27 +41,14 @@ fn set_subject(store: &mut Store, id: RecordId, now: i64, text: &str) -> Result<
 
 /// The list row of one record (every filter off).
 fn row_of(store: &Store, id: RecordId) -> wardbook::store::RecordRow {
-    store
-        .list(&Query::default())
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == id)
-        .expect("record is listed")
+    store.list(&Query::default()).unwrap().into_iter().find(|r| r.id == id).expect("record is listed")
 }
 
 /// Creates an inspection and moves it to SUBMITTED.
 fn submitted_inspection(store: &mut Store, ward: &str, n: u32) -> RecordId {
     let record = demo::inspection(RecordId::new(), T0, ward, n);
     store.create(&record, T0).unwrap();
-    store
-        .transition(
-            record.id,
-            as_role(Role::Inspector),
-            Status::Submitted,
-            T0 + 1,
-            None,
-        )
-        .unwrap();
+    store.transition(record.id, as_role(Role::Inspector), Status::Submitted, T0 + 1, None).unwrap();
     record.id
 }
 
@@ -90,27 +77,15 @@ fn every_kind_of_record_reads_back_exactly_as_it_was_created() {
         let record = build(RecordId::new(), T0, "W02", n as u32 + 7);
         assert_eq!(record.kind(), kind);
         device.store.create(&record, T0).unwrap();
-        assert_eq!(
-            device.store.get(record.id).unwrap(),
-            record,
-            "{kind} reads back as created"
-        );
+        assert_eq!(device.store.get(record.id).unwrap(), record, "{kind} reads back as created");
 
         let row = row_of(&device.store, record.id);
         assert_eq!(row.kind, kind);
-        assert_eq!(
-            row.status,
-            wardbook::domain::workflow::initial(kind),
-            "{kind} starts at its initial status"
-        );
+        assert_eq!(row.status, wardbook::domain::workflow::initial(kind), "{kind} starts at its initial status");
         assert_eq!(row.title, record.title());
         assert_eq!(row.ward.as_deref(), Some("W02"));
         assert_eq!(row.assignee, record.assignee);
-        assert_eq!(
-            row.amount_paise,
-            record.amount().map(|p| p.0),
-            "only receipts carry an amount"
-        );
+        assert_eq!(row.amount_paise, record.amount().map(|p| p.0), "only receipts carry an amount");
         assert!(!row.needs_review);
         assert_eq!(row.conflicts, 0);
     }
@@ -120,18 +95,8 @@ fn every_kind_of_record_reads_back_exactly_as_it_was_created() {
         assert_eq!(device.store.get(record.id).unwrap(), record);
     }
     assert_eq!(device.store.count().unwrap(), 25);
-    let receipt = device
-        .store
-        .list(&Query {
-            kind: Some(RecordKind::Receipt),
-            ..Query::default()
-        })
-        .unwrap();
-    assert!(
-        receipt
-            .iter()
-            .all(|r| r.amount_paise.is_some_and(|a| a >= 15000))
-    );
+    let receipt = device.store.list(&Query { kind: Some(RecordKind::Receipt), ..Query::default() }).unwrap();
+    assert!(receipt.iter().all(|r| r.amount_paise.is_some_and(|a| a >= 15000)));
 }
 
 #[test]
@@ -146,50 +111,33 @@ fn a_reopened_store_keeps_its_records_and_its_device_identity() {
     let mut device = Device::new();
     let actor = device.store.actor_id();
     assert_eq!(actor.len(), 32, "the actor id is a UUID in hex");
-    let records: Vec<Record> = (0..10)
-        .map(|n| demo::mixed(RecordId::new(), T0, n))
-        .collect();
+    let records: Vec<Record> = (0..10).map(|n| demo::mixed(RecordId::new(), T0, n)).collect();
     for r in &records {
         device.store.create(r, T0).unwrap();
     }
 
     device.reopen();
 
-    assert_eq!(
-        device.store.actor_id(),
-        actor,
-        "the same install keeps its actor id"
-    );
+    assert_eq!(device.store.actor_id(), actor, "the same install keeps its actor id");
     assert_eq!(device.store.count().unwrap(), 10);
     for r in &records {
         assert_eq!(&device.store.get(r.id).unwrap(), r);
     }
     let (kept, town) = (device.store.reference(), demo::reference());
-    assert_eq!(
-        kept.tenant, town.tenant,
-        "the town's reference data is kept too"
-    );
+    assert_eq!(kept.tenant, town.tenant, "the town's reference data is kept too");
     assert_eq!(kept.wards, town.wards);
     assert_eq!(kept.users.len(), town.users.len());
     assert!(town.users.iter().all(|u| kept.user(u.id) == Some(u)));
     assert_eq!(kept.templates, town.templates);
     let fee_heads = |r: &wardbook::domain::ReferenceData| {
-        let mut heads: Vec<_> = r
-            .fee_heads
-            .iter()
-            .map(|h| (h.code.clone(), h.default_amount))
-            .collect();
+        let mut heads: Vec<_> = r.fee_heads.iter().map(|h| (h.code.clone(), h.default_amount)).collect();
         heads.sort();
         heads
     };
     assert_eq!(fee_heads(kept), fee_heads(&town));
 
     let other = Device::new();
-    assert_ne!(
-        other.store.actor_id(),
-        actor,
-        "another install has another actor id"
-    );
+    assert_ne!(other.store.actor_id(), actor, "another install has another actor id");
 }
 
 // ----- lists and search -----
@@ -204,23 +152,11 @@ fn open_inspections_of_a_ward_are_only_that_wards_unfinished_inspections() {
     store.create(&draft_w01, T0).unwrap();
     let submitted_w01 = submitted_inspection(store, "W01", 2);
     let sent_back_w01 = submitted_inspection(store, "W01", 3);
-    store
-        .transition(
-            sent_back_w01,
-            supervisor,
-            Status::SentBack,
-            T0 + 2,
-            Some("photo missing".into()),
-        )
-        .unwrap();
+    store.transition(sent_back_w01, supervisor, Status::SentBack, T0 + 2, Some("photo missing".into())).unwrap();
     let approved_w01 = submitted_inspection(store, "W01", 4);
-    store
-        .transition(approved_w01, supervisor, Status::Approved, T0 + 2, None)
-        .unwrap();
+    store.transition(approved_w01, supervisor, Status::Approved, T0 + 2, None).unwrap();
     let rejected_w01 = submitted_inspection(store, "W01", 5);
-    store
-        .transition(rejected_w01, supervisor, Status::Rejected, T0 + 2, None)
-        .unwrap();
+    store.transition(rejected_w01, supervisor, Status::Rejected, T0 + 2, None).unwrap();
     let draft_w02 = demo::inspection(RecordId::new(), T0, "W02", 6);
     store.create(&draft_w02, T0).unwrap();
     let survey_w01 = demo::asset_survey(RecordId::new(), T0, "W01", 7);
@@ -228,34 +164,16 @@ fn open_inspections_of_a_ward_are_only_that_wards_unfinished_inspections() {
     let receipt_w01 = demo::receipt(RecordId::new(), T0, "W01", 8);
     store.create(&receipt_w01, T0).unwrap();
 
-    let open = store
-        .list(&Query::open(RecordKind::Inspection).in_ward("W01"))
-        .unwrap();
+    let open = store.list(&Query::open(RecordKind::Inspection).in_ward("W01")).unwrap();
 
-    assert_eq!(
-        ids(&open),
-        BTreeSet::from([draft_w01.id, submitted_w01, sent_back_w01])
-    );
-    assert!(
-        open.iter()
-            .all(|r| r.kind == RecordKind::Inspection && r.ward.as_deref() == Some("W01"))
-    );
+    assert_eq!(ids(&open), BTreeSet::from([draft_w01.id, submitted_w01, sent_back_w01]));
+    assert!(open.iter().all(|r| r.kind == RecordKind::Inspection && r.ward.as_deref() == Some("W01")));
     let statuses: BTreeSet<Status> = open.iter().map(|r| r.status).collect();
-    assert_eq!(
-        statuses,
-        BTreeSet::from([Status::Draft, Status::Submitted, Status::SentBack])
-    );
+    assert_eq!(statuses, BTreeSet::from([Status::Draft, Status::Submitted, Status::SentBack]));
 
-    let open_w02 = store
-        .list(&Query::open(RecordKind::Inspection).in_ward("W02"))
-        .unwrap();
+    let open_w02 = store.list(&Query::open(RecordKind::Inspection).in_ward("W02")).unwrap();
     assert_eq!(ids(&open_w02), BTreeSet::from([draft_w02.id]));
-    assert!(
-        store
-            .list(&Query::open(RecordKind::Inspection).in_ward("W03"))
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.list(&Query::open(RecordKind::Inspection).in_ward("W03")).unwrap().is_empty());
 }
 
 #[test]
@@ -274,53 +192,18 @@ fn lists_filter_by_status_and_by_assignee_newest_first() {
         receipts.push(receipt.id);
     }
     for id in &inspections[..2] {
-        store
-            .transition(
-                *id,
-                as_role(Role::Inspector),
-                Status::Submitted,
-                T0 + 10_000,
-                None,
-            )
-            .unwrap();
+        store.transition(*id, as_role(Role::Inspector), Status::Submitted, T0 + 10_000, None).unwrap();
     }
-    store
-        .transition(
-            receipts[0],
-            as_role(Role::Collector),
-            Status::Deposited,
-            T0 + 20_000,
-            None,
-        )
-        .unwrap();
+    store.transition(receipts[0], as_role(Role::Collector), Status::Deposited, T0 + 20_000, None).unwrap();
 
-    let submitted = store
-        .list(&Query {
-            statuses: vec![Status::Submitted],
-            ..Query::default()
-        })
-        .unwrap();
+    let submitted = store.list(&Query { statuses: vec![Status::Submitted], ..Query::default() }).unwrap();
     assert_eq!(ids(&submitted), inspections[..2].iter().copied().collect());
 
-    let deposited = store
-        .list(&Query {
-            statuses: vec![Status::Deposited],
-            ..Query::default()
-        })
-        .unwrap();
+    let deposited = store.list(&Query { statuses: vec![Status::Deposited], ..Query::default() }).unwrap();
     assert_eq!(ids(&deposited), BTreeSet::from([receipts[0]]));
 
-    let collectors = store
-        .list(&Query {
-            assignee: Some(demo::user_id(Role::Collector)),
-            ..Query::default()
-        })
-        .unwrap();
-    assert_eq!(
-        ids(&collectors),
-        receipts.iter().copied().collect(),
-        "the collector's list holds their receipts"
-    );
+    let collectors = store.list(&Query { assignee: Some(demo::user_id(Role::Collector)), ..Query::default() }).unwrap();
+    assert_eq!(ids(&collectors), receipts.iter().copied().collect(), "the collector's list holds their receipts");
 
     let inspectors_drafts = store
         .list(&Query {
@@ -329,43 +212,21 @@ fn lists_filter_by_status_and_by_assignee_newest_first() {
             ..Query::default()
         })
         .unwrap();
-    assert_eq!(
-        ids(&inspectors_drafts),
-        inspections[2..].iter().copied().collect()
-    );
+    assert_eq!(ids(&inspectors_drafts), inspections[2..].iter().copied().collect());
 
-    let nobody = store
-        .list(&Query {
-            assignee: Some(demo::user_id(Role::Admin)),
-            ..Query::default()
-        })
-        .unwrap();
+    let nobody = store.list(&Query { assignee: Some(demo::user_id(Role::Admin)), ..Query::default() }).unwrap();
     assert!(nobody.is_empty());
 
-    let newest = store
-        .list(&Query {
-            limit: Some(3),
-            ..Query::default()
-        })
-        .unwrap();
+    let newest = store.list(&Query { limit: Some(3), ..Query::default() }).unwrap();
     assert_eq!(newest.len(), 3);
-    assert_eq!(
-        newest[0].id, receipts[0],
-        "the last changed record comes first"
-    );
-    assert!(
-        newest
-            .windows(2)
-            .all(|w| w[0].updated_at >= w[1].updated_at)
-    );
+    assert_eq!(newest[0].id, receipts[0], "the last changed record comes first");
+    assert!(newest.windows(2).all(|w| w[0].updated_at >= w[1].updated_at));
 }
 
 /// Twelve receipts (n = 0..12), so every demo payer appears three times.
 fn device_with_receipts() -> (Device, Vec<Record>) {
     let mut device = Device::new();
-    let receipts: Vec<Record> = (0..12)
-        .map(|n| demo::receipt(RecordId::new(), T0, "W02", n))
-        .collect();
+    let receipts: Vec<Record> = (0..12).map(|n| demo::receipt(RecordId::new(), T0, "W02", n)).collect();
     for r in &receipts {
         device.store.create(r, T0).unwrap();
     }
@@ -382,21 +243,13 @@ fn payer(record: &Record) -> &str {
 #[test]
 fn search_finds_receipts_by_payer_name_in_any_script() {
     let (device, receipts) = device_with_receipts();
-    for name in ["Kamla", "kamla devi", "Iqbal", "सुरेश", "सुरेश कुमार"]
-    {
+    for name in ["Kamla", "kamla devi", "Iqbal", "सुरेश", "सुरेश कुमार"] {
         let found = device.store.search(name).unwrap();
-        let expected: BTreeSet<RecordId> = receipts
-            .iter()
-            .filter(|r| payer(r).to_lowercase().contains(&name.to_lowercase()))
-            .map(|r| r.id)
-            .collect();
+        let expected: BTreeSet<RecordId> =
+            receipts.iter().filter(|r| payer(r).to_lowercase().contains(&name.to_lowercase())).map(|r| r.id).collect();
         assert_eq!(expected.len(), 3, "fixture: three receipts for {name}");
         assert_eq!(ids(&found), expected, "search {name:?}");
-        assert!(
-            found
-                .iter()
-                .all(|row| row.title.to_lowercase().contains(&name.to_lowercase()))
-        );
+        assert!(found.iter().all(|row| row.title.to_lowercase().contains(&name.to_lowercase())));
     }
     assert!(device.store.search("Rajinder").unwrap().is_empty());
 }
@@ -407,11 +260,7 @@ fn search_finds_records_by_receipt_number_fragment_and_by_street() {
     let found = device.store.search("D1/000007").unwrap();
     assert_eq!(ids(&found), BTreeSet::from([receipts[7].id]));
     assert_eq!(found[0].title, "NBH/2026-27/D1/000007 सुरेश कुमार");
-    assert_eq!(
-        device.store.search("2026-27").unwrap().len(),
-        12,
-        "a fragment shared by all finds all"
-    );
+    assert_eq!(device.store.search("2026-27").unwrap().len(), 12, "a fragment shared by all finds all");
 
     // Streets: demo addresses rotate through three streets by n % 3.
     let mut on_patiala_gate = BTreeSet::new();
@@ -428,41 +277,22 @@ fn search_finds_records_by_receipt_number_fragment_and_by_street() {
 
     let found = device.store.search("Patiala Gate Bazaar").unwrap();
     assert_eq!(ids(&found), on_patiala_gate);
-    assert_eq!(
-        ids(&device.store.search("patiala gate").unwrap()),
-        on_patiala_gate,
-        "case does not matter"
-    );
+    assert_eq!(ids(&device.store.search("patiala gate").unwrap()), on_patiala_gate, "case does not matter");
 }
 
 #[test]
 fn a_search_of_one_or_two_letters_still_finds_records() {
     let (device, receipts) = device_with_receipts();
     let by_two_hindi_letters = device.store.search("सु").unwrap();
-    let suresh: BTreeSet<RecordId> = receipts
-        .iter()
-        .filter(|r| payer(r).starts_with("सुरेश"))
-        .map(|r| r.id)
-        .collect();
+    let suresh: BTreeSet<RecordId> = receipts.iter().filter(|r| payer(r).starts_with("सुरेश")).map(|r| r.id).collect();
     assert_eq!(ids(&by_two_hindi_letters), suresh);
 
     let by_two_latin_letters = device.store.search("Iq").unwrap();
     assert_eq!(by_two_latin_letters.len(), 3);
-    assert!(
-        by_two_latin_letters
-            .iter()
-            .all(|r| r.title.contains("Iqbal"))
-    );
+    assert!(by_two_latin_letters.iter().all(|r| r.title.contains("Iqbal")));
 
-    assert_eq!(
-        device.store.search("  ").unwrap().len(),
-        12,
-        "blank text filters nothing"
-    );
-    assert!(
-        device.store.search("%").unwrap().is_empty(),
-        "a LIKE wildcard is searched as itself"
-    );
+    assert_eq!(device.store.search("  ").unwrap().len(), 12, "blank text filters nothing");
+    assert!(device.store.search("%").unwrap().is_empty(), "a LIKE wildcard is searched as itself");
     assert!(device.store.search("_").unwrap().is_empty());
     assert!(device.store.search("\"").unwrap().is_empty());
     assert!(device.store.search("Zq").unwrap().is_empty());
@@ -472,10 +302,7 @@ fn a_search_of_one_or_two_letters_still_finds_records() {
 fn search_text_with_quotes_or_operators_is_taken_literally() {
     let (device, _) = device_with_receipts();
     for text in ["\"Kamla\"", "Kamla OR Baldev", "Kam*", "NEAR(a b)", "a\"b"] {
-        assert!(
-            device.store.search(text).unwrap().is_empty(),
-            "{text:?} is matched as plain text"
-        );
+        assert!(device.store.search(text).unwrap().is_empty(), "{text:?} is matched as plain text");
     }
 }
 
@@ -484,10 +311,7 @@ fn search_text_with_quotes_or_operators_is_taken_literally() {
 #[test]
 fn an_invalid_record_is_refused_naming_the_field_and_nothing_is_stored() {
     let mut device = Device::new();
-    device
-        .store
-        .create(&demo::receipt(RecordId::new(), T0, "W02", 1), T0)
-        .unwrap();
+    device.store.create(&demo::receipt(RecordId::new(), T0, "W02", 1), T0).unwrap();
 
     let mut job = demo::fsm_job(RecordId::new(), T0, "W01", 3);
     if let Body::FsmJob(j) = &mut job.body {
@@ -500,11 +324,7 @@ fn an_invalid_record_is_refused_naming_the_field_and_nothing_is_stored() {
         }
         other => panic!("expected Invalid naming pit.length, got {other:?}"),
     }
-    assert_eq!(
-        device.store.count().unwrap(),
-        1,
-        "the refused record is not stored"
-    );
+    assert_eq!(device.store.count().unwrap(), 1, "the refused record is not stored");
     assert!(matches!(device.store.get(job.id), Err(Error::NotFound(_))));
 
     let mut receipt = demo::receipt(RecordId::new(), T0, "W02", 2);
@@ -516,10 +336,7 @@ fn an_invalid_record_is_refused_naming_the_field_and_nothing_is_stored() {
     match device.store.create(&receipt, T0) {
         Err(Error::Invalid(errors)) => {
             let fields: BTreeSet<&str> = errors.fields().into_iter().collect();
-            assert_eq!(
-                fields,
-                BTreeSet::from(["ward", "payer_name", "mobile_number"])
-            );
+            assert_eq!(fields, BTreeSet::from(["ward", "payer_name", "mobile_number"]));
         }
         other => panic!("expected Invalid, got {other:?}"),
     }
@@ -545,11 +362,7 @@ fn an_invalid_edit_is_refused_and_the_record_keeps_its_last_good_state() {
         other => panic!("expected Invalid naming pit.width, got {other:?}"),
     }
     device.reopen();
-    assert_eq!(
-        device.store.get(job.id).unwrap(),
-        job,
-        "nothing of the refused edit was written"
-    );
+    assert_eq!(device.store.get(job.id).unwrap(), job, "nothing of the refused edit was written");
     assert!(device.store.search("Someone else").unwrap().is_empty());
 }
 
@@ -563,13 +376,7 @@ fn an_inspection_submitted_then_approved_is_listed_as_approved() {
 
     let approved = device
         .store
-        .transition(
-            id,
-            as_role(Role::Supervisor),
-            Status::Approved,
-            T0 + 5,
-            Some("verified on site".into()),
-        )
+        .transition(id, as_role(Role::Supervisor), Status::Approved, T0 + 5, Some("verified on site".into()))
         .unwrap();
     assert_eq!(approved.workflow().status, Status::Approved);
 
@@ -577,38 +384,18 @@ fn an_inspection_submitted_then_approved_is_listed_as_approved() {
     let row = row_of(&device.store, id);
     assert_eq!(row.status, Status::Approved);
     assert!(!row.needs_review);
-    let status: String = device
-        .sql()
-        .query_row(
-            "SELECT status FROM records WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let status: String =
+        device.sql().query_row("SELECT status FROM records WHERE id = ?1", [id.to_string()], |r| r.get(0)).unwrap();
     assert_eq!(status, "APPROVED");
     let record = device.store.get(id).unwrap();
-    let steps: Vec<(Status, Status, Role)> = record
-        .transitions
-        .iter()
-        .map(|t| (t.from, t.to, t.role))
-        .collect();
+    let steps: Vec<(Status, Status, Role)> = record.transitions.iter().map(|t| (t.from, t.to, t.role)).collect();
     assert_eq!(
         steps,
-        [
-            (Status::Draft, Status::Submitted, Role::Inspector),
-            (Status::Submitted, Status::Approved, Role::Supervisor)
-        ]
+        [(Status::Draft, Status::Submitted, Role::Inspector), (Status::Submitted, Status::Approved, Role::Supervisor)]
     );
-    assert_eq!(
-        record.transitions[1].note.as_deref(),
-        Some("verified on site")
-    );
+    assert_eq!(record.transitions[1].note.as_deref(), Some("verified on site"));
     assert!(
-        device
-            .store
-            .list(&Query::open(RecordKind::Inspection))
-            .unwrap()
-            .is_empty(),
+        device.store.list(&Query::open(RecordKind::Inspection)).unwrap().is_empty(),
         "an approved inspection is no longer open"
     );
 }
@@ -619,32 +406,16 @@ fn a_collector_cannot_approve_an_inspection() {
     let id = submitted_inspection(&mut device.store, "W02", 1);
     let before = device.store.get(id).unwrap();
 
-    match device
-        .store
-        .transition(id, as_role(Role::Collector), Status::Approved, T0 + 5, None)
-    {
+    match device.store.transition(id, as_role(Role::Collector), Status::Approved, T0 + 5, None) {
         Err(Error::InvalidTransition { from, to, role }) => {
-            assert_eq!(
-                (from, to, role),
-                (Status::Submitted, Status::Approved, Role::Collector)
-            );
+            assert_eq!((from, to, role), (Status::Submitted, Status::Approved, Role::Collector));
         }
         other => panic!("expected InvalidTransition, got {other:?}"),
     }
-    let err = device
-        .store
-        .transition(id, as_role(Role::Inspector), Status::Approved, T0 + 5, None)
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "transition from SUBMITTED to APPROVED is not allowed for role inspector"
-    );
+    let err = device.store.transition(id, as_role(Role::Inspector), Status::Approved, T0 + 5, None).unwrap_err();
+    assert_eq!(err.to_string(), "transition from SUBMITTED to APPROVED is not allowed for role inspector");
 
-    assert_eq!(
-        device.store.get(id).unwrap(),
-        before,
-        "a refused step leaves no trace"
-    );
+    assert_eq!(device.store.get(id).unwrap(), before, "a refused step leaves no trace");
     assert_eq!(row_of(&device.store, id).status, Status::Submitted);
 }
 
@@ -655,13 +426,7 @@ fn submitting_with_a_required_answer_missing_names_the_question() {
     inspection_mut(&mut record).answers.remove("clean");
     device.store.create(&record, T0).unwrap();
 
-    match device.store.transition(
-        record.id,
-        as_role(Role::Inspector),
-        Status::Submitted,
-        T0 + 1,
-        None,
-    ) {
+    match device.store.transition(record.id, as_role(Role::Inspector), Status::Submitted, T0 + 1, None) {
         Err(Error::Invalid(errors)) => {
             assert_eq!(errors.fields(), ["answers.clean"]);
             assert_eq!(errors.0[0].code, "required");
@@ -673,22 +438,11 @@ fn submitting_with_a_required_answer_missing_names_the_question() {
     device
         .store
         .update(record.id, T0 + 2, |r| {
-            inspection_mut(r)
-                .answers
-                .insert("clean".into(), Answer::YesNo(false));
+            inspection_mut(r).answers.insert("clean".into(), Answer::YesNo(false));
             Ok(())
         })
         .unwrap();
-    device
-        .store
-        .transition(
-            record.id,
-            as_role(Role::Inspector),
-            Status::Submitted,
-            T0 + 3,
-            None,
-        )
-        .unwrap();
+    device.store.transition(record.id, as_role(Role::Inspector), Status::Submitted, T0 + 3, None).unwrap();
     assert_eq!(row_of(&device.store, record.id).status, Status::Submitted);
 }
 
@@ -700,11 +454,7 @@ fn two_devices_editing_the_same_record_converge_and_keep_both_values_of_a_contes
     let record = demo::inspection(RecordId::new(), T0, "W01", 1);
     let id = record.id;
     a.store.create(&record, T0).unwrap();
-    assert_eq!(
-        send(id, &a.store, &mut b.store, T0 + 1),
-        record,
-        "device B receives the record as it is"
-    );
+    assert_eq!(send(id, &a.store, &mut b.store, T0 + 1), record, "device B receives the record as it is");
     assert_eq!(b.store.get(id).unwrap(), record);
 
     // Offline on both devices: the same field edited differently, and different fields.
@@ -712,8 +462,7 @@ fn two_devices_editing_the_same_record_converge_and_keep_both_values_of_a_contes
         .update(id, T0 + 10, |r| {
             let i = inspection_mut(r);
             i.subject = "Toilet block near bus stand".into();
-            i.answers
-                .insert("remarks".into(), Answer::Text("tap leaking".into()));
+            i.answers.insert("remarks".into(), Answer::Text("tap leaking".into()));
             Ok(())
         })
         .unwrap();
@@ -738,67 +487,25 @@ fn two_devices_editing_the_same_record_converge_and_keep_both_values_of_a_contes
         Body::Inspection(i) => i,
         _ => unreachable!(),
     };
-    assert_eq!(
-        i.answers.get("remarks"),
-        Some(&Answer::Text("tap leaking".into())),
-        "A's other edit is kept"
-    );
-    assert_eq!(
-        i.address.door_no.as_deref(),
-        Some("77"),
-        "B's other edit is kept"
-    );
+    assert_eq!(i.answers.get("remarks"), Some(&Answer::Text("tap leaking".into())), "A's other edit is kept");
+    assert_eq!(i.address.door_no.as_deref(), Some("77"), "B's other edit is kept");
 
-    let (conflicts_a, conflicts_b) = (
-        a.store.conflicts(Some(id)).unwrap(),
-        b.store.conflicts(Some(id)).unwrap(),
-    );
-    assert_eq!(
-        conflicts_a, conflicts_b,
-        "both devices list the same conflict with the same winner"
-    );
-    assert_eq!(
-        conflicts_a.len(),
-        1,
-        "only the field both edited is in conflict: {conflicts_a:?}"
-    );
+    let (conflicts_a, conflicts_b) = (a.store.conflicts(Some(id)).unwrap(), b.store.conflicts(Some(id)).unwrap());
+    assert_eq!(conflicts_a, conflicts_b, "both devices list the same conflict with the same winner");
+    assert_eq!(conflicts_a.len(), 1, "only the field both edited is in conflict: {conflicts_a:?}");
     let c = &conflicts_a[0];
     assert_eq!(c.record, id);
     assert_eq!(c.conflict.field, "body.Inspection.subject");
-    let values: BTreeSet<String> = c
-        .conflict
-        .values
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        values,
-        BTreeSet::from([
-            "Toilet block near bus stand".into(),
-            "Bus stand toilet (ladies)".into()
-        ])
-    );
-    assert_eq!(
-        c.conflict.values[0], c.conflict.winner,
-        "the winner is listed first"
-    );
-    assert_eq!(
-        json!(subject(&on_a)),
-        c.conflict.winner,
-        "the record shows the winner"
-    );
+    let values: BTreeSet<String> = c.conflict.values.iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert_eq!(values, BTreeSet::from(["Toilet block near bus stand".into(), "Bus stand toilet (ladies)".into()]));
+    assert_eq!(c.conflict.values[0], c.conflict.winner, "the winner is listed first");
+    assert_eq!(json!(subject(&on_a)), c.conflict.winner, "the record shows the winner");
 
     for device in [&a, &b] {
         let row = row_of(&device.store, id);
         assert_eq!(row.conflicts, 1);
         assert_eq!(row.title, subject(&on_a));
-        let attention = device
-            .store
-            .list(&Query {
-                needs_attention: true,
-                ..Query::default()
-            })
-            .unwrap();
+        let attention = device.store.list(&Query { needs_attention: true, ..Query::default() }).unwrap();
         assert_eq!(ids(&attention), BTreeSet::from([id]));
         assert_eq!(device.store.conflicts(None).unwrap(), conflicts_a);
     }
@@ -820,22 +527,11 @@ fn a_person_choosing_a_value_settles_the_conflict_on_every_device() {
     send(id, &b.store, &mut a.store, T0 + 4);
     assert_eq!(a.store.conflicts(Some(id)).unwrap().len(), 1);
 
-    let settled = a
-        .store
-        .resolve_conflict(id, "body.Inspection.subject", &json!("Version B"), T0 + 5)
-        .unwrap();
+    let settled = a.store.resolve_conflict(id, "body.Inspection.subject", &json!("Version B"), T0 + 5).unwrap();
     assert_eq!(subject(&settled), "Version B");
     assert!(a.store.conflicts(Some(id)).unwrap().is_empty());
     assert_eq!(row_of(&a.store, id).conflicts, 0);
-    assert!(
-        a.store
-            .list(&Query {
-                needs_attention: true,
-                ..Query::default()
-            })
-            .unwrap()
-            .is_empty()
-    );
+    assert!(a.store.list(&Query { needs_attention: true, ..Query::default() }).unwrap().is_empty());
 
     // Device B learns the choice with the next exchange.
     send(id, &a.store, &mut b.store, T0 + 6);
@@ -843,10 +539,7 @@ fn a_person_choosing_a_value_settles_the_conflict_on_every_device() {
     assert_eq!(row_of(&b.store, id).conflicts, 0);
     assert_eq!(a.store.get(id).unwrap(), b.store.get(id).unwrap());
 
-    match a
-        .store
-        .resolve_conflict(id, "body.Inspection.no_such_field.x", &json!(1), T0 + 7)
-    {
+    match a.store.resolve_conflict(id, "body.Inspection.no_such_field.x", &json!(1), T0 + 7) {
         Err(Error::BadDocument(_)) => {}
         other => panic!("a path that is not in the record is refused, got {other:?}"),
     }
@@ -860,24 +553,8 @@ fn competing_approvals_on_two_devices_put_the_record_in_review_on_both() {
     send(id, &a.store, &mut b.store, T0 + 2);
     let supervisor = as_role(Role::Supervisor);
 
-    a.store
-        .transition(
-            id,
-            supervisor,
-            Status::Approved,
-            T0 + 10,
-            Some("looks fine".into()),
-        )
-        .unwrap();
-    b.store
-        .transition(
-            id,
-            supervisor,
-            Status::SentBack,
-            T0 + 11,
-            Some("redo the photos".into()),
-        )
-        .unwrap();
+    a.store.transition(id, supervisor, Status::Approved, T0 + 10, Some("looks fine".into())).unwrap();
+    b.store.transition(id, supervisor, Status::SentBack, T0 + 11, Some("redo the photos".into())).unwrap();
     let from_a = a.store.document(id).unwrap().save();
     let from_b = b.store.document(id).unwrap().save();
     a.store.merge_document(id, &from_b, T0 + 20).unwrap();
@@ -888,8 +565,7 @@ fn competing_approvals_on_two_devices_put_the_record_in_review_on_both() {
     let state = on_a.workflow();
     assert!(state.needs_review);
     assert!([Status::Approved, Status::SentBack].contains(&state.status));
-    let steps: BTreeSet<(Status, Status)> =
-        on_a.transitions.iter().map(|t| (t.from, t.to)).collect();
+    let steps: BTreeSet<(Status, Status)> = on_a.transitions.iter().map(|t| (t.from, t.to)).collect();
     assert_eq!(
         steps,
         BTreeSet::from([
@@ -901,80 +577,31 @@ fn competing_approvals_on_two_devices_put_the_record_in_review_on_both() {
     );
     for device in [&a, &b] {
         let row = row_of(&device.store, id);
-        assert_eq!(
-            row.status, state.status,
-            "both devices list the same status"
-        );
+        assert_eq!(row.status, state.status, "both devices list the same status");
         assert!(row.needs_review);
-        let attention = device
-            .store
-            .list(&Query {
-                needs_attention: true,
-                ..Query::default()
-            })
-            .unwrap();
+        let attention = device.store.list(&Query { needs_attention: true, ..Query::default() }).unwrap();
         assert_eq!(ids(&attention), BTreeSet::from([id]));
     }
 
     // Only a supervisor settles it.
-    let refused = a.store.resolve_review(
-        id,
-        as_role(Role::Inspector),
-        Status::Approved,
-        T0 + 30,
-        None,
-    );
-    assert!(
-        matches!(
-            refused,
-            Err(Error::InvalidTransition {
-                role: Role::Inspector,
-                ..
-            })
-        ),
-        "{refused:?}"
-    );
+    let refused = a.store.resolve_review(id, as_role(Role::Inspector), Status::Approved, T0 + 30, None);
+    assert!(matches!(refused, Err(Error::InvalidTransition { role: Role::Inspector, .. })), "{refused:?}");
 
-    let settled = a
-        .store
-        .resolve_review(
-            id,
-            supervisor,
-            Status::Approved,
-            T0 + 31,
-            Some("spoke to both".into()),
-        )
-        .unwrap();
+    let settled =
+        a.store.resolve_review(id, supervisor, Status::Approved, T0 + 31, Some("spoke to both".into())).unwrap();
     assert_eq!(settled.workflow().status, Status::Approved);
     assert!(!settled.workflow().needs_review);
-    assert_eq!(
-        settled.transitions.len(),
-        4,
-        "the history is kept, with the settling step last"
-    );
+    assert_eq!(settled.transitions.len(), 4, "the history is kept, with the settling step last");
     let row = row_of(&a.store, id);
     assert_eq!((row.status, row.needs_review), (Status::Approved, false));
-    assert!(
-        a.store
-            .list(&Query {
-                needs_attention: true,
-                ..Query::default()
-            })
-            .unwrap()
-            .is_empty()
-    );
+    assert!(a.store.list(&Query { needs_attention: true, ..Query::default() }).unwrap().is_empty());
 
     send(id, &a.store, &mut b.store, T0 + 32);
     let row = row_of(&b.store, id);
     assert_eq!((row.status, row.needs_review), (Status::Approved, false));
 
-    let again = a
-        .store
-        .resolve_review(id, supervisor, Status::SentBack, T0 + 33, None);
-    assert!(
-        matches!(again, Err(Error::InvalidTransition { .. })),
-        "a settled record is not in review: {again:?}"
-    );
+    let again = a.store.resolve_review(id, supervisor, Status::SentBack, T0 + 33, None);
+    assert!(matches!(again, Err(Error::InvalidTransition { .. })), "a settled record is not in review: {again:?}");
 }
 
 #[test]
@@ -1004,11 +631,7 @@ fn an_edit_sent_as_changes_only_merges_like_a_whole_document() {
     assert_eq!(merged, b.store.get(id).unwrap());
     assert_eq!(a.store.get(id).unwrap(), merged);
     a.reopen();
-    assert_eq!(
-        a.store.get(id).unwrap(),
-        merged,
-        "the merged changes are stored"
-    );
+    assert_eq!(a.store.get(id).unwrap(), merged, "the merged changes are stored");
 }
 
 #[test]
@@ -1048,12 +671,8 @@ fn a_document_of_another_record_is_not_merged_into_this_one() {
 // ----- how records are kept on disk -----
 
 fn increments_of(sql: &rusqlite::Connection, id: RecordId) -> i64 {
-    sql.query_row(
-        "SELECT COUNT(*) FROM record_increments WHERE record_id = ?1",
-        [id.to_string()],
-        |r| r.get(0),
-    )
-    .unwrap()
+    sql.query_row("SELECT COUNT(*) FROM record_increments WHERE record_id = ?1", [id.to_string()], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -1067,37 +686,23 @@ fn many_edits_are_saved_incrementally_then_compacted_and_survive_reopening() {
 
     let mut counts = vec![];
     for n in 1..=120 {
-        set_subject(
-            &mut device.store,
-            id,
-            T0 + n,
-            &format!("Toilet block, visit {n}"),
-        )
-        .unwrap();
+        set_subject(&mut device.store, id, T0 + n, &format!("Toilet block, visit {n}")).unwrap();
         counts.push(increments_of(&sql, id));
         if n % 40 == 0 {
             device.reopen();
-            assert_eq!(
-                subject(&device.store.get(id).unwrap()),
-                format!("Toilet block, visit {n}")
-            );
+            assert_eq!(subject(&device.store.get(id).unwrap()), format!("Toilet block, visit {n}"));
         }
     }
     let most = *counts.iter().max().unwrap();
     assert!(most >= 2, "edits are saved as increments: {counts:?}");
     let compactions = counts.windows(2).filter(|w| w[1] < w[0]).count();
-    assert!(
-        compactions >= 2,
-        "the increments were folded into the snapshot more than once: {counts:?}"
-    );
+    assert!(compactions >= 2, "the increments were folded into the snapshot more than once: {counts:?}");
     assert!(counts.contains(&0));
 
     let (snapshot_len, increments_bytes): (i64, i64) = sql
-        .query_row(
-            "SELECT length(snapshot), increments_bytes FROM records WHERE id = ?1",
-            [id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT length(snapshot), increments_bytes FROM records WHERE id = ?1", [id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     let stored: i64 = sql
         .query_row(
@@ -1106,14 +711,8 @@ fn many_edits_are_saved_incrementally_then_compacted_and_survive_reopening() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(
-        stored, increments_bytes,
-        "the running total matches the increments kept"
-    );
-    assert!(
-        increments_bytes <= snapshot_len,
-        "increments never outgrow the snapshot"
-    );
+    assert_eq!(stored, increments_bytes, "the running total matches the increments kept");
+    assert!(increments_bytes <= snapshot_len, "increments never outgrow the snapshot");
     drop(sql);
 
     device.reopen();
@@ -1146,27 +745,16 @@ fn corrupt(bytes: &mut [u8]) {
 #[test]
 fn a_damaged_document_is_reported_for_that_record_only() {
     let mut device = Device::new();
-    let records: Vec<Record> = (0..8)
-        .map(|n| demo::mixed(RecordId::new(), T0, n))
-        .collect();
+    let records: Vec<Record> = (0..8).map(|n| demo::mixed(RecordId::new(), T0, n)).collect();
     for r in &records {
         device.store.create(r, T0).unwrap();
     }
     let victim = &records[4];
     let sql = device.sql();
-    let mut snapshot: Vec<u8> = sql
-        .query_row(
-            "SELECT snapshot FROM records WHERE id = ?1",
-            [victim.id.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let mut snapshot: Vec<u8> =
+        sql.query_row("SELECT snapshot FROM records WHERE id = ?1", [victim.id.to_string()], |r| r.get(0)).unwrap();
     corrupt(&mut snapshot);
-    sql.execute(
-        "UPDATE records SET snapshot = ?2 WHERE id = ?1",
-        (victim.id.to_string(), snapshot),
-    )
-    .unwrap();
+    sql.execute("UPDATE records SET snapshot = ?2 WHERE id = ?1", (victim.id.to_string(), snapshot)).unwrap();
     drop(sql);
     device.reopen();
 
@@ -1178,26 +766,13 @@ fn a_damaged_document_is_reported_for_that_record_only() {
         other => panic!("expected DamagedRecord, got {other:?}"),
     }
     let message = device.store.get(victim.id).unwrap_err().to_string();
-    assert!(
-        message.contains(&victim.id.to_string()) && message.contains("damaged"),
-        "{message}"
-    );
-    assert!(matches!(
-        device.store.document(victim.id),
-        Err(Error::DamagedRecord { .. })
-    ));
+    assert!(message.contains(&victim.id.to_string()) && message.contains("damaged"), "{message}");
+    assert!(matches!(device.store.document(victim.id), Err(Error::DamagedRecord { .. })));
     let edit = device.store.update(victim.id, T0 + 1, |_| Ok(()));
-    assert!(
-        matches!(edit, Err(Error::DamagedRecord { id, .. }) if id == victim.id),
-        "{edit:?}"
-    );
+    assert!(matches!(edit, Err(Error::DamagedRecord { id, .. }) if id == victim.id), "{edit:?}");
 
     for r in records.iter().filter(|r| r.id != victim.id) {
-        assert_eq!(
-            &device.store.get(r.id).unwrap(),
-            r,
-            "other records still open"
-        );
+        assert_eq!(&device.store.get(r.id).unwrap(), r, "other records still open");
     }
     let listed = device.store.list(&Query::default()).unwrap();
     assert_eq!(listed.len(), 8, "the damaged record is still listed");
@@ -1218,18 +793,11 @@ fn a_damaged_edit_is_reported_as_damage_and_not_silently_dropped() {
     let sql = device.sql();
     assert_eq!(increments_of(&sql, record.id), 1);
     let mut increment: Vec<u8> = sql
-        .query_row(
-            "SELECT bytes FROM record_increments WHERE record_id = ?1",
-            [record.id.to_string()],
-            |r| r.get(0),
-        )
+        .query_row("SELECT bytes FROM record_increments WHERE record_id = ?1", [record.id.to_string()], |r| r.get(0))
         .unwrap();
     corrupt(&mut increment);
-    sql.execute(
-        "UPDATE record_increments SET bytes = ?2 WHERE record_id = ?1",
-        (record.id.to_string(), increment),
-    )
-    .unwrap();
+    sql.execute("UPDATE record_increments SET bytes = ?2 WHERE record_id = ?1", (record.id.to_string(), increment))
+        .unwrap();
     drop(sql);
 
     device.reopen();
@@ -1287,24 +855,9 @@ fn garbage_bytes_from_the_network_are_refused_without_crashing() {
             "seed {seed} round {round}: garbage is refused, not merged as nothing: {merged:?}"
         );
     }
-    assert_eq!(
-        device.store.count().unwrap(),
-        1,
-        "no record was made of garbage"
-    );
-    assert_eq!(
-        device.store.get(record.id).unwrap(),
-        record,
-        "the record is as it was"
-    );
-    assert_eq!(
-        device
-            .store
-            .merge_document(record.id, &good, T0 + 2)
-            .unwrap(),
-        record,
-        "real bytes still merge"
-    );
+    assert_eq!(device.store.count().unwrap(), 1, "no record was made of garbage");
+    assert_eq!(device.store.get(record.id).unwrap(), record, "the record is as it was");
+    assert_eq!(device.store.merge_document(record.id, &good, T0 + 2).unwrap(), record, "real bytes still merge");
     assert_eq!(device.store.integrity_check().unwrap(), "ok");
 }
 
@@ -1315,8 +868,7 @@ fn a_database_from_a_newer_wardbook_is_refused_with_a_message_saying_so() {
     let device = Device::new();
     let path = device.path.clone();
     let sql = device.sql();
-    sql.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-        .unwrap();
+    sql.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
     drop(sql);
 
     match Store::open(&path) {
@@ -1329,15 +881,8 @@ fn a_database_from_a_newer_wardbook_is_refused_with_a_message_saying_so() {
         Err(other) => panic!("expected NewerDatabase, got {other}"),
         Ok(_) => panic!("a newer database must not be opened"),
     }
-    let version: i64 = device
-        .sql()
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
-    assert_eq!(
-        version,
-        SCHEMA_VERSION + 1,
-        "the newer file is left as it was"
-    );
+    let version: i64 = device.sql().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION + 1, "the newer file is left as it was");
 }
 
 #[test]
@@ -1355,18 +900,12 @@ fn an_empty_file_is_migrated_to_the_current_schema() {
     drop(store);
 
     let sql = rusqlite::Connection::open(&path).unwrap();
-    let version: i64 = sql
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
+    let version: i64 = sql.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
     drop(sql);
 
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(
-        store.actor_id(),
-        actor,
-        "migrating once makes the install's identity once"
-    );
+    assert_eq!(store.actor_id(), actor, "migrating once makes the install's identity once");
     store.put_reference(&demo::reference()).unwrap();
     let record = demo::trip(RecordId::new(), T0, "W03", 1);
     store.create(&record, T0).unwrap();
@@ -1380,26 +919,11 @@ fn an_empty_file_is_migrated_to_the_current_schema() {
 #[test]
 fn the_store_file_uses_write_ahead_logging_for_receipts_and_the_rest() {
     let mut device = Device::new();
-    device
-        .store
-        .create(&demo::receipt(RecordId::new(), T0, "W02", 1), T0)
-        .unwrap();
-    device
-        .store
-        .create(&demo::inspection(RecordId::new(), T0, "W01", 2), T0)
-        .unwrap();
-    device
-        .store
-        .create(&demo::receipt(RecordId::new(), T0, "W02", 3), T0)
-        .unwrap();
-    let mode: String = device
-        .sql()
-        .pragma_query_value(None, "journal_mode", |r| r.get(0))
-        .unwrap();
+    device.store.create(&demo::receipt(RecordId::new(), T0, "W02", 1), T0).unwrap();
+    device.store.create(&demo::inspection(RecordId::new(), T0, "W01", 2), T0).unwrap();
+    device.store.create(&demo::receipt(RecordId::new(), T0, "W02", 3), T0).unwrap();
+    let mode: String = device.sql().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
     assert_eq!(mode.to_lowercase(), "wal");
-    assert!(
-        device.path.with_extension("sqlite3-wal").exists(),
-        "commits go through the write-ahead log"
-    );
+    assert!(device.path.with_extension("sqlite3-wal").exists(), "commits go through the write-ahead log");
     assert_eq!(device.store.count().unwrap(), 3);
 }

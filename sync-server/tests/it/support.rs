@@ -2,7 +2,6 @@
 //! with real store files that enroll the way a field device does.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tempfile::TempDir;
@@ -23,7 +22,8 @@ pub fn now() -> i64 {
 
 /// A server with two demo towns, serving from a task of the test's runtime.
 pub struct TestServer {
-    pub dir: TempDir,
+    /// Holds the server's database file for as long as the server lives.
+    _dir: TempDir,
     pub db: Db,
     pub addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
@@ -42,7 +42,7 @@ impl TestServer {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        TestServer { dir, db, addr, task }
+        TestServer { _dir: dir, db, addr, task }
     }
 
     pub fn url(&self) -> String {
@@ -63,7 +63,8 @@ impl Drop for TestServer {
 
 /// A field device: its own store file and its token.
 pub struct Device {
-    pub dir: TempDir,
+    /// Holds the device's store file for as long as the device lives.
+    _dir: TempDir,
     pub store: Store,
     pub client: SyncClient,
     pub actor: Actor,
@@ -81,17 +82,13 @@ impl Device {
         let mut store = Store::open(dir.path().join("device.sqlite3")).unwrap();
         store.put_reference(&client.reference().await.unwrap()).unwrap();
         Device {
-            dir,
+            _dir: dir,
             store,
             client,
             actor: Actor { user, role },
             device_id: enrollment.device_id,
             tenant: tenant.to_string(),
         }
-    }
-
-    pub fn path(&self) -> PathBuf {
-        self.dir.path().join("device.sqlite3")
     }
 
     pub async fn sync(&mut self) -> wardbook::Result<wardbook::sync::client::SyncReport> {
