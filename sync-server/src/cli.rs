@@ -12,8 +12,11 @@ use wardbook::domain::reference::{Tenant, User};
 use wardbook::domain::{ReferenceData, Role};
 use wardbook::ids::UserId;
 
-use crate::db::{self, Db};
+use std::sync::Arc;
+
+use crate::db;
 use crate::routes::{AppState, router};
+use crate::store::{self, Scope, ServerStore, transact};
 
 /// The default port (an unassigned one).
 pub const DEFAULT_PORT: u16 = 8480;
@@ -29,9 +32,13 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct DataDir {
-    /// Directory of the server's database (default: wardbook-server under the user's data dir).
+    /// Directory of the server's SQLite database (default: wardbook-server under the user's
+    /// data dir). Ignored with --database.
     #[arg(long, global = true, env = "WARDBOOK_SERVER_DATA")]
     data_dir: Option<PathBuf>,
+    /// A PostgreSQL database instead of SQLite: postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
+    #[arg(long, global = true, env = "WARDBOOK_DATABASE_URL")]
+    database: Option<String>,
 }
 
 impl DataDir {
@@ -46,9 +53,9 @@ impl DataDir {
         Ok(dir)
     }
 
-    fn open(&self) -> anyhow::Result<Db> {
-        let path = database_path(&self.dir()?);
-        Ok(Db::open(&path)?)
+    fn open(&self) -> anyhow::Result<Arc<dyn ServerStore>> {
+        let file = if self.database.is_some() { PathBuf::new() } else { database_path(&self.dir()?) };
+        Ok(store::open(self.database.as_deref(), &file)?)
     }
 }
 
@@ -143,18 +150,18 @@ pub fn main() -> anyhow::Result<()> {
                 )
                 .with_writer(std::io::stderr)
                 .init();
-            let db = cli.data.open()?;
+            let store = cli.data.open()?;
             let addr: SocketAddr = format!("{host}:{port}").parse().context("--host and --port make no address")?;
-            tokio::runtime::Runtime::new()?.block_on(serve(db, addr))
+            tokio::runtime::Runtime::new()?.block_on(serve(store, addr))
         }
         Command::Migrate => {
-            cli.data.open()?;
-            println!("database is at schema version {}", db::SCHEMA_VERSION);
+            let store = cli.data.open()?;
+            println!("{} database is at schema version {}", store.backend(), store.schema_version()?);
             Ok(())
         }
         Command::Tenant { command: TenantCommand::Add { id, name, demo } } => {
             let refs = if demo { demo_reference(&id, &name) } else { ReferenceData::default() };
-            db::tenant_add(&mut cli.data.open()?.lock(), &id, &name, &refs)?;
+            transact(&*cli.data.open()?, &Scope::Admin, |sql| db::tenant_add(sql, &id, &name, &refs))?;
             println!("added town {id}");
             for user in &refs.users {
                 println!("  user {} {} ({})", user.id, user.name, join(&user.roles));
@@ -164,7 +171,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::User { command: UserCommand::Add { tenant, name, roles, wards, id } } => {
             let roles = roles.iter().map(|r| r.parse()).collect::<Result<Vec<Role>, _>>()?;
             let user = User { id: id.unwrap_or_default(), name, roles, wards };
-            db::user_add(&mut cli.data.open()?.lock(), &tenant, &user)?;
+            transact(&*cli.data.open()?, &Scope::Admin, |sql| db::user_add(sql, &tenant, &user))?;
             println!("{}", user.id);
             Ok(())
         }
@@ -177,19 +184,19 @@ fn join(roles: &[Role]) -> String {
 }
 
 fn device(data: &DataDir, command: DeviceCommand) -> anyhow::Result<()> {
-    let db = data.open()?;
+    let store = data.open()?;
     match command {
         DeviceCommand::Enroll { tenant, user } => {
-            let (device, code) = db::device_enroll(&mut db.lock(), &tenant, user)?;
+            let (device, code) = transact(&*store, &Scope::Admin, |sql| db::device_enroll(sql, &tenant, user))?;
             println!("device {device}");
             println!("enrollment code {code}");
         }
         DeviceCommand::Revoke { device } => {
-            db::device_revoke(&mut db.lock(), &device)?;
+            transact(&*store, &Scope::Admin, |sql| db::device_revoke(sql, &device))?;
             println!("revoked {device}");
         }
         DeviceCommand::List { tenant } => {
-            for d in db::device_list(&db.lock(), tenant.as_deref())? {
+            for d in transact(&*store, &Scope::Admin, |sql| db::device_list(sql, tenant.as_deref()))? {
                 let state = if d.revoked {
                     "revoked"
                 } else if d.enrolled {
@@ -214,12 +221,13 @@ pub fn demo_reference(id: &str, name: &str) -> ReferenceData {
 }
 
 /// Serves until Ctrl-C or SIGTERM. Prints the address it listens on (useful with port 0).
-pub async fn serve(db: Db, addr: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(store: Arc<dyn ServerStore>, addr: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     println!("listening on http://{local}");
     tracing::info!(%local, "wardbook-server listening");
-    axum::serve(listener, router(AppState::new(db))).with_graceful_shutdown(shutdown()).await?;
+    tracing::info!(backend = store.backend(), "database ready");
+    axum::serve(listener, router(AppState::new(store))).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 

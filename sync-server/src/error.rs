@@ -22,8 +22,20 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Wire(#[from] wardbook::sync::wire::WireError),
-    #[error("the server's database failed")]
-    Database(#[from] rusqlite::Error),
+    #[error("no town {0}; add it with `wardbook-server tenant add`")]
+    UnknownTenant(String),
+    #[error("town {0} already exists")]
+    TenantExists(String),
+    #[error("no user {user} in {tenant}")]
+    UnknownUser { tenant: String, user: String },
+    #[error("no device {0}")]
+    UnknownDevice(String),
+    #[error(
+        "the database has schema version {found}, newer than this server knows ({supported}); run a newer wardbook-server"
+    )]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("the server's database failed: {0}")]
+    Database(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -42,7 +54,13 @@ impl AppError {
             AppError::Wire(WireError::Malformed(_)) => (StatusCode::BAD_REQUEST, "malformed_body"),
             AppError::Wire(WireError::TooLarge) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             AppError::Wire(WireError::UnsupportedVersion(_)) => (StatusCode::BAD_REQUEST, "unsupported_protocol"),
-            AppError::Database(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            AppError::UnknownTenant(_) | AppError::UnknownUser { .. } | AppError::UnknownDevice(_) => {
+                (StatusCode::NOT_FOUND, "not_found")
+            }
+            AppError::TenantExists(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::NewerSchema { .. } | AppError::Database(_) | AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         }
     }
 }
@@ -60,7 +78,28 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        (status, Json(ErrorBody { code: code.into(), message: self.to_string() })).into_response()
+        // Internal details stay in the log; the client gets a stable sentence.
+        let message =
+            if status.is_server_error() { "the server failed; the error is logged".into() } else { self.to_string() };
+        (status, Json(ErrorBody { code: code.into(), message })).into_response()
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Database(e.to_string())
+    }
+}
+
+impl From<postgres::Error> for AppError {
+    fn from(e: postgres::Error) -> Self {
+        AppError::Database(e.to_string())
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(e: r2d2::Error) -> Self {
+        AppError::Database(format!("no database connection: {e}"))
     }
 }
 

@@ -4,7 +4,6 @@
 //! transaction that writes them, so sequence numbers commit in order and a cursor never skips.
 
 use automerge::{AutoCommit, Change, ChangeHash, ReadDoc};
-use rusqlite::{Connection, OptionalExtension, params};
 use wardbook::domain::validate::validate;
 use wardbook::domain::{Record, ReferenceData};
 use wardbook::ids::{DeviceId, RecordId};
@@ -12,6 +11,8 @@ use wardbook::sync::wire::{Ack, Outcome, RecordBytes};
 
 use crate::db::{DeviceAuth, now_ms};
 use crate::error::AppError;
+use crate::params;
+use crate::store::Sql;
 
 /// What one push did, for metrics.
 #[derive(Debug, Default, Clone, Copy)]
@@ -26,21 +27,25 @@ fn reject(code: &str, reason: impl Into<String>) -> Outcome {
     Outcome::Rejected { code: code.into(), reason: reason.into() }
 }
 
-/// Takes in every change of one request in one transaction and answers each.
+/// Takes in every change of one request, inside the caller's tenant transaction, and answers
+/// each. The town's row is locked first: pushes to one town are serialized (across server
+/// processes too), which is what keeps its sequence numbers committing in order.
 pub fn ingest(
-    conn: &mut Connection,
+    tx: &mut dyn Sql,
     auth: &DeviceAuth,
     refs: &ReferenceData,
     changes: &[RecordBytes],
 ) -> Result<(Vec<Ack>, Tally), AppError> {
-    let tx = conn.transaction()?;
+    if !changes.is_empty() {
+        tx.exec("UPDATE tenants SET next_seq = next_seq WHERE id = ?1", params![&auth.scope.tenant])?;
+    }
     let mut acks = Vec::with_capacity(changes.len());
     let mut tally = Tally::default();
     for item in changes {
         let (hash, outcome) = match Change::from_bytes(item.bytes.clone()) {
             Ok(change) => {
                 let hash = change.hash();
-                (hash.0.to_vec(), take_in(&tx, auth, refs, item.record, change, &item.bytes)?)
+                (hash.0.to_vec(), take_in(tx, auth, refs, item.record, change, &item.bytes)?)
             }
             Err(e) => (vec![], reject("malformed_change", format!("not an Automerge change: {e}"))),
         };
@@ -52,12 +57,11 @@ pub fn ingest(
         }
         acks.push(Ack { record: item.record, hash, outcome });
     }
-    tx.commit()?;
     Ok((acks, tally))
 }
 
 fn take_in(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     auth: &DeviceAuth,
     refs: &ReferenceData,
     record: RecordId,
@@ -67,19 +71,19 @@ fn take_in(
     let tenant = &auth.scope.tenant;
     let key = record.to_string();
     let hash = change.hash();
-    let known: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM changes WHERE tenant = ?1 AND record = ?2 AND hash = ?3)",
-        params![tenant, key, hash.0.as_slice()],
-        |r| r.get(0),
+    let known = conn.exists(
+        "SELECT 1 FROM changes WHERE tenant = ?1 AND record = ?2 AND hash = ?3",
+        params![tenant, &key, hash.0.as_slice()],
     )?;
     if known {
         return Ok(Outcome::Duplicate);
     }
     let mut doc = load_doc(conn, tenant, &key)?;
     if change.deps().iter().any(|d| doc.get_change_by_hash(d).is_none()) {
-        conn.execute(
-            "INSERT OR IGNORE INTO parked (tenant, record, hash, device, bytes, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![tenant, key, hash.0.as_slice(), auth.device.to_string(), bytes, now_ms()],
+        conn.exec(
+            "INSERT INTO parked (tenant, record, hash, device, bytes, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (tenant, record, hash) DO NOTHING",
+            params![tenant, &key, hash.0.as_slice(), auth.device.to_string(), bytes, now_ms()],
         )?;
         return Ok(Outcome::Parked);
     }
@@ -90,11 +94,9 @@ fn take_in(
     Ok(outcome)
 }
 
-fn load_doc(conn: &Connection, tenant: &str, key: &str) -> Result<AutoCommit, AppError> {
-    let bytes: Option<Vec<u8>> = conn
-        .query_row("SELECT doc FROM records WHERE tenant = ?1 AND id = ?2", params![tenant, key], |r| r.get(0))
-        .optional()?;
-    match bytes {
+fn load_doc(conn: &mut dyn Sql, tenant: &str, key: &str) -> Result<AutoCommit, AppError> {
+    let row = conn.row("SELECT doc FROM records WHERE tenant = ?1 AND id = ?2", params![tenant, key])?;
+    match row.map(|r| r.blob(0)).transpose()? {
         Some(b) => {
             AutoCommit::load(&b).map_err(|e| AppError::Internal(format!("stored record {key} is unreadable: {e}")))
         }
@@ -109,7 +111,7 @@ fn hydrate(doc: &AutoCommit) -> Option<Record> {
 /// Checks one change against the device's scope and stores it with the next sequence number.
 #[allow(clippy::too_many_arguments)]
 fn apply(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     auth: &DeviceAuth,
     refs: &ReferenceData,
     record: RecordId,
@@ -137,22 +139,21 @@ fn apply(
     }
     *doc = candidate;
     let tenant = &auth.scope.tenant;
-    let seq: i64 = conn.query_row(
-        "UPDATE tenants SET next_seq = next_seq + 1 WHERE id = ?1 RETURNING next_seq - 1",
-        [tenant],
-        |r| r.get(0),
-    )?;
+    let seq = conn
+        .row("UPDATE tenants SET next_seq = next_seq + 1 WHERE id = ?1 RETURNING next_seq - 1", params![tenant])?
+        .ok_or_else(|| AppError::UnknownTenant(tenant.clone()))?
+        .int(0)?;
     let key = record.to_string();
-    conn.execute(
+    conn.exec(
         "INSERT INTO changes (tenant, seq, record, hash, kind, ward, device, bytes, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             tenant,
             seq,
-            key,
+            &key,
             change.hash().0.as_slice(),
             after.kind().as_str(),
-            after.ward,
+            after.ward.clone(),
             device.to_string(),
             bytes,
             now_ms()
@@ -160,7 +161,7 @@ fn apply(
     )?;
     let state = after.workflow();
     let conflicts = wardbook::document::field_conflicts(doc).len();
-    conn.execute(
+    conn.exec(
         "INSERT INTO records (tenant, id, kind, status, ward, assignee, title, needs_review, conflicts, updated_at, doc)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, status = excluded.status, ward = excluded.ward,
@@ -168,10 +169,10 @@ fn apply(
              conflicts = excluded.conflicts, updated_at = excluded.updated_at, doc = excluded.doc",
         params![
             tenant,
-            key,
+            &key,
             after.kind().as_str(),
             state.status.as_str(),
-            after.ward,
+            after.ward.clone(),
             after.assignee.map(|a| a.to_string()),
             after.title(),
             state.needs_review,
@@ -185,7 +186,7 @@ fn apply(
 
 /// Applies parked changes of `record` whose dependencies are now present, until none is left.
 fn unpark(
-    conn: &Connection,
+    conn: &mut dyn Sql,
     auth: &DeviceAuth,
     refs: &ReferenceData,
     record: RecordId,
@@ -194,14 +195,15 @@ fn unpark(
     let tenant = auth.scope.tenant.clone();
     let key = record.to_string();
     loop {
-        let parked: Vec<(Vec<u8>, String, Vec<u8>)> = {
-            let mut stmt = conn.prepare_cached(
+        let parked = conn
+            .rows(
                 "SELECT hash, device, bytes FROM parked WHERE tenant = ?1 AND record = ?2 AND device = ?3
                  ORDER BY received_at",
-            )?;
-            stmt.query_map(params![tenant, key, auth.device.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?
-        };
+                params![&tenant, &key, auth.device.to_string()],
+            )?
+            .iter()
+            .map(|r| Ok((r.blob(0)?, r.text(1)?, r.blob(2)?)))
+            .collect::<Result<Vec<_>, AppError>>()?;
         let ready = parked.into_iter().find_map(|(hash, device, bytes)| {
             let change = Change::from_bytes(bytes.clone()).ok()?;
             change
@@ -211,7 +213,7 @@ fn unpark(
                 .then_some((hash, device, bytes, change))
         });
         let Some((hash, device, bytes, change)) = ready else { return Ok(()) };
-        conn.execute("DELETE FROM parked WHERE tenant = ?1 AND record = ?2 AND hash = ?3", params![tenant, key, hash])?;
+        conn.exec("DELETE FROM parked WHERE tenant = ?1 AND record = ?2 AND hash = ?3", params![&tenant, &key, hash])?;
         let device: DeviceId = device.parse().map_err(|e: uuid::Error| AppError::Internal(e.to_string()))?;
         // Only this device's own parked changes are taken here, under its own scope. One that
         // turns out not to be allowed leaves the queue without entering the log.

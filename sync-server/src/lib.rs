@@ -16,5 +16,6 @@ pub mod feed;
 pub mod ingest;
 pub mod metrics;
 pub mod routes;
+pub mod store;
 
 pub use routes::{AppState, router};

@@ -19,21 +19,32 @@ use wardbook::ids::RecordId;
 use wardbook::sync::client::{EnrollRequest, Enrollment};
 use wardbook::sync::wire::{self, CONTENT_TYPE, DEFAULT_PAGE_BYTES, MAX_BODY_BYTES, PROTOCOL_VERSION, SyncResponse};
 
-use crate::db::{self, Db, DeviceAuth};
+use crate::db::{self, DeviceAuth};
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::store::{Scope, ServerStore, Sql, transact};
 use crate::{feed, ingest};
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
+    pub store: Arc<dyn ServerStore>,
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    pub fn new(db: Db) -> AppState {
-        AppState { db, metrics: Arc::new(Metrics::new()) }
+    pub fn new(store: Arc<dyn ServerStore>) -> AppState {
+        AppState { store, metrics: Arc::new(Metrics::new()) }
+    }
+
+    /// Runs blocking database work in one transaction, off the async runtime.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        scope: Scope,
+        work: impl FnOnce(&mut dyn Sql) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || transact(&*store, &scope, work)).await?
     }
 
     /// The device behind the request's bearer token; checked on every request.
@@ -45,7 +56,7 @@ impl AppState {
             .map(|t| t.trim().to_string())
             .ok_or(AppError::MissingToken);
         let result = match token {
-            Ok(token) => self.db.run(move |conn| db::authenticate(conn, &token)).await,
+            Ok(token) => self.run(Scope::Admin, move |sql| db::authenticate(sql, &token)).await,
             Err(e) => Err(e),
         };
         if result.is_err() {
@@ -90,7 +101,7 @@ pub fn router(state: AppState) -> Router {
 async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrollment>, AppError> {
     let request: EnrollRequest = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
-    let enrollment = state.db.run(move |conn| db::enroll(conn, &request.code, &request.device_name)).await?;
+    let enrollment = state.run(Scope::Admin, move |sql| db::enroll(sql, &request.code, &request.device_name)).await?;
     state.metrics.enrollments.inc();
     tracing::info!(device = %enrollment.device_id, tenant = %enrollment.tenant, "device enrolled");
     Ok(Json(enrollment))
@@ -99,7 +110,8 @@ async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrol
 #[tracing::instrument(skip_all)]
 async fn reference(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let auth = state.device(&headers).await?;
-    let refs = state.db.run(move |conn| db::reference(conn, &auth.scope.tenant)).await?;
+    let tenant = Scope::Tenant(auth.scope.tenant.clone());
+    let refs = state.run(tenant, move |sql| db::reference(sql, &auth.scope.tenant)).await?;
     Ok(Json(refs).into_response())
 }
 
@@ -114,12 +126,12 @@ async fn sync(
     let body = body.map_err(|_| AppError::Wire(wire::WireError::TooLarge))?;
     let request = wire::decode_request(&body)?;
     let max_bytes = request.max_page_bytes.unwrap_or(DEFAULT_PAGE_BYTES).clamp(1024, 1024 * 1024) as usize;
+    let tenant = Scope::Tenant(auth.scope.tenant.clone());
     let (acks, tally, page) = state
-        .db
-        .run(move |conn| {
-            let refs = db::reference(conn, &auth.scope.tenant)?;
-            let (acks, tally) = ingest::ingest(conn, &auth, &refs, &request.changes)?;
-            let page = feed::page(conn, &auth, &request.cursor, max_bytes)?;
+        .run(tenant, move |sql| {
+            let refs = db::reference(sql, &auth.scope.tenant)?;
+            let (acks, tally) = ingest::ingest(sql, &auth, &refs, &request.changes)?;
+            let page = feed::page(sql, &auth, &request.cursor, max_bytes)?;
             Ok((acks, tally, page))
         })
         .await?;
@@ -144,13 +156,14 @@ async fn record(
 ) -> Result<Json<Record>, AppError> {
     let auth = state.device(&headers).await?;
     let id: RecordId = id.parse().map_err(|_| AppError::NotFound)?;
-    let doc = state.db.run(move |conn| db::record_doc(conn, &auth, id)).await?;
+    let tenant = Scope::Tenant(auth.scope.tenant.clone());
+    let doc = state.run(tenant, move |sql| db::record_doc(sql, &auth, id)).await?;
     let record = wardbook::document::RecordDoc::load(&[0; 16], &doc, &[]).and_then(|d| d.record());
     record.map(Json).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    state.db.run(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await?;
+    state.run(Scope::Admin, |sql| sql.rows("SELECT 1", &[])).await?;
     Ok("ok")
 }
 

@@ -9,6 +9,8 @@ use wardbook::ids::RecordId;
 use wardbook::store::{Query, SyncState};
 use wardbook::sync::wire::{self, CONTENT_TYPE, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
+use wardbook_server::params;
+
 use crate::support::{Device, TOWN_A, TestServer, now};
 
 /// Everything a device holds, as a person would compare it: each record and its list row
@@ -143,11 +145,10 @@ async fn three_devices_working_offline_converge_in_any_sync_order() {
         let values: Vec<&str> = subject.conflict.values.iter().filter_map(|v| v.as_str()).collect();
         assert!(values.len() >= 2, "seed {seed}: {values:?}");
         // The server holds the same documents.
-        let server_records: Vec<(String, Vec<u8>)> = {
-            let conn = server.db.lock();
-            let mut stmt = conn.prepare("SELECT id, doc FROM records WHERE tenant = ?1 ORDER BY id").unwrap();
-            stmt.query_map([TOWN_A], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
-        };
+        let server_records: Vec<(String, Vec<u8>)> = server.db.admin(|sql| {
+            let rows = sql.rows("SELECT id, doc FROM records WHERE tenant = ?1 ORDER BY id", params![TOWN_A])?;
+            rows.iter().map(|r| Ok((r.text(0)?, r.blob(1)?))).collect()
+        });
         assert_eq!(server_records.len(), first.len(), "seed {seed}: server and devices hold different records");
         for (id, doc) in server_records {
             let on_server = wardbook::document::RecordDoc::load(&[1; 16], &doc, &[]).unwrap().record().unwrap();
@@ -220,13 +221,8 @@ async fn every_request_replayed_up_to_five_times_stores_each_change_once() {
         let token = d.client.token().to_string();
         sync_replayed(d, &url, &token, 3).await;
     }
-    let (log, distinct): (i64, i64) = server
-        .db
-        .lock()
-        .query_row("SELECT COUNT(*), COUNT(DISTINCT hex(hash)) FROM changes WHERE tenant = ?1", [TOWN_A], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .unwrap();
+    let log = server.db.count("SELECT COUNT(*) FROM changes WHERE tenant = ?1", params![TOWN_A]);
+    let distinct = server.db.count("SELECT COUNT(DISTINCT hash) FROM changes WHERE tenant = ?1", params![TOWN_A]);
     assert_eq!(log, distinct, "no change is in the log twice");
     assert_eq!(log, made, "one change per created record");
     assert_eq!(contents(&a), contents(&b));

@@ -94,7 +94,7 @@ async fn valid_call(
     match (method, path) {
         ("POST", "/v1/enroll") => {
             let (_, code) =
-                db::device_enroll(&mut server.db.lock(), TOWN_A, wardbook::demo::user_id(Role::Collector)).unwrap();
+                server.db.admin(|sql| db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Collector)));
             let body = serde_json::json!({ "code": code, "device_name": "route walk" }).to_string();
             call(server, method, path, token, Some(("application/json", body.into_bytes()))).await
         }
@@ -213,7 +213,7 @@ async fn sync_errors_are_documented_json_and_leave_the_server_serving() {
     assert_error(&post(Some("wbk_made_up"), sync_body(PROTOCOL_VERSION, vec![])).await, 401, "unknown_token");
     assert_healthy(&server).await;
     // The same limit through the router itself, and a body exactly at the limit is read.
-    let app = router(AppState::new(server.db.clone()));
+    let app = router(AppState::new(server.db.store.clone()));
     let big = Request::post("/v1/sync")
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", CONTENT_TYPE)
@@ -316,7 +316,12 @@ fn every_error() -> Vec<AppError> {
         AppError::Wire(WireError::Malformed(String::new())),
         AppError::Wire(WireError::TooLarge),
         AppError::Wire(WireError::UnsupportedVersion(99)),
-        AppError::Database(rusqlite::Error::QueryReturnedNoRows),
+        AppError::UnknownTenant(String::new()),
+        AppError::TenantExists(String::new()),
+        AppError::UnknownUser { tenant: String::new(), user: String::new() },
+        AppError::UnknownDevice(String::new()),
+        AppError::NewerSchema { found: 2, supported: 1 },
+        AppError::Database(String::new()),
         AppError::Internal(String::new()),
     ];
     for e in &all {
@@ -327,6 +332,11 @@ fn every_error() -> Vec<AppError> {
             | AppError::InvalidEnrollmentCode
             | AppError::NotFound
             | AppError::BadRequest(_)
+            | AppError::UnknownTenant(_)
+            | AppError::TenantExists(_)
+            | AppError::UnknownUser { .. }
+            | AppError::UnknownDevice(_)
+            | AppError::NewerSchema { .. }
             | AppError::Database(_)
             | AppError::Internal(_) => {}
             AppError::Wire(w) => match w {

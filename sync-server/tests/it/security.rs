@@ -33,7 +33,7 @@ async fn a_revoked_device_is_refused_on_its_very_next_request() {
     let server = TestServer::start().await;
     let mut phone = server.device(TOWN_A, Role::Inspector).await;
     phone.sync().await.unwrap();
-    db::device_revoke(&mut server.db.lock(), &phone.device_id).unwrap();
+    server.db.admin(|sql| db::device_revoke(sql, &phone.device_id));
     let err = phone.sync().await.unwrap_err();
     assert!(matches!(&err, Error::Unauthorized { code, .. } if code == "device_revoked"), "got {err:?}");
     let (status, body) = raw_sync(&server.url(), phone.client.token(), vec![]).await;
@@ -47,7 +47,7 @@ async fn a_revoked_device_is_refused_on_its_very_next_request() {
 #[tokio::test]
 async fn an_enrollment_code_works_once() {
     let server = TestServer::start().await;
-    let (_, code) = db::device_enroll(&mut server.db.lock(), TOWN_A, wardbook::demo::user_id(Role::Collector)).unwrap();
+    let (_, code) = server.db.admin(|sql| db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Collector)));
     wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "first").await.unwrap();
     let err = wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "second").await.unwrap_err();
     assert!(matches!(&err, Error::Unauthorized { code, .. } if code == "invalid_enrollment_code"), "got {err:?}");
@@ -111,8 +111,7 @@ async fn one_town_can_neither_read_nor_write_another_towns_records() {
     assert_eq!(state, SyncState::Rejected);
     assert!(reason.unwrap().starts_with("tenant_mismatch"));
     assert_eq!(patiala.sync().await.unwrap().received, 0, "nothing from Nabha reached Patiala");
-    let rows: i64 =
-        server.db.lock().query_row("SELECT COUNT(*) FROM records WHERE tenant = ?1", [TOWN_B], |r| r.get(0)).unwrap();
+    let rows = server.db.count("SELECT COUNT(*) FROM records WHERE tenant = ?1", wardbook_server::params![TOWN_B]);
     assert_eq!(rows, 1);
 }
 

@@ -12,16 +12,14 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::{Connection, OpenFlags};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 use wardbook::domain::Role;
 use wardbook::ids::RecordId;
 use wardbook::store::{Store, SyncState};
-use wardbook_server::cli::database_path;
-use wardbook_server::db::Db;
+use wardbook_server::params;
 
-use crate::support::{Device, TOWN_A, now};
+use crate::support::{Device, TOWN_A, TestDb, now};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wardbook-server");
 
@@ -35,6 +33,13 @@ fn server_log(data: &Path) -> String {
     tail.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
+/// Where the server's database is (`--data-dir DIR` or `--database URL`) and its log.
+#[derive(Clone)]
+struct Target {
+    args: Vec<String>,
+    logs: PathBuf,
+}
+
 /// One running `wardbook-server serve` process.
 struct Server {
     child: Child,
@@ -45,11 +50,11 @@ struct Server {
 
 impl Server {
     /// Starts the binary on `port` (0: any free port) and waits for its `listening on` line.
-    async fn start(data: &Path, port: u16) -> Result<Server, String> {
+    async fn start(target: &Target, port: u16) -> Result<Server, String> {
+        let data = target.logs.as_path();
         let log = std::fs::OpenOptions::new().create(true).append(true).open(data.join("server.log")).unwrap();
         let mut child = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(data)
+            .args(&target.args)
             .args(["serve", "--host", "127.0.0.1", "--port", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -75,10 +80,10 @@ impl Server {
     }
 
     /// Starts the binary again on the same port, retrying while the port is not free yet.
-    async fn restart(data: &Path, port: u16) -> Server {
+    async fn restart(target: &Target, port: u16) -> Server {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            match Server::start(data, port).await {
+            match Server::start(target, port).await {
                 Ok(server) => return server,
                 Err(e) if Instant::now() > deadline => {
                     panic!("could not restart on port {port}: {e}")
@@ -94,29 +99,26 @@ impl Server {
 }
 
 /// Kills the server at random moments and starts it again, `kills` times; returns it running.
-async fn killer(mut server: Server, data: PathBuf, kills: usize, seed: u64) -> Server {
+async fn killer(mut server: Server, target: Target, kills: usize, seed: u64) -> Server {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x6b69_6c6c);
     for n in 0..kills {
         tokio::time::sleep(ms(rng.random_range(20..250))).await;
         if let Some(status) = server.child.try_wait().unwrap() {
-            panic!("seed {seed}: the server exited on its own ({status}) before kill {n}; log:\n{}", server_log(&data));
+            panic!(
+                "seed {seed}: the server exited on its own ({status}) before kill {n}; log:\n{}",
+                server_log(&target.logs)
+            );
         }
         server.child.kill().await.unwrap(); // SIGKILL, then reap.
         tokio::time::sleep(ms(rng.random_range(0..120))).await;
-        server = Server::restart(&data, server.port).await;
+        server = Server::restart(&target, server.port).await;
     }
     server
 }
 
 /// The server's log holds a change of this record.
-fn stored_on_server(server: &Connection, id: RecordId) -> bool {
-    server
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM changes WHERE tenant = ?1 AND record = ?2)",
-            [TOWN_A, &id.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap()
+fn stored_on_server(server: &TestDb, id: RecordId) -> bool {
+    server.count("SELECT COUNT(*) FROM changes WHERE tenant = ?1 AND record = ?2", params![TOWN_A, id.to_string()]) > 0
 }
 
 /// Records whose badge says the server has them.
@@ -141,10 +143,10 @@ async fn the_server_killed_and_restarted_during_pushes_loses_no_acknowledged_cha
     let mut rng = StdRng::seed_from_u64(seed);
 
     // The admin prepares the town with the real binary.
-    let data = tempfile::TempDir::new().unwrap();
+    let server_db = TestDb::new();
+    let target = Target { args: server_db.args(), logs: server_db.dir.path().to_path_buf() };
     let out = std::process::Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data.path())
+        .args(&target.args)
         .args(["tenant", "add", TOWN_A, "--name", "Nabha", "--demo"])
         .output()
         .unwrap();
@@ -153,18 +155,16 @@ async fn the_server_killed_and_restarted_during_pushes_loses_no_acknowledged_cha
     let supervisor = wardbook::demo::user_id(Role::Supervisor);
     assert!(stdout.contains(&format!("user {supervisor} ")), "tenant add printed no supervisor:\n{stdout}");
 
-    let server = Server::start(data.path(), 0).await.unwrap();
+    let server = Server::start(&target, 0).await.unwrap();
     let url = server.url();
-    let db_file = database_path(data.path());
-    // Enrolled while the server runs, on the same database file (admin side), then over HTTP.
-    let mut device = Device::enroll(&url, &Db::open(&db_file).unwrap(), TOWN_A, Role::Supervisor).await;
+    // Enrolled while the server runs, on the same database (admin side), then over HTTP.
+    let mut device = Device::enroll(&url, &server_db, TOWN_A, Role::Supervisor).await;
 
-    let killer = tokio::spawn(killer(server, data.path().to_path_buf(), kills, seed));
+    let killer = tokio::spawn(killer(server, target.clone(), kills, seed));
     let mut created: Vec<RecordId> = Vec::new();
     let mut pending: Vec<RecordId> = Vec::new();
     let mut acknowledged = BTreeSet::new();
     let mut cut_after_commit = BTreeSet::new();
-    let server_file = Connection::open_with_flags(&db_file, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let (mut synced, mut offline) = (0u32, 0u32);
     let mut n = 0u32;
     while !killer.is_finished() {
@@ -189,7 +189,7 @@ async fn the_server_killed_and_restarted_during_pushes_loses_no_acknowledged_cha
         note_acknowledged(&device.store, &mut pending, &mut acknowledged);
         // Stored by the server, but the answer died with it: must be acknowledged later, once.
         for id in &pending {
-            if stored_on_server(&server_file, *id) {
+            if stored_on_server(&server_db, *id) {
                 cut_after_commit.insert(*id);
             }
         }
@@ -223,41 +223,34 @@ async fn the_server_killed_and_restarted_during_pushes_loses_no_acknowledged_cha
     assert_eq!(acknowledged.len(), created.len());
 
     // The server's file, read as it is: every acknowledged record, with the device's content.
-    let conn = Connection::open_with_flags(&db_file, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     for id in &acknowledged {
-        let doc: Option<Vec<u8>> = conn
-            .query_row("SELECT doc FROM records WHERE tenant = ?1 AND id = ?2", [TOWN_A, &id.to_string()], |r| r.get(0))
-            .ok();
+        let doc = server_db.admin(|sql| {
+            sql.row("SELECT doc FROM records WHERE tenant = ?1 AND id = ?2", params![TOWN_A, id.to_string()])?
+                .map(|r| r.blob(0))
+                .transpose()
+        });
         let doc = doc.unwrap_or_else(|| panic!("seed {seed}: acknowledged record {id} is not on the server"));
         let on_server = wardbook::document::RecordDoc::load(&[1; 16], &doc, &[]).unwrap().record().unwrap();
         assert_eq!(on_server, device.store.get(*id).unwrap(), "seed {seed}: record {id} differs on the server");
     }
     // The change log: one change per record, none twice, sequence numbers 1..N without a gap.
-    let mut stmt = conn.prepare("SELECT tenant, COUNT(*), COUNT(DISTINCT hash) FROM changes GROUP BY tenant").unwrap();
-    let per_tenant: Vec<(String, i64, i64)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
-    assert_eq!(per_tenant.len(), 1, "{per_tenant:?}");
-    for (tenant, count, distinct) in &per_tenant {
-        assert_eq!(count, distinct, "seed {seed}: {tenant}: a change is in the log twice");
-        let seqs: Vec<i64> = conn
-            .prepare("SELECT seq FROM changes WHERE tenant = ?1 ORDER BY seq")
-            .unwrap()
-            .query_map([tenant], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(seqs, (1..=*count).collect::<Vec<_>>(), "seed {seed}: {tenant}: sequence numbers have gaps");
-        let next: i64 = conn.query_row("SELECT next_seq FROM tenants WHERE id = ?1", [tenant], |r| r.get(0)).unwrap();
-        assert_eq!(next, count + 1, "seed {seed}: {tenant}: next_seq does not follow the log");
-    }
-    assert_eq!(per_tenant[0].1, created.len() as i64, "seed {seed}: one change per created record");
-    let parked: i64 = conn.query_row("SELECT COUNT(*) FROM parked", [], |r| r.get(0)).unwrap();
-    assert_eq!(parked, 0, "seed {seed}: changes left parked");
-    drop(stmt);
-    drop(conn);
+    let count = server_db.count("SELECT COUNT(*) FROM changes WHERE tenant = ?1", params![TOWN_A]);
+    let distinct = server_db.count("SELECT COUNT(DISTINCT hash) FROM changes WHERE tenant = ?1", params![TOWN_A]);
+    assert_eq!(count, distinct, "seed {seed}: a change is in the log twice");
+    let seqs: Vec<i64> = server_db.admin(|sql| {
+        sql.rows("SELECT seq FROM changes WHERE tenant = ?1 ORDER BY seq", params![TOWN_A])?
+            .iter()
+            .map(|r| r.int(0))
+            .collect()
+    });
+    assert_eq!(seqs, (1..=count).collect::<Vec<_>>(), "seed {seed}: sequence numbers have gaps");
+    let next = server_db.count("SELECT next_seq FROM tenants WHERE id = ?1", params![TOWN_A]);
+    assert_eq!(next, count + 1, "seed {seed}: next_seq does not follow the log");
+    assert_eq!(count, created.len() as i64, "seed {seed}: one change per created record");
+    assert_eq!(server_db.count("SELECT COUNT(*) FROM parked", params![]), 0, "seed {seed}: changes left parked");
 
     // A second, fresh device bootstraps from the restarted server and holds every one of them.
-    let mut fresh = Device::enroll(&url, &Db::open(&db_file).unwrap(), TOWN_A, Role::Supervisor).await;
+    let mut fresh = Device::enroll(&url, &server_db, TOWN_A, Role::Supervisor).await;
     fresh.sync().await.unwrap();
     assert_eq!(fresh.store.count().unwrap(), created.len() as u64, "seed {seed}: the fresh device got another count");
     for id in &acknowledged {

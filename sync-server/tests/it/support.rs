@@ -1,7 +1,11 @@
-//! Fixtures: a real server on 127.0.0.1:0 over real HTTP, its real SQLite file, and devices
-//! with real store files that enroll the way a field device does.
+//! Fixtures: a real server on 127.0.0.1:0 over real HTTP, its real database — a SQLite file, or
+//! a throwaway PostgreSQL database when `WARDBOOK_TEST_BACKEND=postgres` (created from the admin
+//! URL in `WARDBOOK_TEST_DATABASE_URL`, dropped afterwards) — and devices with real store files
+//! that enroll the way a field device does.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tempfile::TempDir;
@@ -9,8 +13,10 @@ use wardbook::domain::Role;
 use wardbook::domain::workflow::Actor;
 use wardbook::store::Store;
 use wardbook::sync::client::SyncClient;
-use wardbook_server::cli::demo_reference;
-use wardbook_server::db::{self, Db};
+use wardbook_server::cli::{database_path, demo_reference};
+use wardbook_server::db;
+use wardbook_server::error::AppError;
+use wardbook_server::store::{PgStore, Scope, ServerStore, Sql, SqliteStore, transact};
 use wardbook_server::{AppState, router};
 
 pub const TOWN_A: &str = "pb.nabha";
@@ -20,29 +26,126 @@ pub fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
+/// Which backend this run tests.
+pub fn postgres() -> bool {
+    std::env::var("WARDBOOK_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// The admin URL of the PostgreSQL server tests may create databases on.
+pub fn admin_url() -> String {
+    std::env::var("WARDBOOK_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// `postgres://u@h:p/admin?x` with another database name.
+pub fn url_with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let slash = base.rfind('/').filter(|i| base[..*i].contains("//") && *i > base.find("//").unwrap() + 1);
+    let base = slash.map_or(base, |i| &base[..i]);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Runs blocking database work on a plain thread: the PostgreSQL client may not run (or be
+/// dropped) inside the tests' async runtime.
+pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(work).join().expect("database work panicked"))
+}
+
+/// Creates an empty PostgreSQL database and returns its URL.
+pub fn create_database(prefix: &str) -> (String, String) {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!("{prefix}_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst), now() % 1_000_000);
+    off_runtime(|| {
+        let mut admin = postgres::Client::connect(&admin_url(), postgres::NoTls).expect("PostgreSQL for the tests");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    });
+    (name.clone(), url_with_database(&admin_url(), &name))
+}
+
+pub fn drop_database(name: &str) {
+    off_runtime(|| {
+        if let Ok(mut admin) = postgres::Client::connect(&admin_url(), postgres::NoTls) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    })
+}
+
+/// A server database for one test, of the backend under test.
+pub struct TestDb {
+    pub store: Arc<dyn ServerStore>,
+    pub dir: TempDir,
+    pub url: Option<String>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = TempDir::new().unwrap();
+        if postgres() {
+            let (name, url) = create_database("wardbook_test");
+            let store = Arc::new(off_runtime(|| PgStore::open(&url)).unwrap());
+            TestDb { store, dir, url: Some(url), pg_name: Some(name) }
+        } else {
+            let store = Arc::new(SqliteStore::open(&database_path(dir.path())).unwrap());
+            TestDb { store, dir, url: None, pg_name: None }
+        }
+    }
+
+    /// With the two demo towns.
+    pub fn with_towns() -> TestDb {
+        let db = TestDb::new();
+        for (id, name) in [(TOWN_A, "Nabha"), (TOWN_B, "Patiala")] {
+            db.admin(|sql| db::tenant_add(sql, id, name, &demo_reference(id, name)));
+        }
+        db
+    }
+
+    /// The arguments that point the real binary at this database.
+    pub fn args(&self) -> Vec<String> {
+        match &self.url {
+            Some(url) => vec!["--database".into(), url.clone()],
+            None => vec!["--data-dir".into(), self.dir.path().display().to_string()],
+        }
+    }
+
+    /// Runs server-wide work in one transaction; panics on failure (it is a test).
+    pub fn admin<T: Send>(&self, work: impl FnOnce(&mut dyn Sql) -> Result<T, AppError> + Send) -> T {
+        off_runtime(|| transact(&*self.store, &Scope::Admin, work)).unwrap()
+    }
+
+    /// One count from the server's database.
+    pub fn count(&self, query: &str, params: &[wardbook_server::store::Val]) -> i64 {
+        self.admin(|sql| sql.row(query, params)?.expect("a count").int(0))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            drop_database(name);
+        }
+    }
+}
+
 /// A server with two demo towns, serving from a task of the test's runtime.
 pub struct TestServer {
-    /// Holds the server's database file for as long as the server lives.
-    _dir: TempDir,
-    pub db: Db,
+    pub db: TestDb,
     pub addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl TestServer {
     pub async fn start() -> TestServer {
-        let dir = TempDir::new().unwrap();
-        let db = Db::open(&dir.path().join("server.sqlite3")).unwrap();
-        for (id, name) in [(TOWN_A, "Nabha"), (TOWN_B, "Patiala")] {
-            db::tenant_add(&mut db.lock(), id, name, &demo_reference(id, name)).unwrap();
-        }
+        let db = TestDb::with_towns();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = router(AppState::new(db.clone()));
+        let app = router(AppState::new(db.store.clone()));
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        TestServer { _dir: dir, db, addr, task }
+        TestServer { db, addr, task }
     }
 
     pub fn url(&self) -> String {
@@ -73,9 +176,9 @@ pub struct Device {
 }
 
 impl Device {
-    pub async fn enroll(url: &str, db: &Db, tenant: &str, role: Role) -> Device {
+    pub async fn enroll(url: &str, db: &TestDb, tenant: &str, role: Role) -> Device {
         let user = wardbook::demo::user_id(role);
-        let (_, code) = db::device_enroll(&mut db.lock(), tenant, user).unwrap();
+        let (_, code) = db.admin(|sql| db::device_enroll(sql, tenant, user));
         let enrollment = SyncClient::enroll(url, &code, &format!("{role} phone")).await.unwrap();
         let client = SyncClient::new(url, &enrollment.token);
         let dir = TempDir::new().unwrap();
