@@ -93,7 +93,8 @@ impl From<rusqlite::Error> for AppError {
 
 impl From<postgres::Error> for AppError {
     fn from(e: postgres::Error) -> Self {
-        AppError::Database(e.to_string())
+        // The driver's own Display says only "db error"; the server's message is in the detail.
+        AppError::Database(e.as_db_error().map_or_else(|| e.to_string(), |db| db.to_string()))
     }
 }
 

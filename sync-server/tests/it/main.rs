@@ -4,6 +4,9 @@
 mod background;
 mod convergence;
 mod http_api;
+mod instances;
+mod postgres;
+mod schema;
 mod security;
 mod server_crash;
 mod support;

@@ -93,9 +93,21 @@ impl TestDb {
         }
     }
 
+    /// A throwaway PostgreSQL database, whatever backend this run tests.
+    pub fn postgres() -> TestDb {
+        let (name, url) = create_database("wardbook_test");
+        let store = Arc::new(off_runtime(|| PgStore::open(&url)).unwrap());
+        TestDb { store, dir: TempDir::new().unwrap(), url: Some(url), pg_name: Some(name) }
+    }
+
     /// With the two demo towns.
     pub fn with_towns() -> TestDb {
-        let db = TestDb::new();
+        TestDb::new().add_towns()
+    }
+
+    /// Adds the two demo towns.
+    pub fn add_towns(self) -> TestDb {
+        let db = self;
         for (id, name) in [(TOWN_A, "Nabha"), (TOWN_B, "Patiala")] {
             db.admin(|sql| db::tenant_add(sql, id, name, &demo_reference(id, name)));
         }
@@ -138,7 +150,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
-        let db = TestDb::with_towns();
+        TestServer::on(TestDb::with_towns()).await
+    }
+
+    /// Serves an existing database.
+    pub async fn on(db: TestDb) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = router(AppState::new(db.store.clone()));
