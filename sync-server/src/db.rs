@@ -123,7 +123,7 @@ pub fn device_revoke(sql: &mut dyn Sql, device: &str) -> Result<(), AppError> {
 pub fn device_list(sql: &mut dyn Sql, tenant: Option<&str>) -> Result<Vec<DeviceInfo>, AppError> {
     let rows = sql.rows(
         "SELECT id, tenant, user_id, name, token_hash IS NOT NULL, revoked_at IS NOT NULL, last_seen_at
-         FROM devices WHERE ?1 IS NULL OR tenant = ?1 ORDER BY tenant, created_at",
+         FROM devices WHERE CAST(?1 AS TEXT) IS NULL OR tenant = ?1 ORDER BY tenant, created_at",
         params![tenant],
     )?;
     rows.iter()

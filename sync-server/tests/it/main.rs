@@ -1,6 +1,7 @@
 //! The sync server's integration tests: real servers on 127.0.0.1, real HTTP, real SQLite
 //! files on both sides.
 
+mod admin;
 mod background;
 mod convergence;
 mod http_api;
