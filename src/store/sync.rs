@@ -36,6 +36,8 @@ pub struct Applied {
     pub received: usize,
     /// Items that could not be merged (damaged or foreign bytes); the rest of the page went in.
     pub unreadable: Vec<(RecordId, String)>,
+    /// The server asked the device to start over (its log was restored from a backup).
+    pub reset: bool,
 }
 
 impl Store {
@@ -124,6 +126,15 @@ impl Store {
                         params![record.id.to_string(), state.as_str(), pushed],
                     )?;
                 }
+            }
+            if response.reset {
+                // The server's log was restored from a backup: send every change again (the
+                // server keeps what it lacks) and read the scope from the start.
+                applied.reset = true;
+                tx.execute(
+                    "UPDATE records SET sync_state = 'saved', pushed_heads = x'' WHERE sync_state <> 'rejected'",
+                    [],
+                )?;
             }
             for item in &response.items {
                 match merge_in(tx, actor, item.record, &item.bytes, now, Origin::Remote) {

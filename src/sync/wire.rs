@@ -18,6 +18,9 @@
 //!   documents while a new device bootstraps. Either kind is merged the same way.
 //! - `cursor` is opaque to the device: it stores it with the page in one transaction and sends
 //!   it back next time. `more` says another page is waiting.
+//! - `reset` says the server's log is not the one the cursor came from (restored from a backup,
+//!   or the cursor is past the log's end): the device marks every record to be sent again
+//!   (the server answers `duplicate` for what it has) and reads its scope from the start.
 //! - Errors are JSON `{ "code": ..., "message": ... }` with a 4xx/5xx status; see the server's
 //!   `/openapi.json`.
 //!
@@ -45,6 +48,10 @@ pub struct Cursor {
     pub bootstrapped: bool,
     /// While bootstrapping: the last record sent, records go in id order.
     pub snapshot_after: Option<RecordId>,
+    /// Which life of the town's log the cursor belongs to; a restore from a backup starts a
+    /// new one. Empty before the first answer.
+    #[serde(default)]
+    pub epoch: String,
 }
 
 /// One Automerge change (or whole document) and the record it belongs to.
@@ -99,6 +106,10 @@ pub struct SyncResponse {
     pub items: Vec<RecordBytes>,
     pub cursor: Cursor,
     pub more: bool,
+    /// The server's log is not the one the device's cursor was in (it was restored from a
+    /// backup): the device sends again every change it made and reads its scope afresh.
+    #[serde(default)]
+    pub reset: bool,
 }
 
 /// Why a body could not be read.
@@ -159,7 +170,7 @@ mod tests {
     fn request() -> SyncRequest {
         SyncRequest {
             protocol: PROTOCOL_VERSION,
-            cursor: Cursor { seq: 41, bootstrapped: true, snapshot_after: None },
+            cursor: Cursor { seq: 41, bootstrapped: true, snapshot_after: None, epoch: "e1".into() },
             changes: vec![RecordBytes { record: RecordId::new(), bytes: vec![1, 2, 3] }],
             max_page_bytes: None,
         }
@@ -186,6 +197,7 @@ mod tests {
             items: vec![RecordBytes { record: id, bytes: vec![0; 100] }],
             cursor: Cursor::default(),
             more: true,
+            reset: false,
         };
         assert_eq!(decode::<SyncResponse>(&encode(&response)), Ok(response));
     }

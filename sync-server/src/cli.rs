@@ -71,6 +71,8 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run once after restoring a backup: devices send again what they have and re-read.
+    Restored,
     /// Towns.
     Tenant {
         #[command(subcommand)]
@@ -157,6 +159,11 @@ pub fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let store = cli.data.open()?;
             println!("{} database is at schema version {}", store.backend(), store.schema_version()?);
+            Ok(())
+        }
+        Command::Restored => {
+            let towns = transact(&*cli.data.open()?, &Scope::Admin, db::restored)?;
+            println!("{towns} towns start a new log epoch; their devices will send their changes again");
             Ok(())
         }
         Command::Tenant { command: TenantCommand::Add { id, name, demo } } => {

@@ -70,11 +70,30 @@ pub fn tenant_add(sql: &mut dyn Sql, id: &str, name: &str, refs: &ReferenceData)
     }
     let mut stored = refs.clone();
     stored.users.clear();
-    sql.exec("INSERT INTO tenants (id, name, reference) VALUES (?1, ?2, ?3)", params![id, name, json(&stored)])?;
+    sql.exec(
+        "INSERT INTO tenants (id, name, reference, epoch) VALUES (?1, ?2, ?3, ?4)",
+        params![id, name, json(&stored), new_epoch()],
+    )?;
     for user in &refs.users {
         user_add(sql, id, user)?;
     }
     Ok(())
+}
+
+fn new_epoch() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// After a backup was restored: every town's log starts a new epoch, so every device sends
+/// again what it has (the server keeps what it lacks, answers `duplicate` for the rest) and
+/// reads its scope afresh. Returns how many towns were marked.
+pub fn restored(sql: &mut dyn Sql) -> Result<u64, AppError> {
+    let towns: Vec<String> =
+        sql.rows("SELECT id FROM tenants", &[])?.iter().map(|r| r.text(0)).collect::<Result<_, _>>()?;
+    for town in &towns {
+        sql.exec("UPDATE tenants SET epoch = ?2 WHERE id = ?1", params![town, new_epoch()])?;
+    }
+    Ok(towns.len() as u64)
 }
 
 /// Adds (or updates) a member of staff.

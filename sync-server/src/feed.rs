@@ -19,6 +19,8 @@ pub struct Page {
     pub items: Vec<RecordBytes>,
     pub cursor: Cursor,
     pub more: bool,
+    /// The device's cursor belongs to another life of the log: start over.
+    pub reset: bool,
 }
 
 fn visible(auth: &DeviceAuth, kind: &str, ward: Option<&str>) -> bool {
@@ -35,9 +37,26 @@ fn log_has_after(sql: &mut dyn Sql, tenant: &str, seq: i64) -> Result<bool, AppE
 
 /// Builds the next page after `cursor`.
 pub fn page(sql: &mut dyn Sql, auth: &DeviceAuth, cursor: &Cursor, max_bytes: usize) -> Result<Page, AppError> {
-    if !cursor.bootstrapped {
-        return snapshot_page(sql, auth, cursor, max_bytes);
+    let tenant = auth.scope.tenant.as_str();
+    let town = sql.row("SELECT next_seq - 1, epoch FROM tenants WHERE id = ?1", params![tenant])?;
+    let town = town.ok_or_else(|| AppError::UnknownTenant(tenant.into()))?;
+    let (head, epoch) = (town.int(0)?, town.text(1)?);
+    // A cursor from another epoch, or past the end of the log, was made against a log this
+    // database no longer has (a restored backup): the device starts over.
+    if (!cursor.epoch.is_empty() && cursor.epoch != epoch) || cursor.seq as i64 > head {
+        let cursor = Cursor { epoch, ..Cursor::default() };
+        return Ok(Page { items: vec![], cursor, more: true, reset: true });
     }
+    let mut page = if cursor.bootstrapped {
+        log_page(sql, auth, cursor, max_bytes)?
+    } else {
+        snapshot_page(sql, auth, cursor, head, max_bytes)?
+    };
+    page.cursor.epoch = epoch;
+    Ok(page)
+}
+
+fn log_page(sql: &mut dyn Sql, auth: &DeviceAuth, cursor: &Cursor, max_bytes: usize) -> Result<Page, AppError> {
     let tenant = auth.scope.tenant.as_str();
     let me = auth.device.to_string();
     let mut items = Vec::new();
@@ -60,19 +79,21 @@ pub fn page(sql: &mut dyn Sql, auth: &DeviceAuth, cursor: &Cursor, max_bytes: us
         items.push(RecordBytes { record: record_id(&row.text(1)?)?, bytes });
     }
     let more = log_has_after(sql, tenant, last)?;
-    Ok(Page { items, cursor: Cursor { seq: last as u64, bootstrapped: true, snapshot_after: None }, more })
+    let cursor = Cursor { seq: last as u64, bootstrapped: true, ..Cursor::default() };
+    Ok(Page { items, cursor, more, reset: false })
 }
 
-fn snapshot_page(sql: &mut dyn Sql, auth: &DeviceAuth, cursor: &Cursor, max_bytes: usize) -> Result<Page, AppError> {
+fn snapshot_page(
+    sql: &mut dyn Sql,
+    auth: &DeviceAuth,
+    cursor: &Cursor,
+    head: i64,
+    max_bytes: usize,
+) -> Result<Page, AppError> {
     let tenant = auth.scope.tenant.as_str();
     // The log position the snapshot starts from: taken once, when bootstrapping begins.
     // Changes committed after it are sent again from the log; merging them twice is harmless.
-    let seq = if cursor.snapshot_after.is_none() {
-        let head = sql.row("SELECT next_seq - 1 FROM tenants WHERE id = ?1", params![tenant])?;
-        head.ok_or_else(|| AppError::UnknownTenant(tenant.into()))?.int(0)? as u64
-    } else {
-        cursor.seq
-    };
+    let seq = if cursor.snapshot_after.is_none() { head as u64 } else { cursor.seq };
     let after = cursor.snapshot_after.map(|r| r.to_string()).unwrap_or_default();
     let rows = sql.rows(
         "SELECT id, kind, ward, doc FROM records WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
@@ -98,8 +119,9 @@ fn snapshot_page(sql: &mut dyn Sql, auth: &DeviceAuth, cursor: &Cursor, max_byte
     let records_left =
         sql.exists("SELECT 1 FROM records WHERE tenant = ?1 AND id > ?2 LIMIT 1", params![tenant, key])?;
     if records_left {
-        return Ok(Page { items, cursor: Cursor { seq, bootstrapped: false, snapshot_after: last }, more: true });
+        let cursor = Cursor { seq, bootstrapped: false, snapshot_after: last, ..Cursor::default() };
+        return Ok(Page { items, cursor, more: true, reset: false });
     }
     let more = log_has_after(sql, tenant, seq as i64)?;
-    Ok(Page { items, cursor: Cursor { seq, bootstrapped: true, snapshot_after: None }, more })
+    Ok(Page { items, cursor: Cursor { seq, bootstrapped: true, ..Cursor::default() }, more, reset: false })
 }

@@ -142,8 +142,14 @@ async fn sync(
     m.changes_parked.inc_by(tally.parked);
     m.changes_rejected.inc_by(tally.rejected);
     m.items_sent.inc_by(page.items.len() as u64);
-    let response =
-        SyncResponse { protocol: PROTOCOL_VERSION, acks, items: page.items, cursor: page.cursor, more: page.more };
+    let response = SyncResponse {
+        protocol: PROTOCOL_VERSION,
+        acks,
+        items: page.items,
+        cursor: page.cursor,
+        more: page.more,
+        reset: page.reset,
+    };
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], wire::encode(&response)).into_response())
 }
 

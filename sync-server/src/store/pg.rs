@@ -9,8 +9,10 @@ use r2d2_postgres::PostgresConnectionManager;
 use super::{Migration, Row, Scope, ServerStore, Sql, Val};
 use crate::error::AppError;
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("../../../migrations/server-postgres/0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../../../migrations/server-postgres/0001_init.sql") },
+    Migration { version: 2, sql: include_str!("../../../migrations/server-postgres/0002_epoch.sql") },
+];
 
 /// The schema version this build of the PostgreSQL backend writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -11,8 +11,10 @@ use rusqlite::{Connection, ToSql, TransactionBehavior, params_from_iter};
 use super::{Migration, Row, Scope, ServerStore, Sql, Val};
 use crate::error::AppError;
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("../../../migrations/server-sqlite/0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../../../migrations/server-sqlite/0001_init.sql") },
+    Migration { version: 2, sql: include_str!("../../../migrations/server-sqlite/0002_epoch.sql") },
+];
 
 /// The schema version this build of the SQLite backend writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -109,3 +109,58 @@ async fn a_dump_restored_into_a_new_database_carries_on_without_resending_or_los
     drop(restored);
     drop_database(&new_name);
 }
+
+#[tokio::test]
+async fn changes_confirmed_after_the_backup_come_back_from_the_devices_after_a_restore() {
+    let server = TestServer::on(TestDb::postgres().add_towns()).await;
+    let mut field = server.device(TOWN_A, Role::Supervisor).await;
+    let mut office = server.device(TOWN_A, Role::Supervisor).await;
+    for n in 0..10 {
+        field.store.create(&wardbook::demo::mixed(RecordId::new(), now(), n), now()).unwrap();
+    }
+    field.sync().await.unwrap();
+    let dump = tempfile::NamedTempFile::new().unwrap();
+    let old_url = server.db.url.clone().unwrap();
+    run(Command::new("pg_dump").args(["-Fc", "-f"]).arg(dump.path()).arg(format!("--dbname={old_url}")));
+    // After the backup: five more records, confirmed by the server that is about to be lost.
+    let late: Vec<RecordId> = (0..5).map(|_| RecordId::new()).collect();
+    for (n, id) in late.iter().enumerate() {
+        field.store.create(&wardbook::demo::mixed(*id, now(), 50 + n as u32), now()).unwrap();
+    }
+    assert_eq!(field.sync().await.unwrap().confirmed, 5);
+
+    let (new_name, new_url) = create_database("wardbook_restore");
+    run(Command::new("pg_restore").arg(format!("--dbname={new_url}")).arg(dump.path()));
+    let out = Command::new(env!("CARGO_BIN_EXE_wardbook-server"))
+        .args(["--database", &new_url, "restored"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 towns start a new log epoch"));
+    drop(server);
+    let restored = std::sync::Arc::new(off_runtime(|| PgStore::open(&new_url)).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = wardbook_server::router(wardbook_server::AppState::new(restored.clone()));
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    field.client = SyncClient::new(&url, field.client.token());
+    office.client = SyncClient::new(&url, office.client.token());
+    let report = field.sync().await.unwrap();
+    assert_eq!(report.pushed, 15, "the field device sends all it made again: {report:?}");
+    assert_eq!(field.store.waiting_count().unwrap(), 0);
+    let stored = off_runtime(|| {
+        transact(&*restored, &Scope::Admin, |sql| {
+            sql.row("SELECT COUNT(*) FROM records WHERE tenant = ?1", params![TOWN_A])?.unwrap().int(0)
+        })
+    })
+    .unwrap();
+    assert_eq!(stored, 15, "the five records lost with the old database are back");
+    office.sync().await.unwrap();
+    for id in &late {
+        assert_eq!(office.store.get(*id).unwrap(), field.store.get(*id).unwrap());
+    }
+    task.abort();
+    drop(restored);
+    drop_database(&new_name);
+}

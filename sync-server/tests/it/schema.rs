@@ -15,7 +15,7 @@ fn migrate_reports_the_schema_version_of_an_empty_database() {
     let out = Command::new(BIN).args(db.args()).arg("migrate").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let backend = if postgres() { "postgres" } else { "sqlite" };
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("{backend} database is at schema version 1"));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("{backend} database is at schema version 2"));
 }
 
 #[test]
@@ -30,6 +30,6 @@ fn a_database_from_a_newer_server_is_refused_with_a_clear_message() {
     let out = Command::new(BIN).args(db.args()).args(["serve", "--port", "0"]).output().unwrap();
     assert!(!out.status.success(), "the server started on a newer schema");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("schema version 99, newer than this server knows (1)"), "{stderr}");
+    assert!(stderr.contains("schema version 99, newer than this server knows (2)"), "{stderr}");
     assert!(stderr.contains("run a newer wardbook-server"), "{stderr}");
 }
