@@ -129,7 +129,7 @@ impl Store {
             if text.chars().count() >= 3 {
                 arg(
                     &mut sql,
-                    " AND id IN (SELECT id FROM records_fts WHERE records_fts MATCH ?)",
+                    " AND fts_rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)",
                     Sql::Text(fts_phrase(text)),
                 );
             } else {
@@ -177,6 +177,20 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+}
+
+/// Keeps the search index in step with a record's text: only when the text changed, and by
+/// the index's own rowid (kept in `records.fts_rowid`).
+pub(super) fn index_text(conn: &Connection, key: &str, text: &str, old: Option<&(String, Option<i64>)>) -> Result<()> {
+    if let Some((old_text, Some(rowid))) = old {
+        if old_text == text {
+            return Ok(());
+        }
+        conn.execute("DELETE FROM records_fts WHERE rowid = ?1", [rowid])?;
+    }
+    conn.execute("INSERT INTO records_fts (search_text) VALUES (?1)", [text])?;
+    conn.execute("UPDATE records SET fts_rowid = last_insert_rowid() WHERE id = ?1", [key])?;
+    Ok(())
 }
 
 pub(super) fn write_conflicts(tx: &Connection, key: &str, conflicts: &[FieldConflict]) -> Result<()> {

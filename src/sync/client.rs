@@ -280,7 +280,12 @@ pub async fn run(
         }
         let result = {
             let mut store = store.lock().await;
-            client.sync(&mut store).await
+            let result = client.sync(&mut store).await;
+            // A quiet moment: fold the write-ahead log back so the next saves stay quick.
+            if let Err(e) = store.checkpoint() {
+                tracing::warn!(error = %e, "checkpoint after sync failed");
+            }
+            result
         };
         match result {
             Ok(report) => {

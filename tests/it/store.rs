@@ -700,9 +700,11 @@ fn many_edits_are_saved_incrementally_then_compacted_and_survive_reopening() {
     assert!(counts.contains(&0));
 
     let (snapshot_len, increments_bytes): (i64, i64) = sql
-        .query_row("SELECT length(snapshot), increments_bytes FROM records WHERE id = ?1", [id.to_string()], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT length(d.snapshot), r.increments_bytes FROM records r JOIN record_docs d ON d.id = r.id WHERE r.id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     let stored: i64 = sql
         .query_row(
@@ -752,9 +754,9 @@ fn a_damaged_document_is_reported_for_that_record_only() {
     let victim = &records[4];
     let sql = device.sql();
     let mut snapshot: Vec<u8> =
-        sql.query_row("SELECT snapshot FROM records WHERE id = ?1", [victim.id.to_string()], |r| r.get(0)).unwrap();
+        sql.query_row("SELECT snapshot FROM record_docs WHERE id = ?1", [victim.id.to_string()], |r| r.get(0)).unwrap();
     corrupt(&mut snapshot);
-    sql.execute("UPDATE records SET snapshot = ?2 WHERE id = ?1", (victim.id.to_string(), snapshot)).unwrap();
+    sql.execute("UPDATE record_docs SET snapshot = ?2 WHERE id = ?1", (victim.id.to_string(), snapshot)).unwrap();
     drop(sql);
     device.reopen();
 
