@@ -13,6 +13,12 @@ pub enum Error {
     /// The workflow table does not allow this step for this role from the current status.
     #[error("transition from {from} to {to} is not allowed for role {role}")]
     InvalidTransition { from: Status, to: Status, role: Role },
+    /// An issued receipt (or reversal) was about to change; money records only grow history.
+    #[error("{kind} {id} is issued and cannot be changed ({field}); cancel a receipt with a reversal")]
+    Immutable { id: RecordId, kind: crate::domain::RecordKind, field: &'static str },
+    /// A reversal that does not match a receipt on this device.
+    #[error("cannot reverse receipt {receipt}: {reason}")]
+    BadReversal { receipt: RecordId, reason: String },
     /// An inspection names a checklist template (or version) the device does not have.
     #[error("unknown checklist template {code} version {version}")]
     UnknownTemplate { code: String, version: u32 },

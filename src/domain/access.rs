@@ -34,10 +34,10 @@ pub fn kinds_of(role: Role) -> &'static [RecordKind] {
     match role {
         Role::Inspector => &[Inspection],
         Role::Surveyor => &[AssetSurvey],
-        Role::Collector => &[Receipt, FsmJob],
+        Role::Collector => &[Receipt, Reversal, FsmJob],
         Role::SanitationCrew => &[FsmJob, Trip],
         Role::FstpOperator => &[Trip],
-        Role::Supervisor => &[Inspection, AssetSurvey, Receipt, FsmJob, Trip],
+        Role::Supervisor => &[Inspection, AssetSurvey, Receipt, Reversal, FsmJob, Trip],
         Role::Admin => &[],
     }
 }
@@ -85,6 +85,12 @@ impl Scope {
             return refuse(
                 "ward_out_of_scope",
                 format!("ward {} is not yours", after.ward.clone().unwrap_or_default()),
+            );
+        }
+        if let Some(field) = before.and_then(|b| b.changed_money_field(after)) {
+            return refuse(
+                "receipt_immutable",
+                format!("an issued {} never changes ({field} was changed)", after.kind()),
             );
         }
         let old: &[super::Transition] = before.map_or(&[], |b| &b.transitions);
@@ -178,5 +184,21 @@ mod tests {
         let mut erased = approved.clone();
         erased.transitions.clear();
         assert_eq!(code(scope(Role::Supervisor, &[]).check_write(Some(&approved), &erased)), "history_rewritten");
+    }
+
+    #[test]
+    fn an_issued_receipt_is_refused_any_change_but_a_new_workflow_step() {
+        let collector = scope(Role::Collector, &["W02"]);
+        let issued = demo::receipt(RecordId::new(), 1, "W02", 4);
+        let mut altered = issued.clone();
+        if let crate::domain::Body::Receipt(r) = &mut altered.body {
+            r.lines[0].amount.0 += 1;
+        }
+        assert_eq!(code(collector.check_write(Some(&issued), &altered)), "receipt_immutable");
+        let mut deposited = issued.clone();
+        let refs = demo::reference();
+        let actor = Actor { user: demo::user_id(Role::Collector), role: Role::Collector };
+        step(&mut deposited, &refs, TransitionId::new(), actor, Status::Deposited, 2, None).unwrap();
+        assert_eq!(code(collector.check_write(Some(&issued), &deposited)), "ok");
     }
 }

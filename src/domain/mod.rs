@@ -23,7 +23,7 @@ use crate::ids::{RecordId, TenantId, TransitionId, UserId, WardCode};
 pub use asset::AssetSurvey;
 pub use fsm::{FsmJob, Trip};
 pub use inspection::{Answer, Inspection};
-pub use receipt::{Paise, Receipt};
+pub use receipt::{Paise, Receipt, Reversal};
 pub use reference::ReferenceData;
 pub use workflow::WorkflowState;
 
@@ -46,6 +46,7 @@ string_enum!(
         Inspection => "inspection",
         AssetSurvey => "asset_survey",
         Receipt => "receipt",
+        Reversal => "reversal",
         FsmJob => "fsm_job",
         Trip => "trip",
     }
@@ -67,6 +68,7 @@ string_enum!(
         Deposited => "DEPOSITED",
         Reconciled => "RECONCILED",
         Cancelled => "CANCELLED",
+        Requested => "REQUESTED",
         Dishonoured => "DISHONOURED",
         Created => "CREATED",
         PendingApplFeePayment => "PENDING_APPL_FEE_PAYMENT",
@@ -153,6 +155,7 @@ pub enum Body {
     Inspection(Inspection),
     AssetSurvey(AssetSurvey),
     Receipt(Receipt),
+    Reversal(Reversal),
     FsmJob(FsmJob),
     Trip(Trip),
 }
@@ -163,6 +166,7 @@ impl Body {
             Body::Inspection(_) => RecordKind::Inspection,
             Body::AssetSurvey(_) => RecordKind::AssetSurvey,
             Body::Receipt(_) => RecordKind::Receipt,
+            Body::Reversal(_) => RecordKind::Reversal,
             Body::FsmJob(_) => RecordKind::FsmJob,
             Body::Trip(_) => RecordKind::Trip,
         }
@@ -212,6 +216,7 @@ impl Record {
             Body::Inspection(i) => i.subject.clone(),
             Body::AssetSurvey(a) => a.asset_name.clone(),
             Body::Receipt(r) => format!("{} {}", r.receipt_number, r.payer_name),
+            Body::Reversal(r) => format!("Reversal of {}", r.receipt_number),
             Body::FsmJob(j) => format!("{} {}", j.application_no, j.applicant_name),
             Body::Trip(t) => format!("{} {}", t.application_no, t.vehicle),
         }
@@ -222,6 +227,7 @@ impl Record {
         let extra = match &self.body {
             Body::Inspection(i) => i.address.one_line(),
             Body::AssetSurvey(a) => a.address.one_line(),
+            Body::Reversal(r) => r.reason.clone(),
             Body::Receipt(r) => {
                 format!("{} {}", r.business_service, r.mobile_number.clone().unwrap_or_default())
             }
@@ -233,10 +239,32 @@ impl Record {
         format!("{} {}", self.title(), extra)
     }
 
-    /// The money this record carries, in paise, if it is a receipt.
+    /// Money records (receipts and their reversals) never change once issued: only their
+    /// workflow history grows. Returns the first part that differs, if any.
+    pub fn changed_money_field(&self, after: &Record) -> Option<&'static str> {
+        if !matches!(self.kind(), RecordKind::Receipt | RecordKind::Reversal) {
+            return None;
+        }
+        let history_kept = after.transitions.len() >= self.transitions.len()
+            && self.transitions.iter().zip(&after.transitions).all(|(a, b)| a == b);
+        [
+            ("body", self.body == after.body),
+            ("tenant", self.tenant == after.tenant),
+            ("ward", self.ward == after.ward),
+            ("assignee", self.assignee == after.assignee),
+            ("created_by", self.created_by == after.created_by),
+            ("created_at", self.created_at == after.created_at),
+            ("transitions", history_kept),
+        ]
+        .into_iter()
+        .find_map(|(field, same)| (!same).then_some(field))
+    }
+
+    /// The money this record carries, in paise: a receipt's total, a reversal's negative amount.
     pub fn amount(&self) -> Option<Paise> {
         match &self.body {
             Body::Receipt(r) => Some(r.total()),
+            Body::Reversal(r) => Some(Paise(-r.amount.0)),
             _ => None,
         }
     }

@@ -146,6 +146,27 @@ impl Receipt {
     }
 }
 
+/// The cancellation of an issued receipt: a new entry that reverses it, with a reason, which
+/// a supervisor approves (or rejects). The receipt itself never changes.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct Reversal {
+    pub receipt: crate::ids::RecordId,
+    pub receipt_number: String,
+    /// The whole amount of the receipt (receipts are reversed whole).
+    pub amount: Paise,
+    pub reason: String,
+}
+
+impl Reversal {
+    pub(crate) fn check(&self, c: &mut Checker) {
+        c.required_text("receipt_number", &self.receipt_number);
+        c.required_text("reason", &self.reason);
+        if self.amount.0 <= 0 {
+            c.error("amount", "out_of_range", "must be more than zero");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

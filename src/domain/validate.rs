@@ -122,6 +122,7 @@ pub fn validate(record: &Record, refs: &ReferenceData) -> crate::Result<()> {
         super::Body::Inspection(i) => i.check(&mut c, refs)?,
         super::Body::AssetSurvey(a) => a.check(&mut c),
         super::Body::Receipt(r) => r.check(&mut c, refs),
+        super::Body::Reversal(r) => r.check(&mut c),
         super::Body::FsmJob(j) => j.check(&mut c),
         super::Body::Trip(t) => t.check(&mut c),
     }

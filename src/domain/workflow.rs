@@ -58,12 +58,15 @@ const ASSET_SURVEY: &[Rule] = &[
     rule(PendingForApproval, Rejected, &[Supervisor]),
 ];
 
+/// A receipt is never cancelled by a step of its own: a `Reversal` record does that.
 const RECEIPT: &[Rule] = &[
     rule(New, Deposited, &[Collector, Supervisor]),
     rule(Deposited, Reconciled, &[Supervisor]),
-    rule(New, Cancelled, &[Supervisor]),
     rule(Deposited, Dishonoured, &[Supervisor]),
 ];
+
+/// A collector asks to cancel a receipt; a supervisor approves or rejects.
+const REVERSAL: &[Rule] = &[rule(Requested, Approved, &[Supervisor]), rule(Requested, Rejected, &[Supervisor])];
 
 /// DIGIT's FSM workflow. Pre-pay: APPLY → fee → PAY → ASSIGN_DSO → ASSIGN → DSO accepts →
 /// COMPLETE → citizen feedback → RATE. Post-pay: APPLY → ASSIGN_DSO … DSO_INPROGRESS →
@@ -105,6 +108,7 @@ pub fn rules(kind: RecordKind) -> &'static [Rule] {
         RecordKind::Inspection => INSPECTION,
         RecordKind::AssetSurvey => ASSET_SURVEY,
         RecordKind::Receipt => RECEIPT,
+        RecordKind::Reversal => REVERSAL,
         RecordKind::FsmJob => FSM_JOB,
         RecordKind::Trip => TRIP,
     }
@@ -116,6 +120,7 @@ pub fn initial(kind: RecordKind) -> Status {
         RecordKind::Inspection => Draft,
         RecordKind::AssetSurvey => Initiated,
         RecordKind::Receipt => New,
+        RecordKind::Reversal => Requested,
         RecordKind::FsmJob => Created,
         RecordKind::Trip => Scheduled,
     }

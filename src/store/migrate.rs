@@ -10,6 +10,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_records", include_str!("../../migrations/device/0001_records.sql")),
     ("0002_sync", include_str!("../../migrations/device/0002_sync.sql")),
     ("0003_lean_rows", include_str!("../../migrations/device/0003_lean_rows.sql")),
+    ("0004_money", include_str!("../../migrations/device/0004_money.sql")),
 ];
 
 /// The schema version this build writes.

@@ -41,7 +41,7 @@ enum Durability {
 
 impl Durability {
     fn of(kind: RecordKind) -> Self {
-        if kind == RecordKind::Receipt { Durability::Full } else { Durability::Normal }
+        if matches!(kind, RecordKind::Receipt | RecordKind::Reversal) { Durability::Full } else { Durability::Normal }
     }
 }
 
@@ -164,8 +164,12 @@ impl Store {
     }
 
     /// Creates a record after validating it; its status starts at the kind's initial status.
+    /// A reversal must name a receipt on this device, for its whole amount, not yet reversed.
     pub fn create(&mut self, record: &Record, now: UnixMillis) -> Result<()> {
         validate(record, &self.refs)?;
+        if let crate::domain::Body::Reversal(reversal) = &record.body {
+            self.check_reversal(reversal)?;
+        }
         let doc = RecordDoc::new(&self.actor, record)?;
         self.write(record.kind(), |tx, _| persist(tx, record.id, doc, None, now, Origin::Local))
     }
@@ -203,9 +207,13 @@ impl Store {
         let mut stored = self.load(id)?;
         let mut record = stored.doc.record()?;
         let kind = record.kind();
+        let before = record.clone();
         edit(&mut record)?;
         if record.id != id || record.kind() != kind {
             return Err(Error::DifferentRecords { ours: id, theirs: record.id });
+        }
+        if let Some(field) = before.changed_money_field(&record) {
+            return Err(Error::Immutable { id, kind, field });
         }
         validate(&record, &self.refs)?;
         stored.doc.update(&record)?;
@@ -249,6 +257,10 @@ impl Store {
         now: UnixMillis,
     ) -> Result<Record> {
         let mut stored = self.load(id)?;
+        let kind = stored.doc.record()?.kind();
+        if matches!(kind, RecordKind::Receipt | RecordKind::Reversal) {
+            return Err(Error::Immutable { id, kind, field: "conflict" });
+        }
         stored.doc.resolve_conflict(field, value)?;
         let record = stored.doc.record()?;
         let (doc, previous) = split(stored);
@@ -263,6 +275,28 @@ impl Store {
         let actor = self.actor.clone();
         // The kind is not known before the bytes are read; a merge may carry money.
         self.write(RecordKind::Receipt, |tx, _| merge_in(tx, &actor, id, bytes, now, Origin::Local))
+    }
+
+    fn check_reversal(&self, reversal: &crate::domain::Reversal) -> Result<()> {
+        let bad = |reason: &str| Error::BadReversal { receipt: reversal.receipt, reason: reason.into() };
+        let receipt = match self.get(reversal.receipt) {
+            Ok(r) => r,
+            Err(Error::NotFound(_)) => return Err(bad("no such receipt on this device")),
+            Err(e) => return Err(e),
+        };
+        let crate::domain::Body::Receipt(issued) = &receipt.body else { return Err(bad("it is not a receipt")) };
+        if issued.receipt_number != reversal.receipt_number || issued.total() != reversal.amount {
+            return Err(bad("a reversal names the receipt's number and its whole amount"));
+        }
+        let open: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM records WHERE reverses = ?1 AND status <> 'REJECTED')",
+            [reversal.receipt.to_string()],
+            |r| r.get(0),
+        )?;
+        if open {
+            return Err(bad("it already has a reversal waiting or approved"));
+        }
+        Ok(())
     }
 
     fn load(&self, id: RecordId) -> Result<Stored> {
@@ -447,7 +481,8 @@ pub(crate) fn persist(
     conn.execute(
         "UPDATE records SET kind = ?2, status = ?3, ward = ?4, assignee = ?5, updated_at = ?6, amount_paise = ?7,
                 needs_review = ?8, conflicts = ?9, title = ?10, search_text = ?11, heads = ?12,
-                sync_state = ?13, pushed_heads = ?14, sync_error = CASE WHEN ?13 = 'rejected' THEN sync_error END
+                sync_state = ?13, pushed_heads = ?14, sync_error = CASE WHEN ?13 = 'rejected' THEN sync_error END,
+                reverses = ?15
          WHERE id = ?1",
         params![
             key,
@@ -464,6 +499,10 @@ pub(crate) fn persist(
             encode_heads(&heads),
             sync_state.as_str(),
             encode_heads(&pushed_heads),
+            match &record.body {
+                crate::domain::Body::Reversal(r) => Some(r.receipt.to_string()),
+                _ => None,
+            },
         ],
     )?;
     query::write_conflicts(conn, &key, &conflicts)?;

@@ -6,6 +6,7 @@
 //!   reported saved must still be there.
 
 mod crash;
+mod money;
 mod store;
 
 use std::path::PathBuf;
