@@ -1,7 +1,7 @@
 //! The command line: `serve`, `migrate`, and the admin commands an engineer runs on the
-//! server machine (`tenant add`, `user add`, `device enroll | revoke | list`). Admin commands
-//! work on the same database file as a running server; a revocation is seen by the very next
-//! request.
+//! server machine (`tenant add`, `user add`, `device enroll | revoke | list`, `ledger verify`).
+//! Admin commands work on the same database file as a running server; a revocation is seen by
+//! the very next request.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,7 @@ use wardbook::ids::UserId;
 use std::sync::Arc;
 
 use crate::db;
+use crate::ledger::{self, Verification};
 use crate::routes::{AppState, router};
 use crate::store::{self, Scope, ServerStore, transact};
 
@@ -88,6 +89,11 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// A town's ledger of receipts: a hash chain that shows tampering.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -141,6 +147,15 @@ enum DeviceCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute a town's chain; names the first entry that does not fit.
+    Verify {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
@@ -183,6 +198,24 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Device { command } => device(&cli.data, command),
+        Command::Ledger { command: LedgerCommand::Verify { tenant } } => {
+            let store = cli.data.open()?;
+            let exists = transact(&*store, &Scope::Admin, |sql| {
+                sql.exists("SELECT 1 FROM tenants WHERE id = ?1", crate::params![&tenant])
+            })?;
+            anyhow::ensure!(exists, crate::error::AppError::UnknownTenant(tenant.clone()));
+            match transact(&*store, &Scope::Tenant(tenant.clone()), |sql| ledger::verify(sql, &tenant))? {
+                Verification::Intact { entries, head } => {
+                    println!("ledger of {tenant}: {entries} entries, intact");
+                    println!("head {}", hex::encode(head));
+                    Ok(())
+                }
+                Verification::Broken { n, record, reason } => {
+                    let record = record.map(|r| format!(" (record {r})")).unwrap_or_default();
+                    anyhow::bail!("ledger of {tenant} is broken at entry {n}{record}: {reason}")
+                }
+            }
+        }
     }
 }
 

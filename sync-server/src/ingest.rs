@@ -181,6 +181,10 @@ fn apply(
             doc.save()
         ],
     )?;
+    // A receipt enters its town's ledger once, as it was first stored.
+    if before.is_none() {
+        crate::ledger::append_receipt(conn, tenant, &after, device)?;
+    }
     Ok(Outcome::Stored { seq: seq as u64 })
 }
 

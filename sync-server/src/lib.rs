@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod feed;
 pub mod ingest;
+pub mod ledger;
 pub mod metrics;
 pub mod routes;
 pub mod store;

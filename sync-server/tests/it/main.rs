@@ -6,6 +6,7 @@ mod background;
 mod convergence;
 mod http_api;
 mod instances;
+mod ledger;
 mod parking;
 mod postgres;
 mod schema;

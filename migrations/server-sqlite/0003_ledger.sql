@@ -1,0 +1,16 @@
+-- Version 3: each town's ledger, a hash chain over its money records (receipts, later their
+-- reversals). Entry n holds the canonical bytes of what was recorded (JSON, keys sorted),
+-- prev_hash = hash of entry n-1 (32 zero bytes for n = 1) and hash = SHA-256(prev_hash || entry).
+-- `wardbook-server ledger verify` recomputes it and names the first entry that does not fit.
+-- Rows are only ever inserted.
+CREATE TABLE ledger (
+    tenant    TEXT NOT NULL,
+    n         INTEGER NOT NULL CHECK (n >= 1),
+    kind      TEXT NOT NULL CHECK (kind IN ('receipt', 'reversal')),
+    record    TEXT NOT NULL,
+    entry     BLOB NOT NULL,
+    prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),
+    hash      BLOB NOT NULL CHECK (length(hash) = 32),
+    PRIMARY KEY (tenant, n),
+    UNIQUE (tenant, kind, record)
+) STRICT;
