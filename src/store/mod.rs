@@ -12,6 +12,7 @@
 //! Architecture invariant: this is the only module of the core that touches SQLite.
 
 mod migrate;
+mod numbers;
 mod query;
 mod sync;
 
@@ -20,6 +21,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use migrate::SCHEMA_VERSION;
+pub use numbers::format_number;
 pub use query::{Query, RecordRow, StoredConflict};
 pub use sync::{Applied, Outbox};
 

@@ -145,6 +145,7 @@ impl Store {
                     Err(e) => return Err(e),
                 }
             }
+            super::numbers::add_blocks(tx, &response.number_blocks)?;
             write_cursor(tx, &response.cursor)?;
             Ok(applied)
         })

@@ -25,6 +25,10 @@ use crate::{Error, Result};
 /// How much of a device's outbox goes in one request.
 const OUTBOX_BYTES: usize = 256 * 1024;
 
+/// Receipt numbers: ask for a block of this many when fewer than `LOW_WATER` are left.
+const NUMBER_BLOCK: u32 = 100;
+const LOW_WATER: u64 = 50;
+
 fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
@@ -72,6 +76,7 @@ pub struct SyncClient {
     server: String,
     token: String,
     page_bytes: u32,
+    numbers: (u64, u32),
 }
 
 fn offline(e: reqwest::Error) -> Error {
@@ -126,7 +131,14 @@ impl SyncClient {
             server: server.trim_end_matches('/').to_string(),
             token: token.to_string(),
             page_bytes: DEFAULT_PAGE_BYTES,
+            numbers: (LOW_WATER, NUMBER_BLOCK),
         }
+    }
+
+    /// Ask for `block` receipt numbers whenever fewer than `low_water` are left.
+    pub fn with_number_blocks(mut self, low_water: u64, block: u32) -> SyncClient {
+        self.numbers = (low_water, block);
+        self
     }
 
     /// This device's bearer token.
@@ -190,11 +202,16 @@ impl SyncClient {
         let mut report = SyncReport::default();
         loop {
             let outbox = store.outbox(OUTBOX_BYTES)?;
+            let fy = crate::domain::receipt::financial_year(now_millis());
+            let (low_water, block) = self.numbers;
+            let want_numbers =
+                (store.numbers_left(&fy)? < low_water).then_some(super::wire::NumberRequest { fy, count: block });
             let request = SyncRequest {
                 protocol: PROTOCOL_VERSION,
                 cursor: store.cursor()?,
                 changes: outbox.changes.clone(),
                 max_page_bytes: Some(self.page_bytes),
+                want_numbers,
             };
             let (response, sent, received) = self.exchange(&request).await?;
             let applied = store.apply_sync(&outbox, &response, now_millis())?;

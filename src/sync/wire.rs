@@ -18,6 +18,9 @@
 //!   documents while a new device bootstraps. Either kind is merged the same way.
 //! - `cursor` is opaque to the device: it stores it with the page in one transaction and sends
 //!   it back next time. `more` says another page is waiting.
+//! - `want_numbers` / `number_blocks`: a collector's device running low on receipt numbers asks
+//!   for a block of its town's series for the financial year; the server never hands out a
+//!   number twice.
 //! - `reset` says the server's log is not the one the cursor came from (restored from a backup,
 //!   or the cursor is past the log's end): the device marks every record to be sent again
 //!   (the server answers `duplicate` for what it has) and reads its scope from the start.
@@ -62,6 +65,22 @@ pub struct RecordBytes {
     pub bytes: Vec<u8>,
 }
 
+/// A range of receipt numbers the server hands one device, for one financial year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberBlock {
+    /// Financial year, e.g. `2026-27`.
+    pub fy: String,
+    pub first: u64,
+    pub last: u64,
+}
+
+/// A device running low on receipt numbers asks for more.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberRequest {
+    pub fy: String,
+    pub count: u32,
+}
+
 /// What a device sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRequest {
@@ -69,6 +88,9 @@ pub struct SyncRequest {
     pub cursor: Cursor,
     pub changes: Vec<RecordBytes>,
     pub max_page_bytes: Option<u32>,
+    /// Receipt numbers wanted (collectors' devices, when their blocks run low).
+    #[serde(default)]
+    pub want_numbers: Option<NumberRequest>,
 }
 
 /// The server's answer to one pushed change.
@@ -110,6 +132,9 @@ pub struct SyncResponse {
     /// backup): the device sends again every change it made and reads its scope afresh.
     #[serde(default)]
     pub reset: bool,
+    /// Receipt numbers granted to this device (answering `want_numbers`).
+    #[serde(default)]
+    pub number_blocks: Vec<NumberBlock>,
 }
 
 /// Why a body could not be read.
@@ -173,6 +198,7 @@ mod tests {
             cursor: Cursor { seq: 41, bootstrapped: true, snapshot_after: None, epoch: "e1".into() },
             changes: vec![RecordBytes { record: RecordId::new(), bytes: vec![1, 2, 3] }],
             max_page_bytes: None,
+            want_numbers: Some(NumberRequest { fy: "2026-27".into(), count: 100 }),
         }
     }
 
@@ -198,6 +224,7 @@ mod tests {
             cursor: Cursor::default(),
             more: true,
             reset: false,
+            number_blocks: vec![NumberBlock { fy: "2026-27".into(), first: 101, last: 200 }],
         };
         assert_eq!(decode::<SyncResponse>(&encode(&response)), Ok(response));
     }

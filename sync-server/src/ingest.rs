@@ -137,8 +137,21 @@ fn apply(
     if let Err(e) = validate(&after, refs) {
         return Ok(reject("invalid_record", e.to_string()));
     }
-    *doc = candidate;
     let tenant = &auth.scope.tenant;
+    let number = match &after.body {
+        wardbook::domain::Body::Receipt(r) => Some(r.receipt_number.clone()),
+        _ => None,
+    };
+    if let Some(number) = &number {
+        let taken = conn.exists(
+            "SELECT 1 FROM records WHERE tenant = ?1 AND number = ?2 AND id <> ?3",
+            params![tenant, number, record.to_string()],
+        )?;
+        if taken {
+            return Ok(reject("duplicate_receipt_number", format!("receipt number {number} is already used")));
+        }
+    }
+    *doc = candidate;
     let seq = conn
         .row("UPDATE tenants SET next_seq = next_seq + 1 WHERE id = ?1 RETURNING next_seq - 1", params![tenant])?
         .ok_or_else(|| AppError::UnknownTenant(tenant.clone()))?
@@ -162,11 +175,12 @@ fn apply(
     let state = after.workflow();
     let conflicts = wardbook::document::field_conflicts(doc).len();
     conn.exec(
-        "INSERT INTO records (tenant, id, kind, status, ward, assignee, title, needs_review, conflicts, updated_at, doc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        "INSERT INTO records (tenant, id, kind, status, ward, assignee, title, needs_review, conflicts, updated_at, doc, number)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, status = excluded.status, ward = excluded.ward,
              assignee = excluded.assignee, title = excluded.title, needs_review = excluded.needs_review,
-             conflicts = excluded.conflicts, updated_at = excluded.updated_at, doc = excluded.doc",
+             conflicts = excluded.conflicts, updated_at = excluded.updated_at, doc = excluded.doc,
+             number = excluded.number",
         params![
             tenant,
             &key,
@@ -178,7 +192,8 @@ fn apply(
             state.needs_review,
             conflicts as i64,
             now_ms(),
-            doc.save()
+            doc.save(),
+            number
         ],
     )?;
     // A receipt enters its town's ledger once, as it was first stored.

@@ -16,6 +16,7 @@ pub mod feed;
 pub mod ingest;
 pub mod ledger;
 pub mod metrics;
+pub mod numbers;
 pub mod routes;
 pub mod store;
 

@@ -23,7 +23,7 @@ use crate::db::{self, DeviceAuth};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::store::{Scope, ServerStore, Sql, transact};
-use crate::{feed, ingest};
+use crate::{feed, ingest, numbers};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -127,12 +127,16 @@ async fn sync(
     let request = wire::decode_request(&body)?;
     let max_bytes = request.max_page_bytes.unwrap_or(DEFAULT_PAGE_BYTES).clamp(1024, 1024 * 1024) as usize;
     let tenant = Scope::Tenant(auth.scope.tenant.clone());
-    let (acks, tally, page) = state
+    let (acks, tally, page, number_blocks) = state
         .run(tenant, move |sql| {
             let refs = db::reference(sql, &auth.scope.tenant)?;
             let (acks, tally) = ingest::ingest(sql, &auth, &refs, &request.changes)?;
             let page = feed::page(sql, &auth, &request.cursor, max_bytes)?;
-            Ok((acks, tally, page))
+            let blocks = match &request.want_numbers {
+                Some(want) => numbers::grant(sql, &auth, want)?,
+                None => vec![],
+            };
+            Ok((acks, tally, page, blocks))
         })
         .await?;
     let m = &state.metrics;
@@ -149,6 +153,7 @@ async fn sync(
         cursor: page.cursor,
         more: page.more,
         reset: page.reset,
+        number_blocks,
     };
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], wire::encode(&response)).into_response())
 }

@@ -12,8 +12,8 @@ mod sqlite;
 
 use crate::error::AppError;
 
-pub use pg::PgStore;
-pub use sqlite::SqliteStore;
+pub use pg::{PgStore, SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION};
+pub use sqlite::{SCHEMA_VERSION as SQLITE_SCHEMA_VERSION, SqliteStore};
 
 /// A value bound to, or read from, a statement.
 #[derive(Clone, Debug, PartialEq)]

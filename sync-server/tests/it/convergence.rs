@@ -167,6 +167,7 @@ async fn sync_replayed(device: &mut Device, url: &str, token: &str, times: usize
         cursor: device.store.cursor().unwrap(),
         changes: outbox.changes.clone(),
         max_page_bytes: None,
+        want_numbers: None,
     };
     let body = wire::encode(&request);
     let http = reqwest::Client::new();

@@ -39,7 +39,13 @@ fn documented(api: &Value) -> BTreeSet<(String, String)> {
 }
 
 fn sync_body(protocol: u32, changes: Vec<RecordBytes>) -> Vec<u8> {
-    wire::encode(&SyncRequest { protocol, cursor: Default::default(), changes, max_page_bytes: None })
+    wire::encode(&SyncRequest {
+        protocol,
+        cursor: Default::default(),
+        changes,
+        max_page_bytes: None,
+        want_numbers: None,
+    })
 }
 
 /// Status, content type and body of one request to the real server.

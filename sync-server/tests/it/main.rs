@@ -9,6 +9,7 @@ mod instances;
 mod ledger;
 mod parking;
 mod postgres;
+mod receipts;
 mod schema;
 mod security;
 mod server_crash;

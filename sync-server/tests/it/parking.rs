@@ -9,7 +9,13 @@ use wardbook_server::params;
 use crate::support::{TOWN_A, TestServer, now};
 
 async fn push(url: &str, token: &str, changes: Vec<RecordBytes>) -> SyncResponse {
-    let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor: Default::default(), changes, max_page_bytes: None };
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        cursor: Default::default(),
+        changes,
+        max_page_bytes: None,
+        want_numbers: None,
+    };
     let response = reqwest::Client::new()
         .post(format!("{url}/v1/sync"))
         .bearer_auth(token)

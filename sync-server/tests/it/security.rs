@@ -11,7 +11,13 @@ use wardbook_server::db;
 use crate::support::{Device, TOWN_A, TOWN_B, TestServer, now};
 
 async fn raw_sync(url: &str, token: &str, changes: Vec<RecordBytes>) -> (u16, Vec<u8>) {
-    let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor: Default::default(), changes, max_page_bytes: None };
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        cursor: Default::default(),
+        changes,
+        max_page_bytes: None,
+        want_numbers: None,
+    };
     let response = reqwest::Client::new()
         .post(format!("{url}/v1/sync"))
         .bearer_auth(token)

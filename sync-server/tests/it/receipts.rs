@@ -1,0 +1,178 @@
+//! Receipts across devices and the server: numbers never collide, issued receipts never change.
+
+use std::collections::BTreeSet;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use wardbook::domain::{Body, Record, RecordKind, Role};
+use wardbook::ids::RecordId;
+use wardbook::store::Query;
+use wardbook::sync::wire::{self, CONTENT_TYPE, Outcome, PROTOCOL_VERSION, RecordBytes, SyncRequest, SyncResponse};
+
+use crate::support::{Device, TOWN_A, TestServer, now};
+
+fn numbers_on(device: &Device) -> Vec<String> {
+    let rows = device.store.list(&Query { kind: Some(RecordKind::Receipt), ..Query::default() }).unwrap();
+    rows.iter()
+        .map(|row| match device.store.get(row.id).unwrap().body {
+            Body::Receipt(r) => r.receipt_number,
+            _ => unreachable!("receipts only"),
+        })
+        .collect()
+}
+
+fn new_receipt(n: u32) -> Record {
+    wardbook::demo::receipt(RecordId::new(), now(), "W02", n)
+}
+
+#[tokio::test]
+async fn numbers_come_from_server_blocks_and_an_own_series_when_offline() {
+    let server = TestServer::start().await;
+    let mut phone = server.device(TOWN_A, Role::Collector).await;
+    phone.client = phone.client.clone().with_number_blocks(2, 3);
+    let fy = wardbook::domain::receipt::financial_year(now());
+    // Offline from the start: the device's own series.
+    let first = phone.store.issue_receipt(new_receipt(1), now()).unwrap();
+    let Body::Receipt(r) = &first.body else { unreachable!() };
+    let own_series = format!("NBH/{fy}/D{}/000001", &phone.store.actor_id().to_uppercase()[..11]);
+    assert_eq!(r.receipt_number, own_series);
+    // A sync brings a block of the town's series.
+    phone.sync().await.unwrap();
+    assert_eq!(phone.store.numbers_left(&fy).unwrap(), 3);
+    let issued: Vec<String> = (0..4)
+        .map(|n| match phone.store.issue_receipt(new_receipt(10 + n), now()).unwrap().body {
+            Body::Receipt(r) => r.receipt_number,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        issued,
+        [
+            format!("NBH/{fy}/T/000001"),
+            format!("NBH/{fy}/T/000002"),
+            format!("NBH/{fy}/T/000003"),
+            format!("NBH/{fy}/D{}/000002", &phone.store.actor_id().to_uppercase()[..11]),
+        ]
+    );
+    // The next sync pushes them and, running low, gets the next block: 4..=6.
+    phone.sync().await.unwrap();
+    assert_eq!(phone.store.numbers_left(&fy).unwrap(), 3);
+    let next = phone.store.issue_receipt(new_receipt(20), now()).unwrap();
+    assert!(matches!(&next.body, Body::Receipt(r) if r.receipt_number == format!("NBH/{fy}/T/000004")));
+    // An inspector's device is never given receipt numbers.
+    let mut inspector = server.device(TOWN_A, Role::Inspector).await;
+    inspector.sync().await.unwrap();
+    assert_eq!(inspector.store.numbers_left(&fy).unwrap(), 0);
+}
+
+#[tokio::test]
+async fn many_collectors_offline_and_online_never_issue_a_number_twice() {
+    for seed in 0..4u64 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let server = TestServer::start().await;
+        let mut phones = Vec::new();
+        for _ in 0..3 {
+            let mut d = server.device(TOWN_A, Role::Collector).await;
+            d.client = d.client.clone().with_number_blocks(rng.random_range(1..4), rng.random_range(1..6));
+            phones.push(d);
+        }
+        let mut issued: Vec<String> = Vec::new();
+        for step in 0..60u32 {
+            let i = rng.random_range(0..phones.len());
+            if rng.random_bool(0.3) {
+                // Back in coverage for a moment.
+                phones[i].sync().await.unwrap();
+            } else {
+                for _ in 0..rng.random_range(1..4) {
+                    match phones[i].store.issue_receipt(new_receipt(step), now()).unwrap().body {
+                        Body::Receipt(r) => issued.push(r.receipt_number),
+                        _ => unreachable!(),
+                    }
+                }
+            }
+        }
+        // Two rounds: the first pushes everything, the second brings everyone everything.
+        for _ in 0..2 {
+            for d in &mut phones {
+                d.sync().await.unwrap();
+            }
+        }
+        let unique: BTreeSet<&String> = issued.iter().collect();
+        assert_eq!(unique.len(), issued.len(), "seed {seed}: a number was issued twice");
+        let stored = server.db.count(
+            "SELECT COUNT(DISTINCT number) FROM records WHERE tenant = ?1 AND kind = 'receipt'",
+            wardbook_server::params![TOWN_A],
+        );
+        assert_eq!(stored, issued.len() as i64, "seed {seed}: every receipt reached the server, none refused");
+        // Every collector's device ends with the whole town's receipts, the same numbers.
+        for d in &phones {
+            let seen: BTreeSet<String> = numbers_on(d).into_iter().collect();
+            assert_eq!(seen, unique.iter().map(|n| n.to_string()).collect(), "seed {seed}");
+        }
+        for d in &phones {
+            assert_eq!(d.store.waiting_count().unwrap(), 0, "seed {seed}");
+        }
+    }
+}
+
+async fn push(url: &str, token: &str, changes: Vec<RecordBytes>) -> SyncResponse {
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        cursor: Default::default(),
+        changes,
+        max_page_bytes: None,
+        want_numbers: None,
+    };
+    let response = reqwest::Client::new()
+        .post(format!("{url}/v1/sync"))
+        .bearer_auth(token)
+        .header("content-type", CONTENT_TYPE)
+        .body(wire::encode(&request))
+        .send()
+        .await
+        .unwrap();
+    wire::decode(&response.bytes().await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn the_server_refuses_a_change_to_an_issued_receipt_and_a_reused_number() {
+    let server = TestServer::start().await;
+    let mut phone = server.device(TOWN_A, Role::Collector).await;
+    let receipt = phone.store.issue_receipt(new_receipt(5), now()).unwrap();
+    phone.sync().await.unwrap();
+    // A tampered app edits the amount in the document behind the store's back.
+    let mut doc = phone.store.document(receipt.id).unwrap();
+    let before = doc.heads();
+    let mut altered = receipt.clone();
+    if let Body::Receipt(r) = &mut altered.body {
+        r.lines[0].amount.0 = 1;
+    }
+    doc.update(&altered).unwrap();
+    let change = doc.changes_since(&before).remove(0);
+    let token = phone.client.token().to_string();
+    let answer =
+        push(&server.url(), &token, vec![RecordBytes { record: receipt.id, bytes: change.raw_bytes().to_vec() }]).await;
+    assert!(
+        matches!(&answer.acks[0].outcome, Outcome::Rejected { code, .. } if code == "receipt_immutable"),
+        "{:?}",
+        answer.acks
+    );
+    // Another receipt carrying the same number is refused too.
+    let mut copy = new_receipt(6);
+    if let (Body::Receipt(c), Body::Receipt(r)) = (&mut copy.body, &receipt.body) {
+        c.receipt_number = r.receipt_number.clone();
+    }
+    let mut other = wardbook::document::RecordDoc::new(&[7; 16], &copy).unwrap();
+    let change = other.changes_since(&[]).remove(0);
+    let answer =
+        push(&server.url(), &token, vec![RecordBytes { record: copy.id, bytes: change.raw_bytes().to_vec() }]).await;
+    assert!(
+        matches!(&answer.acks[0].outcome, Outcome::Rejected { code, .. } if code == "duplicate_receipt_number"),
+        "{:?}",
+        answer.acks
+    );
+    // What the office sees is the receipt as issued.
+    let mut office = server.device(TOWN_A, Role::Supervisor).await;
+    office.sync().await.unwrap();
+    assert_eq!(office.store.get(receipt.id).unwrap(), receipt);
+}
