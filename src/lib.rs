@@ -24,6 +24,7 @@ pub mod demo;
 pub mod document;
 pub mod domain;
 pub mod ids;
+pub mod ledger;
 pub mod store;
 
 mod error;
