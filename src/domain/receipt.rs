@@ -72,31 +72,6 @@ fn parse_rupees(text: &str) -> Result<Paise, RupeeError> {
     rupees.checked_mul(100).and_then(|r| r.checked_add(paise)).map(Paise).ok_or(RupeeError::TooLarge)
 }
 
-/// India Standard Time is UTC+5:30; receipts are dated by the town's clock.
-const IST_OFFSET_MS: i64 = (5 * 60 + 30) * 60 * 1000;
-
-/// The Indian financial year (April to March) a moment falls in, as printed on receipts:
-/// `2026-27`. Taken in IST, so 31 March 19:00 UTC is already the next year.
-pub fn financial_year(at: UnixMillis) -> String {
-    let days = (at + IST_OFFSET_MS).div_euclid(86_400_000);
-    let (year, month) = civil_year_month(days);
-    let start = if month >= 4 { year } else { year - 1 };
-    format!("{start}-{:02}", (start + 1).rem_euclid(100))
-}
-
-/// Year and month of a day count since 1970-01-01 (the proleptic Gregorian calendar).
-fn civil_year_month(days: i64) -> (i64, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month)
-}
-
 string_enum!(
     /// How the citizen paid (DIGIT's payment modes, plus UPI).
     PaymentMode {
@@ -224,19 +199,6 @@ mod tests {
             assert_eq!(parse(bad), Err("amount:not_a_number".into()), "input {bad:?}");
         }
         assert_eq!(parse("99999999999999999999"), Err("amount:too_large".into()));
-    }
-
-    #[test]
-    fn the_financial_year_turns_on_the_first_of_april_in_india() {
-        // 2027-03-31 23:00 IST = 17:30 UTC
-        assert_eq!(financial_year(1_806_514_200_000), "2026-27");
-        // 2027-03-31 19:00 UTC = 2027-04-01 00:30 IST
-        assert_eq!(financial_year(1_806_528_600_000), "2027-28");
-        // 2026-11-25 (today in these tests' world)
-        assert_eq!(financial_year(1_795_564_800_000), "2026-27");
-        // the turn of a century
-        assert_eq!(financial_year(4_102_444_800_000), "2099-00");
-        assert_eq!(financial_year(4_102_444_800_000 + 100 * 86_400_000), "2100-01");
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl Store {
         let Body::Receipt(receipt) = &record.body else {
             return Err(Error::UnknownValue { vocabulary: "receipt", value: record.kind().to_string() });
         };
-        let fy = crate::domain::receipt::financial_year(receipt.receipt_date);
+        let fy = crate::ledger::financial_year(receipt.receipt_date);
         let town = self.reference().tenant.as_ref().map(|t| t.code.clone()).unwrap_or_else(|| "ULB".into());
         let series = self.actor_id().to_uppercase()[..SERIES_DIGITS].to_string();
         let refs = self.reference().clone();

@@ -202,7 +202,7 @@ impl SyncClient {
         let mut report = SyncReport::default();
         loop {
             let outbox = store.outbox(OUTBOX_BYTES)?;
-            let fy = crate::domain::receipt::financial_year(now_millis());
+            let fy = crate::ledger::financial_year(now_millis());
             let (low_water, block) = self.numbers;
             let want_numbers =
                 (store.numbers_left(&fy)? < low_water).then_some(super::wire::NumberRequest { fy, count: block });

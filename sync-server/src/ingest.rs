@@ -200,6 +200,20 @@ fn apply(
     if before.is_none() {
         crate::ledger::append_receipt(conn, tenant, &after, device)?;
     }
+    // A reversal enters it once, when a supervisor's approval of it is first stored.
+    let approved = |r: &Record| r.workflow().status == wardbook::domain::Status::Approved;
+    if let wardbook::domain::Body::Reversal(rev) = &after.body
+        && approved(&after)
+        && !before.as_ref().is_some_and(approved)
+    {
+        let fields = [
+            ("reverses", serde_json::json!(rev.receipt.to_string())),
+            ("receipt_number", serde_json::json!(rev.receipt_number)),
+            ("amount_paise", serde_json::json!(rev.amount.0)),
+            ("reason", serde_json::json!(rev.reason)),
+        ];
+        crate::ledger::append_reversal(conn, tenant, &after, device, fields)?;
+    }
     Ok(Outcome::Stored { seq: seq as u64 })
 }
 

@@ -156,6 +156,20 @@ pub fn append_reversal<'a>(
     append(sql, tenant, EntryKind::Reversal, record.id, &entry)
 }
 
+/// The town's balance by its ledger, in paise: every receipt entered minus every approved
+/// reversal entered.
+pub fn balance(sql: &mut dyn Sql, tenant: &str) -> Result<i64, AppError> {
+    let mut total = 0;
+    for row in sql.rows("SELECT kind, entry FROM ledger WHERE tenant = ?1", params![tenant])? {
+        let entry: Value = serde_json::from_slice(&row.blob(1)?)
+            .map_err(|e| AppError::Internal(format!("a ledger entry is not JSON: {e}")))?;
+        let amount =
+            entry["amount_paise"].as_i64().ok_or_else(|| AppError::Internal("an entry without an amount".into()))?;
+        total += if row.text(0)? == EntryKind::Reversal.as_str() { -amount } else { amount };
+    }
+    Ok(total)
+}
+
 /// What [`verify`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verification {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use wardbook::domain::{Body, Record, RecordKind, Role};
+use wardbook::domain::{Body, Record, RecordKind, Role, Status};
 use wardbook::ids::RecordId;
 use wardbook::store::Query;
 use wardbook::sync::wire::{self, CONTENT_TYPE, Outcome, PROTOCOL_VERSION, RecordBytes, SyncRequest, SyncResponse};
@@ -21,6 +21,19 @@ fn numbers_on(device: &Device) -> Vec<String> {
         .collect()
 }
 
+fn reversal_of(receipt: &Record) -> Record {
+    let Body::Receipt(r) = &receipt.body else { unreachable!("a receipt") };
+    let body = Body::Reversal(wardbook::domain::Reversal {
+        receipt: receipt.id,
+        receipt_number: r.receipt_number.clone(),
+        amount: r.total(),
+        reason: "paid twice".into(),
+    });
+    let mut record = Record::new(RecordId::new(), TOWN_A, receipt.created_by, now(), body);
+    record.ward = receipt.ward.clone();
+    record
+}
+
 fn new_receipt(n: u32) -> Record {
     wardbook::demo::receipt(RecordId::new(), now(), "W02", n)
 }
@@ -30,7 +43,7 @@ async fn numbers_come_from_server_blocks_and_an_own_series_when_offline() {
     let server = TestServer::start().await;
     let mut phone = server.device(TOWN_A, Role::Collector).await;
     phone.client = phone.client.clone().with_number_blocks(2, 3);
-    let fy = wardbook::domain::receipt::financial_year(now());
+    let fy = wardbook::ledger::financial_year(now());
     // Offline from the start: the device's own series.
     let first = phone.store.issue_receipt(new_receipt(1), now()).unwrap();
     let Body::Receipt(r) = &first.body else { unreachable!() };
@@ -67,6 +80,7 @@ async fn numbers_come_from_server_blocks_and_an_own_series_when_offline() {
 
 #[tokio::test]
 async fn many_collectors_offline_and_online_never_issue_a_number_twice() {
+    let mut approved_reversals = 0;
     for seed in 0..4u64 {
         let mut rng = StdRng::seed_from_u64(seed);
         let server = TestServer::start().await;
@@ -76,18 +90,40 @@ async fn many_collectors_offline_and_online_never_issue_a_number_twice() {
             d.client = d.client.clone().with_number_blocks(rng.random_range(1..4), rng.random_range(1..6));
             phones.push(d);
         }
+        let mut office = server.device(TOWN_A, Role::Supervisor).await;
         let mut issued: Vec<String> = Vec::new();
+        let mut mine: Vec<Vec<Record>> = vec![vec![]; phones.len()];
         for step in 0..60u32 {
             let i = rng.random_range(0..phones.len());
-            if rng.random_bool(0.3) {
+            if rng.random_bool(0.1) && !mine[i].is_empty() {
+                // The collector asks to cancel one of their receipts (if not asked already).
+                let pick = rng.random_range(0..mine[i].len());
+                let receipt = mine[i].remove(pick);
+                phones[i].store.create(&reversal_of(&receipt), now()).unwrap();
+            } else if rng.random_bool(0.15) {
+                // The office syncs and decides on what waits.
+                office.sync().await.unwrap();
+                let waiting = office.store.list(&Query {
+                    kind: Some(RecordKind::Reversal),
+                    statuses: vec![Status::Requested],
+                    ..Query::default()
+                });
+                for row in waiting.unwrap() {
+                    let to = if rng.random_bool(0.7) { Status::Approved } else { Status::Rejected };
+                    office.store.transition(row.id, office.actor, to, now(), None).unwrap();
+                }
+                office.sync().await.unwrap();
+            } else if rng.random_bool(0.3) {
                 // Back in coverage for a moment.
                 phones[i].sync().await.unwrap();
             } else {
                 for _ in 0..rng.random_range(1..4) {
-                    match phones[i].store.issue_receipt(new_receipt(step), now()).unwrap().body {
-                        Body::Receipt(r) => issued.push(r.receipt_number),
+                    let receipt = phones[i].store.issue_receipt(new_receipt(step), now()).unwrap();
+                    match &receipt.body {
+                        Body::Receipt(r) => issued.push(r.receipt_number.clone()),
                         _ => unreachable!(),
                     }
+                    mine[i].push(receipt);
                 }
             }
         }
@@ -96,6 +132,7 @@ async fn many_collectors_offline_and_online_never_issue_a_number_twice() {
             for d in &mut phones {
                 d.sync().await.unwrap();
             }
+            office.sync().await.unwrap();
         }
         let unique: BTreeSet<&String> = issued.iter().collect();
         assert_eq!(unique.len(), issued.len(), "seed {seed}: a number was issued twice");
@@ -112,7 +149,23 @@ async fn many_collectors_offline_and_online_never_issue_a_number_twice() {
         for d in &phones {
             assert_eq!(d.store.waiting_count().unwrap(), 0, "seed {seed}");
         }
+        // Receipts minus approved reversals, as the office's device adds them up, equals the
+        // balance of the server's ledger; and the ledger is intact.
+        let rows = office.store.list(&Query::default()).unwrap();
+        let receipts: i64 = rows.iter().filter(|r| r.kind == RecordKind::Receipt).filter_map(|r| r.amount_paise).sum();
+        let reversed: i64 = rows
+            .iter()
+            .filter(|r| r.kind == RecordKind::Reversal && r.status == Status::Approved)
+            .filter_map(|r| r.amount_paise)
+            .sum();
+        approved_reversals +=
+            rows.iter().filter(|r| r.kind == RecordKind::Reversal && r.status == Status::Approved).count();
+        let ledger = server.db.admin(|sql| wardbook_server::ledger::balance(sql, TOWN_A));
+        assert_eq!(receipts + reversed, ledger, "seed {seed}: the ledger's balance");
+        let verified = server.db.admin(|sql| wardbook_server::ledger::verify(sql, TOWN_A));
+        assert!(matches!(verified, wardbook_server::ledger::Verification::Intact { .. }), "seed {seed}: {verified:?}");
     }
+    assert!(approved_reversals > 0, "the runs approved some reversals");
 }
 
 async fn push(url: &str, token: &str, changes: Vec<RecordBytes>) -> SyncResponse {
