@@ -202,17 +202,11 @@ fn apply(
     }
     // A reversal enters it once, when a supervisor's approval of it is first stored.
     let approved = |r: &Record| r.workflow().status == wardbook::domain::Status::Approved;
-    if let wardbook::domain::Body::Reversal(rev) = &after.body
+    if let Some(entry) = crate::ledger::reversal_entry(&after, device)
         && approved(&after)
         && !before.as_ref().is_some_and(approved)
     {
-        let fields = [
-            ("reverses", serde_json::json!(rev.receipt.to_string())),
-            ("receipt_number", serde_json::json!(rev.receipt_number)),
-            ("amount_paise", serde_json::json!(rev.amount.0)),
-            ("reason", serde_json::json!(rev.reason)),
-        ];
-        crate::ledger::append_reversal(conn, tenant, &after, device, fields)?;
+        crate::ledger::append(conn, tenant, crate::ledger::EntryKind::Reversal, after.id, &entry)?;
     }
     Ok(Outcome::Stored { seq: seq as u64 })
 }

@@ -92,6 +92,22 @@ pub fn receipt_entry(record: &Record, device: DeviceId) -> Option<Vec<u8>> {
     ))
 }
 
+/// The entry of an approved reversal; `None` for a record of another kind.
+pub fn reversal_entry(record: &Record, device: DeviceId) -> Option<Vec<u8>> {
+    let Body::Reversal(r) = &record.body else { return None };
+    Some(record_entry(
+        EntryKind::Reversal,
+        record,
+        device,
+        [
+            ("reverses", r.receipt.to_string().into()),
+            ("receipt_number", r.receipt_number.clone().into()),
+            ("amount_paise", r.amount.0.into()),
+            ("reason", r.reason.clone().into()),
+        ],
+    ))
+}
+
 /// Appends an entry to `tenant`'s chain inside the caller's transaction and returns its `n`.
 ///
 /// Takes the town's row lock first (a push already holds it), so appends to one town are
@@ -140,20 +156,6 @@ pub fn append_receipt(
         Some(entry) => append(sql, tenant, EntryKind::Receipt, record.id, &entry).map(Some),
         None => Ok(None),
     }
-}
-
-/// Appends the entry of a reversal first stored by `device`, with the reversal's own `fields`
-/// (e.g. the receipt it reverses, its number, the amount in paise, the reason). For the
-/// reversal hook in ingest.
-pub fn append_reversal<'a>(
-    sql: &mut dyn Sql,
-    tenant: &str,
-    record: &Record,
-    device: DeviceId,
-    fields: impl IntoIterator<Item = (&'a str, Value)>,
-) -> Result<i64, AppError> {
-    let entry = record_entry(EntryKind::Reversal, record, device, fields);
-    append(sql, tenant, EntryKind::Reversal, record.id, &entry)
 }
 
 /// The town's balance by its ledger, in paise: every receipt entered minus every approved
@@ -223,10 +225,39 @@ pub fn verify(sql: &mut dyn Sql, tenant: &str) -> Result<Verification, AppError>
             if let Some(reason) = mismatch(&entry, &kind, &record) {
                 return Ok(broken(n, Some(record), reason));
             }
+            if let Some(reason) = record_differs(sql, tenant, &entry, &kind, &record)? {
+                return Ok(broken(n, Some(record), reason));
+            }
             prev_hash = hash;
             expected += 1;
         }
     }
+}
+
+/// Whether the money record an entry describes still reads as it did: a receipt changed by
+/// direct SQL on the server's database is caught here even if the chain itself is intact.
+fn record_differs(
+    sql: &mut dyn Sql,
+    tenant: &str,
+    entry: &[u8],
+    kind: &str,
+    record: &str,
+) -> Result<Option<String>, AppError> {
+    let row = sql.row("SELECT doc FROM records WHERE tenant = ?1 AND id = ?2", params![tenant, record])?;
+    let Some(row) = row else { return Ok(Some(format!("its {kind} is missing from the records"))) };
+    let Ok(stored) = wardbook::document::RecordDoc::load(&[0; 16], &row.blob(0)?, &[]).and_then(|d| d.record()) else {
+        return Ok(Some(format!("its {kind}'s stored document is unreadable")));
+    };
+    let device = serde_json::from_slice::<Value>(entry)
+        .ok()
+        .and_then(|v| v["device"].as_str().and_then(|d| d.parse::<DeviceId>().ok()));
+    let Some(device) = device else { return Ok(Some("its entry names no device".into())) };
+    let rebuilt = match kind {
+        "reversal" => reversal_entry(&stored, device),
+        _ => receipt_entry(&stored, device),
+    };
+    Ok((rebuilt.as_deref() != Some(entry))
+        .then(|| format!("the stored {kind} and its entry disagree: one was changed outside the server")))
 }
 
 /// Whether an entry's bytes name another record or kind than its row.

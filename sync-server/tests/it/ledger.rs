@@ -162,7 +162,8 @@ async fn verify_names_the_entry_whose_byte_was_flipped_or_the_gap_where_one_was_
     put_back(db, TOWN_A, 5, "hash", original);
     assert!(intact(6)(&verify(db, TOWN_A)));
 
-    // An entry rewritten whole, with a hash that fits its new content: the next entry's link breaks.
+    // An entry rewritten whole, with a hash that fits its new content: it no longer matches the
+    // receipt it describes (and the next entry's link would break too).
     let (entry2, hash2) = db.admin(|sql| {
         let row = sql.row("SELECT entry, hash FROM ledger WHERE tenant = ?1 AND n = 2", params![TOWN_A])?.unwrap();
         Ok((row.blob(0)?, row.blob(1)?))
@@ -174,7 +175,7 @@ async fn verify_names_the_entry_whose_byte_was_flipped_or_the_gap_where_one_was_
     put_back(db, TOWN_A, 2, "hash", ledger::chain_hash(&prev2, forged.as_bytes()));
     put_back(db, TOWN_A, 2, "entry", forged.into_bytes());
     match verify(db, TOWN_A) {
-        Verification::Broken { n: 3, reason, .. } => assert!(reason.contains("prev_hash"), "{reason}"),
+        Verification::Broken { n: 2, reason, .. } => assert!(reason.contains("changed outside the server"), "{reason}"),
         other => panic!("a re-hashed entry went unnoticed: {other:?}"),
     }
     put_back(db, TOWN_A, 2, "entry", entry2);
@@ -273,5 +274,47 @@ fn on_postgres_a_town_can_append_to_its_own_ledger_only() {
     });
     assert_eq!(seen.unwrap(), 0);
     assert!(intact(0)(&verify(&db, TOWN_B)));
-    assert!(intact(1)(&verify(&db, TOWN_A)));
+    // The chain links, but an entry for a receipt the server never stored is itself a finding.
+    match verify(&db, TOWN_A) {
+        Verification::Broken { n: 1, reason, .. } => assert!(reason.contains("missing from the records"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_receipt_altered_by_direct_sql_on_the_server_is_caught_at_its_entry() {
+    let server = TestServer::start().await;
+    let mut phone = server.device(TOWN_A, Role::Collector).await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let receipt =
+            phone.store.issue_receipt(wardbook::demo::receipt(RecordId::new(), now(), "W02", n), now()).unwrap();
+        ids.push(receipt.id);
+    }
+    phone.sync().await.unwrap();
+    assert!(matches!(verify(&server.db, TOWN_A), Verification::Intact { entries: 4, .. }));
+    // Someone with database access rewrites the third receipt's amount in its stored document.
+    let victim = ids[2];
+    let mut altered = phone.store.get(victim).unwrap();
+    if let wardbook::domain::Body::Receipt(r) = &mut altered.body {
+        r.lines[0].amount.0 = 100;
+    }
+    let mut doc = wardbook::document::RecordDoc::new(&[9; 16], &altered).unwrap();
+    let bytes = doc.save();
+    server.db.admin(|sql| {
+        sql.exec(
+            "UPDATE records SET doc = ?3 WHERE tenant = ?1 AND id = ?2",
+            params![TOWN_A, victim.to_string(), bytes],
+        )
+    });
+    let n = chain(&server.db, TOWN_A).iter().find(|e| e.2 == victim.to_string()).unwrap().0;
+    match verify(&server.db, TOWN_A) {
+        Verification::Broken { n: at, record, reason } => {
+            assert_eq!((at, record), (n, Some(victim.to_string())));
+            assert!(reason.contains("changed outside the server"), "{reason}");
+        }
+        intact => panic!("the altered receipt went unnoticed: {intact:?}"),
+    }
+    let (ok, _, stderr) = verify_cli(&server.db, TOWN_A);
+    assert!(!ok && stderr.contains(&format!("broken at entry {n} (record {victim})")), "{stderr}");
 }
