@@ -57,6 +57,9 @@ pub enum Error {
     /// A sync message that could not be read.
     #[error(transparent)]
     Protocol(#[from] crate::sync::wire::WireError),
+    /// A receipt could not be signed, printed or exported.
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
     /// The local database failed (disk full, file locked, corrupted file).
     #[error("device storage failed: {0}")]
     Storage(#[from] rusqlite::Error),

@@ -110,6 +110,10 @@ pub struct Receipt {
     pub payer_name: String,
     pub mobile_number: Option<String>,
     pub location: Option<GeoPoint>,
+    /// The issuing device's ed25519 signature over the receipt (base64url), and its key id.
+    /// Set once, when the receipt is issued; not itself part of what is signed.
+    pub signature: Option<String>,
+    pub key_id: Option<String>,
 }
 
 impl Receipt {

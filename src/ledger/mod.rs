@@ -11,7 +11,8 @@
 //! 2. A collector issues a receipt (a [`Record`] with a [`Receipt`] body). [`sign`] signs its
 //!    [`canonical_bytes`]; [`QrReceipt::new`] makes the QR payload
 //!    (`WBR1|tenant|number|paise|date|signature|key id`) and [`escpos_receipt`] the bytes for
-//!    a 58 mm or 80 mm printer.
+//!    a 58 mm or 80 mm printer, or [`receipt_html`] the page in English and Hindi that a
+//!    browser engine prints as a PDF (A6 or an 80 mm roll).
 //! 3. Whoever scans the QR code calls [`parse_qr`], finds the receipt by town and number, and
 //!    [`check_qr`] tells whether the printed slip, the record and the device key agree.
 //! 4. The office exports receipts with [`Payment::new`] and [`payments_json`] (DIGIT's
@@ -51,7 +52,8 @@ pub use escpos::{Paper, escpos_receipt};
 pub use export::{CSV_HEADER, Payment, payment_json, payments_csv, payments_json};
 pub use fy::{CivilDate, FinancialYear, IstDateTime, financial_year, ist_date};
 pub use signing::{
-    DeviceKey, PublicKey, QrError, QrReceipt, SIGNATURE_LEN, canonical_bytes, check_qr, parse_qr, sign, verify,
+    DeviceKey, PublicKey, QrError, QrReceipt, SIGNATURE_LEN, canonical_bytes, check_qr, decode_signature,
+    encode_signature, parse_qr, sign, verify,
 };
 pub use translit::printable_text;
 

@@ -140,6 +140,16 @@ pub fn canonical_bytes(record: &Record) -> Result<Vec<u8>, LedgerError> {
 
 /// The device's signature of a receipt record. Deterministic: the same key and record give
 /// the same bytes.
+/// A signature as stored in a receipt and printed in its QR code: base64url, no padding.
+pub fn encode_signature(signature: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(signature)
+}
+
+/// The reverse of [`encode_signature`]; `None` for anything that is not 64 bytes of base64url.
+pub fn decode_signature(text: &str) -> Option<[u8; SIGNATURE_LEN]> {
+    URL_SAFE_NO_PAD.decode(text).ok()?.try_into().ok()
+}
+
 pub fn sign(key: &DeviceKey, record: &Record) -> Result<[u8; SIGNATURE_LEN], LedgerError> {
     Ok(key.0.sign(&canonical_bytes(record)?).to_bytes())
 }

@@ -151,6 +151,28 @@ impl Store {
         Ok(actor)
     }
 
+    /// This install's receipt signing key, made once (from 32 random bytes) and kept in the
+    /// store; its public half is registered with the server at enrollment.
+    pub fn device_key(&self) -> Result<crate::ledger::DeviceKey> {
+        let found: Option<Vec<u8>> =
+            self.conn.query_row("SELECT value FROM meta WHERE key = 'signing_seed'", [], |r| r.get(0)).optional()?;
+        let seed: [u8; 32] = match found.as_deref().map(<[u8; 32]>::try_from) {
+            Some(Ok(seed)) => seed,
+            _ => {
+                let mut seed = [0u8; 32];
+                seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+                seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+                self.conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('signing_seed', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [seed.to_vec()],
+                )?;
+                seed
+            }
+        };
+        Ok(crate::ledger::DeviceKey::from_seed(seed))
+    }
+
     /// This install's actor id (hex), as it appears in every change the device writes.
     pub fn actor_id(&self) -> String {
         automerge::ActorId::from(self.actor.as_slice()).to_hex_string()
@@ -167,12 +189,18 @@ impl Store {
 
     /// Creates a record after validating it; its status starts at the kind's initial status.
     /// A reversal must name a receipt on this device, for its whole amount, not yet reversed.
+    /// A receipt is issued here: the device signs it (see [`Store::issue_receipt`] for one that
+    /// also takes its number); the stored receipt carries the signature.
     pub fn create(&mut self, record: &Record, now: UnixMillis) -> Result<()> {
         validate(record, &self.refs)?;
         if let crate::domain::Body::Reversal(reversal) = &record.body {
             self.check_reversal(reversal)?;
         }
-        let doc = RecordDoc::new(&self.actor, record)?;
+        let mut record = record.clone();
+        if matches!(record.body, crate::domain::Body::Receipt(_)) {
+            sign_receipt(&self.device_key()?, &mut record)?;
+        }
+        let doc = RecordDoc::new(&self.actor, &record)?;
         self.write(record.kind(), |tx, _| persist(tx, record.id, doc, None, now, Origin::Local))
     }
 
@@ -355,6 +383,20 @@ impl Store {
 }
 
 type Previous = (Vec<automerge::ChangeHash>, i64, i64, SyncState, Vec<automerge::ChangeHash>);
+
+/// Signs a receipt with the device's key (a receipt already signed is left alone).
+pub(crate) fn sign_receipt(key: &crate::ledger::DeviceKey, record: &mut Record) -> Result<()> {
+    if let crate::domain::Body::Receipt(r) = &record.body
+        && r.signature.is_none()
+    {
+        let signature = crate::ledger::sign(key, record)?;
+        if let crate::domain::Body::Receipt(r) = &mut record.body {
+            r.signature = Some(crate::ledger::encode_signature(&signature));
+            r.key_id = Some(key.public_key().key_id());
+        }
+    }
+    Ok(())
+}
 
 /// A loaded record split into its document and what `persist` needs to know of its past.
 fn split(stored: Stored) -> (RecordDoc, Option<Previous>) {

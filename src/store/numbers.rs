@@ -56,6 +56,7 @@ impl Store {
         let town = self.reference().tenant.as_ref().map(|t| t.code.clone()).unwrap_or_else(|| "ULB".into());
         let series = self.actor_id().to_uppercase()[..SERIES_DIGITS].to_string();
         let refs = self.reference().clone();
+        let key = self.device_key()?;
         self.write(RecordKind::Receipt, |tx, actor| {
             let number = match take_from_blocks(tx, &fy)? {
                 Some(n) => format_number(&town, &fy, "T", n),
@@ -63,8 +64,10 @@ impl Store {
             };
             if let Body::Receipt(r) = &mut record.body {
                 r.receipt_number = number;
+                r.signature = None;
             }
             crate::domain::validate::validate(&record, &refs)?;
+            super::sign_receipt(&key, &mut record)?;
             let doc = crate::document::RecordDoc::new(actor, &record)?;
             super::persist(tx, record.id, doc, None, now, super::Origin::Local)?;
             Ok(())

@@ -55,6 +55,9 @@ pub struct Enrollment {
 pub struct EnrollRequest {
     pub code: String,
     pub device_name: String,
+    /// The device's receipt signing key (ed25519, base64url), registered with the device.
+    #[serde(default)]
+    pub public_key: Option<String>,
 }
 
 /// Totals of one sync, for the sync bar and logs.
@@ -152,11 +155,19 @@ impl SyncClient {
         self
     }
 
-    /// Enrolls this device with a one-time code an admin issued.
-    pub async fn enroll(server: &str, code: &str, device_name: &str) -> Result<Enrollment> {
+    /// Enrolls this device with a one-time code an admin issued, registering its receipt
+    /// signing key (devices that never issue receipts may pass `None`).
+    pub async fn enroll(
+        server: &str,
+        code: &str,
+        device_name: &str,
+        signing_key: Option<&crate::ledger::PublicKey>,
+    ) -> Result<Enrollment> {
         let url = format!("{}/v1/enroll", server.trim_end_matches('/'));
-        let body = serde_json::to_vec(&EnrollRequest { code: code.into(), device_name: device_name.into() })
-            .expect("an enroll request serializes");
+        let public_key = signing_key.map(|k| crate::ledger::encode_signature(&k.to_bytes()));
+        let body =
+            serde_json::to_vec(&EnrollRequest { code: code.into(), device_name: device_name.into(), public_key })
+                .expect("an enroll request serializes");
         let response = http_client()
             .post(url)
             .header("content-type", "application/json")

@@ -75,7 +75,7 @@ async fn run(stores: Vec<Arc<dyn ServerStore>>) -> (i64, f64, usize) {
             transact(&*admin, &Scope::Admin, |sql| db::device_enroll(sql, TOWN, demo::user_id(Role::Supervisor)))
         })
         .unwrap();
-        let enrollment = SyncClient::enroll(&urls[i % urls.len()], &code, "bench").await.unwrap();
+        let enrollment = SyncClient::enroll(&urls[i % urls.len()], &code, "bench", None).await.unwrap();
         let clients = urls.iter().map(|u| SyncClient::new(u, &enrollment.token)).collect();
         let dir = tempfile::TempDir::new().unwrap();
         let mut store = Store::open(dir.path().join("device.sqlite3")).unwrap();

@@ -174,7 +174,23 @@ fn normalize_code(code: &str) -> String {
 }
 
 /// Exchanges a one-time code for a device token. The code cannot be used again.
-pub fn enroll(sql: &mut dyn Sql, code: &str, device_name: &str) -> Result<Enrollment, AppError> {
+pub fn enroll(
+    sql: &mut dyn Sql,
+    code: &str,
+    device_name: &str,
+    public_key: Option<&str>,
+) -> Result<Enrollment, AppError> {
+    let key = match public_key {
+        Some(text) => {
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(text)
+                .map_err(|_| AppError::BadRequest("public_key is not base64url".into()))?;
+            let key = wardbook::ledger::PublicKey::from_bytes(&bytes)
+                .map_err(|e| AppError::BadRequest(format!("public_key: {e}")))?;
+            Some((text.to_string(), key.key_id()))
+        }
+        None => None,
+    };
     let found = sql.row(
         "SELECT id, tenant, user_id, code_expires FROM devices WHERE code_hash = ?1 AND revoked_at IS NULL",
         params![sha256(&normalize_code(code))],
@@ -187,9 +203,11 @@ pub fn enroll(sql: &mut dyn Sql, code: &str, device_name: &str) -> Result<Enroll
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
     let token = format!("wbk_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
+    let (public_key, key_id) = key.unzip();
     sql.exec(
-        "UPDATE devices SET code_hash = NULL, token_hash = ?2, name = ?3, enrolled_at = ?4 WHERE id = ?1",
-        params![&device, sha256(&token), device_name, now_ms()],
+        "UPDATE devices SET code_hash = NULL, token_hash = ?2, name = ?3, enrolled_at = ?4, public_key = ?5, key_id = ?6
+         WHERE id = ?1",
+        params![&device, sha256(&token), device_name, now_ms(), public_key, key_id],
     )?;
     let user_name = sql
         .row("SELECT name FROM users WHERE tenant = ?1 AND id = ?2", params![&tenant, &user_id])?
@@ -240,6 +258,18 @@ pub fn reference(sql: &mut dyn Sql, tenant: &str) -> Result<ReferenceData, AppEr
         });
     }
     Ok(refs)
+}
+
+/// The receipt signing key a device registered at enrollment, if it did.
+pub fn device_key(sql: &mut dyn Sql, device: &str) -> Result<Option<wardbook::ledger::PublicKey>, AppError> {
+    let row = sql.row("SELECT public_key FROM devices WHERE id = ?1", params![device])?;
+    let Some(text) = row.map(|r| r.opt_text(0)).transpose()?.flatten() else { return Ok(None) };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&text)
+        .map_err(|e| AppError::Internal(format!("stored key of device {device}: {e}")))?;
+    wardbook::ledger::PublicKey::from_bytes(&bytes)
+        .map(Some)
+        .map_err(|e| AppError::Internal(format!("stored key of device {device}: {e}")))
 }
 
 /// A record's merged document, if the device's scope covers it; otherwise `NotFound`, the

@@ -142,6 +142,13 @@ fn apply(
         wardbook::domain::Body::Receipt(r) => Some(r.receipt_number.clone()),
         _ => None,
     };
+    if before.is_none()
+        && number.is_some()
+        && let Some(key) = crate::db::device_key(conn, &device.to_string())?
+        && !signed_by(&after, &key)
+    {
+        return Ok(reject("bad_signature", "the receipt is not signed by the device that issued it"));
+    }
     if let Some(number) = &number {
         let taken = conn.exists(
             "SELECT 1 FROM records WHERE tenant = ?1 AND number = ?2 AND id <> ?3",
@@ -207,8 +214,21 @@ fn apply(
         && !before.as_ref().is_some_and(approved)
     {
         crate::ledger::append(conn, tenant, crate::ledger::EntryKind::Reversal, after.id, &entry)?;
+        if let wardbook::domain::Body::Reversal(rev) = &after.body {
+            conn.exec(
+                "UPDATE records SET cancelled = ?3 WHERE tenant = ?1 AND id = ?2",
+                params![tenant, rev.receipt.to_string(), true],
+            )?;
+        }
     }
     Ok(Outcome::Stored { seq: seq as u64 })
+}
+
+/// Whether a receipt carries a valid signature by `key`.
+fn signed_by(record: &Record, key: &wardbook::ledger::PublicKey) -> bool {
+    let wardbook::domain::Body::Receipt(r) = &record.body else { return false };
+    let signature = r.signature.as_deref().and_then(wardbook::ledger::decode_signature);
+    signature.is_some_and(|s| wardbook::ledger::verify(key, record, &s))
 }
 
 /// Applies parked changes of `record` whose dependencies are now present, until none is left.

@@ -19,5 +19,6 @@ pub mod metrics;
 pub mod numbers;
 pub mod routes;
 pub mod store;
+pub mod verify;
 
 pub use routes::{AppState, router};

@@ -23,7 +23,7 @@ use crate::db::{self, DeviceAuth};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::store::{Scope, ServerStore, Sql, transact};
-use crate::{feed, ingest, numbers};
+use crate::{feed, ingest, numbers, verify};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -75,6 +75,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/metrics"),
     ("GET", "/openapi.json"),
+    ("GET", "/verify"),
 ];
 
 /// The OpenAPI description served at `/openapi.json`.
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
+        .route("/verify", get(verify_page))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
@@ -101,7 +103,11 @@ pub fn router(state: AppState) -> Router {
 async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrollment>, AppError> {
     let request: EnrollRequest = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
-    let enrollment = state.run(Scope::Admin, move |sql| db::enroll(sql, &request.code, &request.device_name)).await?;
+    let enrollment = state
+        .run(Scope::Admin, move |sql| {
+            db::enroll(sql, &request.code, &request.device_name, request.public_key.as_deref())
+        })
+        .await?;
     state.metrics.enrollments.inc();
     tracing::info!(device = %enrollment.device_id, tenant = %enrollment.tenant, "device enrolled");
     Ok(Json(enrollment))
@@ -180,6 +186,23 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render())
+}
+
+/// The public page a receipt's QR code points to: genuine, cancelled or unknown.
+async fn verify_page(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let qr = query.get("code").and_then(|c| verify::parse(c));
+    let verdict = match &qr {
+        Some(qr) => {
+            let (qr, town) = (qr.clone(), Scope::Tenant(qr.tenant().to_string()));
+            state.run(town, move |sql| verify::check(sql, &qr)).await?
+        }
+        None => verify::Verdict::Unknown,
+    };
+    let html = verify::page(verdict, qr.as_ref());
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
 async fn openapi() -> impl IntoResponse {

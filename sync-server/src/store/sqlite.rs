@@ -16,6 +16,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, sql: include_str!("../../../migrations/server-sqlite/0002_epoch.sql") },
     Migration { version: 3, sql: include_str!("../../../migrations/server-sqlite/0003_ledger.sql") },
     Migration { version: 4, sql: include_str!("../../../migrations/server-sqlite/0004_numbers.sql") },
+    Migration { version: 5, sql: include_str!("../../../migrations/server-sqlite/0005_signing.sql") },
 ];
 
 /// The schema version this build of the SQLite backend writes.

@@ -108,6 +108,7 @@ async fn valid_call(
             call(server, method, path, token, Some((CONTENT_TYPE, sync_body(PROTOCOL_VERSION, vec![])))).await
         }
         ("GET", "/v1/records/{id}") => call(server, method, &format!("/v1/records/{record}"), token, None).await,
+        ("GET", "/verify") => call(server, method, "/verify?code=WBR1", token, None).await,
         ("GET", "/v1/reference" | "/healthz" | "/metrics" | "/openapi.json") => {
             call(server, method, path, token, None).await
         }

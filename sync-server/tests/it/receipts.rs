@@ -215,6 +215,11 @@ async fn the_server_refuses_a_change_to_an_issued_receipt_and_a_reused_number() 
     if let (Body::Receipt(c), Body::Receipt(r)) = (&mut copy.body, &receipt.body) {
         c.receipt_number = r.receipt_number.clone();
     }
+    // Properly signed by the device, so only the number is wrong with it.
+    let signature = wardbook::ledger::sign(&phone.store.device_key().unwrap(), &copy).unwrap();
+    if let Body::Receipt(c) = &mut copy.body {
+        c.signature = Some(wardbook::ledger::encode_signature(&signature));
+    }
     let mut other = wardbook::document::RecordDoc::new(&[7; 16], &copy).unwrap();
     let change = other.changes_since(&[]).remove(0);
     let answer =
@@ -228,4 +233,79 @@ async fn the_server_refuses_a_change_to_an_issued_receipt_and_a_reused_number() 
     let mut office = server.device(TOWN_A, Role::Supervisor).await;
     office.sync().await.unwrap();
     assert_eq!(office.store.get(receipt.id).unwrap(), receipt);
+}
+
+async fn verify_page(url: &str, code: &str) -> String {
+    let response = reqwest::Client::new().get(format!("{url}/verify")).query(&[("code", code)]).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+fn verdict(page: &str) -> &str {
+    let at = page.find("data-verdict=\"").expect("a verdict") + "data-verdict=\"".len();
+    &page[at..at + page[at..].find('"').unwrap()]
+}
+
+#[tokio::test]
+async fn a_receipts_qr_code_checks_out_at_the_public_verify_page() {
+    let server = TestServer::start().await;
+    let mut phone = server.device(TOWN_A, Role::Collector).await;
+    let receipt = phone.store.issue_receipt(new_receipt(8), now()).unwrap();
+    phone.sync().await.unwrap();
+    let key = phone.store.device_key().unwrap();
+    let Body::Receipt(r) = &receipt.body else { unreachable!() };
+    let signature = wardbook::ledger::decode_signature(r.signature.as_deref().unwrap()).unwrap();
+    let code = wardbook::ledger::QrReceipt::new(&receipt, signature, &key.public_key()).unwrap().to_string();
+
+    let page = verify_page(&server.url(), &code).await;
+    assert_eq!(verdict(&page), "genuine", "{page}");
+    let amount = r.total().rupees_text();
+    assert!(page.contains(&r.receipt_number) && page.contains(&amount) && page.contains("असली रसीद"), "{page}");
+    assert!(!page.contains(&r.payer_name), "the page repeats nothing the code does not carry");
+    // A code with the amount changed, a made-up code, or none at all: unknown.
+    let forged = code.replace(&format!("|{}|", r.total().0), "|95200|");
+    assert_ne!(forged, code);
+    assert_eq!(verdict(&verify_page(&server.url(), &forged).await), "unknown");
+    assert_eq!(
+        verdict(&verify_page(&server.url(), "WBR1|pb.nabha|NBH/2026-27/T/999999|1|2026-11-25|x|y").await),
+        "unknown"
+    );
+    assert_eq!(verdict(&verify_page(&server.url(), "").await), "unknown");
+
+    // Cancelled once a supervisor approves its reversal.
+    phone.store.create(&reversal_of(&receipt), now()).unwrap();
+    phone.sync().await.unwrap();
+    let mut office = server.device(TOWN_A, Role::Supervisor).await;
+    office.sync().await.unwrap();
+    let rows = office.store.list(&Query { kind: Some(RecordKind::Reversal), ..Query::default() }).unwrap();
+    office.store.transition(rows[0].id, office.actor, Status::Approved, now(), None).unwrap();
+    office.sync().await.unwrap();
+    let page = verify_page(&server.url(), &code).await;
+    assert_eq!(verdict(&page), "cancelled", "{page}");
+}
+
+#[tokio::test]
+async fn a_receipt_not_signed_by_its_device_is_refused() {
+    let server = TestServer::start().await;
+    let phone = server.device(TOWN_A, Role::Collector).await;
+    // Signed with some other key than the one the device registered.
+    let mut receipt = new_receipt(9);
+    let stranger = wardbook::ledger::DeviceKey::from_seed([42; 32]);
+    let signature = wardbook::ledger::sign(&stranger, &receipt).unwrap();
+    if let Body::Receipt(r) = &mut receipt.body {
+        r.signature = Some(wardbook::ledger::encode_signature(&signature));
+    }
+    let mut doc = wardbook::document::RecordDoc::new(&[3; 16], &receipt).unwrap();
+    let change = doc.changes_since(&[]).remove(0);
+    let answer = push(
+        &server.url(),
+        phone.client.token(),
+        vec![RecordBytes { record: receipt.id, bytes: change.raw_bytes().to_vec() }],
+    )
+    .await;
+    assert!(
+        matches!(&answer.acks[0].outcome, Outcome::Rejected { code, .. } if code == "bad_signature"),
+        "{:?}",
+        answer.acks
+    );
 }

@@ -54,8 +54,8 @@ async fn a_revoked_device_is_refused_on_its_very_next_request() {
 async fn an_enrollment_code_works_once() {
     let server = TestServer::start().await;
     let (_, code) = server.db.admin(|sql| db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Collector)));
-    wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "first").await.unwrap();
-    let err = wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "second").await.unwrap_err();
+    wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "first", None).await.unwrap();
+    let err = wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "second", None).await.unwrap_err();
     assert!(matches!(&err, Error::Unauthorized { code, .. } if code == "invalid_enrollment_code"), "got {err:?}");
     let (status, body) = raw_sync(&server.url(), "wbk_made_up", vec![]).await;
     assert_eq!(

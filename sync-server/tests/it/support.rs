@@ -195,10 +195,11 @@ impl Device {
     pub async fn enroll(url: &str, db: &TestDb, tenant: &str, role: Role) -> Device {
         let user = wardbook::demo::user_id(role);
         let (_, code) = db.admin(|sql| db::device_enroll(sql, tenant, user));
-        let enrollment = SyncClient::enroll(url, &code, &format!("{role} phone")).await.unwrap();
-        let client = SyncClient::new(url, &enrollment.token);
         let dir = TempDir::new().unwrap();
         let mut store = Store::open(dir.path().join("device.sqlite3")).unwrap();
+        let key = store.device_key().unwrap().public_key();
+        let enrollment = SyncClient::enroll(url, &code, &format!("{role} phone"), Some(&key)).await.unwrap();
+        let client = SyncClient::new(url, &enrollment.token);
         store.put_reference(&client.reference().await.unwrap()).unwrap();
         Device {
             _dir: dir,
