@@ -37,7 +37,7 @@ pub fn kinds_of(role: Role) -> &'static [RecordKind] {
         Role::Collector => &[Receipt, Reversal, FsmJob],
         Role::SanitationCrew => &[FsmJob, Trip],
         Role::FstpOperator => &[Trip],
-        Role::Supervisor => &[Inspection, AssetSurvey, Receipt, Reversal, FsmJob, Trip],
+        Role::Supervisor => &[Inspection, AssetSurvey, Receipt, Reversal, Handover, FsmJob, Trip],
         Role::Admin => &[],
     }
 }

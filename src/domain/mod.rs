@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod asset;
+pub mod cash;
 pub mod fsm;
 pub mod inspection;
 pub mod receipt;
@@ -21,6 +22,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use crate::ids::{RecordId, TenantId, TransitionId, UserId, WardCode};
 
 pub use asset::AssetSurvey;
+pub use cash::Handover;
 pub use fsm::{FsmJob, Trip};
 pub use inspection::{Answer, Inspection};
 pub use receipt::{Paise, Receipt, Reversal};
@@ -47,6 +49,7 @@ string_enum!(
         AssetSurvey => "asset_survey",
         Receipt => "receipt",
         Reversal => "reversal",
+        Handover => "handover",
         FsmJob => "fsm_job",
         Trip => "trip",
     }
@@ -156,6 +159,7 @@ pub enum Body {
     AssetSurvey(AssetSurvey),
     Receipt(Receipt),
     Reversal(Reversal),
+    Handover(Handover),
     FsmJob(FsmJob),
     Trip(Trip),
 }
@@ -167,6 +171,7 @@ impl Body {
             Body::AssetSurvey(_) => RecordKind::AssetSurvey,
             Body::Receipt(_) => RecordKind::Receipt,
             Body::Reversal(_) => RecordKind::Reversal,
+            Body::Handover(_) => RecordKind::Handover,
             Body::FsmJob(_) => RecordKind::FsmJob,
             Body::Trip(_) => RecordKind::Trip,
         }
@@ -217,6 +222,7 @@ impl Record {
             Body::AssetSurvey(a) => a.asset_name.clone(),
             Body::Receipt(r) => format!("{} {}", r.receipt_number, r.payer_name),
             Body::Reversal(r) => format!("Reversal of {}", r.receipt_number),
+            Body::Handover(h) => format!("Cash handover {}", h.day),
             Body::FsmJob(j) => format!("{} {}", j.application_no, j.applicant_name),
             Body::Trip(t) => format!("{} {}", t.application_no, t.vehicle),
         }
@@ -228,6 +234,7 @@ impl Record {
             Body::Inspection(i) => i.address.one_line(),
             Body::AssetSurvey(a) => a.address.one_line(),
             Body::Reversal(r) => r.reason.clone(),
+            Body::Handover(h) => h.note.clone().unwrap_or_default(),
             Body::Receipt(r) => {
                 format!("{} {}", r.business_service, r.mobile_number.clone().unwrap_or_default())
             }
@@ -242,7 +249,7 @@ impl Record {
     /// Money records (receipts and their reversals) never change once issued: only their
     /// workflow history grows. Returns the first part that differs, if any.
     pub fn changed_money_field(&self, after: &Record) -> Option<&'static str> {
-        if !matches!(self.kind(), RecordKind::Receipt | RecordKind::Reversal) {
+        if !matches!(self.kind(), RecordKind::Receipt | RecordKind::Reversal | RecordKind::Handover) {
             return None;
         }
         let history_kept = after.transitions.len() >= self.transitions.len()
@@ -260,11 +267,19 @@ impl Record {
         .find_map(|(field, same)| (!same).then_some(field))
     }
 
-    /// The money this record carries, in paise: a receipt's total, a reversal's negative amount.
+    /// A cash handover whose count differs from what the receipts say: kept, and flagged for
+    /// the supervisor's attention.
+    pub fn has_discrepancy(&self) -> bool {
+        matches!(&self.body, Body::Handover(h) if h.discrepancy().0 != 0)
+    }
+
+    /// The money this record carries, in paise: a receipt's total, a reversal's negative
+    /// amount, a handover's discrepancy (counted minus expected).
     pub fn amount(&self) -> Option<Paise> {
         match &self.body {
             Body::Receipt(r) => Some(r.total()),
             Body::Reversal(r) => Some(Paise(-r.amount.0)),
+            Body::Handover(h) => Some(h.discrepancy()),
             _ => None,
         }
     }

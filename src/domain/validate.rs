@@ -123,6 +123,7 @@ pub fn validate(record: &Record, refs: &ReferenceData) -> crate::Result<()> {
         super::Body::AssetSurvey(a) => a.check(&mut c),
         super::Body::Receipt(r) => r.check(&mut c, refs),
         super::Body::Reversal(r) => r.check(&mut c),
+        super::Body::Handover(h) => h.check(&mut c),
         super::Body::FsmJob(j) => j.check(&mut c),
         super::Body::Trip(t) => t.check(&mut c),
     }

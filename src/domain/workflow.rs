@@ -65,6 +65,9 @@ const RECEIPT: &[Rule] = &[
     rule(Deposited, Dishonoured, &[Supervisor]),
 ];
 
+/// A supervisor counts a collector's cash and closes the day.
+const HANDOVER: &[Rule] = &[rule(Draft, Reconciled, &[Supervisor])];
+
 /// A collector asks to cancel a receipt; a supervisor approves or rejects.
 const REVERSAL: &[Rule] = &[rule(Requested, Approved, &[Supervisor]), rule(Requested, Rejected, &[Supervisor])];
 
@@ -109,6 +112,7 @@ pub fn rules(kind: RecordKind) -> &'static [Rule] {
         RecordKind::AssetSurvey => ASSET_SURVEY,
         RecordKind::Receipt => RECEIPT,
         RecordKind::Reversal => REVERSAL,
+        RecordKind::Handover => HANDOVER,
         RecordKind::FsmJob => FSM_JOB,
         RecordKind::Trip => TRIP,
     }
@@ -121,6 +125,7 @@ pub fn initial(kind: RecordKind) -> Status {
         RecordKind::AssetSurvey => Initiated,
         RecordKind::Receipt => New,
         RecordKind::Reversal => Requested,
+        RecordKind::Handover => Draft,
         RecordKind::FsmJob => Created,
         RecordKind::Trip => Scheduled,
     }

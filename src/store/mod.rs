@@ -11,6 +11,7 @@
 //!
 //! Architecture invariant: this is the only module of the core that touches SQLite.
 
+mod cash;
 mod migrate;
 mod numbers;
 mod query;
@@ -536,7 +537,7 @@ pub(crate) fn persist(
             record.assignee.map(|a| a.to_string()),
             now,
             record.amount().map(|a| a.0),
-            state.needs_review,
+            state.needs_review || record.has_discrepancy(),
             conflicts.len() as i64,
             record.title(),
             search_text,

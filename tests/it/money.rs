@@ -116,3 +116,45 @@ fn a_receipt_is_cancelled_by_a_reversal_that_a_supervisor_approves() {
     device.store.transition(first.id, as_role(Role::Supervisor), Status::Rejected, T0 + 1, None).unwrap();
     device.store.create(&reversal_of(&receipt2, "wrong head, with proof"), T0 + 2).unwrap();
 }
+
+#[test]
+fn a_supervisor_counts_the_cash_and_a_short_count_is_flagged_and_kept() {
+    let mut device = Device::new();
+    let collector = as_role(Role::Collector).user;
+    let supervisor = as_role(Role::Supervisor);
+    let day = wardbook::ledger::ist_date(T0).to_string();
+    let _cash = issue(&mut device, 10); // ₹160.00 cash
+    let b = issue(&mut device, 20); // ₹170.00 cash, reversed below
+    let reversal = reversal_of(&b, "entered twice");
+    device.store.create(&reversal, T0).unwrap();
+    device.store.transition(reversal.id, supervisor, Status::Approved, T0 + 1, None).unwrap();
+    let summary = device.store.day_summary(collector, &day).unwrap();
+    assert_eq!((summary.receipts, summary.cash().0, summary.reversed.0), (2, 16_000, 17_000));
+
+    // Counted right: nothing to look at.
+    let fine = device.store.record_handover(supervisor.user, collector, &day, summary.cash(), None, T0 + 2).unwrap();
+    // Counted short without a word: refused; with a note: kept and flagged.
+    let short = wardbook::domain::Paise(15_500);
+    let err = device.store.record_handover(supervisor.user, collector, &day, short, None, T0 + 3).unwrap_err();
+    assert!(matches!(err, Error::Invalid(e) if e.fields() == ["note"]));
+    let flagged = device
+        .store
+        .record_handover(supervisor.user, collector, &day, short, Some("₹5 short, to be repaid".into()), T0 + 4)
+        .unwrap();
+    let attention = device.store.list(&wardbook::store::Query { needs_attention: true, ..Default::default() }).unwrap();
+    assert_eq!(attention.iter().map(|r| r.id).collect::<Vec<_>>(), [flagged.id]);
+    assert_eq!(attention[0].amount_paise, Some(-500), "the row shows the discrepancy");
+    assert!(!attention.iter().any(|r| r.id == fine.id));
+    // The count is never corrected in place.
+    let err = device
+        .store
+        .update(flagged.id, T0 + 5, |r| {
+            if let Body::Handover(h) = &mut r.body {
+                h.counted_cash = wardbook::domain::Paise(16_000);
+            }
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Immutable { kind: RecordKind::Handover, .. }), "{err:?}");
+    device.store.transition(flagged.id, supervisor, Status::Reconciled, T0 + 6, Some("repaid".into())).unwrap();
+}
