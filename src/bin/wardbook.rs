@@ -4,13 +4,18 @@
 //!   prints what a supervisor would see.
 //! - `wardbook write-load --db PATH` writes records forever and prints `saved <id>` after each
 //!   commit; the crash test kills it at random moments and checks every printed id survived.
+//! - `wardbook receipt-pdf --db PATH --id RECORD_ID --out FILE [--paper a6|80mm]` prints a
+//!   receipt as a bilingual PDF with headless Chromium (`wardbook/receipt_pdf.rs`).
+
+#[path = "wardbook/receipt_pdf.rs"]
+mod receipt_pdf;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use wardbook::domain::workflow::Actor;
 use wardbook::domain::{Role, Status};
 use wardbook::ids::RecordId;
@@ -40,6 +45,34 @@ enum Command {
         #[arg(long)]
         count: Option<u32>,
     },
+    /// Print a receipt as a PDF in English and Hindi (needs Chromium and the Noto fonts).
+    ReceiptPdf {
+        /// Store file of the device that issued the receipt.
+        #[arg(long)]
+        db: PathBuf,
+        /// The receipt's record id.
+        #[arg(long)]
+        id: RecordId,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = PaperArg::A6)]
+        paper: PaperArg,
+        /// The Chromium (or Chrome) executable (default: the first of chromium,
+        /// chromium-browser, google-chrome on PATH).
+        #[arg(long, env = "WARDBOOK_CHROMIUM")]
+        chromium: Option<PathBuf>,
+    },
+}
+
+/// The paper of `receipt-pdf`.
+#[derive(Clone, Copy, ValueEnum)]
+enum PaperArg {
+    /// A6 sheet, 105 × 148 mm.
+    A6,
+    /// 80 mm thermal roll.
+    #[value(name = "80mm")]
+    Roll80mm,
 }
 
 fn now() -> i64 {
@@ -50,6 +83,13 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Demo { db } => run_demo(&db),
         Command::WriteLoad { db, count } => write_load(&db, count),
+        Command::ReceiptPdf { db, id, out, paper, chromium } => {
+            let paper = match paper {
+                PaperArg::A6 => wardbook::ledger::PaperSize::A6,
+                PaperArg::Roll80mm => wardbook::ledger::PaperSize::Roll80mm,
+            };
+            receipt_pdf::run(&db, id, &out, paper, chromium)
+        }
     }
 }
 

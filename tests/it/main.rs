@@ -4,9 +4,12 @@
 //!   workflow, merges between devices, compaction and damaged or foreign files.
 //! - `crash`: the real `wardbook write-load` process killed at random moments; every record it
 //!   reported saved must still be there.
+//! - `receipt_pdf`: receipts printed to PDF by headless Chromium (and `wardbook receipt-pdf`),
+//!   read back with poppler in English and Hindi.
 
 mod crash;
 mod money;
+mod receipt_pdf;
 mod store;
 
 use std::path::PathBuf;
