@@ -154,6 +154,14 @@ enum LedgerCommand {
         #[arg(long)]
         tenant: String,
     },
+    /// Write a town's payments to stdout: DIGIT collection-service JSON, or CSV for accounts.
+    Export {
+        #[arg(long)]
+        tenant: String,
+        /// json or csv.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -198,6 +206,14 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Device { command } => device(&cli.data, command),
+        Command::Ledger { command: LedgerCommand::Export { tenant, format } } => {
+            anyhow::ensure!(format == "json" || format == "csv", "--format is json or csv, not {format}");
+            let store = cli.data.open()?;
+            let receipts =
+                transact(&*store, &Scope::Tenant(tenant.clone()), |sql| crate::export::receipts(sql, &tenant))?;
+            print!("{}", crate::export::render(&receipts, &format)?);
+            Ok(())
+        }
         Command::Ledger { command: LedgerCommand::Verify { tenant } } => {
             let store = cli.data.open()?;
             let exists = transact(&*store, &Scope::Admin, |sql| {

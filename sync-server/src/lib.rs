@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod feed;
 pub mod ingest;
 pub mod ledger;

@@ -309,3 +309,44 @@ async fn a_receipt_not_signed_by_its_device_is_refused() {
         answer.acks
     );
 }
+
+#[tokio::test]
+async fn the_accounts_office_exports_the_towns_payments_as_csv_and_digit_json() {
+    let server = TestServer::start().await;
+    let mut phone = server.device(TOWN_A, Role::Collector).await;
+    let kept = phone.store.issue_receipt(new_receipt(3), now()).unwrap(); // payer "सुरेश कुमार"
+    let cancelled = phone.store.issue_receipt(new_receipt(4), now()).unwrap();
+    phone.store.create(&reversal_of(&cancelled), now()).unwrap();
+    phone.sync().await.unwrap();
+    let mut office = server.device(TOWN_A, Role::Supervisor).await;
+    office.sync().await.unwrap();
+    let pending = office.store.list(&Query { kind: Some(RecordKind::Reversal), ..Query::default() }).unwrap();
+    office.store.transition(pending[0].id, office.actor, Status::Approved, now(), None).unwrap();
+    office.sync().await.unwrap();
+
+    let export = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wardbook-server"))
+            .args(server.db.args())
+            .args(["ledger", "export", "--tenant", TOWN_A, "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let number = |r: &Record| match &r.body {
+        Body::Receipt(b) => b.receipt_number.clone(),
+        _ => unreachable!(),
+    };
+    let csv = export("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and one row per receipt:\n{csv}");
+    let row_of = |n: &str| lines.iter().find(|l| l.contains(n)).copied().unwrap();
+    assert!(row_of(&number(&kept)).contains("सुरेश कुमार") && row_of(&number(&kept)).contains("NEW"), "{csv}");
+    assert!(row_of(&number(&cancelled)).contains("CANCELLED"), "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&export("json")).unwrap();
+    let payments = json["Payments"].as_array().unwrap();
+    assert_eq!(payments.len(), 2);
+    let statuses: Vec<&str> = payments.iter().map(|p| p["paymentStatus"].as_str().unwrap()).collect();
+    assert!(statuses.contains(&"NEW") && statuses.contains(&"CANCELLED"), "{json:#}");
+    assert!(payments.iter().all(|p| p["tenantId"] == TOWN_A && p["paymentMode"] == "CASH"), "{json:#}");
+}
