@@ -3,30 +3,10 @@
 
 use wardbook::domain::{Body, Role};
 use wardbook::ids::RecordId;
-use wardbook::sync::wire::{self, CONTENT_TYPE, Outcome, PROTOCOL_VERSION, RecordBytes, SyncRequest, SyncResponse};
+use wardbook::sync::wire::{Outcome, RecordBytes};
 use wardbook_server::params;
 
-use crate::support::{TOWN_A, TestServer, now};
-
-async fn push(url: &str, token: &str, changes: Vec<RecordBytes>) -> SyncResponse {
-    let request = SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        cursor: Default::default(),
-        changes,
-        max_page_bytes: None,
-        want_numbers: None,
-    };
-    let response = reqwest::Client::new()
-        .post(format!("{url}/v1/sync"))
-        .bearer_auth(token)
-        .header("content-type", CONTENT_TYPE)
-        .body(wire::encode(&request))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    wire::decode(&response.bytes().await.unwrap()).unwrap()
-}
+use crate::support::{TOWN_A, TestServer, now, push};
 
 #[tokio::test]
 async fn a_change_that_arrives_before_its_dependency_waits_for_it() {

@@ -7,9 +7,9 @@ use rand::{Rng, SeedableRng};
 use wardbook::domain::{Body, Record, RecordKind, Role, Status};
 use wardbook::ids::RecordId;
 use wardbook::store::Query;
-use wardbook::sync::wire::{self, CONTENT_TYPE, Outcome, PROTOCOL_VERSION, RecordBytes, SyncRequest, SyncResponse};
+use wardbook::sync::wire::{Outcome, RecordBytes};
 
-use crate::support::{Device, TOWN_A, TestServer, now};
+use crate::support::{Device, TOWN_A, TestServer, now, push};
 
 fn numbers_on(device: &Device) -> Vec<String> {
     let rows = device.store.list(&Query { kind: Some(RecordKind::Receipt), ..Query::default() }).unwrap();
@@ -166,25 +166,6 @@ async fn many_collectors_offline_and_online_never_issue_a_number_twice() {
         assert!(matches!(verified, wardbook_server::ledger::Verification::Intact { .. }), "seed {seed}: {verified:?}");
     }
     assert!(approved_reversals > 0, "the runs approved some reversals");
-}
-
-async fn push(url: &str, token: &str, changes: Vec<RecordBytes>) -> SyncResponse {
-    let request = SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        cursor: Default::default(),
-        changes,
-        max_page_bytes: None,
-        want_numbers: None,
-    };
-    let response = reqwest::Client::new()
-        .post(format!("{url}/v1/sync"))
-        .bearer_auth(token)
-        .header("content-type", CONTENT_TYPE)
-        .body(wire::encode(&request))
-        .send()
-        .await
-        .unwrap();
-    wire::decode(&response.bytes().await.unwrap()).unwrap()
 }
 
 #[tokio::test]

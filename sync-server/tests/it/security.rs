@@ -5,29 +5,10 @@ use wardbook::Error;
 use wardbook::domain::Role;
 use wardbook::ids::RecordId;
 use wardbook::store::{Query, SyncState};
-use wardbook::sync::wire::{self, CONTENT_TYPE, Outcome, PROTOCOL_VERSION, RecordBytes, SyncRequest, SyncResponse};
+use wardbook::sync::wire::{self, Outcome, RecordBytes, SyncResponse};
 use wardbook_server::db;
 
-use crate::support::{Device, TOWN_A, TOWN_B, TestServer, now};
-
-async fn raw_sync(url: &str, token: &str, changes: Vec<RecordBytes>) -> (u16, Vec<u8>) {
-    let request = SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        cursor: Default::default(),
-        changes,
-        max_page_bytes: None,
-        want_numbers: None,
-    };
-    let response = reqwest::Client::new()
-        .post(format!("{url}/v1/sync"))
-        .bearer_auth(token)
-        .header("content-type", CONTENT_TYPE)
-        .body(wire::encode(&request))
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
-}
+use crate::support::{Device, TOWN_A, TOWN_B, TestServer, now, raw_sync};
 
 fn in_town(mut record: wardbook::domain::Record, device: &Device) -> wardbook::domain::Record {
     record.tenant = device.tenant.clone();

@@ -215,3 +215,36 @@ impl Device {
         self.client.sync(&mut self.store).await
     }
 }
+
+/// Sends one sync request with these changes and an empty cursor, as a device would (or a
+/// tampered one); returns the status and the raw body.
+pub async fn raw_sync(url: &str, token: &str, changes: Vec<wardbook::sync::wire::RecordBytes>) -> (u16, Vec<u8>) {
+    use wardbook::sync::wire::{self, CONTENT_TYPE, PROTOCOL_VERSION, SyncRequest};
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        cursor: Default::default(),
+        changes,
+        max_page_bytes: None,
+        want_numbers: None,
+    };
+    let response = reqwest::Client::new()
+        .post(format!("{url}/v1/sync"))
+        .bearer_auth(token)
+        .header("content-type", CONTENT_TYPE)
+        .body(wire::encode(&request))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
+}
+
+/// [`raw_sync`] that must succeed, decoded.
+pub async fn push(
+    url: &str,
+    token: &str,
+    changes: Vec<wardbook::sync::wire::RecordBytes>,
+) -> wardbook::sync::wire::SyncResponse {
+    let (status, body) = raw_sync(url, token, changes).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    wardbook::sync::wire::decode(&body).unwrap()
+}
