@@ -60,6 +60,9 @@ pub enum Error {
     /// A receipt could not be signed, printed or exported.
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
+    /// A file on the device (a photo) cannot be read.
+    #[error("cannot read {path}: {reason}")]
+    File { path: String, reason: String },
     /// The local database failed (disk full, file locked, corrupted file).
     #[error("device storage failed: {0}")]
     Storage(#[from] rusqlite::Error),

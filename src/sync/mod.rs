@@ -4,6 +4,9 @@
 //! - [`client`]: the device's sync engine: builds the outbox from the store, sends one
 //!   request, applies the answer and the next page in one store transaction, retries with
 //!   backoff.
+//! - [`photos`]: photos as blobs named by their SHA-256, uploaded in pieces that survive a
+//!   dropped connection.
 
 pub mod client;
+pub mod photos;
 pub mod wire;

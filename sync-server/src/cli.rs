@@ -54,6 +54,16 @@ impl DataDir {
         Ok(dir)
     }
 
+    /// Where photos go when `serve` is given no --blob-dir.
+    fn blob_dir(&self) -> anyhow::Result<PathBuf> {
+        let base = match (&self.database, &self.data_dir) {
+            (Some(_), Some(dir)) => dir.clone(),
+            (Some(_), None) => std::env::current_dir().context("no current directory; pass --blob-dir")?,
+            (None, _) => self.dir()?,
+        };
+        Ok(base.join("blobs"))
+    }
+
     fn open(&self) -> anyhow::Result<Arc<dyn ServerStore>> {
         let file = if self.database.is_some() { PathBuf::new() } else { database_path(&self.dir()?) };
         Ok(store::open(self.database.as_deref(), &file)?)
@@ -69,6 +79,10 @@ enum Command {
         /// Port to listen on (0: any free port; the chosen one is printed).
         #[arg(long, default_value_t = DEFAULT_PORT)]
         port: u16,
+        /// Directory of uploaded photos (default: `blobs` in the data directory; with
+        /// --database, in --data-dir if given, else in the current directory).
+        #[arg(long, env = "WARDBOOK_BLOB_DIR")]
+        blob_dir: Option<PathBuf>,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -167,7 +181,7 @@ enum LedgerCommand {
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { host, port } => {
+        Command::Serve { host, port, blob_dir } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
                     tracing_subscriber::EnvFilter::try_from_default_env()
@@ -176,8 +190,12 @@ pub fn main() -> anyhow::Result<()> {
                 .with_writer(std::io::stderr)
                 .init();
             let store = cli.data.open()?;
+            let blob_dir = match blob_dir {
+                Some(dir) => dir,
+                None => cli.data.blob_dir()?,
+            };
             let addr: SocketAddr = format!("{host}:{port}").parse().context("--host and --port make no address")?;
-            tokio::runtime::Runtime::new()?.block_on(serve(store, addr))
+            tokio::runtime::Runtime::new()?.block_on(serve(store, addr, blob_dir))
         }
         Command::Migrate => {
             let store = cli.data.open()?;
@@ -276,14 +294,17 @@ pub fn demo_reference(id: &str, name: &str) -> ReferenceData {
     refs
 }
 
-/// Serves until Ctrl-C or SIGTERM. Prints the address it listens on (useful with port 0).
-pub async fn serve(store: Arc<dyn ServerStore>, addr: SocketAddr) -> anyhow::Result<()> {
+/// Serves until Ctrl-C or SIGTERM, keeping photos in `blob_dir`. Prints the address it listens
+/// on (useful with port 0).
+pub async fn serve(store: Arc<dyn ServerStore>, addr: SocketAddr, blob_dir: PathBuf) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     println!("listening on http://{local}");
     tracing::info!(%local, "wardbook-server listening");
     tracing::info!(backend = store.backend(), "database ready");
-    axum::serve(listener, router(AppState::new(store))).with_graceful_shutdown(shutdown()).await?;
+    std::fs::create_dir_all(&blob_dir).with_context(|| format!("creating {}", blob_dir.display()))?;
+    tracing::info!(blobs = %blob_dir.display(), "photo storage ready");
+    axum::serve(listener, router(AppState::with_blobs(store, blob_dir))).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 

@@ -34,6 +34,12 @@ pub enum AppError {
         "the database has schema version {found}, newer than this server knows ({supported}); run a newer wardbook-server"
     )]
     NewerSchema { found: i64, supported: i64 },
+    #[error("the blob's bytes do not hash to its name; the upload is discarded, send it again")]
+    HashMismatch,
+    #[error("the server has {have} bytes of this blob; continue at byte {have}")]
+    UploadOffset { have: u64 },
+    #[error("a blob may have at most {limit} bytes")]
+    BlobTooLarge { limit: u64 },
     #[error("the server's database failed: {0}")]
     Database(String),
     #[error("internal error")]
@@ -58,6 +64,9 @@ impl AppError {
                 (StatusCode::NOT_FOUND, "not_found")
             }
             AppError::TenantExists(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::HashMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "hash_mismatch"),
+            AppError::UploadOffset { .. } => (StatusCode::CONFLICT, "offset_mismatch"),
+            AppError::BlobTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             AppError::NewerSchema { .. } | AppError::Database(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }

@@ -9,6 +9,7 @@
 //! Architecture invariant: only this crate knows axum; record rules come from the core
 //! (`wardbook::domain`), never re-implemented here.
 
+pub mod blobs;
 pub mod cli;
 pub mod db;
 pub mod error;

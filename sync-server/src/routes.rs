@@ -9,7 +9,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -19,6 +19,7 @@ use wardbook::ids::RecordId;
 use wardbook::sync::client::{EnrollRequest, Enrollment};
 use wardbook::sync::wire::{self, CONTENT_TYPE, DEFAULT_PAGE_BYTES, MAX_BODY_BYTES, PROTOCOL_VERSION, SyncResponse};
 
+use crate::blobs::{BlobState, BlobStore, MAX_BLOB_BYTES, Range};
 use crate::db::{self, DeviceAuth};
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -30,11 +31,21 @@ use crate::{feed, ingest, numbers, verify};
 pub struct AppState {
     pub store: Arc<dyn ServerStore>,
     pub metrics: Arc<Metrics>,
+    /// Photos and other attachments (`/v1/blobs`).
+    pub blobs: Arc<BlobStore>,
 }
 
 impl AppState {
+    /// Blobs go to a directory of this process under the system's temporary directory; a
+    /// real server names its own with [`AppState::with_blobs`].
     pub fn new(store: Arc<dyn ServerStore>) -> AppState {
-        AppState { store, metrics: Arc::new(Metrics::new()) }
+        let dir = std::env::temp_dir().join(format!("wardbook-server-blobs-{}", std::process::id()));
+        AppState::with_blobs(store, dir)
+    }
+
+    /// Blobs kept in `blob_dir` (`<blob_dir>/<town>/ab/cdef…`).
+    pub fn with_blobs(store: Arc<dyn ServerStore>, blob_dir: impl Into<std::path::PathBuf>) -> AppState {
+        AppState { store, metrics: Arc::new(Metrics::new()), blobs: Arc::new(BlobStore::new(blob_dir)) }
     }
 
     /// Runs blocking database work in one transaction, off the async runtime.
@@ -76,6 +87,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/metrics"),
     ("GET", "/openapi.json"),
     ("GET", "/verify"),
+    ("PUT", "/v1/blobs/{sha256}"),
+    ("HEAD", "/v1/blobs/{sha256}"),
 ];
 
 /// The OpenAPI description served at `/openapi.json`.
@@ -92,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .route("/verify", get(verify_page))
+        .route("/v1/blobs/{sha256}", put(blob_put).head(blob_head))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
@@ -203,6 +217,72 @@ async fn verify_page(
     };
     let html = verify::page(verdict, qr.as_ref());
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// The answer to a blob request: 200 with how many bytes the server has (`Content-Length` on
+/// `HEAD`, `Upload-Offset` always) and `Wardbook-Blob: complete` once verified.
+fn blob_answer(state: BlobState) -> Result<Response, AppError> {
+    let (have, word) = match state {
+        BlobState::Missing => return Err(AppError::NotFound),
+        BlobState::Partial(n) => (n, "partial"),
+        BlobState::Complete(n) => (n, "complete"),
+    };
+    let mut response = ([(header::CONTENT_TYPE, "application/octet-stream")], ()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, have.into());
+    headers.insert("upload-offset", have.into());
+    headers.insert("wardbook-blob", header::HeaderValue::from_static(word));
+    Ok(response)
+}
+
+/// How much of a blob of the device's town the server has.
+#[tracing::instrument(skip_all)]
+async fn blob_head(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(sha256): Path<String>,
+) -> Result<Response, AppError> {
+    let held = state.blobs.hold(&sha256).await?;
+    let auth = state.device(&headers).await?;
+    blob_answer(state.blobs.state(&held, &auth.scope.tenant, &sha256).await?)
+}
+
+/// Appends a piece of a blob at exactly the number of bytes the server has.
+#[tracing::instrument(skip_all)]
+async fn blob_put(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(sha256): Path<String>,
+    body: axum::body::Body,
+) -> Result<Response, AppError> {
+    let held = state.blobs.hold(&sha256).await?;
+    let auth = state.device(&headers).await?;
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let number = |name: &str| {
+        text(name)
+            .map(|v| v.trim().parse::<u64>().map_err(|_| AppError::BadRequest(format!("{name} is not a number"))))
+            .transpose()
+    };
+    let range = match (text("content-range"), number("upload-offset")?) {
+        (Some(range), _) => Range::parse_content_range(range)?,
+        (None, Some(start)) => {
+            let total = number("upload-length")?
+                .ok_or_else(|| AppError::BadRequest("Upload-Offset needs Upload-Length".into()))?;
+            let length = number("content-length")?.unwrap_or(total.saturating_sub(start));
+            let end = start.saturating_add(length).min(total);
+            if start >= end {
+                return Err(AppError::BadRequest("Upload-Offset is past Upload-Length".into()));
+            }
+            Range { start, end, total }
+        }
+        (None, None) => {
+            return Err(AppError::BadRequest("a blob piece needs Content-Range: bytes START-END/TOTAL".into()));
+        }
+    };
+    if range.total > MAX_BLOB_BYTES {
+        return Err(AppError::BlobTooLarge { limit: MAX_BLOB_BYTES });
+    }
+    blob_answer(state.blobs.append(&held, &auth.scope.tenant, &sha256, range, body).await?)
 }
 
 async fn openapi() -> impl IntoResponse {

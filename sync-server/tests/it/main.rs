@@ -8,6 +8,7 @@ mod http_api;
 mod instances;
 mod ledger;
 mod parking;
+mod photos;
 mod postgres;
 mod receipts;
 mod schema;

@@ -157,7 +157,7 @@ impl TestServer {
     pub async fn on(db: TestDb) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = router(AppState::new(db.store.clone()));
+        let app = router(AppState::with_blobs(db.store.clone(), db.dir.path().join("blobs")));
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -166,6 +166,11 @@ impl TestServer {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Where this server keeps photos and other blobs.
+    pub fn blob_dir(&self) -> std::path::PathBuf {
+        self.db.dir.path().join("blobs")
     }
 
     /// Issues a code for the demo user with `role` in `tenant` and enrolls a new device.
