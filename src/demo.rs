@@ -300,6 +300,7 @@ pub fn trip(id: RecordId, now: UnixMillis, ward: &str, n: u32) -> Record {
             location: Some(point_in(ward, n)),
             volume_litres: Some(2500.0),
             photos: vec![],
+            geofence: None,
         }),
         disposal: None,
     });

@@ -102,7 +102,24 @@ pub struct TripStep {
     pub location: Option<GeoPoint>,
     pub volume_litres: Option<f64>,
     pub photos: Vec<PhotoRef>,
+    /// For a disposal: the geofence check made on the device when it was recorded, kept as
+    /// evidence with the fix it was made from.
+    pub geofence: Option<GeofenceCheck>,
 }
+
+/// Where a disposal happened relative to the town's treatment plants.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+pub struct GeofenceCheck {
+    /// The plant whose geofence holds the point, or the nearest plant when none does.
+    pub fstp: Option<String>,
+    pub inside: bool,
+    /// 0 inside; metres to the nearest fence outside (rounded to the metre); -1 when the town
+    /// has no usable geofence at all.
+    pub distance_m: f64,
+}
+
+/// Received volume may differ from the pickup estimate by this share before it is flagged.
+pub const VOLUME_TOLERANCE: f64 = 0.10;
 
 /// A vehicle trip carrying one application's sludge to a plant.
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
@@ -118,6 +135,27 @@ pub struct Trip {
 }
 
 impl Trip {
+    /// Litres estimated at the pit minus litres received at the plant, when both are known.
+    pub fn volume_gap(&self) -> Option<f64> {
+        let picked = self.pickup.as_ref()?.volume_litres?;
+        let received = self.disposal.as_ref()?.volume_litres?;
+        Some(picked - received)
+    }
+
+    /// What a supervisor should look at: a disposal outside every plant's geofence (possible
+    /// illegal dumping), or a received volume off the estimate by more than the tolerance.
+    pub fn concerns(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.disposal.as_ref().and_then(|d| d.geofence.as_ref()).is_some_and(|g| !g.inside) {
+            out.push("possible_illegal_dumping");
+        }
+        let picked = self.pickup.as_ref().and_then(|p| p.volume_litres).unwrap_or(0.0);
+        if self.volume_gap().is_some_and(|gap| gap.abs() > picked * VOLUME_TOLERANCE) {
+            out.push("volume_mismatch");
+        }
+        out
+    }
+
     pub(crate) fn check(&self, c: &mut Checker) {
         c.required_text("application_no", &self.application_no);
         c.required_text("vehicle", &self.vehicle);

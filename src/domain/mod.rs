@@ -270,7 +270,23 @@ impl Record {
     /// A cash handover whose count differs from what the receipts say: kept, and flagged for
     /// the supervisor's attention.
     pub fn has_discrepancy(&self) -> bool {
-        matches!(&self.body, Body::Handover(h) if h.discrepancy().0 != 0)
+        match &self.body {
+            Body::Handover(h) => h.discrepancy().0 != 0,
+            Body::Trip(t) => !t.concerns().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Where the record was taken, if it carries a place.
+    pub fn location(&self) -> Option<&GeoPoint> {
+        match &self.body {
+            Body::Inspection(i) => i.location.as_ref().or(i.address.location.as_ref()),
+            Body::AssetSurvey(a) => Some(&a.location),
+            Body::Receipt(r) => r.location.as_ref(),
+            Body::FsmJob(j) => j.address.location.as_ref(),
+            Body::Trip(t) => t.pickup.as_ref().and_then(|p| p.location.as_ref()),
+            Body::Reversal(_) | Body::Handover(_) => None,
+        }
     }
 
     /// The money this record carries, in paise: a receipt's total, a reversal's negative

@@ -14,6 +14,7 @@
 mod cash;
 mod migrate;
 mod numbers;
+mod places;
 mod query;
 mod sync;
 
@@ -193,6 +194,9 @@ impl Store {
     /// A receipt is issued here: the device signs it (see [`Store::issue_receipt`] for one that
     /// also takes its number); the stored receipt carries the signature.
     pub fn create(&mut self, record: &Record, now: UnixMillis) -> Result<()> {
+        let mut placed = record.clone();
+        self.place(&mut placed);
+        let record = &placed;
         validate(record, &self.refs)?;
         if let crate::domain::Body::Reversal(reversal) = &record.body {
             self.check_reversal(reversal)?;

@@ -9,6 +9,7 @@
 
 mod crash;
 mod money;
+mod places;
 mod receipt_pdf;
 mod store;
 
