@@ -20,7 +20,7 @@ use super::client::{Backoff, ErrorBody};
 use crate::{Error, Result};
 
 /// The piece of a photo one `PUT` carries.
-pub const DEFAULT_CHUNK_BYTES: usize = 32 * 1024;
+pub const DEFAULT_CHUNK_BYTES: usize = 16 * 1024;
 
 /// The SHA-256 of `bytes` in lowercase hex: a blob's name.
 pub fn sha256_hex(bytes: &[u8]) -> String {
