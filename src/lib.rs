@@ -26,6 +26,7 @@ pub mod domain;
 pub mod geo;
 pub mod ids;
 pub mod ledger;
+pub mod print;
 pub mod store;
 
 mod error;

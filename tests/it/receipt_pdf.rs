@@ -72,10 +72,10 @@ impl Printed {
     fn new(record: &Record, qr: &QrReceipt, paper: PaperSize) -> Printed {
         let html = ledger::receipt_html(record, &demo::reference(), qr, paper).unwrap();
         let dir = TempDir::new().unwrap();
-        let page = dir.path().join("receipt.html");
-        std::fs::write(&page, html).unwrap();
         let pdf = dir.path().join("receipt.pdf");
-        print_to_pdf(&page, &pdf, &dir.path().join("profile"));
+        let browser = wardbook::print::find_browser().expect("chromium (scripts/setup installs it)");
+        wardbook::print::html_to_pdf(&browser, &html, &pdf).unwrap();
+        assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"), "Chromium wrote no PDF");
         Printed { dir, pdf }
     }
 
@@ -98,28 +98,6 @@ impl Printed {
         );
         Grey::read_pgm(&std::fs::read(prefix.with_extension("pgm")).unwrap(), dpi)
     }
-}
-
-/// Headless Chromium prints `page` to `pdf`, with a fresh profile and no network services
-/// (the command `wardbook receipt-pdf` runs).
-fn print_to_pdf(page: &Path, pdf: &Path, profile: &Path) {
-    stdout(
-        Command::new("chromium")
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--no-pdf-header-footer",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(format!("--print-to-pdf={}", pdf.display()))
-            .arg(format!("file://{}", page.display())),
-    );
-    assert!(std::fs::read(pdf).unwrap().starts_with(b"%PDF-"), "Chromium wrote no PDF");
 }
 
 /// Runs a tool to completion and returns its standard output, failing the test with the
