@@ -32,17 +32,14 @@ impl Paise {
     /// Refuses more than two decimal places, signs, and anything that is not a plain number,
     /// naming `field` in the error.
     pub fn parse_rupees(field: &str, text: &str) -> crate::Result<Paise> {
-        let mut c = Checker::new();
-        let parsed = parse_rupees(text.trim());
-        match parsed {
-            Ok(p) => return Ok(p),
-            Err(RupeeError::TooManyDecimals) => {
-                c.error(field, "too_many_decimals", "must have at most 2 decimal places")
+        use super::validate::field_error;
+        parse_rupees(text.trim()).map_err(|e| match e {
+            RupeeError::TooManyDecimals => {
+                field_error(field, "too_many_decimals", "must have at most 2 decimal places")
             }
-            Err(RupeeError::NotANumber) => c.error(field, "not_a_number", "must be an amount like 150 or 150.50"),
-            Err(RupeeError::TooLarge) => c.error(field, "too_large", "is too large"),
-        }
-        c.finish().map(|()| Paise(0))
+            RupeeError::NotANumber => field_error(field, "not_a_number", "must be an amount like 150 or 150.50"),
+            RupeeError::TooLarge => field_error(field, "too_large", "is too large"),
+        })
     }
 
     /// `1234.50` style text.

@@ -36,6 +36,11 @@ impl FieldErrors {
     }
 }
 
+/// One problem with one field, as the error a caller returns.
+pub fn field_error(field: &str, code: &str, message: impl Into<String>) -> Error {
+    Error::Invalid(FieldErrors(vec![FieldError { field: field.into(), code: code.into(), message: message.into() }]))
+}
+
 /// Collects field errors under a path prefix.
 #[derive(Debug, Default)]
 pub struct Checker {

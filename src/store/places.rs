@@ -41,11 +41,7 @@ impl Store {
     /// trip. A disposal outside every plant's fence is kept too, and flagged for the supervisor.
     pub fn record_disposal(&mut self, trip: RecordId, mut step: TripStep, now: UnixMillis) -> Result<Record> {
         let point = step.location.clone().ok_or_else(|| {
-            Error::Invalid(crate::domain::validate::FieldErrors(vec![crate::domain::validate::FieldError {
-                field: "disposal.location".into(),
-                code: "required".into(),
-                message: "a disposal needs a GPS fix".into(),
-            }]))
+            crate::domain::validate::field_error("disposal.location", "required", "a disposal needs a GPS fix")
         })?;
         let check = geo::disposal_site(self.reference(), &point);
         step.geofence = Some(GeofenceCheck {

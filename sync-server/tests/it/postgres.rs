@@ -55,6 +55,29 @@ fn row_level_security_keeps_each_town_to_its_own_rows() {
     assert_eq!(db.count("SELECT COUNT(*) FROM records WHERE title = 'defaced'", &[]), 0);
 }
 
+/// A server on the database at `url`: its store, its address, its task.
+async fn serve_on(url: &str) -> (std::sync::Arc<PgStore>, String, tokio::task::JoinHandle<()>) {
+    let store = std::sync::Arc::new(off_runtime(|| PgStore::open(url)).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let app = wardbook_server::router(wardbook_server::AppState::new(store.clone()));
+    (store, address, tokio::spawn(async move { axum::serve(listener, app).await.unwrap() }))
+}
+
+/// `pg_dump -Fc` of the database at `url`, as an operator's nightly backup.
+fn dump(url: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    run(Command::new("pg_dump").args(["-Fc", "-f"]).arg(file.path()).arg(format!("--dbname={url}")));
+    file
+}
+
+/// A backup restored into a new, empty database; returns its name and URL.
+fn restore(backup: &tempfile::NamedTempFile) -> (String, String) {
+    let (name, url) = create_database("wardbook_restore");
+    run(Command::new("pg_restore").arg(format!("--dbname={url}")).arg(backup.path()));
+    (name, url)
+}
+
 fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -73,17 +96,10 @@ async fn a_dump_restored_into_a_new_database_carries_on_without_resending_or_los
     assert_eq!(office.store.count().unwrap(), 25);
 
     // Nightly backup, then the server moves to a new database restored from it.
-    let dump = tempfile::NamedTempFile::new().unwrap();
-    let old_url = server.db.url.clone().unwrap();
-    run(Command::new("pg_dump").args(["-Fc", "-f"]).arg(dump.path()).arg(format!("--dbname={old_url}")));
-    let (new_name, new_url) = create_database("wardbook_restore");
-    run(Command::new("pg_restore").arg(format!("--dbname={new_url}")).arg(dump.path()));
+    let backup = dump(server.db.url.as_deref().unwrap());
+    let (new_name, new_url) = restore(&backup);
     drop(server);
-    let restored = std::sync::Arc::new(off_runtime(|| PgStore::open(&new_url)).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = wardbook_server::router(wardbook_server::AppState::new(restored.clone()));
-    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (restored, url, task) = serve_on(&new_url).await;
 
     // The same tokens work; nothing is sent again; new work flows both ways.
     field.client = SyncClient::new(&url, field.client.token());
@@ -119,9 +135,7 @@ async fn changes_confirmed_after_the_backup_come_back_from_the_devices_after_a_r
         field.store.create(&wardbook::demo::mixed(RecordId::new(), now(), n), now()).unwrap();
     }
     field.sync().await.unwrap();
-    let dump = tempfile::NamedTempFile::new().unwrap();
-    let old_url = server.db.url.clone().unwrap();
-    run(Command::new("pg_dump").args(["-Fc", "-f"]).arg(dump.path()).arg(format!("--dbname={old_url}")));
+    let backup = dump(server.db.url.as_deref().unwrap());
     // After the backup: five more records, confirmed by the server that is about to be lost.
     let late: Vec<RecordId> = (0..5).map(|_| RecordId::new()).collect();
     for (n, id) in late.iter().enumerate() {
@@ -129,8 +143,7 @@ async fn changes_confirmed_after_the_backup_come_back_from_the_devices_after_a_r
     }
     assert_eq!(field.sync().await.unwrap().confirmed, 5);
 
-    let (new_name, new_url) = create_database("wardbook_restore");
-    run(Command::new("pg_restore").arg(format!("--dbname={new_url}")).arg(dump.path()));
+    let (new_name, new_url) = restore(&backup);
     let out = Command::new(env!("CARGO_BIN_EXE_wardbook-server"))
         .args(["--database", &new_url, "restored"])
         .output()
@@ -138,11 +151,7 @@ async fn changes_confirmed_after_the_backup_come_back_from_the_devices_after_a_r
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 towns start a new log epoch"));
     drop(server);
-    let restored = std::sync::Arc::new(off_runtime(|| PgStore::open(&new_url)).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = wardbook_server::router(wardbook_server::AppState::new(restored.clone()));
-    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (restored, url, task) = serve_on(&new_url).await;
 
     field.client = SyncClient::new(&url, field.client.token());
     office.client = SyncClient::new(&url, office.client.token());
