@@ -1,0 +1,177 @@
+// Where: GPS with a timeout, or a point picked on the offline map, or typed numbers.
+// The accuracy is always shown; a picked or typed point has no accuracy (null).
+import { useEffect, useState } from 'preact/hooks';
+import type { GeoPoint } from '../api';
+import { useApp } from '../context';
+import type { FieldErrors } from '../errors';
+import { num, t } from '../i18n';
+import { errAttrs, FieldErr } from './common';
+import { OfflineMap } from './OfflineMap';
+
+const GPS_TIMEOUT_MS = 15000;
+const POOR_ACCURACY_M = 30;
+
+interface Props {
+  value: GeoPoint | null;
+  onChange: (p: GeoPoint | null) => void;
+  errors: FieldErrors;
+  /** Field path prefix of this location in the form's errors (default "location"). */
+  path?: string;
+  idPrefix?: string;
+}
+
+export function LocationPicker({ value, onChange, errors, path = 'location', idPrefix = 'loc' }: Props) {
+  const { reference } = useApp();
+  const [gps, setGps] = useState<'idle' | 'finding' | 'failed'>('idle');
+  const [gpsReason, setGpsReason] = useState<string>('');
+  const [mapOpen, setMapOpen] = useState(false);
+  const [manualOpen, setManualOpen] = useState(false);
+  const [lat, setLat] = useState(value ? String(value.lat) : '');
+  const [lon, setLon] = useState(value ? String(value.lon) : '');
+
+  useEffect(() => {
+    setLat(value ? String(value.lat) : '');
+    setLon(value ? String(value.lon) : '');
+  }, [value?.lat, value?.lon]);
+
+  const useGps = () => {
+    const geo = typeof navigator !== 'undefined' ? navigator.geolocation : undefined;
+    if (!geo) {
+      setGps('failed');
+      setGpsReason(t('loc.gps_unavailable'));
+      return;
+    }
+    setGps('finding');
+    let done = false;
+    // Some WebViews never call back at all: our own timer as well as the API's.
+    const timer = window.setTimeout(() => {
+      if (done) return;
+      done = true;
+      setGps('failed');
+      setGpsReason(t('loc.gps_timeout'));
+    }, GPS_TIMEOUT_MS + 1000);
+    geo.getCurrentPosition(
+      (pos) => {
+        if (done) return;
+        done = true;
+        window.clearTimeout(timer);
+        setGps('idle');
+        onChange({
+          lat: Math.round(pos.coords.latitude * 1e6) / 1e6,
+          lon: Math.round(pos.coords.longitude * 1e6) / 1e6,
+          accuracy_m: Number.isFinite(pos.coords.accuracy) ? Math.round(pos.coords.accuracy) : null,
+        });
+      },
+      (err) => {
+        if (done) return;
+        done = true;
+        window.clearTimeout(timer);
+        setGps('failed');
+        setGpsReason(
+          err.code === 1 ? t('loc.gps_denied') : err.code === 3 ? t('loc.gps_timeout') : t('loc.gps_unavailable'),
+        );
+      },
+      { enableHighAccuracy: true, timeout: GPS_TIMEOUT_MS, maximumAge: 30000 },
+    );
+  };
+
+  const typed = (la: string, lo: string) => {
+    setLat(la);
+    setLon(lo);
+    const a = Number(la.replace(',', '.'));
+    const o = Number(lo.replace(',', '.'));
+    if (la.trim() !== '' && lo.trim() !== '' && Number.isFinite(a) && Number.isFinite(o)) {
+      onChange({ lat: a, lon: o, accuracy_m: null });
+    } else if (la.trim() === '' && lo.trim() === '') {
+      onChange(null);
+    }
+  };
+
+  const feAll = errors[path];
+  const feLat = errors[`${path}.lat`];
+  const feLon = errors[`${path}.lon`];
+  const poor = value?.accuracy_m != null && value.accuracy_m > POOR_ACCURACY_M;
+
+  return (
+    <fieldset class="location" id={`${idPrefix}-fieldset`} aria-describedby={feAll ? `${idPrefix}-err` : undefined}>
+      <legend>{t('loc.title')}</legend>
+      <p class="loc-value" data-testid="location-value" aria-live="polite">
+        {value ? (
+          <>
+            {t('loc.value', { lat: value.lat.toFixed(5), lon: value.lon.toFixed(5) })}
+            <br />
+            <span class={poor ? 'accuracy poor' : 'accuracy'} data-testid="accuracy">
+              {value.accuracy_m != null
+                ? t(poor ? 'loc.accuracy_poor' : 'loc.accuracy', { metres: num(value.accuracy_m) })
+                : t('loc.accuracy_unknown')}
+            </span>
+          </>
+        ) : (
+          t('loc.none')
+        )}
+      </p>
+      <FieldErr id={idPrefix} fe={feAll} />
+      <div class="button-row">
+        <button type="button" id={`${idPrefix}-gps`} class="secondary" onClick={useGps} disabled={gps === 'finding'}>
+          <span aria-hidden="true">⌖ </span>{t('loc.use_gps')}
+        </button>
+        <button
+          type="button"
+          id={`${idPrefix}-map`}
+          class="secondary"
+          aria-expanded={mapOpen}
+          onClick={() => setMapOpen(!mapOpen)}
+        >
+          {t('loc.pick_on_map')}
+        </button>
+        <button
+          type="button"
+          id={`${idPrefix}-manual`}
+          class="secondary"
+          aria-expanded={manualOpen || !!feLat || !!feLon}
+          onClick={() => setManualOpen(!manualOpen)}
+        >
+          {t('loc.type_it')}
+        </button>
+      </div>
+      <div role="status" class={gps === 'idle' ? 'sr-only' : gps === 'failed' ? 'gps-failed' : 'gps-finding'} data-testid="gps-status">
+        {gps === 'finding' ? t('loc.finding') : null}
+        {gps === 'failed' ? <>{gpsReason} {t('loc.gps_fallback')}</> : null}
+      </div>
+      {mapOpen ? (
+        <OfflineMap
+          id={`${idPrefix}-mapview`}
+          wards={reference?.wards ?? []}
+          picked={value}
+          onPick={(p) => onChange(p)}
+        />
+      ) : null}
+      {manualOpen || feLat || feLon ? (
+        <div class="latlon">
+          <div class="field">
+            <label for={`${idPrefix}-lat`}>{t('loc.lat')}</label>
+            <input
+              id={`${idPrefix}-lat`}
+              inputMode="decimal"
+              value={lat}
+              onInput={(e) => typed((e.target as HTMLInputElement).value, lon)}
+              {...errAttrs(`${idPrefix}-lat`, feLat)}
+            />
+            <FieldErr id={`${idPrefix}-lat`} fe={feLat} />
+          </div>
+          <div class="field">
+            <label for={`${idPrefix}-lon`}>{t('loc.lon')}</label>
+            <input
+              id={`${idPrefix}-lon`}
+              inputMode="decimal"
+              value={lon}
+              onInput={(e) => typed(lat, (e.target as HTMLInputElement).value)}
+              {...errAttrs(`${idPrefix}-lon`, feLon)}
+            />
+            <FieldErr id={`${idPrefix}-lon`} fe={feLon} />
+          </div>
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}

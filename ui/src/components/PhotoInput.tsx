@@ -1,0 +1,89 @@
+// A photo from the camera (or the gallery): bytes → base64 → api.addPhoto → PhotoRef.
+import { useState } from 'preact/hooks';
+import { api, type FieldError, type PhotoRef } from '../api';
+import { errorText, toApiError } from '../errors';
+import { t } from '../i18n';
+import { errAttrs, FieldErr } from './common';
+
+function toBase64(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => {
+      const s = String(r.result);
+      resolve(s.slice(s.indexOf(',') + 1));
+    };
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}
+
+interface Props {
+  id: string;
+  label: string;
+  photos: PhotoRef[];
+  onChange: (photos: PhotoRef[]) => void;
+  fe?: FieldError;
+  required?: boolean;
+}
+
+export function PhotoInput({ id, label, photos, onChange, fe, required }: Props) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const onFiles = async (input: HTMLInputElement) => {
+    const files = Array.from(input.files ?? []);
+    if (files.length === 0) return;
+    setBusy(true);
+    setError(null);
+    const added: PhotoRef[] = [];
+    try {
+      for (const f of files) added.push(await api.addPhoto(await toBase64(f)));
+    } catch (e) {
+      setError(errorText(toApiError(e)));
+    } finally {
+      setBusy(false);
+      input.value = '';
+      if (added.length) onChange([...photos, ...added]);
+    }
+  };
+
+  return (
+    <div class={`field photo-field${fe ? ' has-error' : ''}`}>
+      <label for={id} class="photo-label">
+        <span aria-hidden="true">📷 </span>
+        {label}
+        {required ? <span class="req"> ({t('form.required')})</span> : null}
+      </label>
+      <input
+        id={id}
+        type="file"
+        accept="image/*"
+        capture="environment"
+        onChange={(e) => onFiles(e.target as HTMLInputElement)}
+        {...errAttrs(id, fe)}
+      />
+      <div role="status" data-testid="photo-status" class="hint">
+        {busy ? t('photo.adding') : photos.length ? t('photo.count', { count: photos.length }) : ''}
+      </div>
+      {error ? <p class="field-error">{error}</p> : null}
+      {photos.length > 0 ? (
+        <ul class="photos">
+          {photos.map((p, i) => (
+            <li key={p.sha256 + i} data-testid="photo" data-sha256={p.sha256}>
+              <span>{t('photo.item', { n: i + 1, id: p.sha256.slice(0, 8) })}</span>
+              <button
+                type="button"
+                class="link"
+                onClick={() => onChange(photos.filter((_, j) => j !== i))}
+                aria-label={t('photo.remove_n', { n: i + 1 })}
+              >
+                {t('photo.remove')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <FieldErr id={id} fe={fe} />
+    </div>
+  );
+}

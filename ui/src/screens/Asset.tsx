@@ -1,0 +1,90 @@
+import { useState } from 'preact/hooks';
+import { api, type AssetDraft, type GeoPoint, type PhotoRef } from '../api';
+import { errAttrs, ErrorBox, Field, FieldErr } from '../components/common';
+import { LocationPicker } from '../components/LocationPicker';
+import { PhotoInput } from '../components/PhotoInput';
+import { useApp } from '../context';
+import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { t } from '../i18n';
+
+export const ASSET_TYPES: AssetDraft['asset_type'][] = [
+  'STREETLIGHT', 'PUBLIC_TOILET', 'DRAIN', 'SEPTIC_TANK', 'BIN', 'WATER_CONNECTION', 'PROPERTY',
+];
+export const CONDITIONS: AssetDraft['condition'][] = ['GOOD', 'FAIR', 'POOR', 'NON_FUNCTIONAL'];
+
+export function AssetForm() {
+  const { go, syncChanged } = useApp();
+  const [type, setType] = useState<AssetDraft['asset_type'] | ''>('');
+  const [name, setName] = useState('');
+  const [condition, setCondition] = useState<AssetDraft['condition'] | ''>('');
+  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [photos, setPhotos] = useState<PhotoRef[]>([]);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const errs: FieldErrors = {};
+    if (!type) errs.asset_type = localError('asset_type', 'required');
+    if (!name.trim()) errs.asset_name = localError('asset_name', 'required');
+    if (!condition) errs.condition = localError('condition', 'required');
+    setErrors(errs);
+    if (Object.keys(errs).length) {
+      setGeneral(t('form.fix_fields', { count: Object.keys(errs).length }));
+      return;
+    }
+    setBusy(true);
+    setGeneral(null);
+    try {
+      const saved = await api.saveAsset({
+        asset_type: type as AssetDraft['asset_type'],
+        asset_name: name.trim(),
+        condition: condition as AssetDraft['condition'],
+        location,
+        photos,
+      });
+      syncChanged();
+      go({ name: 'record', id: saved.id, notice: t('asset.saved'), warnings: saved.warnings }, true);
+    } catch (err) {
+      const a = toApiError(err);
+      const f = fieldsOf(a);
+      setErrors(f);
+      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={save} noValidate>
+      <h1 tabIndex={-1}>{t('asset.title')}</h1>
+      <ErrorBox text={general} />
+      <Field id="asset-type" label={t('asset.type')} fe={errors.asset_type} required>
+        <select id="asset-type" value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value as AssetDraft['asset_type'])} {...errAttrs('asset-type', errors.asset_type)}>
+          <option value="">{t('form.choose')}</option>
+          {ASSET_TYPES.map((a) => <option key={a} value={a}>{t(`asset_type.${a}`)}</option>)}
+        </select>
+      </Field>
+      <Field id="asset-name" label={t('asset.name')} fe={errors.asset_name} hint={t('asset.name_hint')} required>
+        <input id="asset-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} {...errAttrs('asset-name', errors.asset_name, 'asset-name-hint')} />
+      </Field>
+      <fieldset class={`field${errors.condition ? ' has-error' : ''}`} id="condition" aria-describedby={errors.condition ? 'condition-err' : undefined}>
+        <legend>{t('asset.condition')}<span class="req"> ({t('form.required')})</span></legend>
+        <div class="choice-grid">
+          {CONDITIONS.map((c) => (
+            <label class="choice" key={c} for={`condition-${c}`}>
+              <input type="radio" name="condition" id={`condition-${c}`} checked={condition === c} onChange={() => setCondition(c)} />
+              {t(`condition.${c}`)}
+            </label>
+          ))}
+        </div>
+        <FieldErr id="condition" fe={errors.condition} />
+      </fieldset>
+      <LocationPicker value={location} onChange={setLocation} errors={errors} />
+      <PhotoInput id="asset-photo" label={t('photo.add')} photos={photos} onChange={setPhotos} fe={errors.photos} />
+      <button type="submit" id="asset-save" class="primary" disabled={busy}>{t('asset.save')}</button>
+      <p class="hint">{t('form.saved_offline')}</p>
+    </form>
+  );
+}

@@ -1,0 +1,248 @@
+import { useState } from 'preact/hooks';
+import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type Template } from '../api';
+import { errAttrs, ErrorBox, Field, FieldErr } from '../components/common';
+import { LocationPicker } from '../components/LocationPicker';
+import { PhotoInput } from '../components/PhotoInput';
+import { useApp } from '../context';
+import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { num, pick, t } from '../i18n';
+
+type Raw = Record<string, string | string[] | boolean | PhotoRef[] | undefined>;
+
+const templateKey = (tpl: Template) => `${tpl.code}@${tpl.version}`;
+
+/** The newest version of each template first in its group, as the select offers them. */
+function sortedTemplates(list: Template[]): Template[] {
+  return [...list].sort((a, b) => (a.code === b.code ? b.version - a.version : a.code.localeCompare(b.code)));
+}
+
+/** Raw inputs → typed answers; numbers that do not parse become a field error. */
+function toAnswers(tpl: Template, raw: Raw, errs: FieldErrors): Record<string, Answer> {
+  const out: Record<string, Answer> = {};
+  for (const q of tpl.questions) {
+    const v = raw[q.id];
+    switch (q.answer_type) {
+      case 'yes_no':
+        if (typeof v === 'boolean') out[q.id] = { type: 'yes_no', value: v };
+        break;
+      case 'number':
+        if (typeof v === 'string' && v.trim() !== '') {
+          const n = Number(v.replace(',', '.'));
+          if (Number.isFinite(n)) out[q.id] = { type: 'number', value: n };
+          else errs[`answers.${q.id}`] = localError(`answers.${q.id}`, 'not_a_number');
+        }
+        break;
+      case 'text':
+        if (typeof v === 'string' && v.trim() !== '') out[q.id] = { type: 'text', value: v.trim() };
+        break;
+      case 'single_choice':
+        if (typeof v === 'string' && v !== '') out[q.id] = { type: 'single_choice', value: v };
+        break;
+      case 'multi_choice':
+        if (Array.isArray(v) && v.length) out[q.id] = { type: 'multi_choice', value: v as string[] };
+        break;
+      case 'photo':
+        if (Array.isArray(v) && v.length) out[q.id] = { type: 'photo', value: v as PhotoRef[] };
+        break;
+    }
+  }
+  return out;
+}
+
+function QuestionInput(props: { q: Question; value: Raw[string]; set: (v: Raw[string]) => void; errors: FieldErrors }) {
+  const { q, value, set, errors } = props;
+  const id = `q-${q.id}`;
+  const fe = errors[`answers.${q.id}`];
+  const text = pick(q.text, q.text_hi);
+  const req = q.required ? <span class="req"> ({t('form.required')})</span> : null;
+  switch (q.answer_type) {
+    case 'yes_no':
+      return (
+        <fieldset class={`field question${fe ? ' has-error' : ''}`} id={id} {...errAttrs(id, fe)} data-question={q.id}>
+          <legend>{text}{req}</legend>
+          <div class="choice-row">
+            <label class="choice" for={`${id}-yes`}>
+              <input type="radio" id={`${id}-yes`} name={id} checked={value === true} onChange={() => set(true)} />
+              {t('answer.yes')}
+            </label>
+            <label class="choice" for={`${id}-no`}>
+              <input type="radio" id={`${id}-no`} name={id} checked={value === false} onChange={() => set(false)} />
+              {t('answer.no')}
+            </label>
+          </div>
+          <FieldErr id={id} fe={fe} />
+        </fieldset>
+      );
+    case 'number': {
+      const range =
+        q.min != null && q.max != null
+          ? t('answer.range', { min: num(q.min, 2), max: num(q.max, 2) })
+          : q.min != null ? t('answer.min', { min: num(q.min, 2) }) : q.max != null ? t('answer.max', { max: num(q.max, 2) }) : undefined;
+      return (
+        <div class="question" data-question={q.id}>
+          <Field id={id} label={text} fe={fe} hint={range} required={q.required}>
+            <input
+              id={id}
+              type="number"
+              inputMode="decimal"
+              min={q.min ?? undefined}
+              max={q.max ?? undefined}
+              step="any"
+              value={typeof value === 'string' ? value : ''}
+              onInput={(e) => set((e.target as HTMLInputElement).value)}
+              {...errAttrs(id, fe, range ? `${id}-hint` : undefined)}
+            />
+          </Field>
+        </div>
+      );
+    }
+    case 'text':
+      return (
+        <div class="question" data-question={q.id}>
+          <Field id={id} label={text} fe={fe} required={q.required}>
+            <textarea
+              id={id}
+              rows={2}
+              value={typeof value === 'string' ? value : ''}
+              onInput={(e) => set((e.target as HTMLTextAreaElement).value)}
+              {...errAttrs(id, fe)}
+            />
+          </Field>
+        </div>
+      );
+    case 'single_choice':
+      return (
+        <div class="question" data-question={q.id}>
+          <Field id={id} label={text} fe={fe} required={q.required}>
+            <select id={id} value={typeof value === 'string' ? value : ''} onChange={(e) => set((e.target as HTMLSelectElement).value)} {...errAttrs(id, fe)}>
+              <option value="">{t('form.choose')}</option>
+              {q.options.map((o) => <option key={o.code} value={o.code}>{pick(o.label, o.label_hi)}</option>)}
+            </select>
+          </Field>
+        </div>
+      );
+    case 'multi_choice': {
+      const chosen = Array.isArray(value) ? (value as string[]) : [];
+      return (
+        <fieldset class={`field question${fe ? ' has-error' : ''}`} id={id} {...errAttrs(id, fe)} data-question={q.id}>
+          <legend>{text}{req}</legend>
+          {q.options.map((o) => (
+            <label class="choice" key={o.code} for={`${id}-${o.code}`}>
+              <input
+                type="checkbox"
+                id={`${id}-${o.code}`}
+                checked={chosen.includes(o.code)}
+                onChange={(e) => {
+                  const on = (e.target as HTMLInputElement).checked;
+                  set(on ? [...chosen, o.code] : chosen.filter((c) => c !== o.code));
+                }}
+              />
+              {pick(o.label, o.label_hi)}
+            </label>
+          ))}
+          <FieldErr id={id} fe={fe} />
+        </fieldset>
+      );
+    }
+    case 'photo':
+      return (
+        <div class="question" data-question={q.id}>
+          <PhotoInput id={id} label={text} required={q.required} photos={Array.isArray(value) ? (value as PhotoRef[]) : []} onChange={set} fe={fe} />
+        </div>
+      );
+  }
+}
+
+export function InspectionForm() {
+  const { reference, go, syncChanged } = useApp();
+  const templates = sortedTemplates(reference?.templates ?? []);
+  const [key, setKey] = useState(templates[0] ? templateKey(templates[0]) : '');
+  const [subject, setSubject] = useState('');
+  const [raw, setRaw] = useState<Raw>({});
+  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [photos, setPhotos] = useState<PhotoRef[]>([]);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const tpl = templates.find((x) => templateKey(x) === key) ?? null;
+
+  const save = async (submit: boolean) => {
+    const errs: FieldErrors = {};
+    if (!tpl) errs.template = localError('template', 'required');
+    if (!subject.trim()) errs.subject = localError('subject', 'required');
+    const answers = tpl ? toAnswers(tpl, raw, errs) : {};
+    if (Object.keys(errs).length) {
+      setErrors(errs);
+      setGeneral(t('form.fix_fields', { count: Object.keys(errs).length }));
+      return;
+    }
+    setBusy(true);
+    setGeneral(null);
+    try {
+      const saved = await api.saveInspection({
+        template_code: tpl!.code,
+        template_version: tpl!.version,
+        subject: subject.trim(),
+        location,
+        answers,
+        photos,
+        submit,
+      });
+      syncChanged();
+      go({ name: 'record', id: saved.id, notice: submit ? t('inspection.submitted') : t('inspection.drafted'), warnings: saved.warnings }, true);
+    } catch (e) {
+      const a = toApiError(e);
+      const f = fieldsOf(a);
+      setErrors(f);
+      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); save(true); }} noValidate>
+      <h1 tabIndex={-1}>{t('inspection.title')}</h1>
+      <ErrorBox text={general} />
+      <Field id="template" label={t('inspection.template')} fe={errors.template} required>
+        <select
+          id="template"
+          value={key}
+          onChange={(e) => { setKey((e.target as HTMLSelectElement).value); setRaw({}); }}
+          {...errAttrs('template', errors.template)}
+        >
+          {templates.length === 0 ? <option value="">{t('inspection.no_templates')}</option> : null}
+          {templates.map((x) => (
+            <option key={templateKey(x)} value={templateKey(x)}>
+              {t('inspection.template_option', { title: pick(x.title, x.title_hi), version: x.version })}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field id="subject" label={t('inspection.subject')} fe={errors.subject} hint={t('inspection.subject_hint')} required>
+        <input
+          id="subject"
+          value={subject}
+          onInput={(e) => setSubject((e.target as HTMLInputElement).value)}
+          {...errAttrs('subject', errors.subject, 'subject-hint')}
+        />
+      </Field>
+      {tpl ? (
+        <section aria-labelledby="questions-h" class="questions">
+          <h2 id="questions-h">{t('inspection.questions')}</h2>
+          {tpl.questions.map((q) => (
+            <QuestionInput key={`${key}/${q.id}`} q={q} value={raw[q.id]} set={(v) => setRaw((r) => ({ ...r, [q.id]: v }))} errors={errors} />
+          ))}
+        </section>
+      ) : null}
+      <LocationPicker value={location} onChange={setLocation} errors={errors} />
+      <PhotoInput id="photos" label={t('photo.add')} photos={photos} onChange={setPhotos} fe={errors.photos} />
+      <div class="button-row sticky-actions">
+        <button type="submit" id="save-submit" class="primary" disabled={busy}>{t('inspection.submit')}</button>
+        <button type="button" id="save-draft" class="secondary" disabled={busy} onClick={() => save(false)}>{t('inspection.draft')}</button>
+      </div>
+      <p class="hint">{t('form.saved_offline')}</p>
+    </form>
+  );
+}

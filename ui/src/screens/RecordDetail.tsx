@@ -1,0 +1,206 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, type GeoPoint, type PhotoRef, type RecordView, type Warning } from '../api';
+import { Badge, errAttrs, ErrorBox, Field, kindText, Notice, statusText, wardName, Warnings } from '../components/common';
+import { ConflictCard } from '../components/ConflictCard';
+import { LocationPicker } from '../components/LocationPicker';
+import { PhotoInput } from '../components/PhotoInput';
+import { useApp, type Route } from '../context';
+import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { dateTime, money, num, t, tCode } from '../i18n';
+
+/** The record's JSON as label/value lines (nested objects become dotted names). */
+function flatten(v: unknown, prefix = '', out: [string, string][] = [], depth = 0): [string, string][] {
+  if (v === null || v === undefined || v === '') return out;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return out;
+    if (v.every((x) => typeof x !== 'object' || x === null)) out.push([prefix, v.join(', ')]);
+    else if (depth < 3) v.forEach((x, i) => flatten(x, `${prefix}[${i + 1}]`, out, depth + 1));
+    return out;
+  }
+  if (typeof v === 'object') {
+    if (depth >= 4) return out;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      flatten(x, prefix ? `${prefix}.${k}` : k, out, depth + 1);
+    }
+    return out;
+  }
+  out.push([prefix, typeof v === 'boolean' ? (v ? t('answer.yes') : t('answer.no')) : String(v)]);
+  return out;
+}
+
+function mergeWarnings(a: Warning[], b: Warning[]): Warning[] {
+  const out = [...a];
+  for (const w of b) if (!out.some((x) => x.code === w.code)) out.push(w);
+  return out;
+}
+
+/** Pickup (crew, on a job) or disposal (FSTP operator, on a trip): volume, place, photo. */
+function TripStepForm({ kind, recordId, onSaved }: { kind: 'pickup' | 'disposal'; recordId: string; onSaved: (id: string, w: Warning[]) => void }) {
+  const [volume, setVolume] = useState('');
+  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [photos, setPhotos] = useState<PhotoRef[]>([]);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = kind === 'pickup' ? 'trip-volume' : 'disposal-volume';
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const errs: FieldErrors = {};
+    const v = volume.trim() === '' ? null : Number(volume.replace(',', '.'));
+    if (v === null) errs.volume_litres = localError('volume_litres', 'required');
+    else if (!Number.isFinite(v)) errs.volume_litres = localError('volume_litres', 'not_a_number');
+    else if (v < 0) errs.volume_litres = localError('volume_litres', 'negative');
+    setErrors(errs);
+    if (Object.keys(errs).length) { setGeneral(t('form.fix_fields', { count: Object.keys(errs).length })); return; }
+    setBusy(true);
+    setGeneral(null);
+    try {
+      const step = { volume_litres: v, location, photos };
+      const saved = kind === 'pickup' ? await api.tripPickup(recordId, step) : await api.tripDisposal(recordId, step);
+      onSaved(saved.id, saved.warnings);
+    } catch (err) {
+      const a = toApiError(err);
+      const f = fieldsOf(a);
+      setErrors(f);
+      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="panel" onSubmit={save} noValidate aria-labelledby={`${kind}-h`}>
+      <h2 id={`${kind}-h`}>{kind === 'pickup' ? t('trip.pickup_title') : t('trip.disposal_title')}</h2>
+      <ErrorBox text={general} />
+      <Field id={id} label={kind === 'pickup' ? t('trip.volume_picked') : t('trip.volume_received')} fe={errors.volume_litres} required>
+        <input id={id} inputMode="decimal" value={volume} onInput={(e) => setVolume((e.target as HTMLInputElement).value)} {...errAttrs(id, errors.volume_litres)} />
+      </Field>
+      <LocationPicker value={location} onChange={setLocation} errors={errors} idPrefix={`${kind}-loc`} />
+      <PhotoInput id={`${kind}-photo`} label={t('photo.add')} photos={photos} onChange={setPhotos} fe={errors.photos} />
+      <button type="submit" class="primary" id={`${kind}-submit`} disabled={busy}>
+        {kind === 'pickup' ? t('trip.pickup_submit') : t('trip.disposal_submit')}
+      </button>
+    </form>
+  );
+}
+
+export function RecordDetail({ route }: { route: Extract<Route, { name: 'record' }> }) {
+  const { state, reference, go, syncChanged } = useApp();
+  const roles = state.user?.roles ?? [];
+  const [view, setView] = useState<RecordView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(route.notice ?? null);
+  const [extraWarnings, setExtraWarnings] = useState<Warning[]>(route.warnings ?? []);
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const load = () => api.record(route.id).then((v) => { setView(v); setError(null); }, (e) => setError(errorText(toApiError(e))));
+  useEffect(() => { load(); }, [route.id]);
+
+  const step = async (to: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = await api.step(route.id, to, note.trim() || null);
+      setNote('');
+      setExtraWarnings(saved.warnings);
+      setNotice(t('record.moved', { status: statusText(to) }));
+      syncChanged();
+      await load();
+    } catch (e) {
+      setError(errorText(toApiError(e)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!view) {
+    return (
+      <div>
+        <h1 tabIndex={-1}>{t('record.title')}</h1>
+        <ErrorBox text={error} />
+        {error ? null : <p role="status">{t('app.loading')}</p>}
+      </div>
+    );
+  }
+
+  const r = view.row;
+  const warnings = mergeWarnings(view.warnings, extraWarnings);
+  const canPickup = r.kind === 'fsm_job' && roles.includes('sanitation_crew') && (r.status === 'DSO_INPROGRESS' || r.status === 'DISPOSAL_IN_PROGRESS');
+  const canDispose = r.kind === 'trip' && roles.includes('fstp_operator') && r.status === 'WAITING_FOR_DISPOSAL';
+  const fields = flatten(view.record).slice(0, 60);
+
+  return (
+    <div data-testid="record-detail" data-record-id={r.id}>
+      <h1 tabIndex={-1}>{r.title}</h1>
+      <Notice text={notice} />
+      <Warnings warnings={warnings} />
+      <ErrorBox text={error} />
+      <div class="record-head">
+        <Badge badge={r.badge} />
+        <span class="status" data-testid="status" data-status={r.status}>{statusText(r.status)}</span>
+      </div>
+      <dl class="facts">
+        <dt>{t('record.kind')}</dt><dd>{kindText(r.kind)}</dd>
+        <dt>{t('record.ward')}</dt><dd>{wardName(r.ward, reference)}</dd>
+        <dt>{t('record.updated')}</dt><dd>{dateTime(r.updated_at)}</dd>
+        {r.amount_paise != null ? <><dt>{t('record.amount')}</dt><dd>{money(r.amount_paise)}</dd></> : null}
+        {r.location ? (
+          <>
+            <dt>{t('record.location')}</dt>
+            <dd>
+              {t('loc.value', { lat: r.location.lat.toFixed(5), lon: r.location.lon.toFixed(5) })}
+              {' · '}
+              {r.location.accuracy_m != null ? t('loc.accuracy', { metres: num(r.location.accuracy_m) }) : t('loc.accuracy_unknown')}
+            </dd>
+          </>
+        ) : null}
+        {r.photos_waiting > 0 ? <><dt>{t('record.photos')}</dt><dd>{t('row.photos_waiting', { count: r.photos_waiting })}</dd></> : null}
+      </dl>
+      {view.actions.length ? (
+        <section class="panel" aria-labelledby="actions-h">
+          <h2 id="actions-h">{t('record.actions')}</h2>
+          <Field id="step-note" label={t('record.note')}>
+            <textarea id="step-note" rows={2} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
+          </Field>
+          <div class="button-row">
+            {view.actions.map((a) => (
+              <button type="button" key={a} class="primary" data-action={a} disabled={busy} onClick={() => step(a)}>
+                {tCode('action', a, 'action.other', { status: statusText(a) })}
+              </button>
+            ))}
+          </div>
+        </section>
+      ) : null}
+      {canPickup ? (
+        <TripStepForm kind="pickup" recordId={r.id} onSaved={(id, w) => { syncChanged(); go({ name: 'record', id, notice: t('trip.picked'), warnings: w }); }} />
+      ) : null}
+      {canDispose ? (
+        <TripStepForm
+          kind="disposal"
+          recordId={r.id}
+          onSaved={(_id, w) => { syncChanged(); setExtraWarnings(w); setNotice(t('trip.disposed')); load(); }}
+        />
+      ) : null}
+      {view.conflicts.length ? (
+        <section aria-labelledby="conflicts-h">
+          <h2 id="conflicts-h">{t('record.conflicts')}</h2>
+          {view.conflicts.map((c) => (
+            <ConflictCard key={c.field} c={c} canResolve={roles.includes('supervisor')} onResolved={() => { setNotice(t('conflict.resolved')); load(); }} />
+          ))}
+        </section>
+      ) : null}
+      {fields.length ? (
+        <section aria-labelledby="fields-h">
+          <h2 id="fields-h">{t('record.fields')}</h2>
+          <dl class="fields" data-testid="fields">
+            {fields.map(([k, v]) => (
+              <div key={k} class="kv"><dt>{tCode('field', k, 'field.other', { field: k })}</dt><dd>{v}</dd></div>
+            ))}
+          </dl>
+        </section>
+      ) : null}
+    </div>
+  );
+}
