@@ -18,7 +18,7 @@ use wardbook_server::error::AppError;
 use wardbook_server::routes::{OPENAPI, ROUTES};
 use wardbook_server::{AppState, router};
 
-use crate::support::{TOWN_A, TestServer, now};
+use crate::support::{TOWN_A, TestServer, call, now};
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -46,29 +46,6 @@ fn sync_body(protocol: u32, changes: Vec<RecordBytes>) -> Vec<u8> {
         max_page_bytes: None,
         want_numbers: None,
     })
-}
-
-/// Status, content type and body of one request to the real server.
-async fn call(
-    server: &TestServer,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<(&str, Vec<u8>)>,
-) -> (u16, String, Vec<u8>) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", server.url()));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some((content_type, bytes)) = body {
-        request = request.header("content-type", content_type).body(bytes);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let content_type =
-        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    (status, content_type, response.bytes().await.unwrap().to_vec())
 }
 
 /// Checks an error answer: the status, JSON with exactly `code` and `message`, this code.

@@ -2,6 +2,7 @@
 //! files on both sides.
 
 mod admin;
+mod authz;
 mod background;
 mod convergence;
 mod http_api;

@@ -1,0 +1,504 @@
+//! The authorization matrix: every HTTP operation of `ROUTES` asked by every role of a town
+//! (Nabha), by no token, by a revoked device and by a made-up token, about resources of its own
+//! town and of another (Patiala). The expected answers are written out below as tables, not
+//! computed from the rules they check:
+//!
+//! - [`STATUS`]: the HTTP status of each request, per principal;
+//! - [`READ`]: which records each role receives in its sync feed and may fetch by id;
+//! - [`WRITE`]: what the server answers when each role pushes a new record of each kind.
+//!
+//! Afterwards: no device of Nabha holds, received, or could fetch a row of Patiala (feed,
+//! record fetch, blobs, the public verify page), and Patiala's rows are as they were.
+
+use std::collections::BTreeSet;
+
+use wardbook::domain::{Record, Role};
+use wardbook::ids::RecordId;
+use wardbook::store::{Query, SyncState};
+use wardbook::sync::photos::sha256_hex;
+use wardbook::sync::wire::{self, CONTENT_TYPE, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use wardbook_server::db;
+use wardbook_server::routes::ROUTES;
+
+use crate::support::{Device, TOWN_A, TOWN_B, TestServer, call, now, raw_sync};
+
+/// Who asks. The first seven are devices of Nabha's demo users, one per role.
+const PRINCIPALS: [&str; 10] = [
+    "inspector",
+    "surveyor",
+    "collector",
+    "sanitation_crew",
+    "fstp_operator",
+    "supervisor",
+    "admin",
+    "no_token",
+    "revoked",
+    "unknown_token",
+];
+const ROLES: [Role; 7] = [
+    Role::Inspector,
+    Role::Surveyor,
+    Role::Collector,
+    Role::SanitationCrew,
+    Role::FstpOperator,
+    Role::Supervisor,
+    Role::Admin,
+];
+
+/// One request of the matrix: the operation as `ROUTES` names it, what it is about, and the
+/// expected status for each principal (in the order of [`PRINCIPALS`]). "own" is Nabha's,
+/// "other" Patiala's.
+struct Row {
+    method: &'static str,
+    route: &'static str,
+    target: Target,
+    expect: [u16; 10],
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    /// A fresh one-time enrollment code (the token, if any, plays no part).
+    FreshCode,
+    /// An enrollment code that was already exchanged.
+    UsedCode,
+    /// No resource: the device's own town is implied by its token.
+    Implied,
+    /// Nabha's inspection in ward W02.
+    OwnInspection,
+    /// Patiala's inspection in ward W02.
+    OtherInspection,
+    /// An id no town has.
+    UnknownRecord,
+    /// The QR code of Nabha's receipt / of Patiala's receipt.
+    OwnReceiptCode,
+    OtherReceiptCode,
+    /// A blob no town has yet (a different one per principal).
+    NewBlob,
+    /// A blob Nabha has complete / Patiala has complete.
+    OwnBlob,
+    OtherBlob,
+}
+
+/// Rows run in this order (the HEAD of the other town's blob comes before pieces are sent
+/// under its name).
+#[rustfmt::skip]
+const STATUS: &[Row] = &[
+    //                                                                     insp surv coll crew fstp supv admn none revk unkn
+    Row { method: "POST", route: "/v1/enroll", target: Target::FreshCode,        expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "POST", route: "/v1/enroll", target: Target::UsedCode,         expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/v1/reference", target: Target::Implied,       expect: [200, 200, 200, 200, 200, 200, 200, 401, 401, 401] },
+    Row { method: "POST", route: "/v1/sync", target: Target::Implied,            expect: [200, 200, 200, 200, 200, 200, 200, 401, 401, 401] },
+    Row { method: "GET",  route: "/v1/records/{id}", target: Target::OwnInspection,   expect: [200, 404, 404, 404, 404, 200, 404, 401, 401, 401] },
+    Row { method: "GET",  route: "/v1/records/{id}", target: Target::OtherInspection, expect: [404, 404, 404, 404, 404, 404, 404, 401, 401, 401] },
+    Row { method: "GET",  route: "/v1/records/{id}", target: Target::UnknownRecord,   expect: [404, 404, 404, 404, 404, 404, 404, 401, 401, 401] },
+    Row { method: "GET",  route: "/healthz", target: Target::Implied,            expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET",  route: "/metrics", target: Target::Implied,            expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET",  route: "/openapi.json", target: Target::Implied,       expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET",  route: "/verify", target: Target::OwnReceiptCode,      expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET",  route: "/verify", target: Target::OtherReceiptCode,    expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "PUT",  route: "/v1/blobs/{sha256}", target: Target::NewBlob,  expect: [200, 200, 200, 200, 200, 200, 200, 401, 401, 401] },
+    Row { method: "HEAD", route: "/v1/blobs/{sha256}", target: Target::OwnBlob,  expect: [200, 200, 200, 200, 200, 200, 200, 401, 401, 401] },
+    Row { method: "HEAD", route: "/v1/blobs/{sha256}", target: Target::OtherBlob, expect: [404, 404, 404, 404, 404, 404, 404, 401, 401, 401] },
+    Row { method: "PUT",  route: "/v1/blobs/{sha256}", target: Target::OtherBlob, expect: [200, 200, 200, 200, 200, 200, 200, 401, 401, 401] },
+];
+
+/// The fixture records, one per line of [`READ`] and [`WRITE`]: kind, ward, demo number.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Inspection,
+    AssetSurvey,
+    Receipt,
+    FsmJob,
+    Trip,
+}
+
+fn build(kind: Kind, ward: &str, n: u32, tenant: &str) -> Record {
+    let (id, at) = (RecordId::new(), now());
+    let mut record = match kind {
+        Kind::Inspection => wardbook::demo::inspection(id, at, ward, n),
+        Kind::AssetSurvey => wardbook::demo::asset_survey(id, at, ward, n),
+        Kind::Receipt => wardbook::demo::receipt(id, at, ward, n),
+        Kind::FsmJob => wardbook::demo::fsm_job(id, at, ward, n),
+        Kind::Trip => wardbook::demo::trip(id, at, ward, n),
+    };
+    record.tenant = tenant.to_string();
+    record
+}
+
+/// Records of the town (created by its supervisor) that each role receives in its feed and may
+/// fetch with `GET /v1/records/{id}` (1) or not (0; the fetch answers 404). Demo wards: the
+/// inspector works in W01–W02, the surveyor in W01–W03, the collector in W02 only, everyone
+/// else in the whole town. The same records of the other town: never, for anyone.
+#[rustfmt::skip]
+const READ: &[(Kind, &str, [u8; 7])] = &[
+    //                              insp surv coll crew fstp supv admn
+    (Kind::Inspection,  "W02", [1,   0,   0,   0,   0,   1,   0]),
+    (Kind::Inspection,  "W03", [0,   0,   0,   0,   0,   1,   0]),
+    (Kind::AssetSurvey, "W02", [0,   1,   0,   0,   0,   1,   0]),
+    (Kind::Receipt,     "W02", [0,   0,   1,   0,   0,   1,   0]),
+    (Kind::Receipt,     "W01", [0,   0,   0,   0,   0,   1,   0]),
+    (Kind::FsmJob,      "W02", [0,   0,   1,   1,   0,   1,   0]),
+    (Kind::Trip,        "W02", [0,   0,   0,   1,   1,   1,   0]),
+];
+
+/// What the server answers when a device of each role pushes a new record it made: `stored`,
+/// or the rejection code. `other town` is the same record claiming to be Patiala's.
+#[rustfmt::skip]
+const WRITE: &[(Kind, &str, bool, [&str; 7])] = &[
+    //                                  insp                 surv                 coll                 crew                 fstp                 supv                 admn
+    (Kind::Inspection,  "W02", false, ["stored",            "kind_not_allowed",  "kind_not_allowed",  "kind_not_allowed",  "kind_not_allowed",  "stored",            "kind_not_allowed"]),
+    (Kind::Inspection,  "W03", false, ["ward_out_of_scope", "kind_not_allowed",  "kind_not_allowed",  "kind_not_allowed",  "kind_not_allowed",  "stored",            "kind_not_allowed"]),
+    (Kind::AssetSurvey, "W02", false, ["kind_not_allowed",  "stored",            "kind_not_allowed",  "kind_not_allowed",  "kind_not_allowed",  "stored",            "kind_not_allowed"]),
+    (Kind::Receipt,     "W02", false, ["kind_not_allowed",  "kind_not_allowed",  "stored",            "kind_not_allowed",  "kind_not_allowed",  "stored",            "kind_not_allowed"]),
+    (Kind::Receipt,     "W01", false, ["kind_not_allowed",  "kind_not_allowed",  "ward_out_of_scope", "kind_not_allowed",  "kind_not_allowed",  "stored",            "kind_not_allowed"]),
+    (Kind::FsmJob,      "W02", false, ["kind_not_allowed",  "kind_not_allowed",  "stored",            "stored",            "kind_not_allowed",  "stored",            "kind_not_allowed"]),
+    (Kind::Trip,        "W02", false, ["kind_not_allowed",  "kind_not_allowed",  "kind_not_allowed",  "stored",            "stored",            "stored",            "kind_not_allowed"]),
+    (Kind::Inspection,  "W02", true,  ["tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch"]),
+    (Kind::Receipt,     "W02", true,  ["tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch",   "tenant_mismatch"]),
+];
+
+/// The verdict the public page gives (`data-verdict`).
+fn verdict(page: &[u8]) -> String {
+    let page = String::from_utf8_lossy(page);
+    let at = page.find("data-verdict=\"").map(|i| i + "data-verdict=\"".len()).expect("a verdict");
+    page[at..at + page[at..].find('"').unwrap()].to_string()
+}
+
+/// A blob piece or question, with `Content-Range` when bytes are sent.
+async fn blob(
+    server: &TestServer,
+    method: &str,
+    sha: &str,
+    token: Option<&str>,
+    piece: Option<(String, Vec<u8>)>,
+) -> u16 {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = reqwest::Client::new().request(method, format!("{}/v1/blobs/{sha}", server.url()));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some((range, bytes)) = piece {
+        request = request.header("content-range", range).body(bytes);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+fn whole(bytes: &[u8]) -> Option<(String, Vec<u8>)> {
+    Some((format!("bytes 0-{}/{}", bytes.len() - 1, bytes.len()), bytes.to_vec()))
+}
+
+/// Both towns' fixtures.
+struct World {
+    server: TestServer,
+    /// Nabha's devices, one per role, in the order of [`ROLES`].
+    devices: Vec<Device>,
+    revoked: String,
+    /// Nabha's and Patiala's fixture records, in the order of [`READ`].
+    own: Vec<RecordId>,
+    other: Vec<RecordId>,
+    own_code: String,
+    other_code: String,
+    own_blob: String,
+    other_blob: String,
+    used_code: String,
+}
+
+/// The QR code of a stored, signed receipt.
+fn receipt_code(device: &Device, id: RecordId) -> String {
+    let receipt = device.store.get(id).unwrap();
+    let wardbook::domain::Body::Receipt(r) = &receipt.body else { panic!("{id} is not a receipt") };
+    let signature = wardbook::ledger::decode_signature(r.signature.as_deref().unwrap()).unwrap();
+    let key = device.store.device_key().unwrap().public_key();
+    wardbook::ledger::QrReceipt::new(&receipt, signature, &key).unwrap().to_string()
+}
+
+impl World {
+    async fn new() -> World {
+        let server = TestServer::start().await;
+        let mut devices = Vec::new();
+        for role in ROLES {
+            devices.push(server.device(TOWN_A, role).await);
+        }
+        let revoked = server.device(TOWN_A, Role::Supervisor).await;
+        server.db.admin(|sql| db::device_revoke(sql, &revoked.device_id));
+        let (_, used_code) =
+            server.db.admin(|sql| db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Inspector)));
+        wardbook::sync::client::SyncClient::enroll(&server.url(), &used_code, "first use", None).await.unwrap();
+
+        // Each town's supervisor records the same fixtures (receipts with the same numbers in
+        // both towns, so a code of one town can be replayed against the other).
+        let mut office_a = server.device(TOWN_A, Role::Supervisor).await;
+        let mut office_b = server.device(TOWN_B, Role::Supervisor).await;
+        let (mut own, mut other) = (Vec::new(), Vec::new());
+        for (n, (kind, ward, _)) in READ.iter().enumerate() {
+            for (office, ids, town) in [(&mut office_a, &mut own, TOWN_A), (&mut office_b, &mut other, TOWN_B)] {
+                let record = build(*kind, ward, 900 + n as u32, town);
+                office.store.create(&record, now()).unwrap();
+                ids.push(record.id);
+            }
+        }
+        for office in [&mut office_a, &mut office_b] {
+            let report = office.sync().await.unwrap();
+            assert_eq!((report.confirmed, report.rejected), (READ.len(), 0), "{report:?}");
+        }
+        let own_code = receipt_code(&office_a, own[3]);
+        let other_code = receipt_code(&office_b, other[3]);
+
+        // A complete photo in each town.
+        let (own_photo, other_photo) = (b"Nabha's photo".to_vec(), b"Patiala's photo".to_vec());
+        let (own_blob, other_blob) = (sha256_hex(&own_photo), sha256_hex(&other_photo));
+        assert_eq!(blob(&server, "PUT", &own_blob, Some(office_a.client.token()), whole(&own_photo)).await, 200);
+        assert_eq!(blob(&server, "PUT", &other_blob, Some(office_b.client.token()), whole(&other_photo)).await, 200);
+        World {
+            server,
+            devices,
+            revoked: revoked.client.token().to_string(),
+            own,
+            other,
+            own_code,
+            other_code,
+            own_blob,
+            other_blob,
+            used_code,
+        }
+    }
+
+    fn token(&self, principal: usize) -> Option<String> {
+        match PRINCIPALS[principal] {
+            "no_token" => None,
+            "revoked" => Some(self.revoked.clone()),
+            "unknown_token" => Some("wbk_this_token_was_never_issued".into()),
+            _ => Some(self.devices[principal].client.token().to_string()),
+        }
+    }
+
+    /// Sends one request of the matrix; returns its status and body.
+    async fn ask(&self, row: &Row, principal: usize) -> (u16, Vec<u8>) {
+        let server = &self.server;
+        let token = self.token(principal);
+        let token = token.as_deref();
+        let json = |code: &str| {
+            let body = serde_json::json!({ "code": code, "device_name": "authz" }).to_string();
+            Some(("application/json", body.into_bytes()))
+        };
+        let get = |path: String| async move {
+            let (status, _, body) = call(server, "GET", &path, token, None).await;
+            (status, body)
+        };
+        match (row.method, row.target) {
+            ("POST", Target::FreshCode) => {
+                let user = wardbook::demo::user_id(Role::Surveyor);
+                let (_, code) = server.db.admin(|sql| db::device_enroll(sql, TOWN_A, user));
+                let (status, _, body) = call(server, "POST", row.route, token, json(&code)).await;
+                (status, body)
+            }
+            ("POST", Target::UsedCode) => {
+                let (status, _, body) = call(server, "POST", row.route, token, json(&self.used_code)).await;
+                (status, body)
+            }
+            ("POST", Target::Implied) => {
+                let request = SyncRequest {
+                    protocol: PROTOCOL_VERSION,
+                    cursor: Default::default(),
+                    changes: vec![],
+                    max_page_bytes: None,
+                    want_numbers: None,
+                };
+                let body = Some((CONTENT_TYPE, wire::encode(&request)));
+                let (status, _, body) = call(server, "POST", row.route, token, body).await;
+                (status, body)
+            }
+            ("GET", Target::OwnInspection) => get(format!("/v1/records/{}", self.own[0])).await,
+            ("GET", Target::OtherInspection) => get(format!("/v1/records/{}", self.other[0])).await,
+            ("GET", Target::UnknownRecord) => get(format!("/v1/records/{}", RecordId::new())).await,
+            ("GET", Target::OwnReceiptCode) => get(format!("/verify?code={}", urlencode(&self.own_code))).await,
+            ("GET", Target::OtherReceiptCode) => get(format!("/verify?code={}", urlencode(&self.other_code))).await,
+            ("GET", Target::Implied) => get(row.route.to_string()).await,
+            ("PUT", Target::NewBlob) => {
+                let photo = format!("a photo taken by {}", PRINCIPALS[principal]).into_bytes();
+                (blob(server, "PUT", &sha256_hex(&photo), token, whole(&photo)).await, vec![])
+            }
+            ("PUT", Target::OtherBlob) => {
+                // The first ten bytes of something else under Patiala's photo's name.
+                let piece = Some((format!("bytes 0-9/{}", "Patiala's photo".len()), b"0123456789".to_vec()));
+                (blob(server, "PUT", &self.other_blob, token, piece).await, vec![])
+            }
+            ("HEAD", Target::OwnBlob) => (blob(server, "HEAD", &self.own_blob, token, None).await, vec![]),
+            ("HEAD", Target::OtherBlob) => (blob(server, "HEAD", &self.other_blob, token, None).await, vec![]),
+            (method, target) => panic!("no request for {method} {} {target:?}", row.route),
+        }
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_status_table_covers_every_route() {
+    let covered: BTreeSet<(&str, &str)> = STATUS.iter().map(|r| (r.method, r.route)).collect();
+    let routes: BTreeSet<(&str, &str)> = ROUTES.iter().copied().collect();
+    assert_eq!(covered, routes, "STATUS and ROUTES differ: add a row for every new operation");
+}
+
+#[tokio::test]
+async fn every_route_answers_every_principal_as_the_table_says() {
+    let world = World::new().await;
+    let mut wrong = Vec::new();
+    for row in STATUS {
+        for (p, name) in PRINCIPALS.iter().enumerate() {
+            let (status, body) = world.ask(row, p).await;
+            if status != row.expect[p] {
+                wrong.push(format!(
+                    "{} {} {:?} as {name}: expected {}, got {status} {}",
+                    row.method,
+                    row.route,
+                    row.target,
+                    row.expect[p],
+                    String::from_utf8_lossy(&body)
+                ));
+            }
+            // What the 200s say: each device gets its own town's reference data and only
+            // its own town's verdicts are about its receipts.
+            match (row.route, row.target, status) {
+                ("/v1/reference", _, 200) => {
+                    let refs: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                    assert_eq!(refs["tenant"]["id"], TOWN_A, "{name} got another town's reference data");
+                }
+                ("/v1/enroll", Target::FreshCode, 200) => {
+                    let e: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                    assert_eq!(e["tenant"], TOWN_A, "the code decides the town, never the caller's token");
+                }
+                ("/verify", _, 200) => assert_eq!(verdict(&body), "genuine", "{name}: {:?}", row.target),
+                _ => {}
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} answers differ from the table:\n{}", wrong.len(), wrong.join("\n"));
+
+    // Patiala's photo is untouched by the pieces Nabha's devices sent under its name; those
+    // stayed in Nabha (a partial blob of Nabha's own).
+    let patiala = world.server.device(TOWN_B, Role::Inspector).await;
+    let head = reqwest::Client::new()
+        .head(format!("{}/v1/blobs/{}", world.server.url(), world.other_blob))
+        .bearer_auth(patiala.client.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.headers()["wardbook-blob"], "complete");
+    let nabha = world.devices[0].client.token();
+    let head = reqwest::Client::new()
+        .head(format!("{}/v1/blobs/{}", world.server.url(), world.other_blob))
+        .bearer_auth(nabha)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((head.status().as_u16(), head.headers()["wardbook-blob"].to_str().unwrap()), (200, "partial"));
+    // A revoked device's and a stranger's pieces left nothing anywhere.
+    let stranger = |who: &str| sha256_hex(format!("a photo taken by {who}").as_bytes());
+    for who in ["no_token", "revoked", "unknown_token"] {
+        assert_eq!(blob(&world.server, "HEAD", &stranger(who), Some(nabha), None).await, 404);
+        assert_eq!(blob(&world.server, "HEAD", &stranger(who), Some(patiala.client.token()), None).await, 404);
+    }
+
+    // The public page: Patiala's code replayed with Nabha's name (a receipt with the same
+    // number exists in Nabha) is unknown; a code is only ever checked against its own town.
+    let forged = world.other_code.replacen(TOWN_B, TOWN_A, 1);
+    let (status, _, page) =
+        call(&world.server, "GET", &format!("/verify?code={}", urlencode(&forged)), None, None).await;
+    assert_eq!((status, verdict(&page).as_str()), (200, "unknown"));
+}
+
+#[tokio::test]
+async fn each_role_receives_and_fetches_exactly_its_rows_of_its_own_town() {
+    let mut world = World::new().await;
+    let url = world.server.url();
+    for (r, role) in ROLES.iter().enumerate() {
+        let expected: BTreeSet<RecordId> =
+            READ.iter().zip(&world.own).filter(|((_, _, seen), _)| seen[r] == 1).map(|(_, id)| *id).collect();
+        // The feed, read raw from the start: only expected records, only Nabha's.
+        let token = world.devices[r].client.token().to_string();
+        let (status, body) = raw_sync(&url, &token, vec![]).await;
+        assert_eq!(status, 200);
+        let page: SyncResponse = wire::decode(&body).unwrap();
+        assert!(!page.more, "{role}: the fixtures fit one page");
+        let mut fed = BTreeSet::new();
+        for item in &page.items {
+            let record = wardbook::document::RecordDoc::load(&[1; 16], &item.bytes, &[]).unwrap().record().unwrap();
+            assert_eq!(record.tenant, TOWN_A, "{role} was sent a record of {}", record.tenant);
+            assert_eq!(record.id, item.record);
+            fed.insert(item.record);
+        }
+        assert_eq!(fed, expected, "{role}: the feed differs from READ");
+        // The device, synced through its client: the same, nothing of Patiala.
+        let device = &mut world.devices[r];
+        device.sync().await.unwrap();
+        let held: BTreeSet<RecordId> = device
+            .store
+            .list(&Query { limit: Some(1000), ..Query::default() })
+            .unwrap()
+            .iter()
+            .map(|row| row.id)
+            .collect();
+        assert_eq!(held, expected, "{role}: the device holds other records than READ says");
+        // Fetching by id: 200 exactly for the expected ones; Patiala's twins are never found.
+        for (((kind, ward, seen), own), other) in READ.iter().zip(&world.own).zip(&world.other) {
+            let (status, _, body) = call(&world.server, "GET", &format!("/v1/records/{own}"), Some(&token), None).await;
+            let want = if seen[r] == 1 { 200 } else { 404 };
+            assert_eq!(status, want, "{role} fetching Nabha's {kind:?} in {ward}");
+            if status == 200 {
+                let record: Record = serde_json::from_slice(&body).unwrap();
+                assert_eq!((record.id, record.tenant.as_str()), (*own, TOWN_A));
+            }
+            let (status, _, _) = call(&world.server, "GET", &format!("/v1/records/{other}"), Some(&token), None).await;
+            assert_eq!(status, 404, "{role} fetching Patiala's {kind:?} in {ward}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_role_may_write_exactly_what_the_table_says() {
+    let mut world = World::new().await;
+    let patiala_rows = |world: &World| {
+        world.server.db.count("SELECT COUNT(*) FROM records WHERE tenant = ?1", wardbook_server::params![TOWN_B])
+    };
+    let patiala_before = patiala_rows(&world);
+    let mut wrong = Vec::new();
+    for (r, role) in ROLES.iter().enumerate() {
+        let device = &mut world.devices[r];
+        let mut made = Vec::new();
+        for (w, (kind, ward, other_town, _)) in WRITE.iter().enumerate() {
+            let town = if *other_town { TOWN_B } else { TOWN_A };
+            let record = build(*kind, ward, 100 * r as u32 + w as u32, town);
+            device.store.create(&record, now()).unwrap();
+            made.push(record.id);
+        }
+        device.sync().await.unwrap();
+        for ((kind, ward, other_town, expect), id) in WRITE.iter().zip(&made) {
+            let (state, reason) = device.store.sync_state(*id).unwrap();
+            let got = match state {
+                SyncState::OnServer => "stored".to_string(),
+                SyncState::Rejected => reason.unwrap_or_default().split(':').next().unwrap_or_default().to_string(),
+                other => format!("{other:?}"),
+            };
+            if got != expect[r] {
+                wrong.push(format!(
+                    "{role} writing {kind:?} in {ward} (other town: {other_town}): expected {}, got {got}",
+                    expect[r]
+                ));
+            }
+            let on_server = world
+                .server
+                .db
+                .count("SELECT COUNT(*) FROM records WHERE id = ?1", wardbook_server::params![id.to_string()]);
+            assert_eq!(on_server, i64::from(expect[r] == "stored"), "{role}: {kind:?} in {ward} on the server");
+        }
+    }
+    assert!(wrong.is_empty(), "{} outcomes differ from the table:\n{}", wrong.len(), wrong.join("\n"));
+    assert_eq!(patiala_rows(&world), patiala_before, "a device of Nabha changed Patiala's rows");
+}
