@@ -40,7 +40,7 @@ export function ConflictCard({ c, canResolve, onResolved }: { c: Conflict; canRe
         {c.values.map((v, i) => (
           <div class="conflict-value" key={i} data-testid="conflict-value" data-index={i}>
             <p class="value-label">{t('conflict.value_n', { n: i + 1 })}</p>
-            <pre class="value">{show(v)}</pre>
+            <pre class="value" id={`cv-${c.record}-${c.field}-${i}`}>{show(v)}</pre>
             {canResolve ? (
               <button
                 type="button"
@@ -48,7 +48,7 @@ export function ConflictCard({ c, canResolve, onResolved }: { c: Conflict; canRe
                 data-testid="keep-value"
                 data-index={i}
                 disabled={busy}
-                aria-label={t('conflict.keep_n', { n: i + 1, value: show(v) })}
+                aria-describedby={`cv-${c.record}-${c.field}-${i}`}
                 onClick={() => keep(v)}
               >
                 {t('conflict.keep')}

@@ -100,7 +100,7 @@ export function OfflineMap({ wards, points = [], picked, onPick, id = 'map' }: P
         role={onPick ? 'application' : 'img'}
         aria-label={label}
         aria-describedby={onPick ? `${id}-hint` : undefined}
-        tabIndex={onPick ? 0 : undefined}
+        tabindex={onPick ? 0 : undefined}
         onClick={onClick}
         onKeyDown={onKey}
         data-testid="map"

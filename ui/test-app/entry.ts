@@ -1,0 +1,3 @@
+// The test page: the fake Rust side first, then the real app.
+import './fake';
+import '../src/main';

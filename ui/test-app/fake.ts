@@ -1,0 +1,464 @@
+// An in-memory stand-in for the Rust side (src-tauri), implementing the api.ts contract through
+// mockIPC. Tests choose a scenario with page.addInitScript(() => window.__WB_SCENARIO__ = {...})
+// and read what the app sent from window.__wbFake.calls.
+import { mockIPC } from '@tauri-apps/api/mocks';
+import type {
+  ApiError, AppState, AssetDraft, Badge, Conflict, FsmJobDraft, GeoPoint, Home, InspectionDraft, Kind, Lang,
+  PhotoRef, ReceiptDraft, RecordRow, RecordView, Reference, Role, Saved, SyncStatus, TripStepDraft, UserView, Warning,
+} from '../src/api';
+
+interface Scenario {
+  enrolled?: boolean;
+  user?: string | null; // signed in as this user id
+  lang?: Lang;
+  online?: boolean;
+  waiting?: number;
+  photosWaiting?: number;
+  lastSyncAgoMs?: number | null;
+  seed?: boolean; // demo records (default true)
+}
+declare global {
+  interface Window {
+    __WB_SCENARIO__?: Scenario;
+    __wbFake: { calls: { cmd: string; args: unknown }[]; records: Map<string, Rec>; sync: SyncStatus };
+  }
+}
+
+interface Rec { row: RecordRow; record: Record<string, unknown>; conflicts: Conflict[]; warnings: Warning[]; owner: string }
+
+const sc: Scenario = window.__WB_SCENARIO__ ?? {};
+const NOW = Date.now();
+
+const ward = (code: string, name: string, name_hi: string, west: number, south: number) => ({
+  code, name, name_hi,
+  boundary: [[west, south], [west + 0.01, south], [west + 0.01, south + 0.01], [west, south + 0.01], [west, south]] as [number, number][],
+});
+
+export const reference: Reference = {
+  town: { id: 'pb.nabha', name: 'Nabha', name_hi: 'नाभा', code: 'NBH' },
+  wards: [
+    ward('W01', 'Ward 1 Hira Mahal', 'वार्ड 1 हीरा महल', 76.13, 30.37),
+    ward('W02', 'Ward 2 Bouran Gate', 'वार्ड 2 बौड़ां गेट', 76.14, 30.37),
+    ward('W03', 'Ward 3 Patiala Gate', 'वार्ड 3 पटियाला गेट', 76.13, 30.38),
+  ],
+  templates: [
+    {
+      code: 'PUBLIC_TOILET', version: 1, title: 'Public toilet inspection', title_hi: 'सार्वजनिक शौचालय निरीक्षण',
+      questions: [
+        { id: 'water', text: 'Is running water available?', text_hi: 'क्या पानी उपलब्ध है?', answer_type: 'yes_no', options: [], required: true, weight: 2, min: null, max: null },
+        { id: 'seats', text: 'Working seats', text_hi: 'चालू सीटें', answer_type: 'number', options: [], required: false, weight: 0, min: 0, max: 100 },
+        {
+          id: 'smell', text: 'Smell', text_hi: 'गंध', answer_type: 'single_choice', required: false, weight: 0, min: null, max: null,
+          options: [
+            { code: 'none', label: 'None', label_hi: 'नहीं', points: 2 },
+            { code: 'mild', label: 'Mild', label_hi: 'हल्की', points: 1 },
+            { code: 'strong', label: 'Strong', label_hi: 'तेज़', points: 0 },
+          ],
+        },
+        {
+          id: 'facilities', text: 'Facilities present', text_hi: 'मौजूद सुविधाएँ', answer_type: 'multi_choice', required: false, weight: 0, min: null, max: null,
+          options: [
+            { code: 'soap', label: 'Soap', label_hi: 'साबुन', points: 1 },
+            { code: 'light', label: 'Light', label_hi: 'रोशनी', points: 1 },
+            { code: 'ramp', label: 'Ramp', label_hi: 'रैंप', points: 1 },
+          ],
+        },
+        { id: 'remarks', text: 'Remarks', text_hi: 'टिप्पणी', answer_type: 'text', options: [], required: false, weight: 0, min: null, max: null },
+        { id: 'front', text: 'Photo of the entrance', text_hi: 'प्रवेश द्वार की फ़ोटो', answer_type: 'photo', options: [], required: false, weight: 0, min: null, max: null },
+      ],
+    },
+  ],
+  fee_heads: [
+    { code: 'PT', name: 'Property tax', name_hi: 'संपत्ति कर', default_amount: null },
+    { code: 'WS', name: 'Water charges', name_hi: 'जल शुल्क', default_amount: 15000 },
+    { code: 'FSM', name: 'Desludging fee', name_hi: 'सेप्टिक टैंक सफाई शुल्क', default_amount: 120000 },
+  ],
+  vehicles: [{ registration_number: 'PB11AB1234', model: 'Tata 407 suction', vehicle_type: 'SUCTION_TANKER', tank_capacity_litres: 3000 }],
+  fstps: [
+    {
+      code: 'FSTP-NBH-1', name: 'Nabha FSTP', location: { lat: 30.36, lon: 76.16, accuracy_m: null },
+      geofence: { type: 'radius', centre: { lat: 30.36, lon: 76.16, accuracy_m: null }, metres: 150 },
+    },
+  ],
+};
+
+const users: (UserView & { pin: string | null })[] = [
+  { id: 'u-insp', name: 'Harpreet Kaur', roles: ['inspector'], wards: ['W01', 'W02'], has_pin: true, pin: '1234' },
+  { id: 'u-surv', name: 'Amandeep Singh', roles: ['surveyor'], wards: ['W01', 'W02', 'W03'], has_pin: true, pin: '1234' },
+  { id: 'u-coll', name: 'Ravi Kumar', roles: ['collector'], wards: ['W02'], has_pin: true, pin: '1234' },
+  { id: 'u-crew', name: 'Gurpreet Singh', roles: ['sanitation_crew'], wards: [], has_pin: true, pin: '1234' },
+  { id: 'u-fstp', name: 'Sunita Devi', roles: ['fstp_operator'], wards: [], has_pin: true, pin: '1234' },
+  { id: 'u-sup', name: 'Meena Sharma', roles: ['supervisor'], wards: [], has_pin: true, pin: '1234' },
+  { id: 'u-multi', name: 'Pooja Rani', roles: ['inspector', 'collector'], wards: ['W02'], has_pin: false, pin: null },
+];
+const view = (u: (typeof users)[number]): UserView => ({ id: u.id, name: u.name, roles: u.roles, wards: u.wards, has_pin: u.has_pin });
+
+let enrolled = sc.enrolled ?? true;
+let server: string | null = enrolled ? 'https://wardbook.example.in' : null;
+let currentUser: string | null = sc.user ?? null;
+let lang: Lang = sc.lang ?? 'en';
+const sync: SyncStatus = {
+  online: sc.online ?? false,
+  syncing: false,
+  last_sync_at: sc.lastSyncAgoMs === null ? null : NOW - (sc.lastSyncAgoMs ?? 5 * 60_000),
+  waiting: sc.waiting ?? 0,
+  photos_waiting: sc.photosWaiting ?? 0,
+  last_error: null,
+};
+const records = new Map<string, Rec>();
+const calls: { cmd: string; args: unknown }[] = [];
+window.__wbFake = { calls, records, sync };
+let seq = 0;
+let receiptSeq = 0;
+
+function appState(): AppState {
+  const u = users.find((x) => x.id === currentUser);
+  return { enrolled, server, town: enrolled ? reference.town : null, user: u ? view(u) : null, lang };
+}
+
+function fail(code: string, fields: [string, string][] = []): never {
+  const e: ApiError = { code, message: code, fields: fields.map(([field, c]) => ({ field, code: c, message: c })) };
+  throw e;
+}
+
+function me() {
+  const u = users.find((x) => x.id === currentUser);
+  if (!u) fail('not_signed_in');
+  return u!;
+}
+
+function wardOf(p: GeoPoint | null): string | null {
+  if (!p) return null;
+  for (const w of reference.wards) {
+    const lons = w.boundary.map((b) => b[0]);
+    const lats = w.boundary.map((b) => b[1]);
+    if (p.lon >= Math.min(...lons) && p.lon <= Math.max(...lons) && p.lat >= Math.min(...lats) && p.lat <= Math.max(...lats)) return w.code;
+  }
+  return null;
+}
+
+function metres(a: GeoPoint, b: GeoPoint): number {
+  const k = Math.PI / 180;
+  const x = (b.lon - a.lon) * k * Math.cos(((a.lat + b.lat) / 2) * k);
+  const y = (b.lat - a.lat) * k;
+  return Math.sqrt(x * x + y * y) * 6371000;
+}
+
+function geoWarnings(p: GeoPoint | null): Warning[] {
+  if (!p) return [];
+  if (p.accuracy_m == null) return [{ code: 'accuracy_missing', message: 'no accuracy' }];
+  if (p.accuracy_m > 30) return [{ code: 'poor_accuracy', message: 'poor fix' }];
+  return [];
+}
+
+function add(kind: Kind, status: string, title: string, record: Record<string, unknown>, opts: Partial<RecordRow> = {}, owner = currentUser ?? 'u-sup'): Rec {
+  const id = opts.id ?? `${kind}-${++seq}`;
+  const row: RecordRow = {
+    id, kind, status, title, ward: wardOf((opts.location as GeoPoint) ?? null), updated_at: NOW - seq * 1000, amount_paise: null,
+    badge: 'saved', photos_waiting: 0, location: null, ...opts,
+  };
+  const rec: Rec = { row, record, conflicts: [], warnings: [], owner };
+  records.set(id, rec);
+  return rec;
+}
+
+function touch(rec: Rec, badge: Badge = 'saved') {
+  rec.row.updated_at = Date.now();
+  rec.row.badge = badge;
+  sync.waiting = [...records.values()].filter((r) => r.row.badge === 'saved' || r.row.badge === 'waiting').length;
+}
+
+// Who may move a record where: a small copy of the workflow table in src/domain/workflow.rs.
+const STEPS: [Kind, string, string, Role[]][] = [
+  ['inspection', 'DRAFT', 'SUBMITTED', ['inspector']],
+  ['inspection', 'SUBMITTED', 'APPROVED', ['supervisor']],
+  ['inspection', 'SUBMITTED', 'SENT_BACK', ['supervisor']],
+  ['inspection', 'SUBMITTED', 'REJECTED', ['supervisor']],
+  ['asset_survey', 'PENDINGFORAPPROVAL', 'APPROVED', ['supervisor']],
+  ['asset_survey', 'PENDINGFORAPPROVAL', 'PENDINGFORMODIFICATION', ['supervisor']],
+  ['fsm_job', 'CREATED', 'ASSIGN_DSO', ['supervisor']],
+  ['fsm_job', 'CREATED', 'CANCELLED', ['supervisor']],
+  ['fsm_job', 'ASSIGN_DSO', 'PENDING_DSO_APPROVAL', ['supervisor']],
+  ['fsm_job', 'PENDING_DSO_APPROVAL', 'DSO_INPROGRESS', ['sanitation_crew']],
+  ['fsm_job', 'PENDING_DSO_APPROVAL', 'DSO_REJECTED', ['sanitation_crew']],
+  ['fsm_job', 'DSO_INPROGRESS', 'PENDING_APPL_FEE_PAYMENT', ['sanitation_crew']],
+  ['trip', 'WAITING_FOR_DISPOSAL', 'DECLINED', ['fstp_operator']],
+];
+function actions(rec: Rec): string[] {
+  const roles = users.find((u) => u.id === currentUser)?.roles ?? [];
+  return STEPS.filter(([k, from, , rs]) => k === rec.row.kind && from === rec.row.status && rs.some((r) => roles.includes(r))).map((s) => s[2]);
+}
+
+if (sc.seed ?? true) {
+  const p = (lat: number, lon: number, acc: number | null = 6): GeoPoint => ({ lat, lon, accuracy_m: acc });
+  add('inspection', 'DRAFT', 'Community toilet block 7', { subject: 'Community toilet block 7', template_code: 'PUBLIC_TOILET', template_version: 1 }, { id: 'insp-draft', location: p(30.375, 76.135) }, 'u-insp');
+  add('asset_survey', 'PENDINGFORAPPROVAL', 'Streetlight SL-114', { asset_name: 'Streetlight SL-114', asset_type: 'STREETLIGHT', condition: 'GOOD' }, { id: 'asset-1', badge: 'on_server', location: p(30.3752, 76.1452) }, 'u-surv');
+  add('fsm_job', 'DSO_INPROGRESS', 'Desludging: Kuldeep Singh, Bouran Gate', { applicant_name: 'Kuldeep Singh', locality: 'Bouran Gate', payment_preference: 'POST_PAY' }, { id: 'job-1', badge: 'on_server', location: p(30.372, 76.146) }, 'u-sup');
+  add('fsm_job', 'PENDING_DSO_APPROVAL', 'Desludging: Baljit Kaur, Hira Mahal', { applicant_name: 'Baljit Kaur', locality: 'Hira Mahal' }, { id: 'job-2', badge: 'on_server', location: p(30.376, 76.134) }, 'u-sup');
+  add('trip', 'WAITING_FOR_DISPOSAL', 'Trip PB11AB1234: 2,000 L', { vehicle: 'PB11AB1234', application_no: 'job-1', pickup: { volume_litres: 2000 } }, { id: 'trip-1', badge: 'on_server' }, 'u-crew');
+  add('inspection', 'SUBMITTED', 'Toilet block, Patiala Gate', { subject: 'Toilet block, Patiala Gate' }, { id: 'insp-nr', badge: 'needs_review', location: p(30.385, 76.135) }, 'u-insp');
+  add('asset_survey', 'INITIATED', 'Drain D-9', { asset_name: 'Drain D-9' }, { id: 'asset-rej', badge: 'rejected', location: p(30.374, 76.147) }, 'u-surv');
+  const c = add('inspection', 'SUBMITTED', 'Community toilet A', { subject: 'Community toilet A' }, { id: 'insp-conf', badge: 'on_server', location: p(30.3755, 76.1355) }, 'u-insp');
+  c.conflicts.push({ record: 'insp-conf', title: 'Community toilet A', field: 'subject', values: ['"Community toilet A"', '"Community toilet A (east block)"'] });
+  add('inspection', 'DRAFT', 'Toilet near bus stand', { subject: 'Toilet near bus stand' }, { id: 'insp-multi', location: p(30.3745, 76.1445) }, 'u-multi');
+  add('receipt', 'NEW', 'Receipt NBH/2025-26/D1/000001', { receipt_number: 'NBH/2025-26/D1/000001', payer_name: 'Mohan Lal' }, { id: 'rcpt-0', badge: 'waiting', amount_paise: 15000 }, 'u-coll');
+}
+
+function row(r: Rec): RecordRow {
+  return { ...r.row };
+}
+
+function home(): Home {
+  const u = me();
+  const all = [...records.values()];
+  const todo = all.filter((r) => {
+    if (u.roles.includes('supervisor') && (r.row.badge === 'needs_review' || r.row.badge === 'rejected' || r.conflicts.length)) return true;
+    if (u.roles.includes('sanitation_crew') && r.row.kind === 'fsm_job' && ['PENDING_DSO_APPROVAL', 'DSO_INPROGRESS'].includes(r.row.status)) return true;
+    if (u.roles.includes('fstp_operator') && r.row.kind === 'trip' && r.row.status === 'WAITING_FOR_DISPOSAL') return true;
+    if (u.roles.includes('inspector') && r.row.kind === 'inspection' && r.row.status === 'DRAFT' && r.owner === u.id) return true;
+    return false;
+  });
+  const recent = all.filter((r) => r.owner === u.id).sort((a, b) => b.row.updated_at - a.row.updated_at).slice(0, 5);
+  return { todo: todo.map(row), recent: recent.map(row) };
+}
+
+function saved(rec: Rec, warnings: Warning[] = []): Saved {
+  rec.warnings = warnings;
+  return { id: rec.row.id, badge: rec.row.badge, warnings };
+}
+
+function checkPoint(p: GeoPoint | null, errs: [string, string][]) {
+  if (!p) return;
+  if (!(p.lat >= -90 && p.lat <= 90)) errs.push(['location.lat', 'out_of_range']);
+  if (!(p.lon >= -180 && p.lon <= 180)) errs.push(['location.lon', 'out_of_range']);
+}
+
+function saveInspection(d: InspectionDraft): Saved {
+  me();
+  const tpl = reference.templates.find((x) => x.code === d.template_code && x.version === d.template_version);
+  if (!tpl) fail('invalid', [['template', 'not_a_choice']]);
+  const errs: [string, string][] = [];
+  if (!d.subject.trim()) errs.push(['subject', 'required']);
+  for (const q of tpl!.questions) {
+    const a = d.answers[q.id];
+    if (!a) {
+      if (q.required && d.submit) errs.push([`answers.${q.id}`, 'required']);
+      continue;
+    }
+    if (a.type !== q.answer_type) errs.push([`answers.${q.id}`, 'wrong_type']);
+    else if (a.type === 'number' && ((q.min != null && a.value < q.min) || (q.max != null && a.value > q.max))) errs.push([`answers.${q.id}`, 'out_of_range']);
+  }
+  checkPoint(d.location, errs);
+  if (errs.length) fail('invalid', errs);
+  const rec = add('inspection', d.submit ? 'SUBMITTED' : 'DRAFT', d.subject, { ...d }, { location: d.location, photos_waiting: d.photos.length });
+  touch(rec, 'saved');
+  sync.photos_waiting += d.photos.length;
+  return saved(rec, geoWarnings(d.location));
+}
+
+function saveAsset(d: AssetDraft): Saved {
+  me();
+  const errs: [string, string][] = [];
+  if (!d.asset_name.trim()) errs.push(['asset_name', 'required']);
+  checkPoint(d.location, errs);
+  if (errs.length) fail('invalid', errs);
+  const warnings = geoWarnings(d.location);
+  if (d.location) {
+    const near = [...records.values()].some(
+      (r) => r.row.kind === 'asset_survey' && r.record.asset_type === d.asset_type && r.row.location && metres(r.row.location, d.location!) < 10,
+    );
+    if (near) warnings.push({ code: 'possible_duplicate', message: 'possible duplicate' });
+  }
+  const rec = add('asset_survey', 'INITIATED', d.asset_name, { ...d }, { location: d.location, photos_waiting: d.photos.length });
+  touch(rec, 'saved');
+  return saved(rec, warnings);
+}
+
+function collectFee(d: ReceiptDraft): Saved & { receipt_number: string; amount_paise: number } {
+  me();
+  const errs: [string, string][] = [];
+  if (!reference.fee_heads.some((h) => h.code === d.fee_head)) errs.push(['fee_head', 'not_a_choice']);
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(d.amount);
+  let paise = 0;
+  if (!d.amount) errs.push(['amount', 'required']);
+  else if (!m) errs.push(['amount', 'not_a_number']);
+  else if ((m[2] ?? '').length > 2) errs.push(['amount', 'too_many_decimals']);
+  else paise = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+  if (m && paise > 10_000_000_00) errs.push(['amount', 'too_large']);
+  if (!d.payer_name.trim()) errs.push(['payer_name', 'required']);
+  if ((d.payment_mode === 'CHEQUE' || d.payment_mode === 'DD') && !d.instrument_number) errs.push(['instrument_number', 'required']);
+  if (errs.length) fail('invalid', errs);
+  const number = `NBH/2025-26/D7/${String(++receiptSeq).padStart(6, '0')}`;
+  const rec = add('receipt', 'NEW', `Receipt ${number}`, { receipt_number: number, ...d }, { amount_paise: paise });
+  touch(rec, 'saved');
+  return { ...saved(rec), receipt_number: number, amount_paise: paise };
+}
+
+function createJob(d: FsmJobDraft): Saved {
+  me();
+  const errs: [string, string][] = [];
+  if (!d.applicant_name.trim()) errs.push(['applicant_name', 'required']);
+  if (!d.locality.trim()) errs.push(['locality', 'required']);
+  for (const k of ['pit_length', 'pit_width', 'pit_height'] as const) if (d[k] != null && d[k]! < 0) errs.push([k, 'negative']);
+  checkPoint(d.location, errs);
+  if (errs.length) fail('invalid', errs);
+  const rec = add('fsm_job', 'CREATED', `Desludging: ${d.applicant_name}, ${d.locality}`, { ...d, payment_preference: d.post_pay ? 'POST_PAY' : 'PRE_PAY' }, { location: d.location });
+  touch(rec, 'saved');
+  return saved(rec, geoWarnings(d.location));
+}
+
+function get(id: string): Rec {
+  const r = records.get(id);
+  if (!r) fail('not_found');
+  return r!;
+}
+
+function tripPickup(jobId: string, step: TripStepDraft): Saved {
+  const u = me();
+  if (!u.roles.includes('sanitation_crew')) fail('not_allowed');
+  const job = get(jobId);
+  if (step.volume_litres == null) fail('invalid', [['volume_litres', 'required']]);
+  if (step.volume_litres! > 3000) fail('invalid', [['volume_litres', 'too_large']]);
+  const rec = add('trip', 'WAITING_FOR_DISPOSAL', `Trip PB11AB1234: ${step.volume_litres} L`, {
+    vehicle: 'PB11AB1234', application_no: job.row.id, pickup: { ...step },
+  }, { location: step.location, photos_waiting: step.photos.length });
+  touch(rec, 'saved');
+  return saved(rec, geoWarnings(step.location));
+}
+
+function tripDisposal(tripId: string, step: TripStepDraft): Saved {
+  const u = me();
+  if (!u.roles.includes('fstp_operator')) fail('not_allowed');
+  const trip = get(tripId);
+  if (trip.row.status !== 'WAITING_FOR_DISPOSAL') fail('not_allowed');
+  if (step.volume_litres == null) fail('invalid', [['volume_litres', 'required']]);
+  const warnings: Warning[] = [];
+  const fstp = reference.fstps[0];
+  if (step.location && metres(step.location, fstp.location) > 150) warnings.push({ code: 'possible_dumping', message: 'outside every plant' });
+  const carried = ((trip.record.pickup as TripStepDraft | undefined)?.volume_litres) ?? null;
+  if (carried && Math.abs(carried - step.volume_litres!) / carried > 0.1) warnings.push({ code: 'volume_mismatch', message: 'volume mismatch' });
+  trip.row.status = 'DISPOSED';
+  trip.record.disposal = { ...step };
+  touch(trip, warnings.length ? 'needs_review' : 'saved');
+  return saved(trip, warnings);
+}
+
+function step(id: string, to: string): Saved {
+  const rec = get(id);
+  if (!actions(rec).includes(to)) fail('not_allowed');
+  rec.row.status = to;
+  touch(rec, 'saved');
+  return saved(rec);
+}
+
+function reviewList() {
+  const u = me();
+  if (!u.roles.includes('supervisor')) fail('not_allowed');
+  const all = [...records.values()];
+  return {
+    needs_review: all.filter((r) => r.row.badge === 'needs_review').map(row),
+    rejected: all.filter((r) => r.row.badge === 'rejected').map(row),
+    conflicts: all.flatMap((r) => r.conflicts),
+  };
+}
+
+function resolveConflict(recordId: string, field: string, value: string): Saved {
+  const u = me();
+  if (!u.roles.includes('supervisor')) fail('not_allowed');
+  const rec = get(recordId);
+  const c = rec.conflicts.find((x) => x.field === field);
+  if (!c || !c.values.includes(value)) fail('invalid', [['value', 'not_a_choice']]);
+  rec.conflicts = rec.conflicts.filter((x) => x !== c);
+  rec.record[field] = JSON.parse(value);
+  if (field === 'subject') rec.row.title = JSON.parse(value);
+  touch(rec, 'saved');
+  return saved(rec);
+}
+
+function hash(s: string): string {
+  let out = '';
+  for (let round = 0; round < 8; round++) {
+    let h = 0x811c9dc5 ^ round;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out;
+}
+
+function addPhoto(base64: string): PhotoRef {
+  me();
+  if (!base64 || !/^[A-Za-z0-9+/=]+$/.test(base64)) fail('invalid', [['photo', 'invalid']]);
+  sync.photos_waiting += 1;
+  return { sha256: hash(base64), taken_at: Date.now(), location: null };
+}
+
+function syncNow(): SyncStatus {
+  if (!enrolled) fail('not_enrolled');
+  if (!sync.online) {
+    sync.last_error = 'unreachable';
+    return { ...sync };
+  }
+  for (const r of records.values()) if (r.row.badge === 'saved' || r.row.badge === 'waiting') r.row.badge = 'on_server';
+  sync.waiting = 0;
+  sync.photos_waiting = 0;
+  sync.last_sync_at = Date.now();
+  sync.last_error = null;
+  return { ...sync };
+}
+
+type A = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+mockIPC((cmd, payload) => {
+  const a = (payload ?? {}) as A;
+  calls.push({ cmd, args: JSON.parse(JSON.stringify(a)) });
+  switch (cmd) {
+    case 'app_state': return appState();
+    case 'enroll': {
+      const errs: [string, string][] = [];
+      if (!a.server) errs.push(['server', 'required']);
+      if (!a.code) errs.push(['code', 'required']);
+      if (errs.length) fail('invalid', errs);
+      if (!/^https?:\/\//.test(a.server) || a.server.includes('unreachable')) fail('unreachable');
+      if (a.code !== '123456') fail('bad_code');
+      enrolled = true;
+      server = a.server;
+      return appState();
+    }
+    case 'device_users': {
+      if (!enrolled) fail('not_enrolled');
+      return users.map(view);
+    }
+    case 'sign_in': {
+      const u = users.find((x) => x.id === a.userId);
+      if (!u) fail('not_found');
+      if (!/^[0-9]{4,6}$/.test(a.pin)) fail('pin_format', [['pin', 'pin_format']]);
+      if (u!.has_pin && u!.pin !== a.pin) fail('wrong_pin', [['pin', 'wrong_pin']]);
+      if (!u!.has_pin) { u!.pin = a.pin; u!.has_pin = true; }
+      currentUser = u!.id;
+      return appState();
+    }
+    case 'sign_out': currentUser = null; return appState();
+    case 'set_language': lang = a.lang === 'hi' ? 'hi' : 'en'; return appState();
+    case 'reference': return reference;
+    case 'home': return home();
+    case 'list_records': return [...records.values()].filter((r) => !a.kind || r.row.kind === a.kind).sort((x, y) => y.row.updated_at - x.row.updated_at).map(row);
+    case 'record': {
+      const r = get(a.id);
+      const v: RecordView = { row: row(r), record: r.record, conflicts: r.conflicts, warnings: r.warnings, actions: actions(r) };
+      return v;
+    }
+    case 'save_inspection': return saveInspection(a.draft);
+    case 'save_asset': return saveAsset(a.draft);
+    case 'collect_fee': return collectFee(a.draft);
+    case 'create_fsm_job': return createJob(a.draft);
+    case 'step': return step(a.id, a.to);
+    case 'trip_pickup': return tripPickup(a.jobId, a.step);
+    case 'trip_disposal': return tripDisposal(a.tripId, a.step);
+    case 'review_list': return reviewList();
+    case 'resolve_conflict': return resolveConflict(a.recordId, a.field, a.value);
+    case 'add_photo': return addPhoto(a.base64);
+    case 'sync_status': return { ...sync };
+    case 'sync_now': return syncNow();
+    default: fail('unknown_command');
+  }
+});

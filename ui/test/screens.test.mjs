@@ -1,0 +1,577 @@
+// Every screen, filled in as a user would, in English and in Hindi, against the fake Rust side.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, startServer, openApp, checkScreen, axeCheck, shot, calls, text, tx } from './harness.mjs';
+
+let browser;
+let srv;
+before(async () => {
+  [browser, srv] = await Promise.all([launch(), startServer()]);
+});
+after(async () => {
+  await browser?.close();
+  srv?.server.close();
+});
+
+const LANGS = ['en', 'hi'];
+const signedIn = (user, lang, extra = {}) => ({ scenario: { user, lang, ...extra } });
+
+async function open(opts) {
+  const app = await openApp(browser, srv.url, opts);
+  app.page.setDefaultTimeout(5000);
+  return app;
+}
+
+async function done(app) {
+  assert.deepEqual(app.errors, [], 'no errors in the page console');
+  await app.context.close();
+}
+
+/** The error shown next to an input: its id-err element, and the input points at it. */
+async function fieldError(page, inputId) {
+  const err = page.locator(`#${inputId}-err`);
+  await err.waitFor();
+  const input = page.locator(`#${inputId}`);
+  assert.equal(await input.getAttribute('aria-invalid'), 'true', `${inputId} aria-invalid`);
+  assert.match((await input.getAttribute('aria-describedby')) ?? '', new RegExp(`\\b${inputId}-err\\b`), `${inputId} aria-describedby`);
+  return (await text(err)).replace(/^⚠\s*/, '');
+}
+
+describe('enroll', () => {
+  for (const lang of LANGS) {
+    test(`enroll this device, with a wrong code first (${lang})`, async () => {
+      const app = await open({ scenario: { enrolled: false, lang: 'en' } });
+      const { page } = app;
+      if (lang === 'hi') {
+        await page.click('#lang-hi');
+        await page.waitForFunction(() => document.documentElement.lang === 'hi');
+        assert.deepEqual(await calls(page, 'set_language'), [{ lang: 'hi' }]);
+      }
+      assert.equal(await text(page.locator('main h1')), tx(lang, 'enroll.title'));
+      assert.equal(await page.locator('[data-testid=sync-bar]').count(), 0, 'no sync bar before sign-in');
+      await page.click('#enroll-submit');
+      assert.equal(await fieldError(page, 'enroll-server'), tx(lang, 'ferr.required'));
+      assert.equal(await fieldError(page, 'enroll-code'), tx(lang, 'ferr.required'));
+      await page.fill('#enroll-server', 'https://wardbook.example.in');
+      await page.fill('#enroll-code', '999999');
+      await page.fill('#enroll-name', lang === 'hi' ? 'वार्ड 2 फ़ोन' : 'Ward 2 phone');
+      await page.click('#enroll-submit');
+      await page.locator('#enroll-code-err[data-code=bad_code]').waitFor();
+      assert.equal(await fieldError(page, 'enroll-code'), tx(lang, 'ferr.bad_code'));
+      assert.equal(await page.locator('#enroll-server-err').count(), 0, 'the server field is fine now');
+      await checkScreen(page, `01-enroll-error-${lang}`);
+      await page.fill('#enroll-server', 'https://unreachable.example.in');
+      await page.fill('#enroll-code', '123456');
+      await page.click('#enroll-submit');
+      await page.locator('#enroll-server-err[data-code=unreachable]').waitFor();
+      assert.equal(await fieldError(page, 'enroll-server'), tx(lang, 'ferr.unreachable'));
+      await page.fill('#enroll-server', 'https://wardbook.example.in');
+      await page.click('#enroll-submit');
+      await page.locator('main h1', { hasText: tx(lang, 'signin.choose') }).waitFor();
+      const sent = (await calls(page, 'enroll')).at(-1);
+      assert.deepEqual(sent, { server: 'https://wardbook.example.in', code: '123456', deviceName: lang === 'hi' ? 'वार्ड 2 फ़ोन' : 'Ward 2 phone' });
+      await done(app);
+    });
+  }
+});
+
+describe('sign in', () => {
+  for (const lang of LANGS) {
+    test(`choose a user, wrong PIN, then the right one (${lang})`, async () => {
+      const app = await open({ scenario: { lang } });
+      const { page } = app;
+      assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+      const insp = page.locator('[data-user-id="u-insp"]');
+      assert.match(await text(insp), new RegExp(`Harpreet Kaur.*${tx(lang, 'role.inspector')}`));
+      assert.match(await text(page.locator('[data-user-id="u-multi"]')), new RegExp(`${tx(lang, 'role.inspector')}, ${tx(lang, 'role.collector')}`));
+      await checkScreen(page, `02-signin-users-${lang}`);
+      await insp.click();
+      await page.fill('#pin', '12');
+      await page.click('#signin-submit');
+      assert.equal(await fieldError(page, 'pin'), tx(lang, 'ferr.pin_format'));
+      await page.fill('#pin', '9999');
+      await page.click('#signin-submit');
+      await page.locator('#pin-err[data-code=wrong_pin]').waitFor();
+      assert.equal(await fieldError(page, 'pin'), tx(lang, 'ferr.wrong_pin'));
+      await checkScreen(page, `02-signin-pin-error-${lang}`);
+      await page.fill('#pin', '1234');
+      await page.click('#signin-submit');
+      await page.locator('main h1', { hasText: tx(lang, 'home.hello', { name: 'Harpreet Kaur' }) }).waitFor();
+      assert.deepEqual((await calls(page, 'sign_in')).at(-1), { userId: 'u-insp', pin: '1234' });
+      await done(app);
+    });
+  }
+
+  test('first sign-in sets the PIN, and signing out returns to the user list', async () => {
+    const app = await open({ scenario: { lang: 'hi' } });
+    const { page } = app;
+    await page.click('[data-user-id="u-multi"]');
+    assert.equal(await text(page.locator('main h1')), tx('hi', 'signin.set_pin_title', { name: 'Pooja Rani' }));
+    assert.equal(await text(page.locator('#signin-submit')), tx('hi', 'signin.set_and_sign_in'));
+    await page.fill('#pin', '4321');
+    await page.click('#signin-submit');
+    await page.locator('#new-inspection').waitFor();
+    await page.click('#sign-out');
+    await page.locator('[data-user-id="u-multi"]').click();
+    assert.equal(await text(page.locator('main h1')), tx('hi', 'signin.pin_title', { name: 'Pooja Rani' }));
+    await page.fill('#pin', '4321');
+    await page.click('#signin-submit');
+    await page.locator('#collect-fee').waitFor();
+    await done(app);
+  });
+});
+
+describe('home and sync bar', () => {
+  for (const lang of LANGS) {
+    test(`home by role, sync bar, sync now, map (${lang})`, async () => {
+      const app = await open(signedIn('u-multi', lang, { waiting: 3, photosWaiting: 2, lastSyncAgoMs: 5 * 60_000 }));
+      const { page } = app;
+      // Inspector + collector: exactly their two actions.
+      assert.ok((await text(page.locator('#new-inspection'))).endsWith(tx(lang, 'home.new_inspection')));
+      assert.ok((await text(page.locator('#collect-fee'))).endsWith(tx(lang, 'home.collect_fee')));
+      for (const absent of ['#new-asset', '#fsm-jobs', '#review-list', '#trips-waiting']) {
+        assert.equal(await page.locator(absent).count(), 0, `${absent} is not for this user`);
+      }
+      const bar = page.locator('[data-testid=sync-bar]');
+      assert.equal(await text(bar.locator('[data-testid=waiting-count]')), '3');
+      assert.equal(await text(bar.locator('[data-testid=photos-waiting]')), '2');
+      assert.match(await text(bar), new RegExp(tx(lang, 'sync.offline')));
+      const fiveMinAgo = new Intl.RelativeTimeFormat(lang === 'hi' ? 'hi-IN' : 'en-IN', { numeric: 'auto' }).format(-5, 'minute');
+      assert.equal(await text(bar.locator('[data-testid=last-sync]')), tx(lang, 'sync.last', { when: fiveMinAgo }));
+      await checkScreen(page, `03-home-${lang}`);
+      // Offline: "Sync now" explains, records stay.
+      await bar.locator('[data-testid=sync-now]').click();
+      await bar.locator('[data-testid=sync-message]', { hasText: tx(lang, 'err.unreachable') }).waitFor();
+      assert.equal(await text(bar.locator('[data-testid=waiting-count]')), '3');
+      // A connection appears.
+      await page.evaluate(() => { window.__wbFake.sync.online = true; });
+      await bar.locator('[data-testid=sync-now]').click();
+      await bar.locator('[data-testid=sync-message]', { hasText: tx(lang, 'sync.done') }).waitFor();
+      assert.equal(await text(bar.locator('[data-testid=waiting-count]')), '0');
+      assert.match(await text(bar), new RegExp(tx(lang, 'sync.online')));
+      assert.equal(await text(bar.locator('[data-testid=last-sync]')), tx(lang, 'sync.last', { when: tx(lang, 'time.just_now') }));
+      // Map of the wards and today's records, drawn offline.
+      await page.click('#show-map');
+      const map = page.locator('#home-map');
+      await map.waitFor();
+      assert.equal(await map.getAttribute('role'), 'img');
+      assert.equal(await map.getAttribute('aria-label'), tx(lang, 'map.view_label', { wards: 3, points: 1 }));
+      assert.equal(await map.locator('[data-ward] polygon').count(), 3);
+      assert.equal(await map.locator('[data-point-id="insp-multi"]').count(), 1);
+      await checkScreen(page, `03-home-map-${lang}`);
+      await done(app);
+    });
+  }
+
+  test('each role gets its own actions', async () => {
+    const expect = {
+      'u-insp': ['new-inspection'], 'u-surv': ['new-asset'], 'u-coll': ['collect-fee'], 'u-crew': ['fsm-jobs'],
+      'u-fstp': ['trips-waiting'], 'u-sup': ['fsm-jobs', 'review-list'],
+    };
+    for (const [user, ids] of Object.entries(expect)) {
+      const app = await open(signedIn(user, 'en'));
+      const got = await app.page.locator('.actions button').evaluateAll((bs) => bs.map((b) => b.id));
+      assert.deepEqual(got, ids, user);
+      await done(app);
+    }
+  });
+});
+
+describe('inspection', () => {
+  for (const lang of LANGS) {
+    test(`fill a checklist, errors next to fields, submit (${lang})`, async () => {
+      const app = await open({ ...signedIn('u-insp', lang), geo: { latitude: 30.3755, longitude: 76.1355, accuracy: 8 } });
+      const { page } = app;
+      await page.click('#new-inspection');
+      await page.locator('#template').waitFor();
+      assert.equal(await text(page.locator('#template option:checked')), tx(lang, 'inspection.template_option', {
+        title: lang === 'hi' ? 'सार्वजनिक शौचालय निरीक्षण' : 'Public toilet inspection', version: 1,
+      }));
+      assert.match(await text(page.locator('fieldset#q-water legend')), new RegExp(lang === 'hi' ? 'क्या पानी उपलब्ध है\\?' : 'Is running water available\\?'));
+      assert.match(await text(page.locator('label[for=q-seats]')), new RegExp(lang === 'hi' ? 'चालू सीटें' : 'Working seats'));
+      assert.equal(await text(page.locator('#q-smell option[value=mild]')), lang === 'hi' ? 'हल्की' : 'Mild');
+      // Nothing filled: the subject is required (checked on the device).
+      await page.click('#save-submit');
+      assert.equal(await fieldError(page, 'subject'), tx(lang, 'ferr.required'));
+      // The Rust side's field errors: a required yes/no left out, a number out of range.
+      await page.fill('#subject', 'Community toilet, Bouran Gate');
+      await page.fill('#q-seats', '150');
+      await page.click('#save-submit');
+      await page.locator('#q-seats-err').waitFor();
+      assert.equal(await fieldError(page, 'q-seats'), tx(lang, 'ferr.out_of_range'));
+      assert.equal(await fieldError(page, 'q-water'), tx(lang, 'ferr.required'));
+      assert.equal(await page.locator('#subject-err').count(), 0);
+      assert.equal(await text(page.locator('[data-testid=error]')), `⚠ ${tx(lang, 'form.fix_fields', { count: 2 })}`);
+      await checkScreen(page, `04-inspection-errors-${lang}`);
+      await page.click('#q-water-yes');
+      await page.fill('#q-seats', '4');
+      await page.selectOption('#q-smell', 'mild');
+      await page.check('#q-facilities-soap');
+      await page.check('#q-facilities-ramp');
+      await page.fill('#q-remarks', 'Tap leaking');
+      await page.setInputFiles('#q-front', { name: 'front.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('fake jpeg bytes') });
+      await page.locator('#q-front ~ [data-testid=photo-status]', { hasText: tx(lang, 'photo.count', { count: 1 }) }).waitFor();
+      await page.click('#loc-gps');
+      await page.locator('[data-testid=accuracy]').waitFor();
+      assert.equal(await text(page.locator('[data-testid=accuracy]')), tx(lang, 'loc.accuracy', { metres: 8 }));
+      await checkScreen(page, `04-inspection-filled-${lang}`);
+      await page.click('#save-submit');
+      const detail = page.locator('[data-testid=record-detail]');
+      await detail.waitFor();
+      assert.equal(await text(page.locator('main h1')), 'Community toilet, Bouran Gate');
+      assert.equal(await text(page.locator('[data-testid=notice]')), `✓ ${tx(lang, 'inspection.submitted')}`);
+      const badge = detail.locator('[data-testid=badge]').first();
+      assert.equal(await badge.getAttribute('data-badge'), 'saved');
+      assert.match(await text(badge), new RegExp(tx(lang, 'badge.saved')));
+      assert.equal(await text(detail.locator('[data-testid=status]')), tx(lang, 'status.SUBMITTED'));
+      const draft = (await calls(page, 'save_inspection')).at(-1).draft;
+      assert.equal(draft.submit, true);
+      assert.equal(draft.template_code, 'PUBLIC_TOILET');
+      assert.deepEqual(draft.location, { lat: 30.3755, lon: 76.1355, accuracy_m: 8 });
+      assert.deepEqual(draft.answers.water, { type: 'yes_no', value: true });
+      assert.deepEqual(draft.answers.seats, { type: 'number', value: 4 });
+      assert.deepEqual(draft.answers.smell, { type: 'single_choice', value: 'mild' });
+      assert.deepEqual(draft.answers.facilities, { type: 'multi_choice', value: ['soap', 'ramp'] });
+      assert.deepEqual(draft.answers.remarks, { type: 'text', value: 'Tap leaking' });
+      assert.equal(draft.answers.front.type, 'photo');
+      assert.equal(draft.answers.front.value.length, 1);
+      await checkScreen(page, `04-inspection-saved-${lang}`);
+      // The sync bar counts it as waiting.
+      await page.locator('[data-testid=waiting-count]:not([data-count="0"])').waitFor();
+      await done(app);
+    });
+  }
+
+  test('save a draft without answering required questions', async () => {
+    const app = await open(signedIn('u-insp', 'hi'));
+    const { page } = app;
+    await page.click('#new-inspection');
+    await page.fill('#subject', 'शौचालय ब्लॉक 3');
+    await page.click('#save-draft');
+    await page.locator('[data-testid=record-detail]').waitFor();
+    assert.equal(await text(page.locator('[data-testid=notice]')), `✓ ${tx('hi', 'inspection.drafted')}`);
+    assert.equal(await text(page.locator('[data-testid=status]')), tx('hi', 'status.DRAFT'));
+    assert.equal((await calls(page, 'save_inspection')).at(-1).draft.submit, false);
+    // The draft can be submitted from the record.
+    await page.click('[data-action=SUBMITTED]');
+    await page.locator('[data-testid=status][data-status=SUBMITTED]').waitFor();
+    assert.equal(await text(page.locator('[data-testid=status]')), tx('hi', 'status.SUBMITTED'));
+    await done(app);
+  });
+});
+
+describe('asset survey', () => {
+  for (const lang of LANGS) {
+    test(`GPS fails, pick on the map, then typed point: duplicate warning (${lang})`, async () => {
+      const app = await open({ ...signedIn('u-surv', lang), geo: 'denied' });
+      const { page } = app;
+      await page.click('#new-asset');
+      await page.locator('#asset-type').waitFor();
+      await page.click('#asset-save');
+      assert.equal(await fieldError(page, 'asset-type'), tx(lang, 'ferr.required'));
+      assert.equal(await fieldError(page, 'asset-name'), tx(lang, 'ferr.required'));
+      assert.match(await text(page.locator('#condition-err')), new RegExp(tx(lang, 'ferr.required')));
+      await page.selectOption('#asset-type', 'STREETLIGHT');
+      assert.equal(await text(page.locator('#asset-type option:checked')), tx(lang, 'asset_type.STREETLIGHT'));
+      await page.fill('#asset-name', 'SL-115');
+      await page.click(`label[for=condition-POOR]`);
+      await page.click('#loc-gps');
+      await page.locator('[data-testid=gps-status]', { hasText: tx(lang, 'loc.gps_denied') }).waitFor();
+      assert.match(await text(page.locator('[data-testid=gps-status]')), new RegExp(tx(lang, 'loc.gps_fallback')));
+      // Pick the middle of ward 2 on the offline map.
+      await page.click('#loc-map');
+      const ward2 = page.locator('#loc-mapview [data-ward=W02] polygon');
+      await ward2.click();
+      await page.locator('[data-testid=map-picked]').waitFor();
+      const value = await text(page.locator('[data-testid=location-value]'));
+      const m = /([0-9.]+)\D+([0-9.]+)/.exec(value);
+      assert.ok(Math.abs(Number(m[1]) - 30.375) < 0.001 && Math.abs(Number(m[2]) - 76.145) < 0.001, value);
+      assert.equal(await text(page.locator('[data-testid=accuracy]')), tx(lang, 'loc.accuracy_unknown'));
+      await checkScreen(page, `05-asset-map-${lang}`);
+      // Typed numbers next to an existing streetlight.
+      await page.click('#loc-manual');
+      await page.fill('#loc-lat', '30.37521');
+      await page.fill('#loc-lon', '76.14521');
+      await page.setInputFiles('#asset-photo', { name: 'sl.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('another photo') });
+      await page.locator('[data-testid=photo]').waitFor();
+      await page.click('#asset-save');
+      const warnings = page.locator('[data-testid=warnings]');
+      await warnings.waitFor();
+      assert.equal(await warnings.getAttribute('role'), 'alert');
+      assert.equal(await text(warnings.locator('[data-code=possible_duplicate]')), tx(lang, 'warn.possible_duplicate'));
+      assert.equal(await text(warnings.locator('[data-code=accuracy_missing]')), tx(lang, 'warn.accuracy_missing'));
+      const draft = (await calls(page, 'save_asset')).at(-1).draft;
+      assert.deepEqual({ ...draft, photos: draft.photos.length }, {
+        asset_type: 'STREETLIGHT', asset_name: 'SL-115', condition: 'POOR', photos: 1,
+        location: { lat: 30.37521, lon: 76.14521, accuracy_m: null },
+      });
+      await checkScreen(page, `05-asset-saved-${lang}`);
+      await done(app);
+    });
+  }
+
+  test('the map picks with the keyboard too', async () => {
+    const app = await open(signedIn('u-surv', 'en'));
+    const { page } = app;
+    await page.click('#new-asset');
+    await page.click('#loc-map');
+    await page.focus('#loc-mapview');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=map-picked]').waitFor();
+    assert.match(await text(page.locator('[data-testid=location-value]')), /Lat 30\.3\d+, Lon 76\.1\d+/);
+    await done(app);
+  });
+});
+
+describe('fee collection', () => {
+  for (const lang of LANGS) {
+    test(`fee, preview, confirm, receipt number (${lang})`, async () => {
+      const app = await open(signedIn('u-coll', lang));
+      const { page } = app;
+      await page.click('#collect-fee');
+      await page.selectOption('#fee-head', 'WS');
+      assert.equal(await page.inputValue('#amount'), '150', 'the head\'s default amount');
+      assert.equal(await text(page.locator('#fee-head option:checked')), lang === 'hi' ? 'जल शुल्क' : 'Water charges');
+      await page.fill('#amount', '150.555');
+      await page.selectOption('#payment-mode', 'CHEQUE');
+      await page.click('#fee-preview');
+      assert.equal(await fieldError(page, 'amount'), tx(lang, 'ferr.too_many_decimals'));
+      assert.equal(await fieldError(page, 'payer'), tx(lang, 'ferr.required'));
+      assert.equal(await fieldError(page, 'instrument'), tx(lang, 'ferr.required'));
+      await checkScreen(page, `06-fee-errors-${lang}`);
+      await page.fill('#amount', '1200.5');
+      await page.fill('#payer', 'Mohan Lal');
+      await page.fill('#mobile', '9876543210');
+      await page.fill('#instrument', '004512');
+      await page.click('#fee-preview');
+      const preview = page.locator('[data-testid=receipt-preview]');
+      await preview.waitFor();
+      const rupees = new Intl.NumberFormat(lang === 'hi' ? 'hi-IN' : 'en-IN', { style: 'currency', currency: 'INR' }).format(1200.5);
+      assert.equal(await text(preview.locator('[data-testid=preview-amount]')), rupees);
+      assert.equal(await text(preview.locator('[data-testid=preview-head]')), lang === 'hi' ? 'जल शुल्क' : 'Water charges');
+      assert.equal(await text(preview.locator('[data-testid=preview-payer]')), 'Mohan Lal');
+      assert.equal(await text(preview.locator('[data-testid=preview-mode]')), tx(lang, 'mode.CHEQUE'));
+      assert.equal((await calls(page, 'collect_fee')).length, 0, 'nothing issued before Confirm');
+      await checkScreen(page, `06-fee-preview-${lang}`);
+      await page.click('#fee-confirm');
+      await page.locator('#receipt-number').waitFor();
+      assert.equal(await text(page.locator('#receipt-number')), 'NBH/2025-26/D7/000001');
+      assert.equal(await text(page.locator('[data-testid=receipt-amount]')), rupees);
+      assert.deepEqual((await calls(page, 'collect_fee')).at(-1).draft, {
+        fee_head: 'WS', amount: '1200.5', payment_mode: 'CHEQUE', payer_name: 'Mohan Lal', mobile_number: '9876543210', instrument_number: '004512',
+      });
+      await checkScreen(page, `06-fee-receipt-${lang}`);
+      await page.click('#fee-view');
+      await page.locator('[data-testid=record-detail] [data-testid=badge][data-badge=saved]').waitFor();
+      await done(app);
+    });
+  }
+
+  test('the fee form comes back with the Rust side\'s field errors', async () => {
+    const app = await open(signedIn('u-coll', 'en'));
+    const { page } = app;
+    await page.click('#collect-fee');
+    await page.selectOption('#fee-head', 'PT');
+    assert.equal(await page.inputValue('#amount'), '', 'property tax has no default');
+    await page.fill('#amount', '99999999');
+    await page.fill('#payer', 'Big Payer');
+    await page.click('#fee-preview');
+    await page.click('#fee-confirm');
+    assert.equal(await fieldError(page, 'amount'), tx('en', 'ferr.too_large'));
+    await done(app);
+  });
+});
+
+describe('desludging', () => {
+  for (const lang of LANGS) {
+    test(`crew: accept a job, trip pickup, new request (${lang})`, async () => {
+      const app = await open(signedIn('u-crew', lang));
+      const { page } = app;
+      await page.click('#fsm-jobs');
+      const job2 = page.locator('[data-testid=record-row][data-record-id="job-2"]');
+      await job2.waitFor();
+      assert.match(await text(job2), new RegExp(tx(lang, 'status.PENDING_DSO_APPROVAL')));
+      await checkScreen(page, `07-fsm-jobs-${lang}`);
+      await job2.click();
+      await page.click('[data-action=DSO_INPROGRESS]');
+      await page.locator('[data-testid=status][data-status=DSO_INPROGRESS]').waitFor();
+      assert.equal(await text(page.locator('[data-testid=notice]')), `✓ ${tx(lang, 'record.moved', { status: tx(lang, 'status.DSO_INPROGRESS') })}`);
+      // The job is under way: the pickup form.
+      await page.click('#pickup-submit');
+      assert.equal(await fieldError(page, 'trip-volume'), tx(lang, 'ferr.required'));
+      await page.fill('#trip-volume', '5000');
+      await page.click('#pickup-submit');
+      await page.locator('#trip-volume-err[data-code=too_large]').waitFor();
+      assert.equal(await fieldError(page, 'trip-volume'), tx(lang, 'ferr.too_large'));
+      await checkScreen(page, `07-fsm-pickup-${lang}`);
+      await page.fill('#trip-volume', '2500');
+      await page.setInputFiles('#pickup-photo', { name: 'tank.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('tank photo') });
+      await page.locator('#pickup-photo ~ [data-testid=photo-status]', { hasText: tx(lang, 'photo.count', { count: 1 }) }).waitFor();
+      await page.click('#pickup-submit');
+      await page.locator('[data-testid=record-detail][data-record-id^="trip-"]').waitFor();
+      assert.equal(await text(page.locator('[data-testid=notice]')), `✓ ${tx(lang, 'trip.picked')}`);
+      assert.equal(await text(page.locator('[data-testid=status]')), tx(lang, 'status.WAITING_FOR_DISPOSAL'));
+      const pick = (await calls(page, 'trip_pickup')).at(-1);
+      assert.equal(pick.jobId, 'job-2');
+      assert.equal(pick.step.volume_litres, 2500);
+      assert.equal(pick.step.photos.length, 1);
+      // A new request.
+      await page.click('#go-home');
+      await page.click('#fsm-jobs');
+      await page.click('#new-job');
+      await page.fill('#applicant', 'Jaswant Singh');
+      await page.fill('#pit-length', '-2');
+      await page.click('#job-save');
+      assert.equal(await fieldError(page, 'locality'), tx(lang, 'ferr.required'));
+      assert.equal(await fieldError(page, 'pit-length'), tx(lang, 'ferr.negative'));
+      await checkScreen(page, `07-fsm-new-job-${lang}`);
+      await page.fill('#locality', 'Hira Mahal');
+      await page.fill('#pit-length', '2');
+      await page.check('#post-pay');
+      await page.click('#job-save');
+      await page.locator('[data-testid=record-detail]').waitFor();
+      assert.equal(await text(page.locator('[data-testid=status]')), tx(lang, 'status.CREATED'));
+      const job = (await calls(page, 'create_fsm_job')).at(-1).draft;
+      assert.deepEqual(job, { applicant_name: 'Jaswant Singh', mobile_number: null, locality: 'Hira Mahal', location: null, pit_length: 2, pit_width: null, pit_height: null, post_pay: true });
+      await done(app);
+    });
+
+    test(`FSTP operator: disposal outside the plant shows dumping and volume warnings (${lang})`, async () => {
+      const app = await open(signedIn('u-fstp', lang));
+      const { page } = app;
+      await page.click('#trips-waiting');
+      const trip = page.locator('[data-testid=record-row][data-record-id="trip-1"]');
+      await trip.waitFor();
+      await checkScreen(page, `07-fstp-trips-${lang}`);
+      await trip.click();
+      await page.fill('#disposal-volume', '1500');
+      await page.click('#disposal-loc-manual');
+      await page.fill('#disposal-loc-lat', '30.40');
+      await page.fill('#disposal-loc-lon', '76.20');
+      await page.click('#disposal-submit');
+      const warnings = page.locator('[data-testid=warnings]');
+      await warnings.waitFor();
+      assert.equal(await text(warnings.locator('[data-code=possible_dumping]')), tx(lang, 'warn.possible_dumping'));
+      assert.equal(await text(warnings.locator('[data-code=volume_mismatch]')), tx(lang, 'warn.volume_mismatch'));
+      await page.locator('[data-testid=status][data-status=DISPOSED]').waitFor();
+      assert.equal(await page.locator('[data-testid=record-detail] [data-testid=badge]').first().getAttribute('data-badge'), 'needs_review');
+      assert.equal(await page.locator('#disposal-submit').count(), 0, 'no second disposal');
+      // Warnings come first on the screen, right under the title.
+      const order = await page.evaluate(() => {
+        const w = document.querySelector('[data-testid=warnings]').getBoundingClientRect().top;
+        const f = document.querySelector('[data-testid=fields]')?.getBoundingClientRect().top ?? Infinity;
+        return w < f;
+      });
+      assert.ok(order, 'warnings above the details');
+      assert.deepEqual((await calls(page, 'trip_disposal')).at(-1), { tripId: 'trip-1', step: { volume_litres: 1500, location: { lat: 30.4, lon: 76.2, accuracy_m: null }, photos: [] } });
+      await checkScreen(page, `07-fstp-disposal-${lang}`);
+      await done(app);
+    });
+  }
+});
+
+describe('supervisor review', () => {
+  for (const lang of LANGS) {
+    test(`conflicts side by side, keep one; needs review and rejected lists (${lang})`, async () => {
+      const app = await open(signedIn('u-sup', lang));
+      const { page } = app;
+      await page.click('#review-list');
+      const conflict = page.locator('[data-testid=conflict][data-record-id="insp-conf"]');
+      await conflict.waitFor();
+      const values = conflict.locator('[data-testid=conflict-value]');
+      assert.equal(await values.count(), 2);
+      assert.match(await text(values.nth(0)), /^.*Community toilet A .*$/);
+      assert.match(await text(values.nth(1)), /Community toilet A \(east block\)/);
+      // Side by side: same row on a 360 px screen.
+      const [a, b] = [await values.nth(0).boundingBox(), await values.nth(1).boundingBox()];
+      assert.ok(Math.abs(a.y - b.y) < 2 && b.x > a.x + a.width - 1, 'the two values sit side by side');
+      assert.match(await text(conflict), new RegExp(tx(lang, 'field.subject')));
+      const nr = page.locator('[data-testid=record-row][data-record-id="insp-nr"]');
+      assert.equal(await nr.locator('[data-testid=badge]').getAttribute('data-badge'), 'needs_review');
+      assert.match(await text(nr.locator('[data-testid=badge]')), new RegExp(tx(lang, 'badge.needs_review')));
+      const rej = page.locator('[data-testid=record-row][data-record-id="asset-rej"]');
+      assert.match(await text(rej.locator('[data-testid=badge]')), new RegExp(tx(lang, 'badge.rejected')));
+      assert.equal(await text(page.locator('#conflicts-h')), tx(lang, 'review.conflicts', { count: 1 }));
+      await checkScreen(page, `08-review-${lang}`);
+      await conflict.locator('[data-testid=keep-value][data-index="1"]').click();
+      await page.locator('[data-testid=notice]', { hasText: tx(lang, 'conflict.resolved') }).waitFor();
+      await page.locator('#conflicts-h', { hasText: tx(lang, 'review.conflicts', { count: 0 }) }).waitFor();
+      assert.equal(await page.locator('[data-testid=conflict]').count(), 0);
+      assert.deepEqual((await calls(page, 'resolve_conflict')).at(-1), { recordId: 'insp-conf', field: 'subject', value: '"Community toilet A (east block)"' });
+      await done(app);
+    });
+  }
+});
+
+describe('record detail', () => {
+  for (const lang of LANGS) {
+    test(`fields, status, badge and workflow actions (${lang})`, async () => {
+      const app = await open(signedIn('u-sup', lang));
+      const { page } = app;
+      await page.click('#review-list');
+      await page.click('[data-testid=record-row][data-record-id="insp-nr"]');
+      const detail = page.locator('[data-testid=record-detail]');
+      await detail.waitFor();
+      assert.equal(await text(page.locator('main h1')), 'Toilet block, Patiala Gate');
+      assert.equal(await text(detail.locator('[data-testid=status]')), tx(lang, 'status.SUBMITTED'));
+      assert.match(await text(detail.locator('.facts')), new RegExp(lang === 'hi' ? 'वार्ड 3 पटियाला गेट' : 'Ward 3 Patiala Gate'));
+      assert.match(await text(detail.locator('[data-testid=fields]')), new RegExp(`${tx(lang, 'field.subject')} Toilet block, Patiala Gate`));
+      const labels = await detail.locator('[data-action]').evaluateAll((bs) => bs.map((b) => [b.dataset.action, b.textContent.trim()]));
+      assert.deepEqual(labels, [
+        ['APPROVED', tx(lang, 'action.APPROVED')], ['SENT_BACK', tx(lang, 'action.SENT_BACK')], ['REJECTED', tx(lang, 'action.REJECTED')],
+      ]);
+      await checkScreen(page, `09-record-${lang}`);
+      await page.fill('#step-note', 'OK');
+      await page.click('[data-action=APPROVED]');
+      await page.locator('[data-testid=status][data-status=APPROVED]').waitFor();
+      assert.equal(await text(detail.locator('[data-testid=status]')), tx(lang, 'status.APPROVED'));
+      assert.equal(await detail.locator('[data-action]').count(), 0, 'no more steps for the supervisor');
+      assert.deepEqual((await calls(page, 'step')).at(-1), { id: 'insp-nr', to: 'APPROVED', note: 'OK' });
+      await done(app);
+    });
+  }
+});
+
+describe('layout', () => {
+  test('no horizontal scrolling at 360 px and touch targets of at least 48 px on every main screen', async () => {
+    const screens = [
+      ['u-insp', '#new-inspection'], ['u-surv', '#new-asset'], ['u-coll', '#collect-fee'], ['u-crew', '#fsm-jobs'], ['u-sup', '#review-list'],
+    ];
+    for (const [user, button] of screens) {
+      for (const lang of LANGS) {
+        const app = await open(signedIn(user, lang));
+        const { page } = app;
+        for (const step of ['home', button]) {
+          if (step !== 'home') { await page.click(step); await page.locator('main h1').waitFor(); }
+          const r = await page.evaluate(() => {
+            const small = [...document.querySelectorAll('button, select, input:not([type=radio]):not([type=checkbox]), textarea, label.choice')]
+              .filter((el) => el.getClientRects().length)
+              .map((el) => ({ id: el.id || el.textContent.trim().slice(0, 20), h: el.getBoundingClientRect().height, w: el.getBoundingClientRect().width }))
+              .filter((x) => x.h < 47.5 || x.w < 47.5);
+            return { scroll: document.documentElement.scrollWidth, small };
+          });
+          assert.ok(r.scroll <= 360, `${user} ${step} ${lang}: page is ${r.scroll} px wide`);
+          assert.deepEqual(r.small, [], `${user} ${step} ${lang}: small targets`);
+        }
+        await done(app);
+      }
+    }
+  });
+
+  test('the language switch is on every screen and the html lang follows it', async () => {
+    const app = await open(signedIn('u-coll', 'en'));
+    const { page } = app;
+    await page.click('#collect-fee');
+    await page.click('#lang-hi');
+    await page.locator('main h1', { hasText: tx('hi', 'fee.title') }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'hi');
+    assert.equal(await page.getAttribute('#lang-hi', 'aria-pressed'), 'true');
+    assert.match(await text(page.locator('[data-testid=sync-bar]')), new RegExp(tx('hi', 'sync.offline')));
+    assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing kept in localStorage');
+    await page.click('#lang-en');
+    await page.locator('main h1', { hasText: tx('en', 'fee.title') }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    await done(app);
+  });
+});
