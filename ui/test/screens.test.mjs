@@ -545,7 +545,7 @@ describe('layout', () => {
         for (const step of ['home', button]) {
           if (step !== 'home') { await page.click(step); await page.locator('main h1').waitFor(); }
           const r = await page.evaluate(() => {
-            const small = [...document.querySelectorAll('button, select, input:not([type=radio]):not([type=checkbox]), textarea, label.choice')]
+            const small = [...document.querySelectorAll('button, select, input:not([type=radio]):not([type=checkbox]):not([type=file]), textarea, label.choice, label.photo-label')]
               .filter((el) => el.getClientRects().length)
               .map((el) => ({ id: el.id || el.textContent.trim().slice(0, 20), h: el.getBoundingClientRect().height, w: el.getBoundingClientRect().width }))
               .filter((x) => x.h < 47.5 || x.w < 47.5);
