@@ -23,6 +23,7 @@ mod macros;
 pub mod demo;
 pub mod document;
 pub mod domain;
+pub mod field;
 pub mod geo;
 pub mod ids;
 pub mod ledger;

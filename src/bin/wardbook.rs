@@ -37,6 +37,8 @@ enum Command {
         #[arg(long, default_value = "wardbook-demo.sqlite3")]
         db: PathBuf,
     },
+    /// Print the id of the demo town's user with this role (inspector, collector...).
+    DemoUser { role: Role },
     /// Write records until killed, printing `saved <id>` after each commit (crash tests).
     WriteLoad {
         #[arg(long)]
@@ -82,6 +84,10 @@ fn now() -> i64 {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Demo { db } => run_demo(&db),
+        Command::DemoUser { role } => {
+            println!("{}", demo::user_id(role));
+            Ok(())
+        }
         Command::WriteLoad { db, count } => write_load(&db, count),
         Command::ReceiptPdf { db, id, out, paper, chromium } => {
             let paper = match paper {

@@ -29,7 +29,8 @@ const OUTBOX_BYTES: usize = 256 * 1024;
 const NUMBER_BLOCK: u32 = 100;
 const LOW_WATER: u64 = 50;
 
-fn now_millis() -> i64 {
+/// The device clock, in Unix milliseconds.
+pub fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 

@@ -76,7 +76,7 @@ export interface RecordRow {
 }
 
 export interface Conflict { record: string; title: string; field: string; values: string[] } // values as JSON text
-export interface Warning { code: string; message: string } // poor_accuracy, accuracy_missing, far_from_asset, possible_duplicate, possible_dumping, volume_mismatch
+export interface Warning { code: string; message: string } // poor_accuracy, accuracy_missing, far_from_asset, possible_duplicate, possible_illegal_dumping, volume_mismatch
 
 export interface RecordView {
   row: RecordRow;

@@ -334,7 +334,7 @@ function tripDisposal(tripId: string, step: TripStepDraft): Saved {
   if (step.volume_litres == null) fail('invalid', [['volume_litres', 'required']]);
   const warnings: Warning[] = [];
   const fstp = reference.fstps[0];
-  if (step.location && metres(step.location, fstp.location) > 150) warnings.push({ code: 'possible_dumping', message: 'outside every plant' });
+  if (step.location && metres(step.location, fstp.location) > 150) warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
   const carried = ((trip.record.pickup as TripStepDraft | undefined)?.volume_litres) ?? null;
   if (carried && Math.abs(carried - step.volume_litres!) / carried > 0.1) warnings.push({ code: 'volume_mismatch', message: 'volume mismatch' });
   trip.row.status = 'DISPOSED';

@@ -54,7 +54,7 @@ test('keys built from codes exist for every code of the contract and the domain'
     role: ['inspector', 'surveyor', 'collector', 'sanitation_crew', 'fstp_operator', 'supervisor', 'admin', 'unknown'],
     badge: ['saved', 'waiting', 'on_server', 'needs_review', 'rejected', 'unknown'],
     kind: ['inspection', 'asset_survey', 'receipt', 'reversal', 'handover', 'fsm_job', 'trip', 'unknown'],
-    warn: ['poor_accuracy', 'accuracy_missing', 'far_from_asset', 'possible_duplicate', 'possible_dumping', 'volume_mismatch', 'generic'],
+    warn: ['poor_accuracy', 'accuracy_missing', 'far_from_asset', 'possible_duplicate', 'possible_illegal_dumping', 'volume_mismatch', 'generic'],
     err: ['invalid', 'wrong_pin', 'pin_format', 'not_enrolled', 'unreachable', 'bad_code', 'not_allowed', 'not_found', 'device_revoked', 'generic', 'sync_failed'],
     ferr: ['required', 'negative', 'too_many_decimals', 'out_of_range', 'not_a_choice', 'not_a_number', 'too_large', 'wrong_type', 'invalid', 'generic'],
     mode: ['CASH', 'UPI', 'CHEQUE', 'DD', 'CARD'],

@@ -452,7 +452,7 @@ describe('desludging', () => {
       await page.click('#disposal-submit');
       const warnings = page.locator('[data-testid=warnings]');
       await warnings.waitFor();
-      assert.equal(await text(warnings.locator('[data-code=possible_dumping]')), tx(lang, 'warn.possible_dumping'));
+      assert.equal(await text(warnings.locator('[data-code=possible_illegal_dumping]')), tx(lang, 'warn.possible_illegal_dumping'));
       assert.equal(await text(warnings.locator('[data-code=volume_mismatch]')), tx(lang, 'warn.volume_mismatch'));
       await page.locator('[data-testid=status][data-status=DISPOSED]').waitFor();
       assert.equal(await page.locator('[data-testid=record-detail] [data-testid=badge]').first().getAttribute('data-badge'), 'needs_review');

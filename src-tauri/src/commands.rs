@@ -1,0 +1,132 @@
+//! One command per use case of `wardbook::field`: lock the session, call, return. Argument
+//! names are the contract with `ui/src/api.ts` (Tauri turns `device_name` into `deviceName`).
+
+use base64::Engine;
+use tauri::State;
+use wardbook::domain::{PhotoRef, RecordKind};
+use wardbook::field::*;
+use wardbook::ids::RecordId;
+use wardbook::sync::client::now_millis;
+
+use crate::AppCore;
+
+type Core<'a> = State<'a, AppCore>;
+
+fn record_id(id: &str) -> ApiResult<RecordId> {
+    id.parse().map_err(|_| ApiError::new("not_found", format!("{id} is not a record id")))
+}
+
+#[tauri::command]
+pub fn app_state(core: Core<'_>) -> ApiResult<AppState> {
+    core.field().state()
+}
+
+#[tauri::command]
+pub async fn enroll(core: Core<'_>, server: String, code: String, device_name: String) -> ApiResult<AppState> {
+    crate::background::enroll(&core, &server, &code, &device_name).await?;
+    core.field().state()
+}
+
+#[tauri::command]
+pub fn device_users(core: Core<'_>) -> ApiResult<Vec<UserView>> {
+    core.field().device_users()
+}
+
+#[tauri::command]
+pub fn sign_in(core: Core<'_>, user_id: String, pin: String) -> ApiResult<AppState> {
+    core.field().sign_in(&user_id, &pin)
+}
+
+#[tauri::command]
+pub fn sign_out(core: Core<'_>) -> ApiResult<AppState> {
+    core.field().sign_out()
+}
+
+#[tauri::command]
+pub fn set_language(core: Core<'_>, lang: Lang) -> ApiResult<AppState> {
+    core.field().set_language(lang)
+}
+
+#[tauri::command]
+pub fn reference(core: Core<'_>) -> ReferenceView {
+    core.field().reference()
+}
+
+#[tauri::command]
+pub fn home(core: Core<'_>) -> ApiResult<Home> {
+    core.field().home()
+}
+
+#[tauri::command]
+pub fn list_records(core: Core<'_>, kind: Option<RecordKind>) -> ApiResult<Vec<RowView>> {
+    core.field().list(kind)
+}
+
+#[tauri::command]
+pub fn record(core: Core<'_>, id: String) -> ApiResult<RecordView> {
+    core.field().record(record_id(&id)?)
+}
+
+#[tauri::command]
+pub fn save_inspection(core: Core<'_>, draft: InspectionDraft) -> ApiResult<Saved> {
+    core.field().save_inspection(draft, now_millis())
+}
+
+#[tauri::command]
+pub fn save_asset(core: Core<'_>, draft: AssetDraft) -> ApiResult<Saved> {
+    core.field().save_asset(draft, now_millis())
+}
+
+#[tauri::command]
+pub fn collect_fee(core: Core<'_>, draft: ReceiptDraft) -> ApiResult<ReceiptIssued> {
+    core.field().collect_fee(draft, now_millis())
+}
+
+#[tauri::command]
+pub fn create_fsm_job(core: Core<'_>, draft: FsmJobDraft) -> ApiResult<Saved> {
+    core.field().create_fsm_job(draft, now_millis())
+}
+
+#[tauri::command]
+pub fn step(core: Core<'_>, id: String, to: String, note: Option<String>) -> ApiResult<Saved> {
+    core.field().step(record_id(&id)?, &to, note, now_millis())
+}
+
+#[tauri::command]
+pub fn trip_pickup(core: Core<'_>, job_id: String, step: TripStepDraft) -> ApiResult<Saved> {
+    core.field().trip_pickup(record_id(&job_id)?, step, now_millis())
+}
+
+#[tauri::command]
+pub fn trip_disposal(core: Core<'_>, trip_id: String, step: TripStepDraft) -> ApiResult<Saved> {
+    core.field().trip_disposal(record_id(&trip_id)?, step, now_millis())
+}
+
+#[tauri::command]
+pub fn review_list(core: Core<'_>) -> ApiResult<ReviewList> {
+    core.field().review_list()
+}
+
+#[tauri::command]
+pub fn resolve_conflict(core: Core<'_>, record_id: String, field: String, value: String) -> ApiResult<Saved> {
+    let id = self::record_id(&record_id)?;
+    core.field().resolve_conflict(id, &field, &value, now_millis())
+}
+
+#[tauri::command]
+pub fn add_photo(core: Core<'_>, base64: String) -> ApiResult<PhotoRef> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64.as_bytes())
+        .map_err(|e| ApiError::new("bad_file", format!("the photo did not arrive whole: {e}")))?;
+    core.field().add_photo(&bytes, now_millis())
+}
+
+#[tauri::command]
+pub fn sync_status(core: Core<'_>) -> ApiResult<SyncStatus> {
+    core.sync().status(&core)
+}
+
+#[tauri::command]
+pub async fn sync_now(core: Core<'_>) -> ApiResult<SyncStatus> {
+    core.sync().sync_now(&core).await
+}

@@ -1,0 +1,108 @@
+//! The Wardbook field app: a Tauri 2 window over the core's use cases (`wardbook::field`).
+//!
+//! - `commands` — one thin command per use case; no rule lives here.
+//! - `background` — the sync task: a second connection to the device store syncs on a timer,
+//!   on "Sync now" and with backoff after failures, so saving never waits for the network.
+//!
+//! The store lives in the app data directory (`WARDBOOK_DATA` overrides it, for tests and
+//! demos). With `WARDBOOK_SERVER` and `WARDBOOK_ENROLL_CODE` set, a device not yet enrolled
+//! enrolls itself at start (the README's run command uses this).
+
+mod background;
+pub mod commands;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use tauri::{Builder, Manager, Runtime};
+use wardbook::field::{ApiError, ApiResult, Field};
+
+pub use background::Sync;
+
+/// Everything the commands share: the signed-in session over the device store, and sync.
+pub struct AppCore {
+    field: Mutex<Field>,
+    sync: Sync,
+}
+
+impl AppCore {
+    /// Opens (or creates) the device store in `dir`.
+    pub fn open(dir: &Path) -> ApiResult<AppCore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ApiError::new("storage", format!("cannot create {}: {e}", dir.display())))?;
+        let db = dir.join("wardbook.db");
+        let field = Field::open(&db)?;
+        Ok(AppCore { field: Mutex::new(field), sync: Sync::new(db) })
+    }
+
+    /// The session; a panic in another command cannot make the store unusable.
+    pub fn field(&self) -> std::sync::MutexGuard<'_, Field> {
+        self.field.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn sync(&self) -> &Sync {
+        &self.sync
+    }
+}
+
+/// Registers the commands: used by the app and by the tests' mock runtime alike.
+pub fn with_handlers<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_state,
+        commands::enroll,
+        commands::device_users,
+        commands::sign_in,
+        commands::sign_out,
+        commands::set_language,
+        commands::reference,
+        commands::home,
+        commands::list_records,
+        commands::record,
+        commands::save_inspection,
+        commands::save_asset,
+        commands::collect_fee,
+        commands::create_fsm_job,
+        commands::step,
+        commands::trip_pickup,
+        commands::trip_disposal,
+        commands::review_list,
+        commands::resolve_conflict,
+        commands::add_photo,
+        commands::sync_status,
+        commands::sync_now,
+    ])
+}
+
+/// Where the device store lives.
+fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
+    if let Some(dir) = std::env::var_os("WARDBOOK_DATA") {
+        return PathBuf::from(dir);
+    }
+    app.path().app_data_dir().unwrap_or_else(|_| PathBuf::from("wardbook-data"))
+}
+
+/// Starts the window.
+pub fn run() {
+    tracing_subscriber_init();
+    with_handlers(tauri::Builder::default())
+        .setup(|app| {
+            let core = AppCore::open(&data_dir(app))?;
+            app.manage(core);
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let core = handle.state::<AppCore>();
+                if let Err(e) = background::enroll_from_env(&core).await {
+                    tracing::warn!(error = %e, "enrolling from the environment failed");
+                }
+                core.sync().start(&core);
+            });
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("the Wardbook window could not start");
+}
+
+fn tracing_subscriber_init() {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}

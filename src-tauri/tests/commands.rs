@@ -1,0 +1,313 @@
+//! The app's commands through Tauri's IPC on the mock runtime (no window), against a real sync
+//! server on 127.0.0.1 and a real device store file: what the UI sends and what it gets back.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tauri::Manager;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets};
+use tauri::webview::InvokeRequest;
+use tempfile::TempDir;
+use wardbook::domain::Role;
+use wardbook_app::AppCore;
+use wardbook_server::cli::{database_path, demo_reference};
+use wardbook_server::store::{Scope, ServerStore, SqliteStore, transact};
+use wardbook_server::{AppState, db, router};
+
+const TOWN: &str = "pb.nabha";
+
+/// A real server on its own runtime thread; stops when dropped.
+struct Server {
+    addr: SocketAddr,
+    store: Arc<dyn ServerStore>,
+    _dir: TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = TempDir::new().unwrap();
+        let store: Arc<dyn ServerStore> = Arc::new(SqliteStore::open(&database_path(dir.path())).unwrap());
+        transact(&*store, &Scope::Admin, |sql| db::tenant_add(sql, TOWN, "Nabha", &demo_reference(TOWN, "Nabha")))
+            .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = router(AppState::with_blobs(store.clone(), dir.path().join("blobs")));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum_serve(listener, app, stopped).await;
+            });
+        });
+        Server { addr, store, _dir: dir, stop: Some(stop) }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A one-time enrollment code for the demo user with `role`.
+    fn code(&self, role: Role) -> String {
+        let user = wardbook::demo::user_id(role);
+        transact(&*self.store, &Scope::Admin, |sql| db::device_enroll(sql, TOWN, user)).unwrap().1
+    }
+
+    /// How many changes of `record` the server holds.
+    fn changes_of(&self, record: &str) -> i64 {
+        transact(&*self.store, &Scope::Admin, |sql| {
+            sql.row("SELECT COUNT(*) FROM changes WHERE record = ?1", &[record.into()])?.expect("a count").int(0)
+        })
+        .unwrap()
+    }
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router, stopped: tokio::sync::oneshot::Receiver<()>) {
+    axum::serve(listener, app).with_graceful_shutdown(async move { stopped.await.unwrap_or(()) }).await.unwrap();
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The app on the mock runtime with its store in a fresh directory.
+struct App {
+    _dir: TempDir,
+    _app: tauri::App<MockRuntime>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+}
+
+impl App {
+    fn start() -> App {
+        let dir = TempDir::new().unwrap();
+        let app = wardbook_app::with_handlers(mock_builder()).build(mock_context(noop_assets())).unwrap();
+        app.manage(AppCore::open(dir.path()).unwrap());
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        App { _dir: dir, _app: app, webview }
+    }
+
+    /// Calls a command as the UI does; `Err` holds the error object the UI receives.
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn enroll_and_sign_in(&self, server: &Server, role: Role) {
+        let state =
+            self.ok("enroll", json!({"server": server.url(), "code": server.code(role), "deviceName": "tab 1"}));
+        assert_eq!(state["enrolled"], true);
+        assert_eq!(state["town"]["name"], "Nabha");
+        let user = wardbook::demo::user_id(role).to_string();
+        let state = self.ok("sign_in", json!({"userId": user, "pin": "4321"}));
+        assert_eq!(state["user"]["id"], user);
+    }
+}
+
+fn inspection_draft(subject: &str, submit: bool) -> Value {
+    json!({
+        "template_code": "PUBLIC_TOILET", "template_version": 1, "subject": subject,
+        "location": {"lat": 30.3745, "lon": 76.1462, "accuracy_m": 8.0},
+        "answers": {"water": {"type": "yes_no", "value": true}, "clean": {"type": "yes_no", "value": false},
+                    "seats": {"type": "number", "value": 4.0}},
+        "photos": [], "submit": submit
+    })
+}
+
+#[test]
+fn a_device_enrolls_saves_offline_and_sees_its_inspection_on_the_server() {
+    let server = Server::start();
+    let app = App::start();
+    assert_eq!(app.ok("app_state", json!({}))["enrolled"], false);
+    app.enroll_and_sign_in(&server, Role::Inspector);
+
+    let saved = app.ok("save_inspection", json!({"draft": inspection_draft("Toilet block near bus stand", true)}));
+    assert_eq!(saved["badge"], "saved", "a save returns at once, before any sync");
+    let id = saved["id"].as_str().unwrap().to_string();
+    let view = app.ok("record", json!({"id": id}));
+    assert_eq!(view["row"]["status"], "SUBMITTED");
+    assert_eq!(view["row"]["ward"], "W02", "the ward comes from the point (Bouran Gate)");
+
+    let status = app.ok("sync_now", json!({}));
+    assert_eq!(status["online"], true, "{status}");
+    assert_eq!(status["waiting"], 0);
+    assert!(status["last_sync_at"].as_i64().is_some());
+    assert_eq!(app.ok("record", json!({"id": id}))["row"]["badge"], "on_server");
+    assert!(server.changes_of(&id) > 0, "the server holds the inspection's changes");
+
+    let home = app.ok("home", json!({}));
+    assert!(home["recent"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str()), "{home}");
+}
+
+#[test]
+fn saving_works_with_the_server_gone_and_the_sync_bar_says_offline() {
+    let server = Server::start();
+    let app = App::start();
+    app.enroll_and_sign_in(&server, Role::Inspector);
+    drop(server);
+
+    let saved = app.ok("save_inspection", json!({"draft": inspection_draft("Toilet block, market", false)}));
+    assert_eq!(saved["badge"], "saved");
+    let status = app.ok("sync_now", json!({}));
+    assert_eq!(status["online"], false);
+    assert_eq!(status["last_error"], "unreachable");
+    assert_eq!(status["waiting"], 1, "the record waits for the server");
+}
+
+#[test]
+fn form_errors_name_their_fields_and_nothing_is_saved() {
+    let server = Server::start();
+    let app = App::start();
+    app.enroll_and_sign_in(&server, Role::Inspector);
+
+    let mut draft = inspection_draft("", true);
+    draft["answers"]["seats"] = json!({"type": "number", "value": -3.0});
+    let err = app.call("save_inspection", json!({"draft": draft})).unwrap_err();
+    assert_eq!(err["code"], "invalid", "{err}");
+    let fields: Vec<&str> = err["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"subject"), "{fields:?}");
+    assert!(fields.iter().any(|f| f.starts_with("answers.seats")), "{fields:?}");
+    assert_eq!(app.ok("list_records", json!({"kind": "inspection"})).as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_shared_device_keeps_one_pin_per_user() {
+    let server = Server::start();
+    let app = App::start();
+    app.enroll_and_sign_in(&server, Role::Inspector);
+    app.ok("sign_out", json!({}));
+    let inspector = wardbook::demo::user_id(Role::Inspector).to_string();
+    let err = app.call("sign_in", json!({"userId": inspector, "pin": "1111"})).unwrap_err();
+    assert_eq!(err["fields"][0]["code"], "wrong_pin");
+    let err = app.call("sign_in", json!({"userId": inspector, "pin": "12a"})).unwrap_err();
+    assert_eq!(err["fields"][0]["field"], "pin");
+    assert_eq!(err["fields"][0]["code"], "pin_format");
+    let users = app.ok("device_users", json!({}));
+    let me = users.as_array().unwrap().iter().find(|u| u["id"] == inspector.as_str()).unwrap().clone();
+    assert_eq!(me["has_pin"], true);
+    assert_eq!(app.ok("set_language", json!({"lang": "hi"}))["lang"], "hi");
+    assert_eq!(app.ok("app_state", json!({}))["user"], Value::Null, "signed out");
+}
+
+#[test]
+fn a_collector_issues_a_numbered_receipt_and_a_bad_amount_is_refused() {
+    let server = Server::start();
+    let app = App::start();
+    app.enroll_and_sign_in(&server, Role::Collector);
+    let draft = |amount: &str| {
+        json!({"draft": {"fee_head": "WS", "amount": amount, "payment_mode": "CASH", "payer_name": "Kamla Devi",
+                         "mobile_number": "9876543210", "instrument_number": null}})
+    };
+    let err = app.call("collect_fee", draft("150.555")).unwrap_err();
+    assert_eq!(err["fields"][0]["field"], "amount");
+    assert_eq!(err["fields"][0]["code"], "too_many_decimals");
+    let issued = app.ok("collect_fee", draft("150.50"));
+    assert_eq!(issued["amount_paise"], 15050);
+    assert!(issued["receipt_number"].as_str().unwrap().starts_with("NBH/"), "{issued}");
+}
+
+#[test]
+fn desludging_from_job_to_disposal_across_three_devices_flags_dumping_outside_the_plant() {
+    let server = Server::start();
+    let office = App::start();
+    office.enroll_and_sign_in(&server, Role::Supervisor);
+    let job = office.ok(
+        "create_fsm_job",
+        json!({"draft": {"applicant_name": "Baldev Singh", "mobile_number": null, "locality": "Bouran Gate",
+               "location": {"lat": 30.3745, "lon": 76.1462, "accuracy_m": 10.0},
+               "pit_length": 2.0, "pit_width": 1.5, "pit_height": 1.8, "post_pay": false}}),
+    );
+    let job_id = job["id"].as_str().unwrap().to_string();
+    let view = office.ok("record", json!({"id": job_id}));
+    assert_eq!(view["row"]["status"], "CREATED");
+    assert!(view["actions"].as_array().unwrap().contains(&json!("PENDING_APPL_FEE_PAYMENT")), "{view}");
+    office.ok("step", json!({"id": job_id, "to": "PENDING_APPL_FEE_PAYMENT", "note": null}));
+    let err = office.call("step", json!({"id": job_id, "to": "COMPLETED", "note": null})).unwrap_err();
+    assert_eq!(err["code"], "not_allowed", "a step the workflow does not allow is refused");
+    let pickup = json!({"jobId": job_id, "step": {"volume_litres": 2500.0, "location": null, "photos": []}});
+    assert_eq!(office.call("trip_pickup", pickup.clone()).unwrap_err()["code"], "not_allowed", "crew work only");
+    for to in ["ASSIGN_DSO", "PENDING_DSO_APPROVAL"] {
+        office.ok("step", json!({"id": job_id, "to": to, "note": null}));
+    }
+    assert_eq!(office.ok("sync_now", json!({}))["online"], true);
+
+    // The crew's phone receives the job, accepts it and records the pickup.
+    let crew = App::start();
+    crew.enroll_and_sign_in(&server, Role::SanitationCrew);
+    crew.ok("sync_now", json!({}));
+    assert_eq!(crew.call("trip_pickup", pickup.clone()).unwrap_err()["code"], "not_allowed", "not accepted yet");
+    crew.ok("step", json!({"id": job_id, "to": "DSO_INPROGRESS", "note": null}));
+    let trip = crew.ok("trip_pickup", pickup);
+    let trip_id = trip["id"].as_str().unwrap().to_string();
+    assert_eq!(crew.ok("record", json!({"id": trip_id}))["row"]["status"], "WAITING_FOR_DISPOSAL");
+    crew.ok("sync_now", json!({}));
+
+    // The plant's operator records a disposal made far from the plant: kept, and flagged.
+    let plant = App::start();
+    plant.enroll_and_sign_in(&server, Role::FstpOperator);
+    plant.ok("sync_now", json!({}));
+    let disposal = json!({"tripId": trip_id, "step": {"volume_litres": 2400.0,
+        "location": {"lat": 30.3745, "lon": 76.1462, "accuracy_m": 6.0}, "photos": []}});
+    let saved = plant.ok("trip_disposal", disposal);
+    let codes: Vec<&str> = saved["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"possible_illegal_dumping"), "{codes:?}");
+    assert_eq!(plant.ok("record", json!({"id": trip_id}))["row"]["status"], "DISPOSED");
+    assert_eq!(plant.ok("sync_now", json!({}))["waiting"], 0, "the server took the disposal");
+}
+
+#[test]
+fn competing_steps_from_two_offices_put_the_job_in_the_review_list() {
+    let server = Server::start();
+    let first = App::start();
+    first.enroll_and_sign_in(&server, Role::Supervisor);
+    let job = first.ok(
+        "create_fsm_job",
+        json!({"draft": {"applicant_name": "Kamla Devi", "mobile_number": "9876500000", "locality": "Hira Mahal",
+               "location": {"lat": 30.3745, "lon": 76.1362, "accuracy_m": 10.0},
+               "pit_length": null, "pit_width": null, "pit_height": null, "post_pay": true}}),
+    );
+    let id = job["id"].as_str().unwrap().to_string();
+    first.ok("sync_now", json!({}));
+    let second = App::start();
+    second.enroll_and_sign_in(&server, Role::Supervisor);
+    second.ok("sync_now", json!({}));
+    assert_eq!(second.ok("review_list", json!({}))["needs_review"].as_array().unwrap().len(), 0);
+
+    // Both offices act on the same job before either syncs.
+    first.ok("step", json!({"id": id, "to": "ASSIGN_DSO", "note": null}));
+    second.ok("step", json!({"id": id, "to": "CANCELLED", "note": "applicant withdrew"}));
+    first.ok("sync_now", json!({}));
+    second.ok("sync_now", json!({}));
+    first.ok("sync_now", json!({}));
+
+    for office in [&first, &second] {
+        let review = office.ok("review_list", json!({}));
+        let rows = review["needs_review"].as_array().unwrap();
+        assert!(rows.iter().any(|r| r["id"] == id.as_str() && r["badge"] == "needs_review"), "{review}");
+    }
+    let inspector = App::start();
+    inspector.enroll_and_sign_in(&server, Role::Inspector);
+    assert_eq!(inspector.call("review_list", json!({})).unwrap_err()["code"], "not_allowed", "supervisors only");
+}

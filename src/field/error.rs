@@ -1,0 +1,64 @@
+//! The one error shape the app's screens receive: a stable code to translate, an English
+//! message for logs, and the bad fields of a form.
+
+use crate::Error;
+use crate::domain::validate::FieldError;
+
+/// A failed use case, as the UI sees it (`ui/src/api.ts`, `ApiError`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
+        ApiError { code: code.into(), message: message.into(), fields: Vec::new() }
+    }
+
+    /// A form error on one field.
+    pub fn field(field: &str, code: &str, message: &str) -> ApiError {
+        ApiError::from(crate::domain::validate::field_error(field, code, message))
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        let message = e.to_string();
+        let code = match &e {
+            Error::Invalid(fields) => {
+                return ApiError { code: "invalid".into(), message, fields: fields.0.clone() };
+            }
+            Error::InvalidTransition { .. } => "not_allowed",
+            Error::Immutable { .. } => "immutable",
+            Error::BadReversal { .. } => "bad_reversal",
+            Error::UnknownTemplate { .. } => "unknown_template",
+            Error::UnknownValue { .. } => "unknown_value",
+            Error::NotFound(_) => "not_found",
+            Error::DamagedRecord { .. } => "damaged_record",
+            Error::Offline(_) => "unreachable",
+            Error::Unauthorized { code, .. } => match code.as_str() {
+                "device_revoked" => "device_revoked",
+                "invalid_enrollment_code" => "bad_code",
+                _ => "not_enrolled",
+            },
+            Error::Server { .. } => "server_error",
+            Error::NewerDatabase { .. } => "newer_database",
+            Error::File { .. } => "bad_file",
+            _ => "storage",
+        };
+        ApiError { code: code.into(), message, fields: Vec::new() }
+    }
+}
+
+/// The result type of the app's use cases.
+pub type ApiResult<T> = std::result::Result<T, ApiError>;

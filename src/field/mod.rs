@@ -1,0 +1,619 @@
+//! The field app's use cases over the device store: enrollment state, who is signed in on a
+//! shared device (user + PIN), forms turned into records, lists and badges, the supervisor's
+//! review. No window and no network here: `src-tauri` turns each method into a command (a
+//! thin adapter) and owns the background sync; the shapes exchanged are in [`views`], the
+//! contract with `ui/src/api.ts`.
+//!
+//! Every save goes to the device store first and returns at once: nothing here waits for the
+//! server.
+
+mod error;
+mod pin;
+pub mod views;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use error::{ApiError, ApiResult};
+pub use views::*;
+
+use crate::Error;
+use crate::domain::access::kinds_of;
+use crate::domain::fsm::{ApplicationSource, ApplicationType, PaymentPreference, PitDetail, TripStep};
+use crate::domain::receipt::AmountLine;
+use crate::domain::reference::{ReferenceData, User};
+use crate::domain::workflow::{self, Actor};
+use crate::domain::{
+    Address, AssetSurvey, Body, FsmJob, GeoPoint, Inspection, Paise, Receipt, Record, RecordKind, Role, Status, Trip,
+    UnixMillis,
+};
+use crate::geo::GeoRules;
+use crate::ids::{RecordId, TransitionId, UserId};
+use crate::store::{Query, RecordRow, Store, SyncState};
+use crate::sync::client::Enrollment;
+
+const SERVER: &str = "app.server";
+const TOKEN: &str = "app.token";
+const DEVICE_NAME: &str = "app.device_name";
+const LANG: &str = "app.lang";
+/// Lists show at most this many rows (each row's place is read from its document).
+const LIST_LIMIT: u32 = 200;
+
+/// The app's state on one device: its store, the signed-in user, the language.
+pub struct Field {
+    store: Store,
+    user: Option<UserId>,
+    lang: Lang,
+    rules: GeoRules,
+}
+
+impl Field {
+    /// Opens the device store at `path` (created on first start).
+    pub fn open(path: impl AsRef<Path>) -> ApiResult<Field> {
+        Self::with_store(Store::open(path)?)
+    }
+
+    pub fn with_store(store: Store) -> ApiResult<Field> {
+        let lang = match store.setting(LANG)?.as_deref() {
+            Some("hi") => Lang::Hi,
+            _ => Lang::En,
+        };
+        Ok(Field { store, user: None, lang, rules: GeoRules::default() })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The server address and this device's token, once enrolled.
+    pub fn enrollment(&self) -> ApiResult<Option<(String, String)>> {
+        Ok(self.store.setting(SERVER)?.zip(self.store.setting(TOKEN)?))
+    }
+
+    /// The public half of this install's signing key, registered at enrollment.
+    pub fn public_key(&self) -> ApiResult<crate::ledger::PublicKey> {
+        Ok(self.store.device_key()?.public_key())
+    }
+
+    pub fn state(&self) -> ApiResult<AppState> {
+        let enrollment = self.enrollment()?;
+        let user = match self.user {
+            Some(id) => Some(self.user_view(self.town_user(id)?)?),
+            None => None,
+        };
+        Ok(AppState {
+            enrolled: enrollment.is_some(),
+            server: enrollment.map(|(server, _)| server),
+            town: self.store.reference().tenant.clone(),
+            user,
+            lang: self.lang,
+        })
+    }
+
+    /// Keeps what enrollment returned and the town's reference data.
+    pub fn finish_enroll(
+        &mut self,
+        server: &str,
+        device_name: &str,
+        enrollment: &Enrollment,
+        refs: &ReferenceData,
+    ) -> ApiResult<AppState> {
+        self.store.put_reference(refs)?;
+        self.store.set_setting(SERVER, server.trim_end_matches('/'))?;
+        self.store.set_setting(TOKEN, &enrollment.token)?;
+        self.store.set_setting(DEVICE_NAME, device_name)?;
+        self.state()
+    }
+
+    /// Newer reference data from the server (wards, templates...).
+    pub fn put_reference(&mut self, refs: &ReferenceData) -> ApiResult<()> {
+        Ok(self.store.put_reference(refs)?)
+    }
+
+    fn town_user(&self, id: UserId) -> ApiResult<&User> {
+        self.store
+            .reference()
+            .users
+            .iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| ApiError::new("unknown_user", format!("user {id} is not on this device")))
+    }
+
+    fn user_view(&self, user: &User) -> ApiResult<UserView> {
+        Ok(UserView {
+            id: user.id,
+            name: user.name.clone(),
+            roles: user.roles.clone(),
+            wards: user.wards.clone(),
+            has_pin: self.store.setting(&pin::key(user.id))?.is_some(),
+        })
+    }
+
+    /// The town's staff who work in the field (everyone but admins), for the sign-in screen.
+    pub fn device_users(&self) -> ApiResult<Vec<UserView>> {
+        self.store
+            .reference()
+            .users
+            .iter()
+            .filter(|u| u.roles.iter().any(|r| *r != Role::Admin))
+            .map(|u| self.user_view(u))
+            .collect()
+    }
+
+    /// Signs a user in; their first sign-in on this device sets the PIN (4 to 6 digits).
+    pub fn sign_in(&mut self, user: &str, pin_text: &str) -> ApiResult<AppState> {
+        let id: UserId = user.parse().map_err(|_| ApiError::new("unknown_user", "no such user"))?;
+        self.town_user(id)?;
+        pin::check_format(pin_text)?;
+        let key = pin::key(id);
+        match self.store.setting(&key)? {
+            Some(stored) if !pin::verify(&stored, pin_text) => {
+                return Err(ApiError::field("pin", "wrong_pin", "the PIN does not match"));
+            }
+            Some(_) => {}
+            None => self.store.set_setting(&key, &pin::hash(pin_text))?,
+        }
+        self.user = Some(id);
+        self.state()
+    }
+
+    pub fn sign_out(&mut self) -> ApiResult<AppState> {
+        self.user = None;
+        self.state()
+    }
+
+    pub fn set_language(&mut self, lang: Lang) -> ApiResult<AppState> {
+        self.store.set_setting(LANG, lang.as_str())?;
+        self.lang = lang;
+        self.state()
+    }
+
+    pub fn reference(&self) -> ReferenceView {
+        let r = self.store.reference();
+        ReferenceView {
+            town: r.tenant.clone(),
+            wards: r.wards.clone(),
+            templates: r.templates.clone(),
+            fee_heads: r.fee_heads.clone(),
+            vehicles: r.vehicles.clone(),
+            fstps: r.fstps.clone(),
+        }
+    }
+
+    fn me(&self) -> ApiResult<&User> {
+        let id = self.user.ok_or_else(|| ApiError::new("signed_out", "nobody is signed in"))?;
+        self.town_user(id)
+    }
+
+    /// The signed-in user acting in `role`, refused when they do not hold it.
+    fn actor(&self, role: Role) -> ApiResult<Actor> {
+        let me = self.me()?;
+        if !me.roles.contains(&role) {
+            return Err(ApiError::new("not_allowed", format!("{} does not work as {role}", me.name)));
+        }
+        Ok(Actor { user: me.id, role })
+    }
+
+    fn my_kinds(&self) -> ApiResult<Vec<RecordKind>> {
+        let mut kinds: Vec<RecordKind> = Vec::new();
+        for role in &self.me()?.roles {
+            for kind in kinds_of(*role) {
+                if !kinds.contains(kind) {
+                    kinds.push(*kind);
+                }
+            }
+        }
+        Ok(kinds)
+    }
+
+    fn rows(&self, query: &Query) -> ApiResult<Vec<RowView>> {
+        let query = Query { limit: Some(query.limit.unwrap_or(LIST_LIMIT)), ..query.clone() };
+        self.store.list(&query)?.into_iter().map(|row| self.row_view(row)).collect()
+    }
+
+    fn row_view(&self, row: RecordRow) -> ApiResult<RowView> {
+        let location = match self.store.get(row.id) {
+            Ok(record) => location_of(&record),
+            Err(Error::DamagedRecord { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let badge = badge(&row);
+        Ok(RowView {
+            id: row.id,
+            kind: row.kind,
+            status: row.status.to_string(),
+            ward: row.ward,
+            title: row.title,
+            updated_at: row.updated_at,
+            amount_paise: row.amount_paise,
+            badge,
+            photos_waiting: self.store.photos_waiting(Some(row.id))?,
+            location,
+        })
+    }
+
+    fn row_of(&self, id: RecordId) -> ApiResult<RowView> {
+        let row = self.store.list(&Query::default())?.into_iter().find(|r| r.id == id).ok_or(Error::NotFound(id))?;
+        self.row_view(row)
+    }
+
+    /// Today's work for the signed-in user's roles in their wards, and what changed lately.
+    pub fn home(&self) -> ApiResult<Home> {
+        let me = self.me()?;
+        let wards: Vec<Option<String>> =
+            if me.wards.is_empty() { vec![None] } else { me.wards.iter().cloned().map(Some).collect() };
+        let mut todo = Vec::new();
+        let mut recent = Vec::new();
+        for kind in self.my_kinds()? {
+            for ward in &wards {
+                let open = Query { ward: ward.clone(), limit: Some(50), ..Query::open(kind) };
+                todo.extend(self.rows(&open)?);
+                let all = Query { kind: Some(kind), ward: ward.clone(), limit: Some(20), ..Query::default() };
+                recent.extend(self.rows(&all)?);
+            }
+        }
+        for list in [&mut todo, &mut recent] {
+            list.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+            list.dedup_by_key(|r| r.id);
+        }
+        recent.truncate(20);
+        Ok(Home { todo, recent })
+    }
+
+    /// Records of one kind (or every kind the user works with), newest first.
+    pub fn list(&self, kind: Option<RecordKind>) -> ApiResult<Vec<RowView>> {
+        let kinds = match kind {
+            Some(kind) => vec![kind],
+            None => self.my_kinds()?,
+        };
+        let mut rows = Vec::new();
+        for kind in kinds {
+            rows.extend(self.rows(&Query { kind: Some(kind), ..Query::default() })?);
+        }
+        rows.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+        Ok(rows)
+    }
+
+    /// One record with its conflicts, warnings and the steps the user may take.
+    pub fn record(&self, id: RecordId) -> ApiResult<RecordView> {
+        let record = self.store.get(id)?;
+        let row = self.row_of(id)?;
+        let conflicts = self.conflict_views(Some(id))?;
+        let warnings = self.warnings(&record)?;
+        let actions = self.actions(&record)?;
+        Ok(RecordView {
+            row,
+            record: serde_json::to_value(&record).map_err(|e| ApiError::new("storage", e.to_string()))?,
+            conflicts,
+            warnings,
+            actions,
+        })
+    }
+
+    fn actions(&self, record: &Record) -> ApiResult<Vec<String>> {
+        let Some(id) = self.user else { return Ok(vec![]) };
+        let roles = self.town_user(id)?.roles.clone();
+        let from = record.workflow().status;
+        Ok(workflow::statuses(record.kind())
+            .into_iter()
+            .filter(|to| roles.iter().any(|role| workflow::allows(record, from, *to, *role)))
+            .map(|to| to.to_string())
+            .collect())
+    }
+
+    fn warnings(&self, record: &Record) -> ApiResult<Vec<WarningView>> {
+        let mut out: Vec<WarningView> = self
+            .store
+            .geo_warnings(record, &self.rules)
+            .into_iter()
+            .map(|w| WarningView { code: w.code().into(), message: format!("{w:?}") })
+            .collect();
+        match &record.body {
+            Body::AssetSurvey(_) => {
+                for (other, metres) in self.store.possible_duplicate_assets(record, &self.rules)? {
+                    out.push(WarningView {
+                        code: "possible_duplicate".into(),
+                        message: format!("an asset of the same type {metres:.0} m away ({other})"),
+                    });
+                }
+            }
+            Body::Trip(trip) => {
+                out.extend(trip.concerns().into_iter().map(|c| WarningView { code: c.into(), message: c.into() }))
+            }
+            _ => {}
+        }
+        Ok(out)
+    }
+
+    fn saved(&self, id: RecordId) -> ApiResult<Saved> {
+        let record = self.store.get(id)?;
+        Ok(Saved { id, badge: self.row_of(id)?.badge, warnings: self.warnings(&record)? })
+    }
+
+    fn new_record(&self, now: UnixMillis, body: Body) -> ApiResult<Record> {
+        let me = self.me()?;
+        let tenant = self.store.reference().tenant.as_ref().map(|t| t.id.clone()).unwrap_or_default();
+        let mut record = Record::new(RecordId::new(), &tenant, me.id, now, body);
+        record.assignee = Some(me.id);
+        Ok(record)
+    }
+
+    /// Applies a workflow step to a record not yet saved, so a refused step saves nothing.
+    fn step_unsaved(&self, record: &mut Record, role: Role, to: Status, now: UnixMillis) -> ApiResult<()> {
+        let actor = self.actor(role)?;
+        workflow::step(record, self.store.reference(), TransitionId::new(), actor, to, now, None)?;
+        Ok(())
+    }
+
+    /// Saves an inspection; `submit` also sends it for review (required answers checked first).
+    pub fn save_inspection(&mut self, draft: InspectionDraft, now: UnixMillis) -> ApiResult<Saved> {
+        self.actor(Role::Inspector)?;
+        let body = Body::Inspection(Inspection {
+            template_code: draft.template_code,
+            template_version: draft.template_version,
+            subject: draft.subject,
+            address: Address { location: draft.location.clone(), ..Address::default() },
+            location: draft.location,
+            answers: draft.answers,
+            findings: vec![],
+            photos: draft.photos,
+        });
+        let mut record = self.new_record(now, body)?;
+        if draft.submit {
+            self.step_unsaved(&mut record, Role::Inspector, Status::Submitted, now)?;
+        }
+        self.store.create(&record, now)?;
+        self.saved(record.id)
+    }
+
+    /// Saves an asset survey and sends it for approval.
+    pub fn save_asset(&mut self, draft: AssetDraft, now: UnixMillis) -> ApiResult<Saved> {
+        self.actor(Role::Surveyor)?;
+        let location =
+            draft.location.ok_or_else(|| ApiError::field("location", "required", "pick the asset's place"))?;
+        let body = Body::AssetSurvey(AssetSurvey {
+            asset_type: draft.asset_type,
+            asset_name: draft.asset_name,
+            attributes: BTreeMap::new(),
+            location: location.clone(),
+            condition: draft.condition,
+            address: Address { location: Some(location), ..Address::default() },
+            photos: draft.photos,
+        });
+        let mut record = self.new_record(now, body)?;
+        self.step_unsaved(&mut record, Role::Surveyor, Status::PendingForApproval, now)?;
+        self.store.create(&record, now)?;
+        self.saved(record.id)
+    }
+
+    /// Issues a receipt: numbered, signed and saved on the device in one transaction.
+    pub fn collect_fee(&mut self, draft: ReceiptDraft, now: UnixMillis) -> ApiResult<ReceiptIssued> {
+        self.actor(Role::Collector)?;
+        let amount = Paise::parse_rupees("amount", &draft.amount)?;
+        if amount.0 <= 0 {
+            return Err(ApiError::field("amount", "not_positive", "must be more than zero"));
+        }
+        let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let body = Body::Receipt(Receipt {
+            receipt_number: String::new(),
+            receipt_date: now,
+            business_service: draft.fee_head.clone(),
+            bill_id: None,
+            lines: vec![AmountLine { tax_head: draft.fee_head, amount }],
+            payment_mode: draft.payment_mode,
+            instrument_number: text(draft.instrument_number),
+            transaction_number: None,
+            payer_name: draft.payer_name.trim().to_string(),
+            mobile_number: text(draft.mobile_number),
+            location: None,
+            signature: None,
+            key_id: None,
+        });
+        let record = self.new_record(now, body)?;
+        let issued = self.store.issue_receipt(record, now)?;
+        let Body::Receipt(receipt) = &issued.body else { unreachable!("issue_receipt returns the receipt") };
+        let saved = self.saved(issued.id)?;
+        Ok(ReceiptIssued {
+            id: saved.id,
+            badge: saved.badge,
+            warnings: saved.warnings,
+            receipt_number: receipt.receipt_number.clone(),
+            amount_paise: receipt.total().0,
+        })
+    }
+
+    /// Registers a desludging application taken in the field.
+    pub fn create_fsm_job(&mut self, draft: FsmJobDraft, now: UnixMillis) -> ApiResult<Saved> {
+        self.actor(Role::Supervisor)?;
+        let refs = self.store.reference();
+        let town = refs.tenant.as_ref().map(|t| t.code.clone()).unwrap_or_else(|| "ULB".into());
+        let fee = refs.fee_heads.iter().find(|h| h.code == "FSM").and_then(|h| h.default_amount);
+        let id = RecordId::new();
+        let body = Body::FsmJob(FsmJob {
+            application_no: format!("FSM-{town}-{}", &id.to_string().replace('-', "")[20..28].to_uppercase()),
+            source: ApplicationSource::FieldOfficer,
+            sanitation_type: "SEPTIC_TANK".into(),
+            property_usage: "RESIDENTIAL".into(),
+            application_type: ApplicationType::Adhoc,
+            payment_preference: if draft.post_pay { PaymentPreference::PostPay } else { PaymentPreference::PrePay },
+            no_of_trips: 1,
+            vehicle_type: None,
+            vehicle_capacity_litres: None,
+            applicant_name: draft.applicant_name.trim().to_string(),
+            mobile_number: draft.mobile_number.filter(|m| !m.trim().is_empty()),
+            pit: PitDetail {
+                length: draft.pit_length,
+                width: draft.pit_width,
+                height: draft.pit_height,
+                ..PitDetail::default()
+            },
+            address: Address { locality: Some(draft.locality), location: draft.location, ..Address::default() },
+            advance_amount: None,
+            trip_amount: fee,
+            possible_service_date: None,
+            dso: None,
+            vehicle: refs.vehicles.first().map(|v| v.registration_number.clone()),
+        });
+        let mut record = self.new_record(now, body)?;
+        record.id = id;
+        self.store.create(&record, now)?;
+        self.saved(record.id)
+    }
+
+    /// One workflow step chosen from [`RecordView::actions`].
+    pub fn step(&mut self, id: RecordId, to: &str, note: Option<String>, now: UnixMillis) -> ApiResult<Saved> {
+        let to: Status = to.parse()?;
+        let record = self.store.get(id)?;
+        let from = record.workflow().status;
+        let me = self.me()?;
+        let role = me
+            .roles
+            .iter()
+            .copied()
+            .find(|role| workflow::allows(&record, from, to, *role))
+            .ok_or(Error::InvalidTransition { from, to, role: me.roles.first().copied().unwrap_or(Role::Admin) })?;
+        let actor = Actor { user: me.id, role };
+        self.store.transition(id, actor, to, now, note.filter(|n| !n.trim().is_empty()))?;
+        self.saved(id)
+    }
+
+    /// The crew picks up sludge for a job: a new trip, waiting for disposal at the plant.
+    pub fn trip_pickup(&mut self, job: RecordId, draft: TripStepDraft, now: UnixMillis) -> ApiResult<Saved> {
+        let crew = self.actor(Role::SanitationCrew)?;
+        let job_record = self.store.get(job)?;
+        let Body::FsmJob(fsm) = &job_record.body else {
+            return Err(ApiError::new("not_a_job", format!("{job} is not a desludging job")));
+        };
+        let status = job_record.workflow().status;
+        if !matches!(status, Status::DsoInProgress | Status::DisposalInProgress) {
+            return Err(ApiError::new("not_allowed", format!("the job is {status}, not in progress with a crew")));
+        }
+        let refs = self.store.reference();
+        let body = Body::Trip(Trip {
+            application_no: fsm.application_no.clone(),
+            vehicle: fsm
+                .vehicle
+                .clone()
+                .or_else(|| refs.vehicles.first().map(|v| v.registration_number.clone()))
+                .unwrap_or_default(),
+            driver: self.me()?.name.clone(),
+            fstp_code: refs.fstps.first().map(|f| f.code.clone()),
+            pickup: Some(TripStep {
+                at: now,
+                location: draft.location,
+                volume_litres: draft.volume_litres,
+                photos: draft.photos,
+                geofence: None,
+            }),
+            disposal: None,
+            custody: None,
+        });
+        let mut record = self.new_record(now, body)?;
+        record.ward = job_record.ward.clone();
+        record.assignee = Some(crew.user);
+        self.step_unsaved(&mut record, Role::SanitationCrew, Status::WaitingForDisposal, now)?;
+        self.store.create(&record, now)?;
+        self.saved(record.id)
+    }
+
+    /// The plant's operator records the disposal; its place is checked against the plants'
+    /// geofences on the device, and a disposal outside them is kept and flagged.
+    pub fn trip_disposal(&mut self, trip: RecordId, draft: TripStepDraft, now: UnixMillis) -> ApiResult<Saved> {
+        let operator = self.actor(Role::FstpOperator)?;
+        let step = TripStep {
+            at: now,
+            location: draft.location,
+            volume_litres: draft.volume_litres,
+            photos: draft.photos,
+            geofence: None,
+        };
+        self.store.record_disposal(trip, step, now)?;
+        self.store.transition(trip, operator, Status::Disposed, now, None)?;
+        self.saved(trip)
+    }
+
+    fn conflict_views(&self, record: Option<RecordId>) -> ApiResult<Vec<ConflictView>> {
+        let mut titles: BTreeMap<RecordId, String> = BTreeMap::new();
+        self.store
+            .conflicts(record)?
+            .into_iter()
+            .map(|c| {
+                let title = match titles.get(&c.record) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t = self.row_of(c.record)?.title;
+                        titles.insert(c.record, t.clone());
+                        t
+                    }
+                };
+                Ok(ConflictView {
+                    record: c.record,
+                    title,
+                    field: c.conflict.field,
+                    values: c.conflict.values.iter().map(|v| v.to_string()).collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// The supervisor's list: records in review, records the server refused or a supervisor
+    /// rejected, and fields two people edited differently.
+    pub fn review_list(&self) -> ApiResult<ReviewList> {
+        self.actor(Role::Supervisor)?;
+        let needs_review = self.rows(&Query { needs_attention: true, ..Query::default() })?;
+        let mut rejected: Vec<RowView> = self
+            .store
+            .list(&Query { limit: Some(10 * LIST_LIMIT), ..Query::default() })?
+            .into_iter()
+            .filter(|r| r.sync_state == SyncState::Rejected || r.status == Status::Rejected)
+            .take(LIST_LIMIT as usize)
+            .map(|r| self.row_view(r))
+            .collect::<ApiResult<_>>()?;
+        rejected.retain(|r| !needs_review.iter().any(|n| n.id == r.id));
+        Ok(ReviewList { needs_review, rejected, conflicts: self.conflict_views(None)? })
+    }
+
+    /// Keeps one of a conflicted field's values (JSON text, as listed).
+    pub fn resolve_conflict(&mut self, id: RecordId, field: &str, value: &str, now: UnixMillis) -> ApiResult<Saved> {
+        self.actor(Role::Supervisor)?;
+        let value: serde_json::Value =
+            serde_json::from_str(value).map_err(|e| ApiError::new("bad_value", e.to_string()))?;
+        self.store.resolve_conflict(id, field, &value, now)?;
+        self.saved(id)
+    }
+
+    /// Records with changes the server has not confirmed, and photos not yet uploaded.
+    pub fn waiting(&self) -> ApiResult<(u64, u64)> {
+        Ok((self.store.waiting_count()?, self.store.photos_waiting(None)?))
+    }
+
+    /// Keeps a photo on the device by its SHA-256; its upload copy waits for the photo channel.
+    pub fn add_photo(&mut self, bytes: &[u8], now: UnixMillis) -> ApiResult<crate::domain::PhotoRef> {
+        Ok(self.store.add_photo(bytes, now)?)
+    }
+}
+
+/// A row's badge: review first (a person must act), then where its changes are.
+fn badge(row: &RecordRow) -> Badge {
+    if row.needs_review || row.conflicts > 0 {
+        return Badge::NeedsReview;
+    }
+    match row.sync_state {
+        SyncState::Saved => Badge::Saved,
+        SyncState::Waiting => Badge::Waiting,
+        SyncState::OnServer => Badge::OnServer,
+        SyncState::Rejected => Badge::Rejected,
+    }
+}
+
+/// Where a record was made, for the map.
+fn location_of(record: &Record) -> Option<GeoPoint> {
+    match &record.body {
+        Body::Inspection(i) => i.location.clone().or_else(|| i.address.location.clone()),
+        Body::AssetSurvey(a) => Some(a.location.clone()),
+        Body::Receipt(r) => r.location.clone(),
+        Body::FsmJob(j) => j.address.location.clone(),
+        Body::Trip(t) => t.disposal.as_ref().or(t.pickup.as_ref()).and_then(|s| s.location.clone()),
+        Body::Reversal(_) | Body::Handover(_) => None,
+    }
+}

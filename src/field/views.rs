@@ -1,0 +1,217 @@
+//! What the screens show and send: plain serde shapes, one per `ui/src/api.ts` type. Names and
+//! spellings here are the contract with the UI; change both sides together.
+
+use std::collections::BTreeMap;
+
+use crate::domain::asset::{AssetType, Condition};
+use crate::domain::receipt::PaymentMode;
+use crate::domain::reference::{ChecklistTemplate, FeeHead, Fstp, Tenant, Vehicle, Ward};
+use crate::domain::validate::FieldError;
+use crate::domain::{Answer, GeoPoint, PhotoRef, RecordKind, Role, UnixMillis};
+use crate::ids::{RecordId, UserId};
+
+/// The language of the screens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Hi,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Hi => "hi",
+        }
+    }
+}
+
+/// A member of staff who may sign in on this device.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub wards: Vec<String>,
+    pub has_pin: bool,
+}
+
+/// Where the app is: enrolled or not, who is signed in, which language.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AppState {
+    pub enrolled: bool,
+    pub server: Option<String>,
+    pub town: Option<Tenant>,
+    pub user: Option<UserView>,
+    pub lang: Lang,
+}
+
+/// The sync bar.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SyncStatus {
+    pub online: bool,
+    pub syncing: bool,
+    pub last_sync_at: Option<UnixMillis>,
+    pub waiting: u64,
+    pub photos_waiting: u64,
+    pub last_error: Option<String>,
+}
+
+/// The town's reference data as the forms need it (users are in `device_users`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReferenceView {
+    pub town: Option<Tenant>,
+    pub wards: Vec<Ward>,
+    pub templates: Vec<ChecklistTemplate>,
+    pub fee_heads: Vec<FeeHead>,
+    pub vehicles: Vec<Vehicle>,
+    pub fstps: Vec<Fstp>,
+}
+
+/// A record's state as one badge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Badge {
+    Saved,
+    Waiting,
+    OnServer,
+    NeedsReview,
+    Rejected,
+}
+
+/// One line of a list.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RowView {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub status: String,
+    pub ward: Option<String>,
+    pub title: String,
+    pub updated_at: UnixMillis,
+    pub amount_paise: Option<i64>,
+    pub badge: Badge,
+    pub photos_waiting: u64,
+    pub location: Option<GeoPoint>,
+}
+
+/// A conflicted field with every value, as JSON text.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConflictView {
+    pub record: RecordId,
+    pub title: String,
+    pub field: String,
+    pub values: Vec<String>,
+}
+
+/// A warning about a record (a poor GPS fix, a possible duplicate, possible dumping...).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WarningView {
+    pub code: String,
+    pub message: String,
+}
+
+/// One record with what its screen needs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RecordView {
+    pub row: RowView,
+    pub record: serde_json::Value,
+    pub conflicts: Vec<ConflictView>,
+    pub warnings: Vec<WarningView>,
+    /// Statuses the signed-in user may move the record to now.
+    pub actions: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Home {
+    pub todo: Vec<RowView>,
+    pub recent: Vec<RowView>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReviewList {
+    pub needs_review: Vec<RowView>,
+    pub rejected: Vec<RowView>,
+    pub conflicts: Vec<ConflictView>,
+}
+
+/// What a save returns.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Saved {
+    pub id: RecordId,
+    pub badge: Badge,
+    pub warnings: Vec<WarningView>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReceiptIssued {
+    pub id: RecordId,
+    pub badge: Badge,
+    pub warnings: Vec<WarningView>,
+    pub receipt_number: String,
+    pub amount_paise: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InspectionDraft {
+    pub template_code: String,
+    pub template_version: u32,
+    pub subject: String,
+    pub location: Option<GeoPoint>,
+    #[serde(default)]
+    pub answers: BTreeMap<String, Answer>,
+    #[serde(default)]
+    pub photos: Vec<PhotoRef>,
+    /// Submit for review now (else keep as a draft).
+    #[serde(default)]
+    pub submit: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssetDraft {
+    pub asset_type: AssetType,
+    pub asset_name: String,
+    pub location: Option<GeoPoint>,
+    pub condition: Condition,
+    #[serde(default)]
+    pub photos: Vec<PhotoRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReceiptDraft {
+    pub fee_head: String,
+    /// Rupees as typed: `150` or `150.50`.
+    pub amount: String,
+    pub payment_mode: PaymentMode,
+    pub payer_name: String,
+    pub mobile_number: Option<String>,
+    pub instrument_number: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FsmJobDraft {
+    pub applicant_name: String,
+    pub mobile_number: Option<String>,
+    pub locality: String,
+    pub location: Option<GeoPoint>,
+    pub pit_length: Option<f64>,
+    pub pit_width: Option<f64>,
+    pub pit_height: Option<f64>,
+    #[serde(default)]
+    pub post_pay: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TripStepDraft {
+    pub volume_litres: Option<f64>,
+    pub location: Option<GeoPoint>,
+    #[serde(default)]
+    pub photos: Vec<PhotoRef>,
+}
+
+impl From<&FieldError> for WarningView {
+    fn from(e: &FieldError) -> WarningView {
+        WarningView { code: e.code.clone(), message: e.message.clone() }
+    }
+}
