@@ -303,6 +303,7 @@ pub fn trip(id: RecordId, now: UnixMillis, ward: &str, n: u32) -> Record {
             geofence: None,
         }),
         disposal: None,
+        custody: None,
     });
     record(id, Role::SanitationCrew, now, ward, body)
 }

@@ -60,6 +60,12 @@ pub enum Error {
     /// A receipt could not be signed, printed or exported.
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
+    /// Bytes offered as a photo that the device cannot take (not a JPEG or PNG, or damaged).
+    #[error("not a usable photo: {0}")]
+    Photo(#[from] crate::photo::PhotoError),
+    /// No photo with this SHA-256 on the device.
+    #[error("photo {0} is not on this device")]
+    PhotoNotFound(String),
     /// A file on the device (a photo) cannot be read.
     #[error("cannot read {path}: {reason}")]
     File { path: String, reason: String },

@@ -27,6 +27,7 @@ pub mod field;
 pub mod geo;
 pub mod ids;
 pub mod ledger;
+pub mod photo;
 pub mod print;
 pub mod store;
 

@@ -118,6 +118,21 @@ pub struct GeofenceCheck {
     pub distance_m: f64,
 }
 
+impl GeofenceCheck {
+    /// The check as a trip keeps it: metres rounded, `-1` when the town has no usable fence.
+    pub fn of(check: &crate::geo::DisposalCheck) -> GeofenceCheck {
+        GeofenceCheck {
+            fstp: check.fstp.clone(),
+            inside: check.inside,
+            distance_m: if check.distance_to_nearest_m.is_finite() {
+                check.distance_to_nearest_m.round()
+            } else {
+                -1.0
+            },
+        }
+    }
+}
+
 /// Received volume may differ from the pickup estimate by this share before it is flagged.
 pub const VOLUME_TOLERANCE: f64 = 0.10;
 
@@ -132,6 +147,9 @@ pub struct Trip {
     pub pickup: Option<TripStep>,
     /// Received at the plant, recorded by the operator.
     pub disposal: Option<TripStep>,
+    /// The crew's signed handover at the plant and the operator's countersignature
+    /// ([`super::custody`]).
+    pub custody: Option<super::custody::Custody>,
 }
 
 impl Trip {

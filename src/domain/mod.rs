@@ -10,6 +10,7 @@
 pub mod access;
 pub mod asset;
 pub mod cash;
+pub mod custody;
 pub mod fsm;
 pub mod inspection;
 pub mod receipt;
@@ -287,6 +288,27 @@ impl Record {
             Body::Trip(t) => t.pickup.as_ref().and_then(|p| p.location.as_ref()),
             Body::Reversal(_) | Body::Handover(_) => None,
         }
+    }
+
+    /// Every photo the record names (checklist answers, survey, pickup and disposal), each
+    /// once, in the order they appear.
+    pub fn photos(&self) -> Vec<&PhotoRef> {
+        let mut all: Vec<&PhotoRef> = match &self.body {
+            Body::Inspection(i) => i
+                .photos
+                .iter()
+                .chain(i.answers.values().flat_map(|a| match a {
+                    Answer::Photo(p) => p.as_slice(),
+                    _ => &[],
+                }))
+                .collect(),
+            Body::AssetSurvey(a) => a.photos.iter().collect(),
+            Body::Trip(t) => t.pickup.iter().chain(t.disposal.iter()).flat_map(|s| &s.photos).collect(),
+            Body::Receipt(_) | Body::Reversal(_) | Body::Handover(_) | Body::FsmJob(_) => vec![],
+        };
+        let mut seen = std::collections::HashSet::new();
+        all.retain(|p| seen.insert(p.sha256.as_str()));
+        all
     }
 
     /// The money this record carries, in paise: a receipt's total, a reversal's negative

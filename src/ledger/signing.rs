@@ -112,6 +112,18 @@ impl PublicKey {
     }
 }
 
+/// Signs other canonical statements than receipts (a trip's custody handover and
+/// countersignature, [`crate::domain::custody`]). Every such statement opens with its own
+/// length-prefixed context string, so a signature of one kind never verifies as another.
+pub fn sign_statement(key: &DeviceKey, bytes: &[u8]) -> [u8; SIGNATURE_LEN] {
+    key.0.sign(bytes).to_bytes()
+}
+
+/// Whether `signature` is `public`'s signature of the statement `bytes` (strict RFC 8032).
+pub fn verify_statement(public: &PublicKey, bytes: &[u8], signature: &[u8]) -> bool {
+    Signature::from_slice(signature).is_ok_and(|s| public.0.verify_strict(bytes, &s).is_ok())
+}
+
 /// The bytes a receipt's signature covers (see the module docs for the layout).
 pub fn canonical_bytes(record: &Record) -> Result<Vec<u8>, LedgerError> {
     fn str(out: &mut Vec<u8>, s: &str) {

@@ -11,6 +11,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_sync", include_str!("../../migrations/device/0002_sync.sql")),
     ("0003_lean_rows", include_str!("../../migrations/device/0003_lean_rows.sql")),
     ("0004_money", include_str!("../../migrations/device/0004_money.sql")),
+    ("0005_photos", include_str!("../../migrations/device/0005_photos.sql")),
+    ("0006_custody", include_str!("../../migrations/device/0006_custody.sql")),
 ];
 
 /// The schema version this build writes.

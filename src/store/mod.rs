@@ -12,8 +12,10 @@
 //! Architecture invariant: this is the only module of the core that touches SQLite.
 
 mod cash;
+mod custody;
 mod migrate;
 mod numbers;
+mod photos;
 mod places;
 mod query;
 mod sync;
@@ -22,6 +24,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use custody::{DayVolume, KeptCountersign};
 pub use migrate::SCHEMA_VERSION;
 pub use numbers::format_number;
 pub use query::{Query, RecordRow, StoredConflict};
@@ -556,6 +559,8 @@ pub(crate) fn persist(
     )?;
     query::write_conflicts(conn, &key, &conflicts)?;
     query::index_text(conn, &key, &search_text, old_text.as_ref())?;
+    photos::index_record_photos(conn, &key, &record)?;
+    custody::index_trip(conn, &key, &record)?;
     Ok(())
 }
 

@@ -37,22 +37,18 @@ impl Store {
         Ok(geo::possible_duplicates(survey.asset_type, &survey.location, &existing, rules))
     }
 
+    /// Where a disposal fix is relative to the town's plants, as a trip keeps it.
+    pub fn geofence_check(&self, point: &crate::domain::GeoPoint) -> GeofenceCheck {
+        GeofenceCheck::of(&geo::disposal_site(self.reference(), point))
+    }
+
     /// Records a trip's disposal at the plant, with the geofence check of its fix kept in the
     /// trip. A disposal outside every plant's fence is kept too, and flagged for the supervisor.
     pub fn record_disposal(&mut self, trip: RecordId, mut step: TripStep, now: UnixMillis) -> Result<Record> {
         let point = step.location.clone().ok_or_else(|| {
             crate::domain::validate::field_error("disposal.location", "required", "a disposal needs a GPS fix")
         })?;
-        let check = geo::disposal_site(self.reference(), &point);
-        step.geofence = Some(GeofenceCheck {
-            fstp: check.fstp.clone(),
-            inside: check.inside,
-            distance_m: if check.distance_to_nearest_m.is_finite() {
-                check.distance_to_nearest_m.round()
-            } else {
-                -1.0
-            },
-        });
+        step.geofence = Some(self.geofence_check(&point));
         self.update(trip, now, |record| match &mut record.body {
             Body::Trip(t) => {
                 t.disposal = Some(step);

@@ -226,6 +226,56 @@ impl PhotoUploader {
     }
 }
 
+/// What [`upload_pending`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PendingReport {
+    /// Photos the server confirmed (hash verified) in this run, now marked on the device.
+    pub uploaded: Vec<String>,
+    /// Of those, photos the server already had whole (nothing sent).
+    pub already_there: usize,
+    /// Photos that failed, with the reason; they stay waiting for the next run.
+    pub failed: Vec<(String, String)>,
+    /// Photos still waiting on the device after this run.
+    pub still_waiting: usize,
+    /// Body bytes sent and requests made, over all photos.
+    pub sent_bytes: u64,
+    pub requests: usize,
+}
+
+/// Uploads every photo the device holds and the server has not confirmed — those records
+/// name first — each with [`PhotoUploader::upload`], and marks each one uploaded when the
+/// server confirms its hash. Record sync never waits for this: run it on its own, whenever
+/// there is a connection. A photo that fails stays waiting; a refused token stops the run
+/// (`Err`), as does a link that stays down (the photos after it are not tried).
+pub async fn upload_pending(store: &mut crate::store::Store, server: &str, token: &str) -> Result<PendingReport> {
+    upload_pending_with(store, &PhotoUploader::new(server, token)).await
+}
+
+/// [`upload_pending`] with a configured uploader (chunk size, retries).
+pub async fn upload_pending_with(store: &mut crate::store::Store, uploader: &PhotoUploader) -> Result<PendingReport> {
+    let mut report = PendingReport::default();
+    for sha256 in store.photos_to_upload()? {
+        let bytes = store.photo_bytes(&sha256)?;
+        match uploader.upload(&bytes, &sha256).await {
+            Ok(one) => {
+                report.sent_bytes += one.sent_bytes;
+                report.requests += one.requests;
+                report.already_there += usize::from(one.already_there);
+                store.mark_photo_uploaded(&sha256, super::client::now_millis())?;
+                report.uploaded.push(sha256);
+            }
+            Err(e @ Error::Unauthorized { .. }) => return Err(e),
+            Err(e @ Error::Offline(_)) => {
+                report.failed.push((sha256, e.to_string()));
+                break;
+            }
+            Err(e) => report.failed.push((sha256, e.to_string())),
+        }
+    }
+    report.still_waiting = store.photos_to_upload()?.len();
+    Ok(report)
+}
+
 /// `Wardbook-Blob: complete`, or the bytes the server has (`Upload-Offset`, `Content-Length`).
 fn have_of(headers: &reqwest::header::HeaderMap) -> Have {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());

@@ -138,6 +138,9 @@ fn apply(
         return Ok(reject("invalid_record", e.to_string()));
     }
     let tenant = &auth.scope.tenant;
+    if let Some((code, reason)) = crate::custody::check(conn, tenant, before.as_ref(), &after)? {
+        return Ok(reject(code, reason));
+    }
     let number = match &after.body {
         wardbook::domain::Body::Receipt(r) => Some(r.receipt_number.clone()),
         _ => None,
@@ -203,6 +206,7 @@ fn apply(
             number
         ],
     )?;
+    crate::custody::recheck_disposal(conn, tenant, refs, before.as_ref(), &after)?;
     // A receipt enters its town's ledger once, as it was first stored.
     if before.is_none() {
         crate::ledger::append_receipt(conn, tenant, &after, device)?;

@@ -11,6 +11,7 @@
 
 pub mod blobs;
 pub mod cli;
+pub mod custody;
 pub mod db;
 pub mod error;
 pub mod export;

@@ -8,7 +8,9 @@
 //!   read back with poppler in English and Hindi.
 
 mod crash;
+mod custody;
 mod money;
+mod photos;
 mod places;
 mod receipt_pdf;
 mod store;

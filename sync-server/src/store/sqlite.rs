@@ -17,6 +17,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, sql: include_str!("../../../migrations/server-sqlite/0003_ledger.sql") },
     Migration { version: 4, sql: include_str!("../../../migrations/server-sqlite/0004_numbers.sql") },
     Migration { version: 5, sql: include_str!("../../../migrations/server-sqlite/0005_signing.sql") },
+    Migration { version: 6, sql: include_str!("../../../migrations/server-sqlite/0006_flags.sql") },
 ];
 
 /// The schema version this build of the SQLite backend writes.

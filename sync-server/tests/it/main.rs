@@ -5,6 +5,7 @@ mod admin;
 mod authz;
 mod background;
 mod convergence;
+mod custody;
 mod http_api;
 mod instances;
 mod ledger;

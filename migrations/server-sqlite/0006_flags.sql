@@ -1,0 +1,11 @@
+-- Version 6: what the server itself flags on a record for a supervisor, by code, e.g. a
+-- disposal its own geofence check puts outside every treatment plant whatever the device said.
+-- Kept once per record and code (the latest reason wins); never sent back as part of a record.
+CREATE TABLE flags (
+    tenant     TEXT NOT NULL,
+    record     TEXT NOT NULL,
+    code       TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    flagged_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, record, code)
+) STRICT;
