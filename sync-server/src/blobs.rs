@@ -160,28 +160,18 @@ impl BlobStore {
         if range.total > MAX_BLOB_BYTES {
             return Err(AppError::BlobTooLarge { limit: MAX_BLOB_BYTES });
         }
-        let have = match self.state_unlocked(tenant, sha256).await? {
-            BlobState::Complete(size) => return Ok(BlobState::Complete(size)),
-            BlobState::Partial(n) => n,
-            BlobState::Missing => 0,
+        let have = match admit(self.state_unlocked(tenant, sha256).await?, range)? {
+            Admit::Answer(state) => return Ok(state),
+            Admit::AppendAfter(have) => have,
         };
-        // A piece may start before what the server has (a retry that raced the end of a cut
-        // request): the bytes the server already has are skipped. After it: a gap, refused.
-        if range.start > have {
-            return Err(AppError::UploadOffset { have });
-        }
-        if range.end <= have {
-            return Ok(BlobState::Partial(have));
-        }
         let part = self.part_path(tenant, sha256);
         if let Some(parent) = part.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
         let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&part).map_err(io)?;
         let mut body = body;
-        // `pos`: the blob offset of the next body byte; `at`: the bytes the file has.
-        let (mut pos, mut at) = (range.start, have);
-        while at < range.end {
+        let mut piece = Piece::new(range, have);
+        while piece.wants_more() {
             let frame =
                 tokio::time::timeout(READ_TIMEOUT, std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)));
             let data = match frame.await {
@@ -192,16 +182,14 @@ impl BlobStore {
                 // The end of the body, a dropped connection or silence: keep what arrived.
                 Ok(None) | Ok(Some(Err(_))) | Err(_) => break,
             };
-            let from = ((at - pos) as usize).min(data.len());
-            let to = data.len().min((range.end - pos) as usize);
-            pos += data.len() as u64;
-            if from < to {
-                file.write_all(&data[from..to]).map_err(io)?;
-                at += (to - from) as u64;
+            let keep = piece.take(&data);
+            if !keep.is_empty() {
+                file.write_all(keep).map_err(io)?;
             }
         }
         file.flush().map_err(io)?;
         drop(file);
+        let at = piece.file_len();
         if at < range.total {
             return Ok(BlobState::Partial(at));
         }
@@ -209,7 +197,7 @@ impl BlobStore {
         let (done, name) = (self.path(tenant, sha256), sha256.to_string());
         tokio::task::spawn_blocking(move || {
             let bytes = std::fs::read(&part).map_err(io)?;
-            if bytes.len() as u64 != range.total || hex::encode(Sha256::digest(&bytes)) != name {
+            if !verified(&bytes, range.total, &name) {
                 std::fs::remove_file(&part).map_err(io)?;
                 return Err(AppError::HashMismatch);
             }
@@ -219,6 +207,80 @@ impl BlobStore {
         })
         .await?
     }
+}
+
+/// What a piece may do given what the server has: answer at once, or append after `have`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admit {
+    /// Nothing to write: the blob is complete, or the piece holds only bytes the server has.
+    Answer(BlobState),
+    /// Append the piece's bytes after the `have` bytes the server has.
+    AppendAfter(u64),
+}
+
+/// Decides what a piece covering `range` does when the server's blob is in `state`. A piece
+/// may start before what the server has (a retry that raced the end of a cut request): those
+/// bytes are skipped. A piece starting after it would leave a gap: refused.
+pub fn admit(state: BlobState, range: Range) -> Result<Admit, AppError> {
+    let have = match state {
+        BlobState::Complete(size) => return Ok(Admit::Answer(BlobState::Complete(size))),
+        BlobState::Partial(n) => n,
+        BlobState::Missing => 0,
+    };
+    if range.start > have {
+        return Err(AppError::UploadOffset { have });
+    }
+    if range.end <= have {
+        return Ok(Admit::Answer(BlobState::Partial(have)));
+    }
+    Ok(Admit::AppendAfter(have))
+}
+
+/// The body of one admitted piece arriving frame by frame, without I/O: which bytes of each
+/// frame go to the end of the file so that the file stays the blob's first bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Piece {
+    /// The blob offset of the next body byte.
+    pos: u64,
+    /// How many bytes the file has.
+    at: u64,
+    /// The piece's end (exclusive).
+    end: u64,
+}
+
+impl Piece {
+    pub fn new(range: Range, have: u64) -> Piece {
+        Piece { pos: range.start, at: have, end: range.end }
+    }
+
+    /// The file does not yet hold the piece's last byte.
+    pub fn wants_more(&self) -> bool {
+        self.at < self.end
+    }
+
+    /// The part of the next frame to append (empty when the frame holds only bytes the file
+    /// has, or only bytes past the piece's end).
+    pub fn take<'a>(&mut self, frame: &'a [u8]) -> &'a [u8] {
+        let from = (self.at.saturating_sub(self.pos)).min(frame.len() as u64) as usize;
+        let to = (frame.len() as u64).min(self.end.saturating_sub(self.pos)) as usize;
+        self.pos = self.pos.saturating_add(frame.len() as u64);
+        if from < to {
+            self.at += (to - from) as u64;
+            &frame[from..to]
+        } else {
+            &[]
+        }
+    }
+
+    /// How many bytes the file holds after the frames taken so far.
+    pub fn file_len(&self) -> u64 {
+        self.at
+    }
+}
+
+/// The last byte is here: the file is the blob only if it has `total` bytes hashing to `name`.
+pub fn verified(bytes: &[u8], total: u64, name: &str) -> bool {
+    bytes.len() as u64 == total && hex::encode(Sha256::digest(bytes)) == name
 }
 
 /// A town's directory name: its id, which `tenant add` keeps to letters, digits and dots;

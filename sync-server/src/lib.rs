@@ -16,6 +16,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod feed;
+pub mod fuzz;
 pub mod ingest;
 pub mod ledger;
 pub mod metrics;
