@@ -3,7 +3,7 @@
 //! server acknowledged is lost, none is stored twice, and the change log stays dense.
 //!
 //! This runs the real `wardbook-server` binary. `WARDBOOK_SERVER_KILLS` sets the number of
-//! kills (default 20), `WARDBOOK_SERVER_SEED` replays a run (the seed is printed).
+//! kills (default 100, what CI runs), `WARDBOOK_SERVER_SEED` replays a run (the seed is printed).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -135,7 +135,7 @@ fn note_acknowledged(store: &Store, pending: &mut Vec<RecordId>, acknowledged: &
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_killed_and_restarted_during_pushes_loses_no_acknowledged_change() {
     let started = Instant::now();
-    let kills: usize = std::env::var("WARDBOOK_SERVER_KILLS").ok().and_then(|k| k.parse().ok()).unwrap_or(20);
+    let kills: usize = std::env::var("WARDBOOK_SERVER_KILLS").ok().and_then(|k| k.parse().ok()).unwrap_or(100);
     let seed: u64 = std::env::var("WARDBOOK_SERVER_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
     });
