@@ -122,8 +122,13 @@ fn apply(
 ) -> Result<Outcome, AppError> {
     let before = hydrate(doc);
     let mut candidate = doc.clone();
-    if let Err(e) = candidate.apply_changes([change.clone()]) {
-        return Ok(reject("malformed_change", e.to_string()));
+    // Automerge can panic on a crafted change (found by the `ingest_changes` fuzz target):
+    // such a change is refused like any other malformed one, never a failed request.
+    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| candidate.apply_changes([change.clone()])));
+    match applied {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Ok(reject("malformed_change", e.to_string())),
+        Err(_) => return Ok(reject("malformed_change", "the change could not be applied to the record")),
     }
     let Some(after) = hydrate(&candidate) else {
         return Ok(reject("invalid_document", "the change leaves a document that is not a Wardbook record"));
