@@ -21,6 +21,7 @@ export function App() {
   const [reference, setReference] = useState<Reference | null>(null);
   const [stack, setStack] = useState<Route[]>([{ name: 'home' }]);
   const [syncTick, setSyncTick] = useState(0);
+  const [synced, setSynced] = useState(0);
 
   const apply = useCallback((s: AppState) => {
     setLang(s.lang);
@@ -66,9 +67,10 @@ export function App() {
             go: (r, replace) => setStack((s) => (replace ? [...s.slice(0, -1), r] : [...s, r])),
             back: () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)),
             syncChanged: () => setSyncTick((n) => n + 1),
+            synced,
           }
         : null,
-    [state, reference],
+    [state, reference, synced],
   );
 
   if (!state || !ctx) {
@@ -137,7 +139,7 @@ export function App() {
           </nav>
         ) : null}
       </header>
-      {signedIn ? <SyncBar tick={syncTick} /> : null}
+      {signedIn ? <SyncBar tick={syncTick} onSynced={() => setSynced((n) => n + 1)} /> : null}
       <main id="main" class="screen" data-screen={!state.enrolled ? 'enroll' : !signedIn ? 'sign-in' : route.name}>
         {screen}
       </main>

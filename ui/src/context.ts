@@ -21,6 +21,8 @@ export interface Ctx {
   back: () => void;
   /** Ask the sync bar to refresh now (after a save). */
   syncChanged: () => void;
+  /** Grows each time a sync brought or confirmed changes: screens showing records reload. */
+  synced: number;
 }
 
 export const AppCtx = createContext<Ctx | null>(null);

@@ -6,8 +6,18 @@ import { num, relTime, t, tCode } from '../i18n';
 
 export const SYNC_POLL_MS = 4000;
 
-export function SyncBar({ tick }: { tick: number }) {
-  const [status, setStatus] = useState<SyncStatus | null>(null);
+/** A sync finished since `before`: records on screen may have changed state. */
+function newer(before: SyncStatus | null, after: SyncStatus): boolean {
+  return !!before && (after.last_sync_at !== before.last_sync_at || after.waiting !== before.waiting);
+}
+
+export function SyncBar({ tick, onSynced }: { tick: number; onSynced: () => void }) {
+  const [status, setStatusRaw] = useState<SyncStatus | null>(null);
+  const setStatus = (s: SyncStatus) =>
+    setStatusRaw((before) => {
+      if (newer(before, s)) window.setTimeout(onSynced, 0);
+      return s;
+    });
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 

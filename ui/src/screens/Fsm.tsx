@@ -7,12 +7,12 @@ import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '.
 import { t } from '../i18n';
 
 export function Jobs() {
-  const { go } = useApp();
+  const { go, synced } = useApp();
   const [rows, setRows] = useState<RecordRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     api.listRecords('fsm_job').then(setRows, (e) => setError(errorText(toApiError(e))));
-  }, []);
+  }, [synced]);
   return (
     <div>
       <h1 tabIndex={-1}>{t('fsm.jobs_title')}</h1>
@@ -26,11 +26,12 @@ export function Jobs() {
 }
 
 export function Trips() {
+  const { synced } = useApp();
   const [rows, setRows] = useState<RecordRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     api.listRecords('trip').then(setRows, (e) => setError(errorText(toApiError(e))));
-  }, []);
+  }, [synced]);
   const waiting = (rows ?? []).filter((r) => r.status === 'WAITING_FOR_DISPOSAL');
   const others = (rows ?? []).filter((r) => r.status !== 'WAITING_FOR_DISPOSAL');
   return (

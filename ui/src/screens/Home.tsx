@@ -23,7 +23,7 @@ export function actionsFor(roles: Role[]): Action[] {
 }
 
 export function Home() {
-  const { state, reference, go } = useApp();
+  const { state, reference, go, synced } = useApp();
   const user = state.user!;
   const [home, setHome] = useState<HomeT | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -31,7 +31,7 @@ export function Home() {
 
   useEffect(() => {
     api.home().then(setHome, (e) => setError(errorText(toApiError(e))));
-  }, []);
+  }, [synced]);
 
   const actions = actionsFor(user.roles);
   const points: MapPoint[] = [];

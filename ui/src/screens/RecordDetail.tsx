@@ -86,7 +86,7 @@ function TripStepForm({ kind, recordId, onSaved }: { kind: 'pickup' | 'disposal'
 }
 
 export function RecordDetail({ route }: { route: Extract<Route, { name: 'record' }> }) {
-  const { state, reference, go, syncChanged } = useApp();
+  const { state, reference, go, syncChanged, synced } = useApp();
   const roles = state.user?.roles ?? [];
   const [view, setView] = useState<RecordView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -96,7 +96,7 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
   const [busy, setBusy] = useState(false);
 
   const load = () => api.record(route.id).then((v) => { setView(v); setError(null); }, (e) => setError(errorText(toApiError(e))));
-  useEffect(() => { load(); }, [route.id]);
+  useEffect(() => { load(); }, [route.id, synced]);
 
   const step = async (to: string) => {
     setBusy(true);

@@ -4,13 +4,15 @@ import { ErrorBox, Notice, RecordList } from '../components/common';
 import { ConflictCard } from '../components/ConflictCard';
 import { errorText, toApiError } from '../errors';
 import { t } from '../i18n';
+import { useApp } from '../context';
 
 export function Review() {
+  const { synced } = useApp();
   const [list, setList] = useState<ReviewList | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const load = () => api.reviewList().then(setList, (e) => setError(errorText(toApiError(e))));
-  useEffect(() => { load(); }, []);
+  useEffect(() => { load(); }, [synced]);
 
   return (
     <div>
