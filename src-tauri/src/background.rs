@@ -21,6 +21,10 @@ type SyncStore = Arc<tokio::sync::Mutex<Store>>;
 pub(crate) struct Running {
     client: SyncClient,
     store: SyncStore,
+    /// Photos go up on their own channel and their own connection, after record syncs.
+    photos: SyncStore,
+    server: String,
+    token: String,
     /// Kept so the loop lives as long as the app.
     _triggers: mpsc::Sender<Trigger>,
 }
@@ -44,13 +48,14 @@ impl Sync {
         if let Some(r) = running.as_ref() {
             return Some(r.clone());
         }
-        let store: SyncStore = match Store::open(&self.db) {
-            Ok(store) => Arc::new(tokio::sync::Mutex::new(store)),
+        let open = || match Store::open(&self.db) {
+            Ok(store) => Some(Arc::new(tokio::sync::Mutex::new(store))),
             Err(e) => {
                 tracing::error!(error = %e, "the sync task cannot open the store");
-                return None;
+                None
             }
         };
+        let (store, photos) = (open()?, open()?);
         let (trigger_tx, trigger_rx) = mpsc::channel(4);
         let (event_tx, mut event_rx) = mpsc::channel(16);
         let client = SyncClient::new(&server, &token);
@@ -60,19 +65,24 @@ impl Sync {
                 tracing::warn!(error = %e, "the sync task stopped");
             }
         });
+        let started = Arc::new(Running { client, store, photos, server, token, _triggers: trigger_tx.clone() });
         let status = self.status.clone();
+        let for_events = started.clone();
         tauri::async_runtime::spawn(async move {
             while let Some(event) = event_rx.recv().await {
                 let outcome = match event {
                     LoopEvent::Synced(_) => Ok(()),
                     LoopEvent::Failed { error, .. } => Err(error),
                 };
+                let reached = outcome.is_ok();
                 note(&status, outcome);
+                if reached {
+                    upload_photos(&for_events);
+                }
             }
         });
         // The first attempt right away.
         let _ = trigger_tx.try_send(Trigger::Now);
-        let started = Arc::new(Running { client, store, _triggers: trigger_tx });
         *running = Some(started.clone());
         Some(started)
     }
@@ -93,9 +103,29 @@ impl Sync {
             let mut store = running.store.lock().await;
             running.client.sync(&mut store).await
         };
+        let reached = result.is_ok();
         note(&self.status, result.map(|_| ()).map_err(|e| e.to_string()));
+        if reached {
+            upload_photos(&running);
+        }
         self.status(core)
     }
+}
+
+/// Uploads waiting photos in the background, unless an upload run is already going; record
+/// sync never waits for it, and a photo cut off half-way resumes from what the server has.
+fn upload_photos(running: &Arc<Running>) {
+    let running = running.clone();
+    tauri::async_runtime::spawn(async move {
+        let Ok(mut store) = running.photos.try_lock() else { return };
+        match wardbook::sync::photos::upload_pending(&mut store, &running.server, &running.token).await {
+            Ok(report) if !report.failed.is_empty() => {
+                tracing::warn!(failed = report.failed.len(), "some photos wait for the next run")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "photo upload stopped"),
+        }
+    });
 }
 
 /// Keeps the outcome of an attempt for the sync bar.

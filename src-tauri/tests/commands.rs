@@ -311,3 +311,33 @@ fn competing_steps_from_two_offices_put_the_job_in_the_review_list() {
     inspector.enroll_and_sign_in(&server, Role::Inspector);
     assert_eq!(inspector.call("review_list", json!({})).unwrap_err()["code"], "not_allowed", "supervisors only");
 }
+
+#[test]
+fn a_photo_waits_on_the_device_then_goes_up_on_its_own_channel() {
+    use base64::Engine;
+    let server = Server::start();
+    let app = App::start();
+    app.enroll_and_sign_in(&server, Role::Inspector);
+    let err = app.call("add_photo", json!({"base64": "bm90IGFuIGltYWdl"})).unwrap_err();
+    assert_eq!(err["code"], "bad_file", "bytes that are not a picture are refused: {err}");
+    let jpeg = wardbook::photo::sample::jpeg(640, 480, 7, None);
+    let photo = app.ok("add_photo", json!({"base64": base64::engine::general_purpose::STANDARD.encode(&jpeg)}));
+    let sha = photo["sha256"].as_str().unwrap().to_string();
+    let mut draft = inspection_draft("Toilet block with a photo", true);
+    draft["photos"] = json!([photo]);
+    let saved = app.ok("save_inspection", json!({"draft": draft}));
+    let id = saved["id"].as_str().unwrap().to_string();
+    assert_eq!(app.ok("record", json!({"id": id}))["row"]["photos_waiting"], 1, "photo waiting");
+    assert_eq!(app.ok("sync_status", json!({}))["photos_waiting"], 1);
+
+    app.ok("sync_now", json!({}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.ok("sync_status", json!({}))["photos_waiting"] != 0 {
+        assert!(std::time::Instant::now() < deadline, "the photo never reached the server");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(app.ok("record", json!({"id": id}))["row"]["photos_waiting"], 0);
+    let blob = wardbook_server::blobs::BlobStore::new(server._dir.path().join("blobs")).path(TOWN, &sha);
+    let bytes = std::fs::read(&blob).unwrap_or_else(|e| panic!("blob {sha} on the server: {e}"));
+    assert_eq!(wardbook::sync::photos::sha256_hex(&bytes), sha, "the server holds exactly the photo");
+}

@@ -53,7 +53,8 @@ impl From<Error> for ApiError {
             },
             Error::Server { .. } => "server_error",
             Error::NewerDatabase { .. } => "newer_database",
-            Error::File { .. } => "bad_file",
+            Error::File { .. } | Error::Photo(_) => "bad_file",
+            Error::PhotoNotFound(_) => "not_found",
             _ => "storage",
         };
         ApiError { code: code.into(), message, fields: Vec::new() }
