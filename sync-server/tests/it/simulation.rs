@@ -10,12 +10,12 @@
 //! Checked on every run: no change the server acknowledged is ever lost; none is stored twice;
 //! after healing every replica converges within a bounded number of sync rounds; cursors never
 //! go backwards; each device reads its own writes; the ledger's balance equals the receipts
-//! stored (this simulation issues no reversals).
+//! stored minus the approved reversals.
 //!
-//! `WARDBOOK_SIM_SEEDS=N` runs seeds 0..N (default 1000); `WARDBOOK_SIM_BUDGET_SECS=T` stops
-//! starting new seeds after T seconds (default 120, so `cargo test` stays bounded; it prints
-//! how many ran). All 10,000: `WARDBOOK_SIM_SEEDS=10000 WARDBOOK_SIM_BUDGET_SECS=999999
-//! cargo test --release -p wardbook-server --test it simulation -- --nocapture`;
+//! `WARDBOOK_SIM_SEEDS=N` runs seeds 0..N (default 1000, one thread per core);
+//! `WARDBOOK_SIM_BUDGET_SECS=T` stops starting new seeds after T seconds (default 900, a safety
+//! cap; 0 for none; it prints how many ran). All 10,000: `WARDBOOK_SIM_SEEDS=10000
+//! WARDBOOK_SIM_BUDGET_SECS=0 cargo test -p wardbook-server --test it simulation -- --nocapture`;
 //! `WARDBOOK_SIM_SEED=S` replays seed S alone. A failure prints its seed.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -25,7 +25,8 @@ use std::sync::Arc;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tempfile::TempDir;
-use wardbook::domain::{Body, Record, Role};
+use wardbook::domain::workflow::Actor;
+use wardbook::domain::{Body, Record, RecordKind, Reversal, Role, Status};
 use wardbook::ids::RecordId;
 use wardbook::store::Store;
 use wardbook::sync::wire::{self, Outcome, SyncRequest, SyncResponse};
@@ -142,22 +143,54 @@ impl Sim {
         RecordId(uuid::Builder::from_random_bytes(self.rng.random()).into_uuid())
     }
 
-    /// A device writes offline: a new record, an edit of one it holds, or a receipt.
+    /// A device writes offline: a new record, an edit of one it holds, a receipt, or the
+    /// reversal of one of its receipts (requested and approved: the device is a supervisor's).
     fn edit(&mut self, d: usize) {
         self.now += 1000;
         let (now, n) = (self.now, self.n);
         self.n += 1;
-        let choice = self.rng.random_range(0..10);
+        let choice = self.rng.random_range(0..12);
         let known: Vec<RecordId> = self.devices[d]
             .written
             .iter()
             .filter(|(_, r)| matches!(r.body, Body::Inspection(_)))
             .map(|(id, _)| *id)
             .collect();
+        // Any receipt the device holds (its own or synced from others) not yet reversed there.
+        let reversible: Vec<Record> = {
+            let store = self.devices[d].store.as_ref().unwrap();
+            let of_kind = |kind| {
+                let query = wardbook::store::Query { kind: Some(kind), ..Default::default() };
+                store.list(&query).unwrap().into_iter().map(|row| store.get(row.id).unwrap()).collect::<Vec<_>>()
+            };
+            let reversed: BTreeSet<RecordId> = of_kind(RecordKind::Reversal)
+                .iter()
+                .filter_map(|r| match &r.body {
+                    Body::Reversal(v) => Some(v.receipt),
+                    _ => None,
+                })
+                .collect();
+            of_kind(RecordKind::Receipt).into_iter().filter(|r| !reversed.contains(&r.id)).collect()
+        };
         let id = self.record_id();
         let device = &mut self.devices[d];
         let store = device.store.as_mut().unwrap();
-        let written = if choice < 5 || known.is_empty() {
+        let written = if choice >= 10 && !reversible.is_empty() {
+            let receipt = &reversible[n as usize % reversible.len()];
+            let Body::Receipt(r) = &receipt.body else { unreachable!() };
+            let body = Body::Reversal(Reversal {
+                receipt: receipt.id,
+                receipt_number: r.receipt_number.clone(),
+                amount: r.total(),
+                reason: format!("wrong payer, step {n}"),
+            });
+            let supervisor = wardbook::demo::user_id(Role::Supervisor);
+            let mut reversal = Record::new(id, TOWN_A, supervisor, now, body);
+            reversal.ward = receipt.ward.clone();
+            store.create(&reversal, now).unwrap();
+            let actor = Actor { user: supervisor, role: Role::Supervisor };
+            store.transition(id, actor, Status::Approved, now, None).unwrap()
+        } else if choice < 5 || known.is_empty() {
             let record = wardbook::demo::inspection(id, now, ["W01", "W02", "W03"][n as usize % 3], n);
             store.create(&record, now).unwrap();
             store.get(id).unwrap()
@@ -449,17 +482,21 @@ impl Sim {
         })
     }
 
-    /// The ledger holds each stored receipt once: its balance is their sum.
+    /// The ledger holds each stored receipt and approved reversal once: its balance is the
+    /// receipts' sum minus the approved reversals'.
     fn check_ledger(&self) {
         let server = self.server.as_ref().unwrap();
         let (balance, receipts) = transact(&**server, &Scope::Admin, |sql| {
             let balance = ledger::balance(sql, TOWN_A)?;
             let mut sum = 0;
-            for row in sql.rows("SELECT doc FROM records WHERE tenant = ?1 AND kind = 'receipt'", params![TOWN_A])? {
+            let money = "SELECT doc FROM records WHERE tenant = ?1 AND kind IN ('receipt', 'reversal')";
+            for row in sql.rows(money, params![TOWN_A])? {
                 let record =
                     wardbook::document::RecordDoc::load(&[9; 16], &row.blob(0)?, &[]).unwrap().record().unwrap();
-                if let Body::Receipt(r) = &record.body {
-                    sum += r.total().0;
+                match &record.body {
+                    Body::Receipt(r) => sum += r.total().0,
+                    Body::Reversal(v) if record.workflow().status == Status::Approved => sum -= v.amount.0,
+                    _ => {}
                 }
             }
             Ok((balance, sum))
@@ -506,23 +543,44 @@ fn five_devices_and_the_server_under_faults_keep_every_promise() {
         }
     };
     let started = std::time::Instant::now();
-    let mut rounds = BTreeMap::new();
-    let budget = std::env::var("WARDBOOK_SIM_BUDGET_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(120);
-    let mut ran = 0;
-    for seed in &seeds {
-        if started.elapsed().as_secs() >= budget {
-            break;
-        }
-        ran += 1;
-        let outcome = std::panic::catch_unwind(|| run(*seed));
-        match outcome {
-            Ok(r) => *rounds.entry(r).or_insert(0) += 1,
-            Err(e) => {
-                eprintln!("simulation: seed {seed} FAILED; replay with WARDBOOK_SIM_SEED={seed}");
-                std::panic::resume_unwind(e);
-            }
-        }
+    // A safety cap for slow machines; CI runs all 1,000 well inside it.
+    // 0 means no cap.
+    let budget = match std::env::var("WARDBOOK_SIM_BUDGET_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(900) {
+        0 => u64::MAX,
+        secs => secs,
+    };
+    // Seeds are independent: one thread per core takes the next seed until none are left.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(seeds.len().max(1));
+    let results: Vec<BTreeMap<usize, u32>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut rounds = BTreeMap::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if i >= seeds.len() || started.elapsed().as_secs() >= budget {
+                            return rounds;
+                        }
+                        let seed = seeds[i];
+                        match std::panic::catch_unwind(|| run(seed)) {
+                            Ok(r) => *rounds.entry(r).or_insert(0) += 1,
+                            Err(e) => {
+                                eprintln!("simulation: seed {seed} FAILED; replay with WARDBOOK_SIM_SEED={seed}");
+                                std::panic::resume_unwind(e);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    let mut rounds: BTreeMap<usize, u32> = BTreeMap::new();
+    for (r, n) in results.into_iter().flatten() {
+        *rounds.entry(r).or_insert(0) += n;
     }
+    let ran: u32 = rounds.values().sum();
     println!(
         "simulation: {ran} of {} seeds passed in {:.1?} (healing rounds needed: {rounds:?})",
         seeds.len(),
