@@ -196,7 +196,7 @@ if (sc.seed ?? true) {
   add('fsm_job', 'DSO_INPROGRESS', 'Desludging: Kuldeep Singh, Bouran Gate', { applicant_name: 'Kuldeep Singh', locality: 'Bouran Gate', payment_preference: 'POST_PAY' }, { id: 'job-1', badge: 'on_server', location: p(30.372, 76.146) }, 'u-sup');
   add('fsm_job', 'PENDING_DSO_APPROVAL', 'Desludging: Baljit Kaur, Hira Mahal', { applicant_name: 'Baljit Kaur', locality: 'Hira Mahal' }, { id: 'job-2', badge: 'on_server', location: p(30.376, 76.134) }, 'u-sup');
   add('trip', 'WAITING_FOR_DISPOSAL', 'Trip PB11AB1234: 2,000 L', { vehicle: 'PB11AB1234', application_no: 'job-1', pickup: { volume_litres: 2000 } }, { id: 'trip-1', badge: 'on_server' }, 'u-crew');
-  add('inspection', 'SUBMITTED', 'Toilet block, Patiala Gate', { subject: 'Toilet block, Patiala Gate' }, { id: 'insp-nr', badge: 'needs_review', location: p(30.385, 76.135) }, 'u-insp');
+  add('inspection', 'SUBMITTED', 'Toilet block, Patiala Gate', { subject: 'Toilet block, Patiala Gate', template_code: 'PUBLIC_TOILET', template_version: 1, answers: { water: { type: 'yes_no', value: true } } }, { id: 'insp-nr', badge: 'needs_review', location: p(30.385, 76.135) }, 'u-insp');
   add('asset_survey', 'INITIATED', 'Drain D-9', { asset_name: 'Drain D-9' }, { id: 'asset-rej', badge: 'rejected', location: p(30.374, 76.147) }, 'u-surv');
   const c = add('inspection', 'SUBMITTED', 'Community toilet A', { subject: 'Community toilet A' }, { id: 'insp-conf', badge: 'on_server', location: p(30.3755, 76.1355) }, 'u-insp');
   c.conflicts.push({ record: 'insp-conf', title: 'Community toilet A', field: 'subject', values: ['"Community toilet A"', '"Community toilet A (east block)"'] });
@@ -444,7 +444,9 @@ mockIPC((cmd, payload) => {
     case 'list_records': return [...records.values()].filter((r) => !a.kind || r.row.kind === a.kind).sort((x, y) => y.row.updated_at - x.row.updated_at).map(row);
     case 'record': {
       const r = get(a.id);
-      const v: RecordView = { row: row(r), record: r.record, conflicts: r.conflicts, warnings: r.warnings, actions: actions(r) };
+      // The domain record as the Rust side sends it: the kind's fields under `body`.
+      const record = { id: r.row.id, tenant: 'pb.nabha', ward: r.row.ward, body: { kind: r.row.kind, ...r.record } };
+      const v: RecordView = { row: row(r), record, conflicts: r.conflicts, warnings: r.warnings, actions: actions(r) };
       return v;
     }
     case 'save_inspection': return saveInspection(a.draft);

@@ -517,6 +517,9 @@ describe('record detail', () => {
       assert.equal(await text(detail.locator('[data-testid=status]')), tx(lang, 'status.SUBMITTED'));
       assert.match(await text(detail.locator('.facts')), new RegExp(lang === 'hi' ? 'वार्ड 3 पटियाला गेट' : 'Ward 3 Patiala Gate'));
       assert.match(await text(detail.locator('[data-testid=fields]')), new RegExp(`${tx(lang, 'field.subject')} Toilet block, Patiala Gate`));
+      // Checklist answers appear under their question, in the screen's language.
+      const question = lang === 'hi' ? 'क्या पानी उपलब्ध है?' : 'Is running water available?';
+      assert.match(await text(detail.locator('[data-testid=fields]')), new RegExp(`${question.replace('?', '\\?')}\\s+${tx(lang, 'answer.yes')}`));
       const labels = await detail.locator('[data-action]').evaluateAll((bs) => bs.map((b) => [b.dataset.action, b.textContent.trim()]));
       assert.deepEqual(labels, [
         ['APPROVED', tx(lang, 'action.APPROVED')], ['SENT_BACK', tx(lang, 'action.SENT_BACK')], ['REJECTED', tx(lang, 'action.REJECTED')],

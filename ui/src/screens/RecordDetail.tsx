@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type GeoPoint, type PhotoRef, type RecordView, type Warning } from '../api';
+import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
 import { Badge, errAttrs, ErrorBox, Field, kindText, Notice, statusText, wardName, Warnings } from '../components/common';
 import { ConflictCard } from '../components/ConflictCard';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useApp, type Route } from '../context';
 import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
-import { dateTime, money, num, t, tCode } from '../i18n';
+import { dateTime, money, num, pick, t, tCode } from '../i18n';
 
 /** The record's JSON as label/value lines (nested objects become dotted names). */
 function flatten(v: unknown, prefix = '', out: [string, string][] = [], depth = 0): [string, string][] {
@@ -26,6 +26,45 @@ function flatten(v: unknown, prefix = '', out: [string, string][] = [], depth = 
   }
   out.push([prefix, typeof v === 'boolean' ? (v ? t('answer.yes') : t('answer.no')) : String(v)]);
   return out;
+}
+
+/** Parts of a record a person has no use for on this screen (ids, signatures, raw photo refs). */
+const HIDDEN = /^(kind|signature|key_id|custody|answers|findings|attributes|lines|template_code|template_version)(\.|$)|(^|\.)(photos|geofence|location)(\.|\[|$)/;
+
+/** An answer as the inspector gave it, in the screen's language. */
+function answerText(q: Question, a: Answer): string {
+  switch (a.type) {
+    case 'yes_no': return a.value ? t('answer.yes') : t('answer.no');
+    case 'number': return num(a.value, 2);
+    case 'text': return a.value;
+    case 'single_choice':
+    case 'multi_choice': {
+      const codes = a.type === 'single_choice' ? [a.value] : a.value;
+      return codes.map((c) => { const o = q.options.find((x) => x.code === c); return o ? pick(o.label, o.label_hi) : c; }).join(', ');
+    }
+    case 'photo': return t('record.photo_count', { count: a.value.length });
+  }
+}
+
+/** Label/value lines of a record's content: checklist answers under their questions, then the
+ *  kind's own fields under their translated names. */
+function details(record: unknown, reference: Reference | null): [string, string][] {
+  const body = ((record as { body?: Record<string, unknown> })?.body ?? {}) as Record<string, unknown>;
+  const lines: [string, string][] = [];
+  if (body.kind === 'inspection') {
+    const tpl = reference?.templates.find((x) => x.code === body.template_code && x.version === body.template_version);
+    const answers = (body.answers ?? {}) as Record<string, Answer>;
+    for (const q of tpl?.questions ?? []) {
+      const a = answers[q.id];
+      if (a) lines.push([pick(q.text, q.text_hi), answerText(q, a)]);
+    }
+  }
+  for (const [k, v] of flatten(body)) {
+    if (HIDDEN.test(k)) continue;
+    const shown = /^\d+$/.test(v) && /(_date|(^|\.)at)$/.test(k) ? dateTime(Number(v)) : /^\d+$/.test(v) && /amount$/.test(k) ? money(Number(v)) : v;
+    lines.push([tCode('field', k, 'field.other', { field: k.replace(/[._]/g, ' ') }), shown]);
+  }
+  return lines;
 }
 
 function mergeWarnings(a: Warning[], b: Warning[]): Warning[] {
@@ -129,7 +168,7 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
   const warnings = mergeWarnings(view.warnings, extraWarnings);
   const canPickup = r.kind === 'fsm_job' && roles.includes('sanitation_crew') && (r.status === 'DSO_INPROGRESS' || r.status === 'DISPOSAL_IN_PROGRESS');
   const canDispose = r.kind === 'trip' && roles.includes('fstp_operator') && r.status === 'WAITING_FOR_DISPOSAL';
-  const fields = flatten(view.record).slice(0, 60);
+  const fields = details(view.record, reference).slice(0, 60);
 
   return (
     <div data-testid="record-detail" data-record-id={r.id}>
@@ -195,8 +234,8 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
         <section aria-labelledby="fields-h">
           <h2 id="fields-h">{t('record.fields')}</h2>
           <dl class="fields" data-testid="fields">
-            {fields.map(([k, v]) => (
-              <div key={k} class="kv"><dt>{tCode('field', k, 'field.other', { field: k })}</dt><dd>{v}</dd></div>
+            {fields.map(([label, v]) => (
+              <div key={label} class="kv"><dt>{label}</dt><dd>{v}</dd></div>
             ))}
           </dl>
         </section>
