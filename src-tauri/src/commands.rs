@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use tauri::State;
-use wardbook::domain::{PhotoRef, RecordKind};
+use wardbook::domain::{GeoPoint, PhotoRef, RecordKind};
 use wardbook::field::*;
 use wardbook::ids::RecordId;
 use wardbook::sync::client::now_millis;
@@ -100,6 +100,31 @@ pub fn trip_pickup(core: Core<'_>, job_id: String, step: TripStepDraft) -> ApiRe
 #[tauri::command]
 pub fn trip_disposal(core: Core<'_>, trip_id: String, step: TripStepDraft) -> ApiResult<Saved> {
     core.field().trip_disposal(record_id(&trip_id)?, step, now_millis())
+}
+
+#[tauri::command]
+pub fn handover_code(core: Core<'_>, trip_id: String) -> ApiResult<CodeView> {
+    core.field().handover_code(record_id(&trip_id)?, now_millis())
+}
+
+#[tauri::command]
+pub fn countersign(
+    core: Core<'_>,
+    code: String,
+    volume_litres: Option<f64>,
+    location: Option<GeoPoint>,
+) -> ApiResult<CodeView> {
+    core.field().countersign(&code, volume_litres, location, now_millis())
+}
+
+#[tauri::command]
+pub fn record_countersigned(
+    core: Core<'_>,
+    trip_id: String,
+    code: String,
+    location: Option<GeoPoint>,
+) -> ApiResult<Saved> {
+    core.field().record_countersigned(record_id(&trip_id)?, &code, location, now_millis())
 }
 
 #[tauri::command]

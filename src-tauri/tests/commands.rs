@@ -341,3 +341,94 @@ fn a_photo_waits_on_the_device_then_goes_up_on_its_own_channel() {
     let bytes = std::fs::read(&blob).unwrap_or_else(|e| panic!("blob {sha} on the server: {e}"));
     assert_eq!(wardbook::sync::photos::sha256_hex(&bytes), sha, "the server holds exactly the photo");
 }
+
+/// The office registers a job and hands it to a crew; the crew's phone accepts it and picks up.
+fn job_in_progress(server: &Server) -> (App, String) {
+    let office = App::start();
+    office.enroll_and_sign_in(server, Role::Supervisor);
+    let job = office.ok(
+        "create_fsm_job",
+        json!({"draft": {"applicant_name": "Gurmeet Kaur", "mobile_number": null, "locality": "Bouran Gate",
+               "location": {"lat": 30.3745, "lon": 76.1462, "accuracy_m": 10.0},
+               "pit_length": 2.0, "pit_width": 1.5, "pit_height": 1.8, "post_pay": false}}),
+    );
+    let job_id = job["id"].as_str().unwrap().to_string();
+    for to in ["PENDING_APPL_FEE_PAYMENT", "ASSIGN_DSO", "PENDING_DSO_APPROVAL"] {
+        office.ok("step", json!({"id": job_id, "to": to, "note": null}));
+    }
+    office.ok("sync_now", json!({}));
+    let crew = App::start();
+    crew.enroll_and_sign_in(server, Role::SanitationCrew);
+    crew.ok("sync_now", json!({}));
+    crew.ok("step", json!({"id": job_id, "to": "DSO_INPROGRESS", "note": null}));
+    let pickup = json!({"jobId": job_id, "step": {"volume_litres": 2500.0,
+        "location": {"lat": 30.3745, "lon": 76.1462, "accuracy_m": 9.0}, "photos": []}});
+    let trip = crew.ok("trip_pickup", pickup);
+    (crew, trip["id"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn crew_and_plant_countersign_offline_and_the_server_accepts_the_pair() {
+    let server = Server::start();
+    let (crew, trip) = job_in_progress(&server);
+    let plant = App::start();
+    plant.enroll_and_sign_in(&server, Role::FstpOperator);
+    drop(server); // From here on nobody has a network.
+
+    let handover = crew.ok("handover_code", json!({"tripId": trip}));
+    let code = handover["code"].as_str().unwrap().to_string();
+    assert!(code.starts_with("WBH1|"), "{code}");
+    assert!(handover["qr_svg"].as_str().unwrap().starts_with("<svg"), "a QR code to scan");
+
+    let at_plant = json!({"lat": 30.3601, "lon": 76.1602, "accuracy_m": 5.0});
+    let err = plant.call("countersign", json!({"code": code, "volumeLitres": null, "location": at_plant})).unwrap_err();
+    assert_eq!(err["fields"][0]["field"], "volume_litres");
+    // A code mistyped or cut short is refused next to the code field. (Whether the crew's
+    // signature is genuine only the server can tell: it holds both devices' keys.)
+    let cut = &code[..code.len() / 2];
+    let err = plant.call("countersign", json!({"code": cut, "volumeLitres": 2400.0, "location": at_plant}));
+    assert_eq!(err.unwrap_err()["fields"][0]["field"], "custody", "a code cut short is refused");
+    let back = plant.ok("countersign", json!({"code": code, "volumeLitres": 2400.0, "location": at_plant}));
+    let back = back["code"].as_str().unwrap().to_string();
+    assert!(back.starts_with("WBC1|"), "{back}");
+
+    let saved = crew.ok("record_countersigned", json!({"tripId": trip, "code": back, "location": at_plant}));
+    assert_eq!(saved["warnings"].as_array().unwrap().len(), 0, "inside the plant, volumes agree: {saved}");
+    let view = crew.ok("record", json!({"id": trip}));
+    assert_eq!(view["record"]["body"]["disposal"]["volume_litres"], 2400.0);
+    assert!(view["record"]["body"]["custody"]["countersign"].is_object());
+}
+
+#[test]
+fn the_server_checks_the_countersigned_pair_when_the_crew_syncs() {
+    let server = Server::start();
+    let (crew, trip) = job_in_progress(&server);
+    let plant = App::start();
+    plant.enroll_and_sign_in(&server, Role::FstpOperator);
+    let code = crew.ok("handover_code", json!({"tripId": trip}))["code"].as_str().unwrap().to_string();
+    let at_plant = json!({"lat": 30.3601, "lon": 76.1602, "accuracy_m": 5.0});
+    let back = plant.ok("countersign", json!({"code": code, "volumeLitres": 2450.0, "location": at_plant}));
+    crew.ok("record_countersigned", json!({"tripId": trip, "code": back["code"], "location": at_plant}));
+    let status = crew.ok("sync_now", json!({}));
+    assert_eq!(status["waiting"], 0, "{status}");
+    assert_eq!(crew.ok("record", json!({"id": trip}))["row"]["badge"], "on_server", "the server accepted the pair");
+}
+
+#[test]
+fn a_countersign_over_an_altered_handover_is_rejected_by_the_server() {
+    let server = Server::start();
+    let (crew, trip) = job_in_progress(&server);
+    let plant = App::start();
+    plant.enroll_and_sign_in(&server, Role::FstpOperator);
+    let code = crew.ok("handover_code", json!({"tripId": trip}))["code"].as_str().unwrap().to_string();
+    // The code as the plant read it names another crew signature than the one the crew made.
+    let mut altered = code.clone();
+    let last = altered.pop().unwrap();
+    altered.push(if last == 'A' { 'B' } else { 'A' });
+    let at_plant = json!({"lat": 30.3601, "lon": 76.1602, "accuracy_m": 5.0});
+    let back = plant.ok("countersign", json!({"code": altered, "volumeLitres": 2450.0, "location": at_plant}));
+    crew.ok("record_countersigned", json!({"tripId": trip, "code": back["code"], "location": at_plant}));
+    crew.ok("sync_now", json!({}));
+    let row = crew.ok("record", json!({"id": trip}))["row"].clone();
+    assert_eq!(row["badge"], "rejected", "the server refused the pair: {row}");
+}

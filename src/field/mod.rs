@@ -532,6 +532,42 @@ impl Field {
         self.saved(trip)
     }
 
+    /// The crew at the plant gate: the signed handover of a trip, to show the operator.
+    pub fn handover_code(&mut self, trip: RecordId, now: UnixMillis) -> ApiResult<CodeView> {
+        self.actor(Role::SanitationCrew)?;
+        code_view(self.store.handover_code(trip, now)?)
+    }
+
+    /// The plant's operator countersigns the crew's code for the litres received, with no
+    /// network and whether or not the trip is on this device; returns the code to show back.
+    pub fn countersign(
+        &mut self,
+        code: &str,
+        received_litres: Option<f64>,
+        location: Option<GeoPoint>,
+        now: UnixMillis,
+    ) -> ApiResult<CodeView> {
+        self.actor(Role::FstpOperator)?;
+        let litres = received_litres
+            .ok_or_else(|| ApiError::field("volume_litres", "required", "the litres received are needed"))?;
+        let fix = location.ok_or_else(|| ApiError::field("location", "required", "a countersign needs a GPS fix"))?;
+        code_view(self.store.countersign_handover(code, litres, &fix, now)?)
+    }
+
+    /// The crew reads the operator's code back: the disposal it countersigns is recorded.
+    pub fn record_countersigned(
+        &mut self,
+        trip: RecordId,
+        code: &str,
+        location: Option<GeoPoint>,
+        now: UnixMillis,
+    ) -> ApiResult<Saved> {
+        self.actor(Role::SanitationCrew)?;
+        let fix = location.ok_or_else(|| ApiError::field("location", "required", "a disposal needs a GPS fix"))?;
+        self.store.record_countersigned(trip, code, fix, vec![], now)?;
+        self.saved(trip)
+    }
+
     fn conflict_views(&self, record: Option<RecordId>) -> ApiResult<Vec<ConflictView>> {
         let mut titles: BTreeMap<RecordId, String> = BTreeMap::new();
         self.store
@@ -591,6 +627,11 @@ impl Field {
     pub fn add_photo(&mut self, bytes: &[u8], now: UnixMillis) -> ApiResult<crate::domain::PhotoRef> {
         Ok(self.store.add_photo(bytes, now)?)
     }
+}
+
+fn code_view(code: String) -> ApiResult<CodeView> {
+    let qr_svg = crate::ledger::qr_svg(&code).map_err(Error::from)?;
+    Ok(CodeView { code, qr_svg })
 }
 
 /// A row's badge: review first (a person must act), then where its changes are.

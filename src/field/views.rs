@@ -202,6 +202,14 @@ pub struct FsmJobDraft {
     pub post_pay: bool,
 }
 
+/// A code one device shows and another reads (typed, or scanned from the QR code).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CodeView {
+    pub code: String,
+    /// The code as a QR code, an inline SVG element.
+    pub qr_svg: String,
+}
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TripStepDraft {
     pub volume_litres: Option<f64>,

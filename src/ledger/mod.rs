@@ -52,7 +52,7 @@ use crate::domain::{Body, Paise, Receipt, Record, RecordKind};
 pub use escpos::{Paper, escpos_receipt};
 pub use export::{CSV_HEADER, Payment, payment_json, payments_csv, payments_json};
 pub use fy::{CivilDate, FinancialYear, IstDateTime, financial_year, ist_date};
-pub use receipt_html::{PaperSize, receipt_html};
+pub use receipt_html::{PaperSize, qr_svg, receipt_html};
 pub use signing::{
     DeviceKey, PublicKey, QrError, QrReceipt, SIGNATURE_LEN, canonical_bytes, check_qr, decode_signature,
     encode_signature, parse_qr, sign, sign_statement, verify, verify_statement,

@@ -320,7 +320,7 @@ fn rupees_text(amount: Paise) -> String {
 
 /// The QR code of `payload` as an inline SVG element (error correction M, as on the thermal
 /// slip; one unit per module with the 4-module quiet zone; the page's CSS sizes it).
-fn qr_svg(payload: &str) -> Result<String, LedgerError> {
+pub fn qr_svg(payload: &str) -> Result<String, LedgerError> {
     let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)
         .map_err(|_| LedgerError::NotQrSafe { field: "qr_payload", value: payload.to_string() })?;
     let svg = code.render::<svg::Color>().module_dimensions(1, 1).quiet_zone(true).build();

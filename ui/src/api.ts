@@ -110,6 +110,9 @@ export interface FsmJobDraft {
 }
 export interface TripStepDraft { volume_litres: number | null; location: GeoPoint | null; photos: PhotoRef[] }
 
+/** A code one device shows and another reads: as text, and as a QR code (inline SVG). */
+export interface CodeView { code: string; qr_svg: string }
+
 export interface Saved { id: string; badge: Badge; warnings: Warning[] }
 export interface ReceiptIssued extends Saved { receipt_number: string; amount_paise: number }
 export interface ReviewList { needs_review: RecordRow[]; rejected: RecordRow[]; conflicts: Conflict[] }
@@ -137,6 +140,15 @@ export const api = {
   tripPickup: (jobId: string, step: TripStepDraft) => invoke<Saved>('trip_pickup', { jobId, step }),
   /** Record the disposal at the plant (FSTP operator); the geofence is checked on the device. */
   tripDisposal: (tripId: string, step: TripStepDraft) => invoke<Saved>('trip_disposal', { tripId, step }),
+  /** Crew at the plant gate: the signed handover of a trip, shown to the plant's operator. */
+  handoverCode: (tripId: string) => invoke<CodeView>('handover_code', { tripId }),
+  /** Operator: countersigns a crew's code for the litres received (offline); returns the code
+   *  to show back to the crew. Errors name `custody`, `volume_litres` or `location`. */
+  countersign: (code: string, volumeLitres: number | null, location: GeoPoint | null) =>
+    invoke<CodeView>('countersign', { code, volumeLitres, location }),
+  /** Crew: reads the operator's code back; the countersigned disposal is recorded in the trip. */
+  recordCountersigned: (tripId: string, code: string, location: GeoPoint | null) =>
+    invoke<Saved>('record_countersigned', { tripId, code, location }),
   reviewList: () => invoke<ReviewList>('review_list'),
   /** Keep one of the conflicting values (JSON text as given in Conflict.values). */
   resolveConflict: (recordId: string, field: string, value: string) =>

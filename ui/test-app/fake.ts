@@ -3,7 +3,7 @@
 // and read what the app sent from window.__wbFake.calls.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
-  ApiError, AppState, AssetDraft, Badge, Conflict, FsmJobDraft, GeoPoint, Home, InspectionDraft, Kind, Lang,
+  ApiError, AppState, AssetDraft, Badge, CodeView, Conflict, FsmJobDraft, GeoPoint, Home, InspectionDraft, Kind, Lang,
   PhotoRef, ReceiptDraft, RecordRow, RecordView, Reference, Role, Saved, SyncStatus, TripStepDraft, UserView, Warning,
 } from '../src/api';
 
@@ -343,6 +343,40 @@ function tripDisposal(tripId: string, step: TripStepDraft): Saved {
   return saved(trip, warnings);
 }
 
+// The chain of custody at the plant gate: codes shaped like the Rust side's (WBH1 / WBC1).
+const QR = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 21 21"><rect width="21" height="21" fill="#fff"/><path d="M1 1h7v7H1z"/></svg>';
+
+function handoverCode(tripId: string): CodeView {
+  if (!me().roles.includes('sanitation_crew')) fail('not_allowed');
+  const trip = get(tripId);
+  if (trip.row.kind !== 'trip') fail('not_found');
+  const litres = ((trip.record.pickup as TripStepDraft | undefined)?.volume_litres) ?? 0;
+  return { code: `WBH1|pb.nabha|${tripId}|PB11AB1234|${litres}|${NOW}|k1|crewsig`, qr_svg: QR };
+}
+
+function countersign(code: string, volume: number | null, location: GeoPoint | null): CodeView {
+  if (!me().roles.includes('fstp_operator')) fail('not_allowed');
+  const parts = code.split('|');
+  const errs: [string, string][] = [];
+  if (parts[0] !== 'WBH1' || parts.length !== 8) errs.push(['custody', 'bad_code']);
+  if (volume == null) errs.push(['volume_litres', 'required']);
+  if (!location) errs.push(['location', 'required']);
+  if (errs.length) fail('invalid', errs);
+  return { code: `WBC1|${parts[2]}|${volume}|${NOW}|FSTP-NBH-1|k2|plantsig`, qr_svg: QR };
+}
+
+function recordCountersigned(tripId: string, code: string, location: GeoPoint | null): Saved {
+  if (!me().roles.includes('sanitation_crew')) fail('not_allowed');
+  const trip = get(tripId);
+  const parts = code.split('|');
+  if (parts[0] !== 'WBC1' || parts.length !== 7) fail('invalid', [['custody', 'bad_code']]);
+  if (parts[1] !== tripId) fail('invalid', [['custody', 'custody_mismatch']]);
+  if (!location) fail('invalid', [['location', 'required']]);
+  trip.record.disposal = { volume_litres: Number(parts[2]), location, photos: [] };
+  touch(trip, 'saved');
+  return saved(trip);
+}
+
 function step(id: string, to: string): Saved {
   const rec = get(id);
   if (!actions(rec).includes(to)) fail('not_allowed');
@@ -456,6 +490,9 @@ mockIPC((cmd, payload) => {
     case 'step': return step(a.id, a.to);
     case 'trip_pickup': return tripPickup(a.jobId, a.step);
     case 'trip_disposal': return tripDisposal(a.tripId, a.step);
+    case 'handover_code': return handoverCode(a.tripId);
+    case 'countersign': return countersign(a.code, a.volumeLitres, a.location);
+    case 'record_countersigned': return recordCountersigned(a.tripId, a.code, a.location);
     case 'review_list': return reviewList();
     case 'resolve_conflict': return resolveConflict(a.recordId, a.field, a.value);
     case 'add_photo': return addPhoto(a.base64);

@@ -471,6 +471,63 @@ describe('desludging', () => {
   }
 });
 
+describe('chain of custody at the plant', () => {
+  for (const lang of LANGS) {
+    test(`crew: show the handover code, read the plant's code back (${lang})`, async () => {
+      const app = await open(signedIn('u-crew', lang));
+      const { page } = app;
+      await page.click('[data-testid=record-row][data-record-id="trip-1"]');
+      await page.click('#show-handover');
+      const shown = page.locator('[data-testid=handover-qr]');
+      await shown.waitFor();
+      assert.match(await text(shown.locator('[data-testid=handover-qr-text]')), /^WBH1\|pb\.nabha\|trip-1\|/);
+      assert.equal(await shown.locator('svg').count(), 1, 'a QR code to scan');
+      await checkScreen(page, `10-custody-crew-${lang}`);
+      await page.click('#record-countersigned');
+      assert.equal(await fieldError(page, 'countersign-code'), tx(lang, 'ferr.required'));
+      await page.fill('#countersign-code', 'WBC1|trip-9|2400|1|FSTP-NBH-1|k2|plantsig');
+      await page.click('#custody-loc-manual');
+      await page.fill('#custody-loc-lat', '30.3601');
+      await page.fill('#custody-loc-lon', '76.1602');
+      await page.click('#record-countersigned');
+      await page.locator('#countersign-code-err[data-code=custody_mismatch]').waitFor();
+      assert.equal(await fieldError(page, 'countersign-code'), tx(lang, 'ferr.custody_mismatch'));
+      await page.fill('#countersign-code', 'WBC1|trip-1|2400|1|FSTP-NBH-1|k2|plantsig');
+      await page.click('#record-countersigned');
+      await page.locator('[data-testid=notice]', { hasText: tx(lang, 'custody.recorded') }).waitFor();
+      assert.deepEqual((await calls(page, 'record_countersigned')).at(-1), {
+        tripId: 'trip-1', code: 'WBC1|trip-1|2400|1|FSTP-NBH-1|k2|plantsig', location: { lat: 30.3601, lon: 76.1602, accuracy_m: null },
+      });
+      assert.equal(await page.locator('#record-countersigned').count(), 0, 'recorded once');
+      await done(app);
+    });
+
+    test(`FSTP operator: countersign a crew's code offline and show one back (${lang})`, async () => {
+      const app = await open(signedIn('u-fstp', lang));
+      const { page } = app;
+      await page.click('#trips-waiting');
+      await page.fill('#handover-code', 'not a code');
+      await page.click('#countersign-submit');
+      assert.equal(await fieldError(page, 'countersign-volume'), tx(lang, 'ferr.required'));
+      await page.fill('#countersign-volume', '2400');
+      await page.click('#countersign-loc-manual');
+      await page.fill('#countersign-loc-lat', '30.3601');
+      await page.fill('#countersign-loc-lon', '76.1602');
+      await page.click('#countersign-submit');
+      await page.locator('#handover-code-err[data-code=code_unreadable]').waitFor();
+      assert.equal(await fieldError(page, 'handover-code'), tx(lang, 'ferr.code_unreadable'));
+      await page.fill('#handover-code', 'WBH1|pb.nabha|trip-1|PB11AB1234|2000|1|k1|crewsig');
+      await page.click('#countersign-submit');
+      const back = page.locator('[data-testid=countersign-qr]');
+      await back.waitFor();
+      assert.match(await text(back.locator('[data-testid=countersign-qr-text]')), /^WBC1\|trip-1\|2400\|/);
+      assert.match(await text(back), new RegExp(tx(lang, 'custody.show_crew').replace(/[()]/g, '\\$&')));
+      await checkScreen(page, `10-custody-plant-${lang}`);
+      await done(app);
+    });
+  }
+});
+
 describe('supervisor review', () => {
   for (const lang of LANGS) {
     test(`conflicts side by side, keep one; needs review and rejected lists (${lang})`, async () => {

@@ -4,6 +4,7 @@ import { errAttrs, ErrorBox, Field, RecordList } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { useApp } from '../context';
 import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { PlantCountersign } from '../components/Custody';
 import { t } from '../i18n';
 
 export function Jobs() {
@@ -26,7 +27,8 @@ export function Jobs() {
 }
 
 export function Trips() {
-  const { synced } = useApp();
+  const { synced, state } = useApp();
+  const operator = state.user?.roles.includes('fstp_operator') ?? false;
   const [rows, setRows] = useState<RecordRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -37,6 +39,7 @@ export function Trips() {
   return (
     <div>
       <h1 tabIndex={-1}>{t('fsm.trips_title')}</h1>
+      {operator ? <PlantCountersign /> : null}
       <ErrorBox text={error} />
       {rows ? (
         <>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
 import { Badge, errAttrs, ErrorBox, Field, kindText, Notice, statusText, wardName, Warnings } from '../components/common';
 import { ConflictCard } from '../components/ConflictCard';
+import { CrewCustody } from '../components/Custody';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useApp, type Route } from '../context';
@@ -168,6 +169,8 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
   const warnings = mergeWarnings(view.warnings, extraWarnings);
   const canPickup = r.kind === 'fsm_job' && roles.includes('sanitation_crew') && (r.status === 'DSO_INPROGRESS' || r.status === 'DISPOSAL_IN_PROGRESS');
   const canDispose = r.kind === 'trip' && roles.includes('fstp_operator') && r.status === 'WAITING_FOR_DISPOSAL';
+  const disposed = !!(view.record as { body?: { disposal?: unknown } })?.body?.disposal;
+  const canHandOver = r.kind === 'trip' && roles.includes('sanitation_crew') && r.status === 'WAITING_FOR_DISPOSAL' && !disposed;
   const fields = details(view.record, reference).slice(0, 60);
 
   return (
@@ -221,6 +224,9 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
           recordId={r.id}
           onSaved={(_id, w) => { syncChanged(); setExtraWarnings(w); setNotice(t('trip.disposed')); load(); }}
         />
+      ) : null}
+      {canHandOver ? (
+        <CrewCustody tripId={r.id} onRecorded={() => { syncChanged(); setNotice(t('custody.recorded')); load(); }} />
       ) : null}
       {view.conflicts.length ? (
         <section aria-labelledby="conflicts-h">
