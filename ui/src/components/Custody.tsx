@@ -4,7 +4,8 @@
 // pair when either phone syncs.
 import { useState } from 'preact/hooks';
 import { api, type CodeView, type GeoPoint } from '../api';
-import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { localError, type FieldErrors } from '../errors';
+import { litres, useForm } from '../form';
 import { t } from '../i18n';
 import { errAttrs, ErrorBox, Field } from './common';
 import { LocationPicker } from './LocationPicker';
@@ -27,33 +28,6 @@ export function ShowCode({ code, testid, caption }: { code: CodeView; testid: st
       </figcaption>
     </figure>
   );
-}
-
-function useForm() {
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [general, setGeneral] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async <T,>(work: () => Promise<T>, local: FieldErrors = {}): Promise<T | null> => {
-    setErrors(local);
-    if (Object.keys(local).length) {
-      setGeneral(t('form.fix_fields', { count: Object.keys(local).length }));
-      return null;
-    }
-    setBusy(true);
-    setGeneral(null);
-    try {
-      return await work();
-    } catch (e) {
-      const a = toApiError(e);
-      const f = fieldsOf(a);
-      setErrors(f);
-      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
-      return null;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { errors, general, busy, run };
 }
 
 /** Crew, on a trip waiting for disposal: show the handover, then read the plant's code back. */
@@ -118,10 +92,7 @@ export function PlantCountersign() {
     e.preventDefault();
     const local: FieldErrors = {};
     if (!code.trim()) local.custody = localError('custody', 'required');
-    const v = volume.trim() === '' ? null : Number(volume.replace(',', '.'));
-    if (v === null) local.volume_litres = localError('volume_litres', 'required');
-    else if (!Number.isFinite(v)) local.volume_litres = localError('volume_litres', 'not_a_number');
-    else if (v < 0) local.volume_litres = localError('volume_litres', 'negative');
+    const v = litres(volume, local);
     const signed = await form.run(() => api.countersign(code.trim(), v, location), local);
     if (signed) setBack(signed);
   };

@@ -3,8 +3,9 @@ import { api, type AssetDraft, type GeoPoint, type PhotoRef } from '../api';
 import { errAttrs, ErrorBox, Field, FieldErr } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
+import { useForm } from '../form';
 import { useApp } from '../context';
-import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { localError, type FieldErrors } from '../errors';
 import { t } from '../i18n';
 
 export const ASSET_TYPES: AssetDraft['asset_type'][] = [
@@ -19,9 +20,7 @@ export function AssetForm() {
   const [condition, setCondition] = useState<AssetDraft['condition'] | ''>('');
   const [location, setLocation] = useState<GeoPoint | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [general, setGeneral] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, general, busy, run } = useForm();
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -29,31 +28,20 @@ export function AssetForm() {
     if (!type) errs.asset_type = localError('asset_type', 'required');
     if (!name.trim()) errs.asset_name = localError('asset_name', 'required');
     if (!condition) errs.condition = localError('condition', 'required');
-    setErrors(errs);
-    if (Object.keys(errs).length) {
-      setGeneral(t('form.fix_fields', { count: Object.keys(errs).length }));
-      return;
-    }
-    setBusy(true);
-    setGeneral(null);
-    try {
-      const saved = await api.saveAsset({
-        asset_type: type as AssetDraft['asset_type'],
-        asset_name: name.trim(),
-        condition: condition as AssetDraft['condition'],
-        location,
-        photos,
-      });
-      syncChanged();
-      go({ name: 'record', id: saved.id, notice: t('asset.saved'), warnings: saved.warnings }, true);
-    } catch (err) {
-      const a = toApiError(err);
-      const f = fieldsOf(a);
-      setErrors(f);
-      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
-    } finally {
-      setBusy(false);
-    }
+    const saved = await run(
+      () =>
+        api.saveAsset({
+          asset_type: type as AssetDraft['asset_type'],
+          asset_name: name.trim(),
+          condition: condition as AssetDraft['condition'],
+          location,
+          photos,
+        }),
+      errs,
+    );
+    if (!saved) return;
+    syncChanged();
+    go({ name: 'record', id: saved.id, notice: t('asset.saved'), warnings: saved.warnings }, true);
   };
 
   return (

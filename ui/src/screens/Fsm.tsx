@@ -2,8 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type GeoPoint, type RecordRow } from '../api';
 import { errAttrs, ErrorBox, Field, RecordList } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
+import { useForm } from '../form';
 import { useApp } from '../context';
-import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { errorText, localError, toApiError, type FieldErrors } from '../errors';
 import { PlantCountersign } from '../components/Custody';
 import { t } from '../i18n';
 
@@ -66,9 +67,7 @@ export function NewJob() {
   const [location, setLocation] = useState<GeoPoint | null>(null);
   const [pit, setPit] = useState({ length: '', width: '', height: '' });
   const [postPay, setPostPay] = useState(false);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [general, setGeneral] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, general, busy, run } = useForm();
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -81,34 +80,23 @@ export function NewJob() {
       if (n !== null && !Number.isFinite(n)) errs[`pit_${k}`] = localError(`pit_${k}`, 'not_a_number');
       else if (n !== null && n < 0) errs[`pit_${k}`] = localError(`pit_${k}`, 'negative');
     }
-    setErrors(errs);
-    if (Object.keys(errs).length) {
-      setGeneral(t('form.fix_fields', { count: Object.keys(errs).length }));
-      return;
-    }
-    setBusy(true);
-    setGeneral(null);
-    try {
-      const saved = await api.createFsmJob({
-        applicant_name: applicant.trim(),
-        mobile_number: mobile.trim() || null,
-        locality: locality.trim(),
-        location,
-        pit_length: numberOrNull(pit.length),
-        pit_width: numberOrNull(pit.width),
-        pit_height: numberOrNull(pit.height),
-        post_pay: postPay,
-      });
-      syncChanged();
-      go({ name: 'record', id: saved.id, notice: t('fsm.job_saved'), warnings: saved.warnings }, true);
-    } catch (err) {
-      const a = toApiError(err);
-      const f = fieldsOf(a);
-      setErrors(f);
-      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
-    } finally {
-      setBusy(false);
-    }
+    const saved = await run(
+      () =>
+        api.createFsmJob({
+          applicant_name: applicant.trim(),
+          mobile_number: mobile.trim() || null,
+          locality: locality.trim(),
+          location,
+          pit_length: numberOrNull(pit.length),
+          pit_width: numberOrNull(pit.width),
+          pit_height: numberOrNull(pit.height),
+          post_pay: postPay,
+        }),
+      errs,
+    );
+    if (!saved) return;
+    syncChanged();
+    go({ name: 'record', id: saved.id, notice: t('fsm.job_saved'), warnings: saved.warnings }, true);
   };
 
   return (

@@ -3,8 +3,9 @@ import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type Tem
 import { errAttrs, ErrorBox, Field, FieldErr } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
+import { useForm } from '../form';
 import { useApp } from '../context';
-import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { localError, type FieldErrors } from '../errors';
 import { num, pick, t } from '../i18n';
 
 type Raw = Record<string, string | string[] | boolean | PhotoRef[] | undefined>;
@@ -161,9 +162,7 @@ export function InspectionForm() {
   const [raw, setRaw] = useState<Raw>({});
   const [location, setLocation] = useState<GeoPoint | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [general, setGeneral] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, general, busy, run } = useForm();
 
   const tpl = templates.find((x) => templateKey(x) === key) ?? null;
 
@@ -172,33 +171,22 @@ export function InspectionForm() {
     if (!tpl) errs.template = localError('template', 'required');
     if (!subject.trim()) errs.subject = localError('subject', 'required');
     const answers = tpl ? toAnswers(tpl, raw, errs) : {};
-    if (Object.keys(errs).length) {
-      setErrors(errs);
-      setGeneral(t('form.fix_fields', { count: Object.keys(errs).length }));
-      return;
-    }
-    setBusy(true);
-    setGeneral(null);
-    try {
-      const saved = await api.saveInspection({
-        template_code: tpl!.code,
-        template_version: tpl!.version,
-        subject: subject.trim(),
-        location,
-        answers,
-        photos,
-        submit,
-      });
-      syncChanged();
-      go({ name: 'record', id: saved.id, notice: submit ? t('inspection.submitted') : t('inspection.drafted'), warnings: saved.warnings }, true);
-    } catch (e) {
-      const a = toApiError(e);
-      const f = fieldsOf(a);
-      setErrors(f);
-      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
-    } finally {
-      setBusy(false);
-    }
+    const saved = await run(
+      () =>
+        api.saveInspection({
+          template_code: tpl!.code,
+          template_version: tpl!.version,
+          subject: subject.trim(),
+          location,
+          answers,
+          photos,
+          submit,
+        }),
+      errs,
+    );
+    if (!saved) return;
+    syncChanged();
+    go({ name: 'record', id: saved.id, notice: submit ? t('inspection.submitted') : t('inspection.drafted'), warnings: saved.warnings }, true);
   };
 
   return (

@@ -5,8 +5,9 @@ import { ConflictCard } from '../components/ConflictCard';
 import { CrewCustody } from '../components/Custody';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
+import { litres, useForm } from '../form';
 import { useApp, type Route } from '../context';
-import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { errorText, toApiError, type FieldErrors } from '../errors';
 import { dateTime, money, num, pick, t, tCode } from '../i18n';
 
 /** The record's JSON as label/value lines (nested objects become dotted names). */
@@ -79,34 +80,15 @@ function TripStepForm({ kind, recordId, onSaved }: { kind: 'pickup' | 'disposal'
   const [volume, setVolume] = useState('');
   const [location, setLocation] = useState<GeoPoint | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [general, setGeneral] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, general, busy, run } = useForm();
   const id = kind === 'pickup' ? 'trip-volume' : 'disposal-volume';
 
   const save = async (e: Event) => {
     e.preventDefault();
     const errs: FieldErrors = {};
-    const v = volume.trim() === '' ? null : Number(volume.replace(',', '.'));
-    if (v === null) errs.volume_litres = localError('volume_litres', 'required');
-    else if (!Number.isFinite(v)) errs.volume_litres = localError('volume_litres', 'not_a_number');
-    else if (v < 0) errs.volume_litres = localError('volume_litres', 'negative');
-    setErrors(errs);
-    if (Object.keys(errs).length) { setGeneral(t('form.fix_fields', { count: Object.keys(errs).length })); return; }
-    setBusy(true);
-    setGeneral(null);
-    try {
-      const step = { volume_litres: v, location, photos };
-      const saved = kind === 'pickup' ? await api.tripPickup(recordId, step) : await api.tripDisposal(recordId, step);
-      onSaved(saved.id, saved.warnings);
-    } catch (err) {
-      const a = toApiError(err);
-      const f = fieldsOf(a);
-      setErrors(f);
-      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
-    } finally {
-      setBusy(false);
-    }
+    const step = { volume_litres: litres(volume, errs), location, photos };
+    const saved = await run(() => (kind === 'pickup' ? api.tripPickup(recordId, step) : api.tripDisposal(recordId, step)), errs);
+    if (saved) onSaved(saved.id, saved.warnings);
   };
 
   return (
