@@ -130,6 +130,12 @@ fn apply(
         Ok(Err(e)) => return Ok(reject("malformed_change", e.to_string())),
         Err(_) => return Ok(reject("malformed_change", "the change could not be applied to the record")),
     }
+    // The stored document must load again (the next change of this record starts from it): a
+    // crafted change can leave one whose saved bytes do not (also found by `ingest_changes`).
+    let saved = candidate.save();
+    if !std::panic::catch_unwind(|| AutoCommit::load(&saved).is_ok()).unwrap_or(false) {
+        return Ok(reject("malformed_change", "the change leaves a record that cannot be read back"));
+    }
     let Some(after) = hydrate(&candidate) else {
         return Ok(reject("invalid_document", "the change leaves a document that is not a Wardbook record"));
     };
@@ -207,7 +213,7 @@ fn apply(
             state.needs_review,
             conflicts as i64,
             now_ms(),
-            doc.save(),
+            saved,
             number
         ],
     )?;
