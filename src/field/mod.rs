@@ -233,8 +233,7 @@ impl Field {
     }
 
     fn row_of(&self, id: RecordId) -> ApiResult<RowView> {
-        let row = self.store.list(&Query::default())?.into_iter().find(|r| r.id == id).ok_or(Error::NotFound(id))?;
-        self.row_view(row)
+        self.row_view(self.store.row(id)?)
     }
 
     /// Today's work for the signed-in user's roles in their wards, and what changed lately.

@@ -1,7 +1,7 @@
 //! Lists, search, conflicts and reference data: reads of the materialized columns only, so a
 //! list of 50,000 records never opens a document.
 
-use rusqlite::{Connection, Row, Transaction, params_from_iter, types::Value as Sql};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter, types::Value as Sql};
 
 use super::{Store, SyncState};
 use crate::document::FieldConflict;
@@ -144,6 +144,16 @@ impl Store {
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// One record's list line.
+    pub fn row(&self, id: RecordId) -> Result<RecordRow> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, kind, status, ward, assignee, title, updated_at, amount_paise, needs_review, conflicts,
+                    sync_state
+             FROM records WHERE id = ?1",
+        )?;
+        stmt.query_row([id.to_string()], row).optional()?.ok_or(Error::NotFound(id))
     }
 
     /// Records whose text (names, addresses, receipt numbers) contains `text`.

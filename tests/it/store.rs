@@ -39,9 +39,12 @@ fn set_subject(store: &mut Store, id: RecordId, now: i64, text: &str) -> Result<
     })
 }
 
-/// The list row of one record (every filter off).
+/// The list row of one record, read by id; the same line a list with every filter off shows.
 fn row_of(store: &Store, id: RecordId) -> wardbook::store::RecordRow {
-    store.list(&Query::default()).unwrap().into_iter().find(|r| r.id == id).expect("record is listed")
+    let row = store.row(id).expect("record has a row");
+    let listed = store.list(&Query::default()).unwrap().into_iter().find(|r| r.id == id);
+    assert_eq!(listed.as_ref(), Some(&row), "the line by id is the list's line");
+    row
 }
 
 /// Creates an inspection and moves it to SUBMITTED.
@@ -104,6 +107,7 @@ fn a_record_that_was_never_stored_is_not_found() {
     let device = Device::new();
     let missing = RecordId::new();
     assert!(matches!(device.store.get(missing), Err(Error::NotFound(id)) if id == missing));
+    assert!(matches!(device.store.row(missing), Err(Error::NotFound(id)) if id == missing));
 }
 
 #[test]
