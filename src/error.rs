@@ -74,5 +74,31 @@ pub enum Error {
     Storage(#[from] rusqlite::Error),
 }
 
+impl Error {
+    /// A stable, machine-readable code for the screens (they translate by it) and the sync bar.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid",
+            Error::InvalidTransition { .. } => "not_allowed",
+            Error::Immutable { .. } => "immutable",
+            Error::BadReversal { .. } => "bad_reversal",
+            Error::UnknownTemplate { .. } => "unknown_template",
+            Error::UnknownValue { .. } => "unknown_value",
+            Error::NotFound(_) | Error::PhotoNotFound(_) => "not_found",
+            Error::DamagedRecord { .. } => "damaged_record",
+            Error::Offline(_) => "unreachable",
+            Error::Unauthorized { code, .. } => match code.as_str() {
+                "device_revoked" => "device_revoked",
+                "invalid_enrollment_code" => "bad_code",
+                _ => "not_enrolled",
+            },
+            Error::Server { .. } => "server_error",
+            Error::NewerDatabase { .. } => "newer_database",
+            Error::File { .. } | Error::Photo(_) => "bad_file",
+            _ => "storage",
+        }
+    }
+}
+
 /// The core's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -72,7 +72,7 @@ impl Sync {
             while let Some(event) = event_rx.recv().await {
                 let outcome = match event {
                     LoopEvent::Synced(_) => Ok(()),
-                    LoopEvent::Failed { error, .. } => Err(error),
+                    LoopEvent::Failed { code, .. } => Err(code),
                 };
                 let reached = outcome.is_ok();
                 note(&status, outcome);
@@ -104,7 +104,7 @@ impl Sync {
             running.client.sync(&mut store).await
         };
         let reached = result.is_ok();
-        note(&self.status, result.map(|_| ()).map_err(|e| e.to_string()));
+        note(&self.status, result.map(|_| ()).map_err(|e| e.code()));
         if reached {
             upload_photos(&running);
         }
@@ -129,7 +129,7 @@ fn upload_photos(running: &Arc<Running>) {
 }
 
 /// Keeps the outcome of an attempt for the sync bar.
-fn note(status: &Mutex<SyncStatus>, outcome: Result<(), String>) {
+fn note(status: &Mutex<SyncStatus>, outcome: Result<(), &'static str>) {
     let mut s = status.lock().unwrap_or_else(|p| p.into_inner());
     s.syncing = false;
     match outcome {
@@ -138,23 +138,10 @@ fn note(status: &Mutex<SyncStatus>, outcome: Result<(), String>) {
             s.last_sync_at = Some(now_millis());
             s.last_error = None;
         }
-        Err(error) => {
+        Err(code) => {
             s.online = false;
-            s.last_error = Some(error_code(&error).into());
+            s.last_error = Some(code.into());
         }
-    }
-}
-
-/// The sync bar's short code for a failure message of the sync engine.
-fn error_code(message: &str) -> &'static str {
-    if message.contains("device_revoked") {
-        "device_revoked"
-    } else if message.contains("cannot be reached") {
-        "unreachable"
-    } else if message.contains("refused this device") {
-        "not_enrolled"
-    } else {
-        "server_error"
     }
 }
 

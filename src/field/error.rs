@@ -34,30 +34,11 @@ impl std::error::Error for ApiError {}
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         let message = e.to_string();
-        let code = match &e {
-            Error::Invalid(fields) => {
-                return ApiError { code: "invalid".into(), message, fields: fields.0.clone() };
-            }
-            Error::InvalidTransition { .. } => "not_allowed",
-            Error::Immutable { .. } => "immutable",
-            Error::BadReversal { .. } => "bad_reversal",
-            Error::UnknownTemplate { .. } => "unknown_template",
-            Error::UnknownValue { .. } => "unknown_value",
-            Error::NotFound(_) => "not_found",
-            Error::DamagedRecord { .. } => "damaged_record",
-            Error::Offline(_) => "unreachable",
-            Error::Unauthorized { code, .. } => match code.as_str() {
-                "device_revoked" => "device_revoked",
-                "invalid_enrollment_code" => "bad_code",
-                _ => "not_enrolled",
-            },
-            Error::Server { .. } => "server_error",
-            Error::NewerDatabase { .. } => "newer_database",
-            Error::File { .. } | Error::Photo(_) => "bad_file",
-            Error::PhotoNotFound(_) => "not_found",
-            _ => "storage",
+        let fields = match &e {
+            Error::Invalid(fields) => fields.0.clone(),
+            _ => Vec::new(),
         };
-        ApiError { code: code.into(), message, fields: Vec::new() }
+        ApiError { code: e.code().into(), message, fields }
     }
 }
 

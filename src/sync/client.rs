@@ -283,7 +283,12 @@ pub enum Trigger {
 #[derive(Clone, Debug)]
 pub enum LoopEvent {
     Synced(SyncReport),
-    Failed { error: String, retry_in: Duration },
+    /// `code` is [`Error::code`] of the failure (`unreachable`, `device_revoked`...).
+    Failed {
+        error: String,
+        code: &'static str,
+        retry_in: Duration,
+    },
 }
 
 /// The background sync task: syncs on a trigger, every `period`, and retries failures with
@@ -323,12 +328,14 @@ pub async fn run(
                 let _ = events.send(LoopEvent::Synced(report)).await;
             }
             Err(e @ Error::Unauthorized { .. }) => {
-                let _ = events.send(LoopEvent::Failed { error: e.to_string(), retry_in: Duration::MAX }).await;
+                let _ = events
+                    .send(LoopEvent::Failed { error: e.to_string(), code: e.code(), retry_in: Duration::MAX })
+                    .await;
                 return Err(e);
             }
             Err(e) => {
                 wait = backoff.next_delay(&mut rand::rng());
-                let _ = events.send(LoopEvent::Failed { error: e.to_string(), retry_in: wait }).await;
+                let _ = events.send(LoopEvent::Failed { error: e.to_string(), code: e.code(), retry_in: wait }).await;
             }
         }
     }

@@ -49,8 +49,9 @@ async fn an_unreachable_server_is_retried_with_growing_jittered_waits() {
     let mut waits = Vec::new();
     for _ in 0..3 {
         match next(&mut events).await {
-            LoopEvent::Failed { error, retry_in } => {
+            LoopEvent::Failed { error, code, retry_in } => {
                 assert!(error.contains("cannot be reached"), "{error}");
+                assert_eq!(code, "unreachable");
                 waits.push(retry_in);
             }
             LoopEvent::Synced(r) => panic!("synced with nobody: {r:?}"),
