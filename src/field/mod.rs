@@ -217,6 +217,11 @@ impl Field {
             Err(Error::DamagedRecord { .. }) => None,
             Err(e) => return Err(e.into()),
         };
+        self.row_view_at(row, location)
+    }
+
+    /// A row whose record is already loaded (no second read of its document).
+    fn row_view_at(&self, row: RecordRow, location: Option<GeoPoint>) -> ApiResult<RowView> {
         let badge = badge(&row);
         Ok(RowView {
             id: row.id,
@@ -230,10 +235,6 @@ impl Field {
             photos_waiting: self.store.photos_waiting(Some(row.id))?,
             location,
         })
-    }
-
-    fn row_of(&self, id: RecordId) -> ApiResult<RowView> {
-        self.row_view(self.store.row(id)?)
     }
 
     /// Today's work for the signed-in user's roles in their wards, and what changed lately.
@@ -276,7 +277,7 @@ impl Field {
     /// One record with its conflicts, warnings and the steps the user may take.
     pub fn record(&self, id: RecordId) -> ApiResult<RecordView> {
         let record = self.store.get(id)?;
-        let row = self.row_of(id)?;
+        let row = self.row_view_at(self.store.row(id)?, location_of(&record))?;
         let conflicts = self.conflict_views(Some(id))?;
         let warnings = self.warnings(&record)?;
         let actions = self.actions(&record)?;
@@ -326,7 +327,7 @@ impl Field {
 
     fn saved(&self, id: RecordId) -> ApiResult<Saved> {
         let record = self.store.get(id)?;
-        Ok(Saved { id, badge: self.row_of(id)?.badge, warnings: self.warnings(&record)? })
+        Ok(Saved { id, badge: badge(&self.store.row(id)?), warnings: self.warnings(&record)? })
     }
 
     fn new_record(&self, now: UnixMillis, body: Body) -> ApiResult<Record> {
@@ -576,7 +577,7 @@ impl Field {
                 let title = match titles.get(&c.record) {
                     Some(t) => t.clone(),
                     None => {
-                        let t = self.row_of(c.record)?.title;
+                        let t = self.store.row(c.record)?.title;
                         titles.insert(c.record, t.clone());
                         t
                     }
