@@ -422,9 +422,12 @@ fn a_countersign_over_an_altered_handover_is_rejected_by_the_server() {
     plant.enroll_and_sign_in(&server, Role::FstpOperator);
     let code = crew.ok("handover_code", json!({"tripId": trip}))["code"].as_str().unwrap().to_string();
     // The code as the plant read it names another crew signature than the one the crew made.
-    let mut altered = code.clone();
-    let last = altered.pop().unwrap();
-    altered.push(if last == 'A' { 'B' } else { 'A' });
+    // One character inside the signature changes (not the last one, whose spare bits must stay
+    // zero for the code to read at all).
+    let mut altered = code.clone().into_bytes();
+    let at = altered.len() - 10;
+    altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
     let at_plant = json!({"lat": 30.3601, "lon": 76.1602, "accuracy_m": 5.0});
     let back = plant.ok("countersign", json!({"code": altered, "volumeLitres": 2450.0, "location": at_plant}));
     crew.ok("record_countersigned", json!({"tripId": trip, "code": back["code"], "location": at_plant}));
