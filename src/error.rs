@@ -16,6 +16,9 @@ pub enum Error {
     /// An issued receipt (or reversal) was about to change; money records only grow history.
     #[error("{kind} {id} is issued and cannot be changed ({field}); cancel a receipt with a reversal")]
     Immutable { id: RecordId, kind: crate::domain::RecordKind, field: &'static str },
+    /// A record whose work is over (approved, rejected, disposed...) was about to change.
+    #[error("{kind} {id} is {status} and cannot be changed; a supervisor must reopen it first")]
+    Closed { id: RecordId, kind: crate::domain::RecordKind, status: Status },
     /// A reversal that does not match a receipt on this device.
     #[error("cannot reverse receipt {receipt}: {reason}")]
     BadReversal { receipt: RecordId, reason: String },
@@ -81,6 +84,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::InvalidTransition { .. } => "not_allowed",
             Error::Immutable { .. } => "immutable",
+            Error::Closed { .. } => "record_final",
             Error::BadReversal { .. } => "bad_reversal",
             Error::UnknownTemplate { .. } => "unknown_template",
             Error::UnknownValue { .. } => "unknown_value",

@@ -147,6 +147,17 @@ pub fn assign_ward(refs: &ReferenceData, at: &GeoPoint) -> WardAssignment {
     WardAssignment { ward, on_boundary, candidates }
 }
 
+/// Gives a record without a ward the ward of its place, if it has one inside a ward. The device
+/// does this when a record is created; the server does it to every record it judges, so a
+/// record that names no ward is still held to the wards of the user who sends it.
+pub fn place(refs: &ReferenceData, record: &mut crate::domain::Record) {
+    if record.ward.is_none()
+        && let Some(point) = record.location()
+    {
+        record.ward = assign_ward(refs, point).ward;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fixes, inspections, duplicates
 

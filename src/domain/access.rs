@@ -4,7 +4,7 @@
 //! sends; the app can use them to hide what a user could not save anyway.
 
 use super::workflow;
-use super::{Record, RecordKind, Role, WardCode};
+use super::{Record, RecordKind, Role, UnixMillis, WardCode};
 use crate::ids::{TenantId, UserId};
 
 /// The town, user, roles and wards a device acts for.
@@ -47,10 +47,17 @@ impl Scope {
         self.roles.iter().any(|r| kinds_of(*r).contains(&kind))
     }
 
+    /// A record without a ward belongs to the whole town: only whole-town users cover it.
     fn covers_ward(&self, ward: Option<&str>) -> bool {
+        self.wards.is_empty() || ward.is_some_and(|w| self.wards.iter().any(|mine| mine == w))
+    }
+
+    /// Refuses a ward the user does not work in, or no ward at all for a ward-scoped user.
+    fn check_ward(&self, ward: Option<&str>) -> Result<(), Refusal> {
         match ward {
-            Some(w) => self.wards.is_empty() || self.wards.iter().any(|mine| mine == w),
-            None => true,
+            _ if self.covers_ward(ward) => Ok(()),
+            Some(w) => refuse("ward_out_of_scope", format!("ward {w} is not yours")),
+            None => refuse("ward_required", "the record has neither a ward nor a place inside one of your wards"),
         }
     }
 
@@ -59,8 +66,12 @@ impl Scope {
         self.works_with(kind) && self.covers_ward(ward)
     }
 
-    /// May this device turn `before` (absent for a new record) into `after`?
-    pub fn check_write(&self, before: Option<&Record>, after: &Record) -> Result<(), Refusal> {
+    /// May this device turn `before` (absent for a new record) into `after`, at `now` by the
+    /// judge's clock? These are the rules a record keeps whoever sends it: identity, scope,
+    /// money that never changes, a history that only grows,
+    /// custody evidence that never changes, and no time more than [`MAX_CLOCK_AHEAD_MS`] ahead.
+    /// Final states are judged apart, by [`final_edit`].
+    pub fn check_write(&self, before: Option<&Record>, after: &Record, now: UnixMillis) -> Result<(), Refusal> {
         if after.tenant != self.tenant {
             return refuse(
                 "tenant_mismatch",
@@ -71,22 +82,15 @@ impl Scope {
             if before.tenant != after.tenant || before.kind() != after.kind() || before.id != after.id {
                 return refuse("identity_changed", "a record's town, kind and id never change");
             }
-            if !self.covers_ward(before.ward.as_deref()) {
-                return refuse(
-                    "ward_out_of_scope",
-                    format!("ward {} is not yours", before.ward.clone().unwrap_or_default()),
-                );
+            self.check_ward(before.ward.as_deref())?;
+            if before.created_by != after.created_by || before.created_at != after.created_at {
+                return refuse("identity_changed", "who created a record, and when, never changes");
             }
         }
         if !self.works_with(after.kind()) {
             return refuse("kind_not_allowed", format!("your role does not work with {} records", after.kind()));
         }
-        if !self.covers_ward(after.ward.as_deref()) {
-            return refuse(
-                "ward_out_of_scope",
-                format!("ward {} is not yours", after.ward.clone().unwrap_or_default()),
-            );
-        }
+        self.check_ward(after.ward.as_deref())?;
         if let Some(field) = before.and_then(|b| b.changed_money_field(after)) {
             return refuse(
                 "receipt_immutable",
@@ -94,10 +98,24 @@ impl Scope {
             );
         }
         let old: &[super::Transition] = before.map_or(&[], |b| &b.transitions);
-        if old.iter().any(|t| !after.transitions.iter().any(|n| n.id == t.id)) {
-            return refuse("history_rewritten", "a workflow step was removed");
+        for t in old {
+            match after.transitions.iter().find(|n| n.id == t.id) {
+                None => return refuse("history_rewritten", "a workflow step was removed"),
+                Some(n) if n != t => {
+                    return refuse(
+                        "history_rewritten",
+                        format!("the stored step {} → {} was changed; a step never changes once taken", t.from, t.to),
+                    );
+                }
+                Some(_) => {}
+            }
         }
-        for t in after.transitions.iter().filter(|t| !old.iter().any(|o| o.id == t.id)) {
+        if after.transitions.iter().enumerate().any(|(i, t)| after.transitions[..i].iter().any(|o| o.id == t.id)) {
+            return refuse("history_rewritten", "two workflow steps share one id");
+        }
+        let new_steps: Vec<&super::Transition> =
+            after.transitions.iter().filter(|t| !old.iter().any(|o| o.id == t.id)).collect();
+        for t in &new_steps {
             if t.by != self.user || !self.roles.contains(&t.role) {
                 return refuse(
                     "transition_not_yours",
@@ -111,8 +129,62 @@ impl Scope {
                     format!("role {} may not move a {} from {} to {}", t.role, after.kind(), t.from, t.to),
                 );
             }
+            if t.at > now + MAX_CLOCK_AHEAD_MS {
+                return refuse("time_in_future", format!("the step {} → {} is dated in the future", t.from, t.to));
+            }
+        }
+        if before.is_none() && after.created_at > now + MAX_CLOCK_AHEAD_MS {
+            return refuse("time_in_future", "the record is dated in the future");
+        }
+        if let Some(part) = before.and_then(|b| changed_custody(b, after)) {
+            return refuse("custody_immutable", format!("stored custody evidence never changes ({part} was changed)"));
         }
         Ok(())
+    }
+}
+
+/// Final means final: a record whose work is over (approved, rejected, disposed, completed...)
+/// refuses every edit of its content unless the same change reopens it with a supervisor's
+/// settling step. `seen` is the record as the writer saw it when making the change (the
+/// server judges a change by the state it was made from: an edit made offline while another
+/// device closed the record is not refused, but flagged for review by the caller).
+pub fn final_edit(seen: &Record, after: &Record) -> Result<(), Refusal> {
+    let status = seen.workflow().status;
+    let reopened = after
+        .transitions
+        .iter()
+        .filter(|t| !seen.transitions.iter().any(|o| o.id == t.id))
+        .any(|t| t.resolves_review && t.role == Role::Supervisor);
+    if workflow::is_final(seen.kind(), status) && !reopened && !same_content(seen, after) {
+        return refuse(
+            "record_final",
+            format!("a {} that is {status} never changes; a supervisor must reopen it first", after.kind()),
+        );
+    }
+    Ok(())
+}
+
+/// A device's clock may run ahead of the server's by at most this much (a day).
+pub const MAX_CLOCK_AHEAD_MS: UnixMillis = 24 * 60 * 60 * 1000;
+
+/// Everything but the history is the same.
+fn same_content(a: &Record, b: &Record) -> bool {
+    a.body == b.body && a.ward == b.ward && a.assignee == b.assignee
+}
+
+/// The part of a trip's custody evidence that a change altered or removed, if any. A
+/// countersignature may be added to a handover once; neither changes after it is stored.
+fn changed_custody(before: &Record, after: &Record) -> Option<&'static str> {
+    let (super::Body::Trip(b), super::Body::Trip(a)) = (&before.body, &after.body) else { return None };
+    let stored = b.custody.as_ref()?;
+    let Some(now) = a.custody.as_ref() else { return Some("custody") };
+    if now.handover != stored.handover {
+        return Some("handover");
+    }
+    match (&stored.countersign, &now.countersign) {
+        (Some(x), Some(y)) if x != y => Some("countersign"),
+        (Some(_), None) => Some("countersign"),
+        _ => None,
     }
 }
 
@@ -133,6 +205,8 @@ mod tests {
         }
     }
 
+    const NOW: UnixMillis = 1_000_000;
+
     fn code(r: Result<(), Refusal>) -> &'static str {
         r.err().map_or("ok", |r| r.code)
     }
@@ -152,17 +226,17 @@ mod tests {
     fn writing_is_refused_outside_the_town_the_kind_or_the_ward() {
         let inspector = scope(Role::Inspector, &["W01"]);
         let mine = demo::inspection(RecordId::new(), 1, "W01", 1);
-        assert_eq!(code(inspector.check_write(None, &mine)), "ok");
+        assert_eq!(code(inspector.check_write(None, &mine, NOW)), "ok");
         let elsewhere = demo::inspection(RecordId::new(), 1, "W02", 1);
-        assert_eq!(code(inspector.check_write(None, &elsewhere)), "ward_out_of_scope");
+        assert_eq!(code(inspector.check_write(None, &elsewhere, NOW)), "ward_out_of_scope");
         let receipt = demo::receipt(RecordId::new(), 1, "W01", 1);
-        assert_eq!(code(inspector.check_write(None, &receipt)), "kind_not_allowed");
+        assert_eq!(code(inspector.check_write(None, &receipt, NOW)), "kind_not_allowed");
         let mut other_town = mine.clone();
         other_town.tenant = "pb.patiala".into();
-        assert_eq!(code(inspector.check_write(None, &other_town)), "tenant_mismatch");
+        assert_eq!(code(inspector.check_write(None, &other_town, NOW)), "tenant_mismatch");
         let mut moved = mine.clone();
         moved.ward = Some("W03".into());
-        assert_eq!(code(inspector.check_write(Some(&mine), &moved)), "ward_out_of_scope");
+        assert_eq!(code(inspector.check_write(Some(&mine), &moved, NOW)), "ward_out_of_scope");
     }
 
     #[test]
@@ -173,17 +247,20 @@ mod tests {
         let supervisor = Actor { user: demo::user_id(Role::Supervisor), role: Role::Supervisor };
         let inspector = Actor { user: demo::user_id(Role::Inspector), role: Role::Inspector };
         step(&mut after, &refs, TransitionId::new(), inspector, Status::Submitted, 2, None).unwrap();
-        assert_eq!(code(scope(Role::Inspector, &["W01"]).check_write(Some(&before), &after)), "ok");
-        assert_eq!(code(scope(Role::Supervisor, &[]).check_write(Some(&before), &after)), "transition_not_yours");
+        assert_eq!(code(scope(Role::Inspector, &["W01"]).check_write(Some(&before), &after, NOW)), "ok");
+        assert_eq!(code(scope(Role::Supervisor, &[]).check_write(Some(&before), &after, NOW)), "transition_not_yours");
         let mut approved = after.clone();
         step(&mut approved, &refs, TransitionId::new(), supervisor, Status::Approved, 3, None).unwrap();
         let mut forged = approved.clone();
         forged.transitions[1].role = Role::Inspector;
         forged.transitions[1].by = inspector.user;
-        assert_eq!(code(scope(Role::Inspector, &["W01"]).check_write(Some(&after), &forged)), "transition_not_allowed");
+        assert_eq!(
+            code(scope(Role::Inspector, &["W01"]).check_write(Some(&after), &forged, NOW)),
+            "transition_not_allowed"
+        );
         let mut erased = approved.clone();
         erased.transitions.clear();
-        assert_eq!(code(scope(Role::Supervisor, &[]).check_write(Some(&approved), &erased)), "history_rewritten");
+        assert_eq!(code(scope(Role::Supervisor, &[]).check_write(Some(&approved), &erased, NOW)), "history_rewritten");
     }
 
     #[test]
@@ -194,11 +271,11 @@ mod tests {
         if let crate::domain::Body::Receipt(r) = &mut altered.body {
             r.lines[0].amount.0 += 1;
         }
-        assert_eq!(code(collector.check_write(Some(&issued), &altered)), "receipt_immutable");
+        assert_eq!(code(collector.check_write(Some(&issued), &altered, NOW)), "receipt_immutable");
         let mut deposited = issued.clone();
         let refs = demo::reference();
         let actor = Actor { user: demo::user_id(Role::Collector), role: Role::Collector };
         step(&mut deposited, &refs, TransitionId::new(), actor, Status::Deposited, 2, None).unwrap();
-        assert_eq!(code(collector.check_write(Some(&issued), &deposited)), "ok");
+        assert_eq!(code(collector.check_write(Some(&issued), &deposited, NOW)), "ok");
     }
 }

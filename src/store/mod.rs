@@ -253,6 +253,9 @@ impl Store {
         if let Some(field) = before.changed_money_field(&record) {
             return Err(Error::Immutable { id, kind, field });
         }
+        if crate::domain::access::final_edit(&before, &record).is_err() {
+            return Err(Error::Closed { id, kind, status: before.workflow().status });
+        }
         validate(&record, &self.refs)?;
         stored.doc.update(&record)?;
         let (doc, previous) = split(stored);

@@ -12,11 +12,7 @@ use crate::{Error, Result};
 impl Store {
     /// The ward a record belongs in, from its point, when it names none.
     pub(crate) fn place(&self, record: &mut Record) {
-        if record.ward.is_none()
-            && let Some(point) = record.location()
-        {
-            record.ward = geo::assign_ward(self.reference(), point).ward;
-        }
+        geo::place(self.reference(), record);
     }
 
     /// What a person should know about a record's fix: missing or poor accuracy.

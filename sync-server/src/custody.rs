@@ -141,10 +141,15 @@ pub fn recheck_disposal(
         None => "; the device made no geofence check".to_string(),
     };
     let reason = format!("disposal at {:.6}, {:.6} is {nearest}{claim}", point.lat, point.lon);
+    flag(conn, tenant, after.id, POSSIBLE_DUMPING, &reason)
+}
+
+/// Flags a record for a supervisor (once per code; the latest reason wins).
+pub fn flag(conn: &mut dyn Sql, tenant: &str, record: RecordId, code: &str, reason: &str) -> Result<(), AppError> {
     conn.exec(
         "INSERT INTO flags (tenant, record, code, reason, flagged_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (tenant, record, code) DO UPDATE SET reason = excluded.reason, flagged_at = excluded.flagged_at",
-        params![tenant, &key, POSSIBLE_DUMPING, reason, now_ms()],
+        params![tenant, record.to_string(), code, reason, now_ms()],
     )?;
     Ok(())
 }

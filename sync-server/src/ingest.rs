@@ -4,6 +4,7 @@
 //! transaction that writes them, so sequence numbers commit in order and a cursor never skips.
 
 use automerge::{AutoCommit, Change, ChangeHash, ReadDoc};
+use wardbook::document::shape;
 use wardbook::domain::validate::validate;
 use wardbook::domain::{Record, ReferenceData};
 use wardbook::ids::{DeviceId, RecordId};
@@ -42,7 +43,19 @@ pub fn ingest(
     let mut acks = Vec::with_capacity(changes.len());
     let mut tally = Tally::default();
     for item in changes {
+        let too_large = item.bytes.len() > shape::MAX_CHANGE_BYTES;
         let (hash, outcome) = match Change::from_bytes(item.bytes.clone()) {
+            Ok(change) if too_large => (
+                change.hash().0.to_vec(),
+                reject(
+                    "change_too_large",
+                    format!(
+                        "a change may hold at most {} KiB; this one holds {} KiB",
+                        shape::MAX_CHANGE_BYTES / 1024,
+                        item.bytes.len() / 1024
+                    ),
+                ),
+            ),
             Ok(change) => {
                 let hash = change.hash();
                 (hash.0.to_vec(), take_in(tx, auth, refs, item.record, change, &item.bytes)?)
@@ -124,26 +137,68 @@ fn apply(
     let mut candidate = doc.clone();
     // Automerge can panic on a crafted change (found by the `ingest_changes` fuzz target):
     // such a change is refused like any other malformed one, never a failed request.
+    let actor = change.actor_id().to_hex_string();
     let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| candidate.apply_changes([change.clone()])));
     match applied {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Ok(reject("malformed_change", e.to_string())),
         Err(_) => return Ok(reject("malformed_change", "the change could not be applied to the record")),
     }
+    // The document must be exactly what a record reconciles to: no unknown key, no value of
+    // another type, nothing nested deeper than a record nests. Checked without recursion.
+    let after = match shape::check(&candidate) {
+        Ok(Some(after)) => after,
+        Ok(None) => {
+            return Ok(reject("invalid_document", "the change leaves a document that is not a Wardbook record"));
+        }
+        Err(e) => return Ok(reject("invalid_document", e.to_string())),
+    };
     // The stored document must load again (the next change of this record starts from it): a
     // crafted change can leave one whose saved bytes do not (also found by `ingest_changes`).
     let saved = candidate.save();
+    if saved.len() > shape::MAX_RECORD_BYTES {
+        return Ok(reject(
+            "record_too_large",
+            format!(
+                "a record may grow to {} KiB; this change makes it {} KiB",
+                shape::MAX_RECORD_BYTES / 1024,
+                saved.len() / 1024
+            ),
+        ));
+    }
     if !std::panic::catch_unwind(|| AutoCommit::load(&saved).is_ok()).unwrap_or(false) {
         return Ok(reject("malformed_change", "the change leaves a record that cannot be read back"));
     }
-    let Some(after) = hydrate(&candidate) else {
-        return Ok(reject("invalid_document", "the change leaves a document that is not a Wardbook record"));
-    };
     if after.id != record {
         return Ok(reject("identity_changed", format!("the change belongs to record {}, not {record}", after.id)));
     }
-    if let Err(refusal) = auth.scope.check_write(before.as_ref(), &after) {
+    if let Some(refusal) = bind_actor(conn, auth, device, &actor)? {
+        return Ok(refusal);
+    }
+    let now = now_ms();
+    // Judged by the ward of its place when it names none (never stored into the document).
+    let placed = |r: &Record| {
+        let mut r = r.clone();
+        wardbook::geo::place(refs, &mut r);
+        r
+    };
+    let judged = placed(&after);
+    let ward = judged.ward.clone();
+    if let Err(refusal) = auth.scope.check_write(before.as_ref().map(placed).as_ref(), &judged, now) {
         return Ok(reject(refusal.code, refusal.reason));
+    }
+    // Final means final, judged by the record as the writer saw it: a change made after seeing
+    // the record closed is refused; one made offline while another device closed it is kept,
+    // and the record is flagged for a supervisor.
+    let mut edited_after_close = None;
+    if let Some(before) = &before
+        && let Err(refusal) = wardbook::domain::access::final_edit(before, &after)
+    {
+        let seen = seen_by_writer(doc, &change);
+        match seen.as_ref().map(|seen| wardbook::domain::access::final_edit(seen, &after)) {
+            Some(Ok(())) => edited_after_close = Some(refusal.reason),
+            _ => return Ok(reject(refusal.code, refusal.reason)),
+        }
     }
     if let Err(e) = validate(&after, refs) {
         return Ok(reject("invalid_record", e.to_string()));
@@ -156,13 +211,6 @@ fn apply(
         wardbook::domain::Body::Receipt(r) => Some(r.receipt_number.clone()),
         _ => None,
     };
-    if before.is_none()
-        && number.is_some()
-        && let Some(key) = crate::db::device_key(conn, &device.to_string())?
-        && !signed_by(&after, &key)
-    {
-        return Ok(reject("bad_signature", "the receipt is not signed by the device that issued it"));
-    }
     if let Some(number) = &number {
         let taken = conn.exists(
             "SELECT 1 FROM records WHERE tenant = ?1 AND number = ?2 AND id <> ?3",
@@ -171,6 +219,9 @@ fn apply(
         if taken {
             return Ok(reject("duplicate_receipt_number", format!("receipt number {number} is already used")));
         }
+    }
+    if let Some((code, reason)) = crate::money::check(conn, auth, before.as_ref(), &after, &actor, now)? {
+        return Ok(reject(code, reason));
     }
     *doc = candidate;
     let seq = conn
@@ -187,7 +238,7 @@ fn apply(
             &key,
             change.hash().0.as_slice(),
             after.kind().as_str(),
-            after.ward.clone(),
+            ward.clone(),
             device.to_string(),
             bytes,
             now_ms()
@@ -195,29 +246,38 @@ fn apply(
     )?;
     let state = after.workflow();
     let conflicts = wardbook::document::field_conflicts(doc).len();
+    let reverses = match &after.body {
+        wardbook::domain::Body::Reversal(rev) => Some(rev.receipt.to_string()),
+        _ => None,
+    };
     conn.exec(
-        "INSERT INTO records (tenant, id, kind, status, ward, assignee, title, needs_review, conflicts, updated_at, doc, number)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        "INSERT INTO records (tenant, id, kind, status, ward, assignee, title, needs_review, conflicts, updated_at, doc, number, reverses)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, status = excluded.status, ward = excluded.ward,
              assignee = excluded.assignee, title = excluded.title, needs_review = excluded.needs_review,
              conflicts = excluded.conflicts, updated_at = excluded.updated_at, doc = excluded.doc,
-             number = excluded.number",
+             number = excluded.number, reverses = excluded.reverses",
         params![
             tenant,
             &key,
             after.kind().as_str(),
             state.status.as_str(),
-            after.ward.clone(),
+            ward,
             after.assignee.map(|a| a.to_string()),
             after.title(),
             state.needs_review,
             conflicts as i64,
             now_ms(),
             saved,
-            number
+            number,
+            reverses
         ],
     )?;
     crate::custody::recheck_disposal(conn, tenant, refs, before.as_ref(), &after)?;
+    if let Some(reason) = edited_after_close {
+        let reason = format!("edited offline while it was being closed: {reason}");
+        crate::custody::flag(conn, tenant, after.id, EDITED_AFTER_CLOSE, &reason)?;
+    }
     // A receipt enters its town's ledger once, as it was first stored.
     if before.is_none() {
         crate::ledger::append_receipt(conn, tenant, &after, device)?;
@@ -239,11 +299,38 @@ fn apply(
     Ok(Outcome::Stored { seq: seq as u64 })
 }
 
-/// Whether a receipt carries a valid signature by `key`.
-fn signed_by(record: &Record, key: &wardbook::ledger::PublicKey) -> bool {
-    let wardbook::domain::Body::Receipt(r) = &record.body else { return false };
-    let signature = r.signature.as_deref().and_then(wardbook::ledger::decode_signature);
-    signature.is_some_and(|s| wardbook::ledger::verify(key, record, &s))
+/// The flag on a record that a device edited offline while another device closed it.
+pub const EDITED_AFTER_CLOSE: &str = "edited_after_close";
+
+/// The record as the writer of `change` saw it: the stored document at the change's
+/// dependencies (`None` for a new record, or when that state does not read as a record).
+fn seen_by_writer(doc: &mut AutoCommit, change: &Change) -> Option<Record> {
+    let seen = doc.fork_at(change.deps()).ok()?;
+    hydrate(&seen)
+}
+
+/// Binds an Automerge actor to the first device that writes with it: a change written with
+/// another device's actor is refused, so no device writes in another's name or number series.
+fn bind_actor(
+    conn: &mut dyn Sql,
+    auth: &DeviceAuth,
+    device: DeviceId,
+    actor: &str,
+) -> Result<Option<Outcome>, AppError> {
+    let tenant = &auth.scope.tenant;
+    let device = device.to_string();
+    conn.exec(
+        "INSERT INTO device_actors (tenant, actor, device) VALUES (?1, ?2, ?3) ON CONFLICT (tenant, actor) DO NOTHING",
+        params![tenant, actor, &device],
+    )?;
+    let owner = conn
+        .row("SELECT device FROM device_actors WHERE tenant = ?1 AND actor = ?2", params![tenant, actor])?
+        .map(|r| r.text(0))
+        .transpose()?;
+    if owner.as_deref() != Some(device.as_str()) {
+        return Ok(Some(reject("actor_not_yours", "the change was written by another device")));
+    }
+    Ok(None)
 }
 
 /// Applies parked changes of `record` whose dependencies are now present, until none is left.

@@ -20,6 +20,7 @@ pub mod fuzz;
 pub mod ingest;
 pub mod ledger;
 pub mod metrics;
+pub mod money;
 pub mod numbers;
 pub mod routes;
 pub mod store;

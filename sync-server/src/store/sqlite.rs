@@ -18,6 +18,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../../../migrations/server-sqlite/0004_numbers.sql") },
     Migration { version: 5, sql: include_str!("../../../migrations/server-sqlite/0005_signing.sql") },
     Migration { version: 6, sql: include_str!("../../../migrations/server-sqlite/0006_flags.sql") },
+    // Numbered 8 on disk: 7 is taken by a change landing alongside.
+    Migration { version: 7, sql: include_str!("../../../migrations/server-sqlite/0008_trust.sql") },
 ];
 
 /// The schema version this build of the SQLite backend writes.

@@ -232,8 +232,7 @@ impl World {
         let (mut own, mut other) = (Vec::new(), Vec::new());
         for (n, (kind, ward, _)) in READ.iter().enumerate() {
             for (office, ids, town) in [(&mut office_a, &mut own, TOWN_A), (&mut office_b, &mut other, TOWN_B)] {
-                let record = build(*kind, ward, 900 + n as u32, town);
-                office.store.create(&record, now()).unwrap();
+                let record = office.create(build(*kind, ward, 900 + n as u32, town));
                 ids.push(record.id);
             }
         }
@@ -474,8 +473,7 @@ async fn each_role_may_write_exactly_what_the_table_says() {
         let mut made = Vec::new();
         for (w, (kind, ward, other_town, _)) in WRITE.iter().enumerate() {
             let town = if *other_town { TOWN_B } else { TOWN_A };
-            let record = build(*kind, ward, 100 * r as u32 + w as u32, town);
-            device.store.create(&record, now()).unwrap();
+            let record = device.create(build(*kind, ward, 100 * r as u32 + w as u32, town));
             made.push(record.id);
         }
         device.sync().await.unwrap();

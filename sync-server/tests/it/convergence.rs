@@ -38,8 +38,7 @@ fn act(device: &mut Device, rng: &mut StdRng, shared: &[RecordId], n: u32) {
     let known: Vec<RecordId> = device.store.list(&Query::default()).unwrap().iter().map(|r| r.id).collect();
     match rng.random_range(0..4) {
         0 => {
-            let record = wardbook::demo::mixed(RecordId::new(), now(), n);
-            device.store.create(&record, now()).unwrap();
+            device.create(wardbook::demo::mixed(RecordId::new(), now(), n));
         }
         1 | 2 => {
             let Some(id) =
@@ -48,16 +47,15 @@ fn act(device: &mut Device, rng: &mut StdRng, shared: &[RecordId], n: u32) {
                 return;
             };
             let text = format!("edited on {} #{n}", device.device_id);
-            device
-                .store
-                .update(*id, now(), |r| {
-                    match &mut r.body {
-                        Body::Inspection(_) => set_subject(r, &text),
-                        _ => r.ward = Some(["W01", "W02", "W03"][n as usize % 3].into()),
-                    }
-                    Ok(())
-                })
-                .unwrap();
+            let edited = device.store.update(*id, now(), |r| {
+                match &mut r.body {
+                    Body::Inspection(_) => set_subject(r, &text),
+                    _ => r.ward = Some(["W01", "W02", "W03"][n as usize % 3].into()),
+                }
+                Ok(())
+            });
+            // A record this device already closed (approved, say) refuses edits, as on the server.
+            assert!(matches!(edited, Ok(_) | Err(wardbook::Error::Closed { .. })), "{edited:?}");
         }
         _ => {
             let Some(id) = known.iter().find(|id| device.store.get(**id).unwrap().kind() == RecordKind::Inspection)
@@ -208,7 +206,7 @@ async fn every_request_replayed_up_to_five_times_stores_each_change_once() {
         for (d, n) in [(&mut a, 0u32), (&mut b, 1u32)] {
             for k in 0..3 {
                 let id = RecordId::new();
-                d.store.create(&wardbook::demo::mixed(id, now(), round * 10 + n * 3 + k), now()).unwrap();
+                d.create(wardbook::demo::mixed(id, now(), round * 10 + n * 3 + k));
                 made += 1;
             }
         }
@@ -235,7 +233,7 @@ async fn a_new_device_bootstraps_in_small_pages_and_resumes_after_a_cut() {
     let server = TestServer::start().await;
     let mut office = server.device(TOWN_A, Role::Supervisor).await;
     for n in 0..60 {
-        office.store.create(&wardbook::demo::mixed(RecordId::new(), now(), n), now()).unwrap();
+        office.create(wardbook::demo::mixed(RecordId::new(), now(), n));
     }
     office.sync().await.unwrap();
     let mut fresh = server.device(TOWN_A, Role::Supervisor).await;

@@ -71,7 +71,7 @@ async fn work(mut w: Worker, seed: u64, rounds: u32) -> Worker {
                 Role::SanitationCrew => wardbook::demo::trip(id, now(), ward, n),
                 _ => wardbook::demo::mixed(id, now(), n),
             };
-            w.device.store.create(&record, now()).unwrap();
+            w.device.create(record);
         }
         // Edit something received from others, so changes cross devices and instances.
         let rows = w.device.store.list(&Query { kind: Some(RecordKind::Inspection), ..Query::default() }).unwrap();

@@ -71,7 +71,7 @@ async fn issue(collector: &mut Device, first: u32, count: u32) -> Vec<RecordId> 
         let id = RecordId::new();
         let mut receipt = wardbook::demo::receipt(id, now(), "W02", n);
         receipt.tenant = collector.tenant.clone();
-        collector.store.create(&receipt, now()).unwrap();
+        collector.create(receipt);
         ids.push(id);
     }
     let report = collector.sync().await.unwrap();

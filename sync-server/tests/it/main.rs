@@ -7,6 +7,7 @@ mod background;
 mod convergence;
 mod custody;
 mod fuzz_corpus;
+mod hostile;
 mod http_api;
 mod instances;
 mod ledger;

@@ -89,7 +89,7 @@ async fn a_dump_restored_into_a_new_database_carries_on_without_resending_or_los
     let mut field = server.device(TOWN_A, Role::Supervisor).await;
     let mut office = server.device(TOWN_A, Role::Supervisor).await;
     for n in 0..25 {
-        field.store.create(&wardbook::demo::mixed(RecordId::new(), now(), n), now()).unwrap();
+        field.create(wardbook::demo::mixed(RecordId::new(), now(), n));
     }
     field.sync().await.unwrap();
     office.sync().await.unwrap();
@@ -132,14 +132,14 @@ async fn changes_confirmed_after_the_backup_come_back_from_the_devices_after_a_r
     let mut field = server.device(TOWN_A, Role::Supervisor).await;
     let mut office = server.device(TOWN_A, Role::Supervisor).await;
     for n in 0..10 {
-        field.store.create(&wardbook::demo::mixed(RecordId::new(), now(), n), now()).unwrap();
+        field.create(wardbook::demo::mixed(RecordId::new(), now(), n));
     }
     field.sync().await.unwrap();
     let backup = dump(server.db.url.as_deref().unwrap());
     // After the backup: five more records, confirmed by the server that is about to be lost.
     let late: Vec<RecordId> = (0..5).map(|_| RecordId::new()).collect();
     for (n, id) in late.iter().enumerate() {
-        field.store.create(&wardbook::demo::mixed(*id, now(), 50 + n as u32), now()).unwrap();
+        field.create(wardbook::demo::mixed(*id, now(), 50 + n as u32));
     }
     assert_eq!(field.sync().await.unwrap().confirmed, 5);
 

@@ -51,7 +51,8 @@ async fn one_town_can_neither_read_nor_write_another_towns_records() {
     let mut nabha = server.device(TOWN_A, Role::Supervisor).await;
     let mut patiala = server.device(TOWN_B, Role::Supervisor).await;
     let secret = RecordId::new();
-    patiala.store.create(&in_town(wardbook::demo::receipt(secret, now(), "W01", 7), &patiala), now()).unwrap();
+    let record = in_town(wardbook::demo::receipt(secret, now(), "W01", 7), &patiala);
+    patiala.create(record);
     patiala.sync().await.unwrap();
 
     // Reading: the sync feed and the record endpoint know nothing of the other town.
@@ -126,7 +127,7 @@ async fn a_role_cannot_write_what_it_may_not_and_the_device_shows_it_rejected() 
 
     // A collector sees receipts of the town, an inspector never receives them.
     let mut collector = server.device(TOWN_A, Role::Collector).await;
-    collector.store.create(&wardbook::demo::receipt(RecordId::new(), now(), "W02", 2), now()).unwrap();
+    collector.create(wardbook::demo::receipt(RecordId::new(), now(), "W02", 2));
     collector.sync().await.unwrap();
     inspector.sync().await.unwrap();
     assert!(

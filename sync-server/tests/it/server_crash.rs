@@ -170,7 +170,7 @@ async fn the_server_killed_and_restarted_during_pushes_loses_no_acknowledged_cha
     while !killer.is_finished() {
         for _ in 0..rng.random_range(1..=4) {
             let id = RecordId::new();
-            device.store.create(&wardbook::demo::mixed(id, now(), n), now()).unwrap();
+            device.create(wardbook::demo::mixed(id, now(), n));
             n += 1;
             created.push(id);
             pending.push(id);

@@ -205,12 +205,8 @@ impl Sim {
                 })
                 .unwrap()
         } else {
-            let mut receipt = wardbook::demo::receipt(id, now, "W02", n);
-            if let Body::Receipt(r) = &mut receipt.body {
-                r.receipt_number = format!("NBH/2026-27/D{d}/{n:06}");
-            }
-            store.create(&receipt, now).unwrap();
-            store.get(id).unwrap()
+            // Numbered from the device's own series (no blocks here) and signed, as the app does.
+            store.issue_receipt(wardbook::demo::receipt(id, now, "W02", n), now).unwrap()
         };
         // Read your writes, at once.
         let id = written.id;

@@ -200,10 +200,17 @@ impl Device {
     pub async fn enroll(url: &str, db: &TestDb, tenant: &str, role: Role) -> Device {
         let user = wardbook::demo::user_id(role);
         let (_, code) = db.admin(|sql| db::device_enroll(sql, tenant, user));
+        Device::enroll_with_key(url, &code, tenant, role, true).await
+    }
+
+    /// Enrolls with an enrollment code, registering the device's signing key or not.
+    pub async fn enroll_with_key(url: &str, code: &str, tenant: &str, role: Role, with_key: bool) -> Device {
+        let user = wardbook::demo::user_id(role);
         let dir = TempDir::new().unwrap();
         let mut store = Store::open(dir.path().join("device.sqlite3")).unwrap();
         let key = store.device_key().unwrap().public_key();
-        let enrollment = SyncClient::enroll(url, &code, &format!("{role} phone"), Some(&key)).await.unwrap();
+        let key = with_key.then_some(&key);
+        let enrollment = SyncClient::enroll(url, code, &format!("{role} phone"), key).await.unwrap();
         let client = SyncClient::new(url, &enrollment.token);
         store.put_reference(&client.reference().await.unwrap()).unwrap();
         Device {
@@ -213,6 +220,17 @@ impl Device {
             actor: Actor { user, role },
             device_id: enrollment.device_id,
             tenant: tenant.to_string(),
+        }
+    }
+
+    /// Saves a new record the way the app does: a receipt is issued (numbered from the
+    /// device's blocks or its own series, and signed), anything else is created.
+    pub fn create(&mut self, record: wardbook::domain::Record) -> wardbook::domain::Record {
+        if record.kind() == wardbook::domain::RecordKind::Receipt {
+            self.store.issue_receipt(record, now()).unwrap()
+        } else {
+            self.store.create(&record, now()).unwrap();
+            record
         }
     }
 

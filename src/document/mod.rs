@@ -9,6 +9,8 @@
 //!
 //! Architecture invariant: no I/O; bytes in, bytes out.
 
+pub mod shape;
+
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, Value};
 
 use crate::domain::Record;
@@ -174,10 +176,38 @@ impl RecordDoc {
     }
 }
 
-/// Every field of an Automerge document that has more than one value.
+/// Every field of an Automerge document that has more than one value, by path. The walk keeps
+/// its own stack and stops at [`shape::MAX_DEPTH`], so no document can exhaust the thread's.
 pub fn field_conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
     let mut out = Vec::new();
-    walk(doc, &automerge::ROOT, String::new(), &mut out);
+    let mut stack = vec![(automerge::ROOT, String::new(), 0usize)];
+    while let Some((obj, path, depth)) = stack.pop() {
+        if depth >= shape::MAX_DEPTH {
+            continue;
+        }
+        let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+        let children: Vec<(String, automerge::Prop)> = match doc.object_type(&obj) {
+            Ok(ObjType::Map) | Ok(ObjType::Table) => {
+                doc.keys(&obj).map(|k| (k.clone(), automerge::Prop::Map(k))).collect()
+            }
+            Ok(ObjType::List) => (0..doc.length(&obj)).map(|i| (i.to_string(), automerge::Prop::Seq(i))).collect(),
+            _ => continue,
+        };
+        for (name, prop) in children {
+            let values = doc.get_all(&obj, prop).unwrap_or_default();
+            if values.len() > 1 {
+                let mut rendered: Vec<serde_json::Value> =
+                    values.iter().map(|(v, id)| to_json(doc, v, id, depth + 1)).collect();
+                // get_all lists values in ascending op order; the winner is the last one.
+                rendered.reverse();
+                out.push(FieldConflict { field: join(&name), winner: rendered[0].clone(), values: rendered });
+            }
+            if let Some((Value::Object(_), child)) = values.last() {
+                stack.push((child.clone(), join(&name), depth + 1));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.field.cmp(&b.field));
     out
 }
 
@@ -191,29 +221,13 @@ fn guard<T>(f: impl FnOnce() -> std::result::Result<T, automerge::AutomergeError
     }
 }
 
-fn walk(doc: &AutoCommit, obj: &ObjId, path: String, out: &mut Vec<FieldConflict>) {
-    let join = |key: String| if path.is_empty() { key } else { format!("{path}.{key}") };
-    let children: Vec<(String, automerge::Prop)> = match doc.object_type(obj) {
-        Ok(ObjType::Map) | Ok(ObjType::Table) => doc.keys(obj).map(|k| (k.clone(), automerge::Prop::Map(k))).collect(),
-        Ok(ObjType::List) => (0..doc.length(obj)).map(|i| (i.to_string(), automerge::Prop::Seq(i))).collect(),
-        _ => return,
-    };
-    for (name, prop) in children {
-        let values = doc.get_all(obj, prop).unwrap_or_default();
-        if values.len() > 1 {
-            let mut rendered: Vec<serde_json::Value> = values.iter().map(|(v, id)| to_json(doc, v, id)).collect();
-            // get_all lists values in ascending op order; the winner is the last one.
-            rendered.reverse();
-            out.push(FieldConflict { field: join(name.clone()), winner: rendered[0].clone(), values: rendered });
-        }
-        if let Some((Value::Object(_), child)) = values.last() {
-            walk(doc, child, join(name), out);
-        }
-    }
-}
-
-fn to_json(doc: &AutoCommit, value: &Value<'_>, id: &ObjId) -> serde_json::Value {
+/// A value as JSON, for showing a conflict's values. The recursion is bounded: below
+/// [`shape::MAX_DEPTH`] an object shows as null.
+fn to_json(doc: &AutoCommit, value: &Value<'_>, id: &ObjId, depth: usize) -> serde_json::Value {
     use automerge::ScalarValue as S;
+    if depth >= shape::MAX_DEPTH && matches!(value, Value::Object(_)) {
+        return serde_json::Value::Null;
+    }
     match value {
         Value::Scalar(s) => match s.as_ref() {
             S::Str(t) => serde_json::Value::String(t.to_string()),
@@ -229,14 +243,16 @@ fn to_json(doc: &AutoCommit, value: &Value<'_>, id: &ObjId) -> serde_json::Value
         Value::Object(ObjType::List) | Value::Object(ObjType::Text) => {
             let items = (0..doc.length(id))
                 .filter_map(|i| doc.get(id, i).ok().flatten())
-                .map(|(v, child)| to_json(doc, &v, &child))
+                .map(|(v, child)| to_json(doc, &v, &child, depth + 1))
                 .collect();
             serde_json::Value::Array(items)
         }
         Value::Object(_) => {
             let map = doc
                 .keys(id)
-                .filter_map(|k| doc.get(id, k.as_str()).ok().flatten().map(|(v, child)| (k, to_json(doc, &v, &child))))
+                .filter_map(|k| {
+                    doc.get(id, k.as_str()).ok().flatten().map(|(v, child)| (k, to_json(doc, &v, &child, depth + 1)))
+                })
                 .collect();
             serde_json::Value::Object(map)
         }

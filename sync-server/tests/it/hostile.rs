@@ -1,0 +1,583 @@
+//! A hostile device: the app modified to push crafted Automerge changes through the real
+//! `POST /v1/sync`, with an ordinary enrolled token of its town. [`ATTACKS`] is the table: each
+//! row is one class of attack and the code the server must answer it with. After every row the
+//! server is alive and another town syncs normally. Runs on SQLite, and on PostgreSQL with
+//! `WARDBOOK_TEST_BACKEND=postgres`. RELIABILITY.md carries the same table.
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ObjType, ReadDoc};
+use wardbook::domain::{Body, GeoPoint, Record, Reversal, Role, Status};
+use wardbook::ids::{RecordId, TransitionId};
+use wardbook::sync::wire::{Outcome, RecordBytes};
+use wardbook_server::params;
+
+use crate::support::{Device, TOWN_A, TOWN_B, TestServer, now, push};
+
+const MIN: i64 = 60_000;
+const DAY: i64 = 24 * 60 * MIN;
+
+/// Every class of attack, and the code it is refused with.
+#[derive(Clone, Copy, Debug)]
+enum Attack {
+    DeepNestingUnderUnknownKey,
+    UnknownKey,
+    ValueOfAnotherType,
+    TextObjectForAString,
+    ConflictingValueOfAnotherKind,
+    OversizedChange,
+    RecordGrownPastItsLimit,
+    StepRewrittenToApproved,
+    StepRemoved,
+    StepSignedAsAnotherUser,
+    StepInAnotherRole,
+    StepDatedTomorrowAndMore,
+    ApprovedInspectionEdited,
+    DisposedTripLitresCut,
+    CustodyPairRemoved,
+    ReversalForTenTimesItsReceipt,
+    ReversalOfAMissingReceipt,
+    SecondReversalOfOneReceipt,
+    ReceiptInAnotherDevicesBlock,
+    ReceiptNumberNeverGranted,
+    ReceiptInAnotherDevicesSeries,
+    ReceiptWithoutSignature,
+    ReceiptDatedIn1969,
+    ReceiptDatedInTheYear3000,
+    ReceiptDateOutsideItsYear,
+    IssuedReceiptAmountChanged,
+    RecordWithoutWardOrPlace,
+    RecordMovedToAnotherWard,
+    ChangeWrittenAsAnotherDevice,
+    RecordOfAnotherTown,
+    KindTheRoleDoesNotWorkWith,
+    NotAnAutomergeChange,
+}
+
+use Attack::*;
+
+/// The attack table: what is sent, and the code that must come back.
+const ATTACKS: &[(Attack, &str)] = &[
+    (DeepNestingUnderUnknownKey, "invalid_document"),
+    (UnknownKey, "invalid_document"),
+    (ValueOfAnotherType, "invalid_document"),
+    (TextObjectForAString, "invalid_document"),
+    (ConflictingValueOfAnotherKind, "invalid_document"),
+    (OversizedChange, "change_too_large"),
+    (RecordGrownPastItsLimit, "record_too_large"),
+    (StepRewrittenToApproved, "history_rewritten"),
+    (StepRemoved, "history_rewritten"),
+    (StepSignedAsAnotherUser, "transition_not_yours"),
+    (StepInAnotherRole, "transition_not_yours"),
+    (StepDatedTomorrowAndMore, "time_in_future"),
+    (ApprovedInspectionEdited, "record_final"),
+    (DisposedTripLitresCut, "record_final"),
+    (CustodyPairRemoved, "custody_immutable"),
+    (ReversalForTenTimesItsReceipt, "reversal_mismatch"),
+    (ReversalOfAMissingReceipt, "reversal_unknown_receipt"),
+    (SecondReversalOfOneReceipt, "reversal_exists"),
+    (ReceiptInAnotherDevicesBlock, "number_not_yours"),
+    (ReceiptNumberNeverGranted, "number_not_granted"),
+    (ReceiptInAnotherDevicesSeries, "number_not_yours"),
+    (ReceiptWithoutSignature, "unsigned_receipt"),
+    (ReceiptDatedIn1969, "receipt_date_out_of_range"),
+    (ReceiptDatedInTheYear3000, "time_in_future"),
+    (ReceiptDateOutsideItsYear, "receipt_date_outside_fy"),
+    (IssuedReceiptAmountChanged, "receipt_immutable"),
+    (RecordWithoutWardOrPlace, "ward_required"),
+    (RecordMovedToAnotherWard, "ward_out_of_scope"),
+    (ChangeWrittenAsAnotherDevice, "actor_not_yours"),
+    (RecordOfAnotherTown, "tenant_mismatch"),
+    (KindTheRoleDoesNotWorkWith, "kind_not_allowed"),
+    (NotAnAutomergeChange, "malformed_change"),
+];
+
+/// A town with one device per role and records in every state an attack needs.
+struct World {
+    server: TestServer,
+    inspector: Device,
+    collector: Device,
+    other_collector: Device,
+    crew: Device,
+    /// A supervisor device enrolled without a signing key (supervisors may issue receipts).
+    keyless_supervisor: Device,
+    /// Patiala's supervisor: must sync normally after every attack.
+    other_town: Device,
+    submitted: RecordId,
+    approved: RecordId,
+    disposed_trip: RecordId,
+    waiting_trip: RecordId,
+    receipt: Record,
+    reversed_receipt: Record,
+    collector_actor: Vec<u8>,
+}
+
+fn reversal_of(receipt: &Record, amount_times: i64) -> Record {
+    let Body::Receipt(r) = &receipt.body else { unreachable!("a receipt") };
+    let body = Body::Reversal(Reversal {
+        receipt: receipt.id,
+        receipt_number: r.receipt_number.clone(),
+        amount: wardbook::domain::Paise(r.total().0 * amount_times),
+        reason: "paid twice".into(),
+    });
+    let mut record = Record::new(RecordId::new(), TOWN_A, receipt.created_by, now(), body);
+    record.ward = receipt.ward.clone();
+    record
+}
+
+fn at_plant() -> GeoPoint {
+    GeoPoint { lat: 30.3601, lon: 76.1601, accuracy_m: Some(5.0) }
+}
+
+impl World {
+    async fn new() -> World {
+        let server = TestServer::start().await;
+        let mut inspector = server.device(TOWN_A, Role::Inspector).await;
+        let mut supervisor = server.device(TOWN_A, Role::Supervisor).await;
+        let mut collector = server.device(TOWN_A, Role::Collector).await;
+        let other_collector = server.device(TOWN_A, Role::Collector).await;
+        let mut crew = server.device(TOWN_A, Role::SanitationCrew).await;
+        let mut operator = server.device(TOWN_A, Role::FstpOperator).await;
+        let keyless_supervisor = {
+            let user = wardbook::demo::user_id(Role::Supervisor);
+            let (_, code) = server.db.admin(|sql| wardbook_server::db::device_enroll(sql, TOWN_A, user));
+            Device::enroll_with_key(&server.url(), &code, TOWN_A, Role::Supervisor, false).await
+        };
+        let other_town = server.device(TOWN_B, Role::Supervisor).await;
+
+        // Inspections: one submitted, one approved.
+        let t0 = now();
+        let (submitted, approved) = (RecordId::new(), RecordId::new());
+        for (id, n) in [(submitted, 1), (approved, 2)] {
+            inspector.store.create(&wardbook::demo::inspection(id, t0, "W01", n), t0).unwrap();
+            inspector.store.transition(id, inspector.actor, Status::Submitted, t0 + 1, None).unwrap();
+        }
+        inspector.sync().await.unwrap();
+        supervisor.sync().await.unwrap();
+        supervisor.store.transition(approved, supervisor.actor, Status::Approved, t0 + 2, None).unwrap();
+        assert_eq!(supervisor.sync().await.unwrap().rejected, 0);
+        inspector.sync().await.unwrap();
+
+        // Trips: one handed over and countersigned, waiting; one disposed.
+        let mut trips = Vec::new();
+        for n in 0..2 {
+            let trip = wardbook::demo::trip(RecordId::new(), t0, "W01", n);
+            crew.store.create(&trip, t0).unwrap();
+            crew.store.transition(trip.id, crew.actor, Status::WaitingForDisposal, t0 + 1, None).unwrap();
+            crew.sync().await.unwrap();
+            let code = crew.store.handover_code(trip.id, t0 + 30 * MIN).unwrap();
+            let back = operator.store.countersign_handover(&code, 2400.0, &at_plant(), t0 + 40 * MIN).unwrap();
+            crew.store.record_countersigned(trip.id, &back, at_plant(), vec![], t0 + 41 * MIN).unwrap();
+            assert_eq!(crew.sync().await.unwrap().rejected, 0);
+            trips.push(trip.id);
+        }
+        operator.sync().await.unwrap();
+        operator.store.transition(trips[1], operator.actor, Status::Disposed, t0 + 50 * MIN, None).unwrap();
+        assert_eq!(operator.sync().await.unwrap().rejected, 0);
+        crew.sync().await.unwrap();
+
+        // Receipts: the collector asks for a block, issues two, and asks to reverse one.
+        collector.sync().await.unwrap();
+        let receipt = collector.create(wardbook::demo::receipt(RecordId::new(), now(), "W02", 1));
+        let reversed_receipt = collector.create(wardbook::demo::receipt(RecordId::new(), now(), "W02", 2));
+        collector.store.create(&reversal_of(&reversed_receipt, 1), now()).unwrap();
+        let report = collector.sync().await.unwrap();
+        assert_eq!(report.rejected, 0, "{report:?}");
+        let collector_actor = hex(&collector.store.actor_id());
+        World {
+            server,
+            inspector,
+            collector,
+            other_collector,
+            crew,
+            keyless_supervisor,
+            other_town,
+            submitted,
+            approved,
+            disposed_trip: trips[1],
+            waiting_trip: trips[0],
+            receipt,
+            reversed_receipt,
+            collector_actor,
+        }
+    }
+
+    /// The server's document of a record, as the attacker's own feed delivered it.
+    fn stored(&self, id: RecordId) -> AutoCommit {
+        let bytes = self.server.db.admin(|sql| {
+            sql.row("SELECT doc FROM records WHERE tenant = ?1 AND id = ?2", params![TOWN_A, id.to_string()])?
+                .expect("the record is on the server")
+                .blob(0)
+        });
+        AutoCommit::load(&bytes).unwrap().with_actor(ActorId::random())
+    }
+
+    /// The block numbers granted to the collector's device.
+    fn collector_block(&self) -> (String, i64) {
+        let device = self.collector.device_id.clone();
+        self.server.db.admin(|sql| {
+            let row = sql
+                .row(
+                    "SELECT fy, first FROM receipt_blocks WHERE tenant = ?1 AND device = ?2 ORDER BY first LIMIT 1",
+                    params![TOWN_A, &device],
+                )?
+                .expect("the collector holds a block");
+            Ok((row.text(0)?, row.int(1)?))
+        })
+    }
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+/// The change `edit` makes to `doc`, as bytes.
+fn change(mut doc: AutoCommit, edit: impl FnOnce(&mut AutoCommit)) -> Vec<u8> {
+    edit(&mut doc);
+    doc.commit();
+    doc.get_last_local_change().expect("the edit made a change").raw_bytes().to_vec()
+}
+
+/// The change that turns the stored record into `edit`'s version, written the way the app
+/// writes (autosurgeon), so only the rule it breaks is wrong with it.
+fn record_change(doc: AutoCommit, edit: impl FnOnce(&mut Record)) -> Vec<u8> {
+    change(doc, |doc| {
+        let mut record: Record = autosurgeon::hydrate(doc).unwrap();
+        edit(&mut record);
+        autosurgeon::reconcile(doc, &record).unwrap();
+    })
+}
+
+/// A new record's first change, written by `actor`.
+fn new_record(record: &Record, actor: &[u8]) -> Vec<u8> {
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(actor));
+    autosurgeon::reconcile(&mut doc, record).unwrap();
+    doc.commit();
+    doc.get_last_local_change().unwrap().raw_bytes().to_vec()
+}
+
+/// A receipt signed by `device`'s key, numbered and dated as given.
+fn signed_receipt(device: &Device, number: &str, date: i64) -> Record {
+    let mut record = wardbook::demo::receipt(RecordId::new(), date, "W02", 7);
+    record.created_at = now();
+    if let Body::Receipt(r) = &mut record.body {
+        r.receipt_number = number.to_string();
+        r.key_id = Some(device.store.device_key().unwrap().public_key().key_id());
+    }
+    let signature = wardbook::ledger::sign(&device.store.device_key().unwrap(), &record).unwrap();
+    if let Body::Receipt(r) = &mut record.body {
+        r.signature = Some(wardbook::ledger::encode_signature(&signature));
+    }
+    record
+}
+
+fn inspection_of(doc: &AutoCommit) -> automerge::ObjId {
+    let (_, body) = doc.get(automerge::ROOT, "body").unwrap().unwrap();
+    doc.get(&body, "Inspection").unwrap().unwrap().1
+}
+
+fn first_step(doc: &AutoCommit) -> automerge::ObjId {
+    let (_, steps) = doc.get(automerge::ROOT, "transitions").unwrap().unwrap();
+    doc.get(&steps, 0).unwrap().unwrap().1
+}
+
+/// The device that attacks, and the changes it sends.
+async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
+    let inspector = w.inspector.client.token().to_string();
+    let collector = w.collector.client.token().to_string();
+    let one = |record: RecordId, bytes: Vec<u8>| vec![RecordBytes { record, bytes }];
+    let fy = wardbook::ledger::financial_year(now());
+    let series = |actor: &str| format!("D{}", actor[..11].to_uppercase());
+    match attack {
+        DeepNestingUnderUnknownKey => {
+            let bytes = change(w.stored(w.submitted), |doc| {
+                let mut obj = doc.put_object(inspection_of(doc), "notes", ObjType::Map).unwrap();
+                for _ in 0..400 {
+                    obj = doc.put_object(&obj, "n", ObjType::Map).unwrap();
+                }
+            });
+            (inspector, one(w.submitted, bytes))
+        }
+        UnknownKey => {
+            let bytes = change(w.stored(w.submitted), |doc| doc.put(inspection_of(doc), "smuggled", "x").unwrap());
+            (inspector, one(w.submitted, bytes))
+        }
+        ValueOfAnotherType => {
+            let bytes = change(w.stored(w.submitted), |doc| doc.put(inspection_of(doc), "subject", 5i64).unwrap());
+            (inspector, one(w.submitted, bytes))
+        }
+        TextObjectForAString => {
+            let bytes = change(w.stored(w.submitted), |doc| {
+                let text = doc.put_object(inspection_of(doc), "subject", ObjType::Text).unwrap();
+                doc.splice_text(&text, 0, 0, "hello").unwrap();
+            });
+            (inspector, one(w.submitted, bytes))
+        }
+        ConflictingValueOfAnotherKind => {
+            // A map written concurrently with the subject's string (from the record's first
+            // state): it would lose the conflict and hide whatever it holds.
+            let mut base = w.stored(w.submitted);
+            let heads = vec![base.get_changes(&[]).first().unwrap().hash()];
+            let old = base.fork_at(&heads).unwrap().with_actor(ActorId::random());
+            let bytes = change(old, |doc| {
+                let hidden = doc.put_object(inspection_of(doc), "subject", ObjType::Map).unwrap();
+                doc.put(&hidden, "payload", "x").unwrap();
+            });
+            (inspector, one(w.submitted, bytes))
+        }
+        OversizedChange => {
+            let text = "x".repeat(70 * 1024);
+            let bytes = record_change(w.stored(w.submitted), |r| {
+                if let Body::Inspection(i) = &mut r.body {
+                    i.subject = text;
+                }
+            });
+            (inspector, one(w.submitted, bytes))
+        }
+        RecordGrownPastItsLimit => {
+            // Each change is below the change limit; together they grow the record past its own.
+            // Random text does not compress, so the saved document grows by what is sent.
+            let grown = RecordId::new();
+            let t = now();
+            w.inspector.store.create(&wardbook::demo::inspection(grown, t, "W01", 8), t).unwrap();
+            w.inspector.sync().await.unwrap();
+            let mut doc = w.stored(grown);
+            let mut changes = Vec::new();
+            let mut seed = 0x9e3779b97f4a7c15u64;
+            for _ in 0..12 {
+                let text: String = (0..50_000)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        char::from(b'a' + (seed % 26) as u8)
+                    })
+                    .collect();
+                let bytes = record_change(doc.clone(), |r| {
+                    if let Body::Inspection(i) = &mut r.body {
+                        i.subject = text;
+                    }
+                });
+                doc.apply_changes([automerge::Change::from_bytes(bytes.clone()).unwrap()]).unwrap();
+                changes.push(RecordBytes { record: grown, bytes });
+            }
+            (inspector, changes)
+        }
+        StepRewrittenToApproved => {
+            let bytes = change(w.stored(w.submitted), |doc| {
+                let step = first_step(doc);
+                doc.put(&step, "to", "APPROVED").unwrap();
+                doc.put(&step, "role", "supervisor").unwrap();
+            });
+            (inspector, one(w.submitted, bytes))
+        }
+        StepRemoved => {
+            let bytes = record_change(w.stored(w.submitted), |r| r.transitions.clear());
+            (inspector, one(w.submitted, bytes))
+        }
+        StepSignedAsAnotherUser | StepInAnotherRole | StepDatedTomorrowAndMore => {
+            let (user, role, at) = match attack {
+                StepSignedAsAnotherUser => (wardbook::demo::user_id(Role::Supervisor), Role::Supervisor, now()),
+                StepInAnotherRole => (w.inspector.actor.user, Role::Supervisor, now()),
+                _ => (w.inspector.actor.user, Role::Inspector, now() + 2 * DAY),
+            };
+            let (record, from, to) = match attack {
+                StepDatedTomorrowAndMore => (w.submitted, Status::Submitted, Status::Submitted),
+                _ => (w.submitted, Status::Submitted, Status::Approved),
+            };
+            let bytes = record_change(w.stored(record), |r| {
+                r.transitions.push(wardbook::domain::Transition {
+                    id: TransitionId::new(),
+                    at,
+                    by: user,
+                    role,
+                    from,
+                    to,
+                    note: None,
+                    resolves_review: false,
+                })
+            });
+            if let StepDatedTomorrowAndMore = attack {
+                // A sent-back inspection may be submitted again: only the date is wrong.
+                let sent_back = RecordId::new();
+                let t = now();
+                w.inspector.store.create(&wardbook::demo::inspection(sent_back, t, "W01", 9), t).unwrap();
+                w.inspector.sync().await.unwrap();
+                let bytes = record_change(w.stored(sent_back), |r| {
+                    r.transitions.push(wardbook::domain::Transition {
+                        id: TransitionId::new(),
+                        at,
+                        by: user,
+                        role,
+                        from: Status::Draft,
+                        to: Status::Submitted,
+                        note: None,
+                        resolves_review: false,
+                    })
+                });
+                return (inspector, one(sent_back, bytes));
+            }
+            (inspector, one(record, bytes))
+        }
+        ApprovedInspectionEdited => {
+            let bytes = record_change(w.stored(w.approved), |r| {
+                if let Body::Inspection(i) = &mut r.body {
+                    i.subject = "Another place altogether".into();
+                }
+            });
+            (inspector, one(w.approved, bytes))
+        }
+        DisposedTripLitresCut => {
+            let bytes = record_change(w.stored(w.disposed_trip), |r| {
+                if let Body::Trip(t) = &mut r.body {
+                    t.pickup.as_mut().unwrap().volume_litres = Some(100.0);
+                }
+            });
+            (w.crew.client.token().to_string(), one(w.disposed_trip, bytes))
+        }
+        CustodyPairRemoved => {
+            let bytes = record_change(w.stored(w.waiting_trip), |r| {
+                if let Body::Trip(t) = &mut r.body {
+                    t.custody = None;
+                    t.disposal = None;
+                }
+            });
+            (w.crew.client.token().to_string(), one(w.waiting_trip, bytes))
+        }
+        ReversalForTenTimesItsReceipt | ReversalOfAMissingReceipt | SecondReversalOfOneReceipt => {
+            let mut reversal = match attack {
+                ReversalForTenTimesItsReceipt => reversal_of(&w.receipt, 10),
+                SecondReversalOfOneReceipt => reversal_of(&w.reversed_receipt, 1),
+                _ => reversal_of(&w.receipt, 1),
+            };
+            if let (ReversalOfAMissingReceipt, Body::Reversal(r)) = (attack, &mut reversal.body) {
+                r.receipt = RecordId::new();
+            }
+            (collector, one(reversal.id, new_record(&reversal, &w.collector_actor)))
+        }
+        ReceiptInAnotherDevicesBlock | ReceiptNumberNeverGranted => {
+            let (block_fy, first) = w.collector_block();
+            let n = if let ReceiptInAnotherDevicesBlock = attack { first + 50 } else { 9_000_000 };
+            let thief = &w.other_collector;
+            let receipt = signed_receipt(thief, &format!("NBH/{block_fy}/T/{n:06}"), now());
+            let actor = hex(&thief.store.actor_id());
+            (thief.client.token().to_string(), one(receipt.id, new_record(&receipt, &actor)))
+        }
+        ReceiptInAnotherDevicesSeries => {
+            let thief = &w.other_collector;
+            let number = format!("NBH/{fy}/{}/000900", series(&w.collector.store.actor_id()));
+            let receipt = signed_receipt(thief, &number, now());
+            let actor = hex(&thief.store.actor_id());
+            (thief.client.token().to_string(), one(receipt.id, new_record(&receipt, &actor)))
+        }
+        ReceiptWithoutSignature => {
+            let device = &w.keyless_supervisor;
+            let actor = device.store.actor_id();
+            let mut receipt = wardbook::demo::receipt(RecordId::new(), now(), "W02", 3);
+            receipt.created_by = device.actor.user;
+            if let Body::Receipt(r) = &mut receipt.body {
+                r.receipt_number = format!("NBH/{fy}/{}/000001", series(&actor));
+            }
+            (device.client.token().to_string(), one(receipt.id, new_record(&receipt, &hex(&actor))))
+        }
+        ReceiptDatedIn1969 | ReceiptDatedInTheYear3000 | ReceiptDateOutsideItsYear => {
+            let date = match attack {
+                ReceiptDatedIn1969 => 0,
+                ReceiptDatedInTheYear3000 => 32_503_680_000_000,
+                _ => now(),
+            };
+            let number_fy = match attack {
+                ReceiptDateOutsideItsYear => wardbook::ledger::financial_year(now() - 400 * DAY),
+                _ => wardbook::ledger::financial_year(date),
+            };
+            let actor = w.collector.store.actor_id();
+            let number = format!("NBH/{number_fy}/{}/000800", series(&actor));
+            let receipt = signed_receipt(&w.collector, &number, date);
+            (collector, one(receipt.id, new_record(&receipt, &w.collector_actor)))
+        }
+        IssuedReceiptAmountChanged => {
+            let id = w.receipt.id;
+            let mut doc = w.stored(id);
+            doc.set_actor(ActorId::from(w.collector_actor.as_slice()));
+            let bytes = record_change(doc, |r| {
+                if let Body::Receipt(rc) = &mut r.body {
+                    rc.lines[0].amount.0 = 1;
+                }
+            });
+            (collector, one(id, bytes))
+        }
+        RecordWithoutWardOrPlace => {
+            let mut record = wardbook::demo::inspection(RecordId::new(), now(), "W01", 4);
+            record.ward = None;
+            if let Body::Inspection(i) = &mut record.body {
+                i.location = None;
+                i.address.location = None;
+            }
+            (inspector, one(record.id, new_record(&record, &[0x5a; 16])))
+        }
+        RecordMovedToAnotherWard => {
+            let bytes = record_change(w.stored(w.submitted), |r| r.ward = Some("W03".into()));
+            (inspector, one(w.submitted, bytes))
+        }
+        ChangeWrittenAsAnotherDevice => {
+            // The collector's own actor, used from the inspector's device.
+            let record = wardbook::demo::inspection(RecordId::new(), now(), "W01", 5);
+            (inspector, one(record.id, new_record(&record, &w.collector_actor)))
+        }
+        RecordOfAnotherTown => {
+            let mut record = wardbook::demo::inspection(RecordId::new(), now(), "W01", 6);
+            record.tenant = TOWN_B.into();
+            (inspector, one(record.id, new_record(&record, &[0x5b; 16])))
+        }
+        KindTheRoleDoesNotWorkWith => {
+            let record = wardbook::demo::receipt(RecordId::new(), now(), "W01", 6);
+            (inspector, one(record.id, new_record(&record, &[0x5c; 16])))
+        }
+        NotAnAutomergeChange => (inspector, one(RecordId::new(), b"\x85\x6f\x4a\x83 not a change".to_vec())),
+    }
+}
+
+/// After an attack: the server answers, and another town's device syncs a new record.
+async fn alive(w: &mut World, n: u32) {
+    let health = reqwest::get(format!("{}/healthz", w.server.url())).await.unwrap();
+    assert_eq!(health.status(), 200, "the server is alive");
+    let record = wardbook::demo::inspection(RecordId::new(), now(), "W01", 100 + n);
+    let record = Record { tenant: TOWN_B.into(), ..record };
+    w.other_town.store.create(&record, now()).unwrap();
+    let report = w.other_town.sync().await.unwrap();
+    assert_eq!((report.confirmed, report.rejected), (1, 0), "another town syncs normally: {report:?}");
+}
+
+#[tokio::test]
+async fn every_attack_of_the_table_is_refused_with_its_code_and_the_server_goes_on() {
+    let mut w = World::new().await;
+    let mut wrong = Vec::new();
+    for (n, (attack, expected)) in ATTACKS.iter().enumerate() {
+        let (token, changes) = craft(&mut w, *attack).await;
+        let answer = push(&w.server.url(), &token, changes).await;
+        let codes: Vec<String> = answer
+            .acks
+            .iter()
+            .map(|a| match &a.outcome {
+                Outcome::Rejected { code, .. } => code.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        // A row of several changes (a record grown step by step) is refused at the one that
+        // crosses the line: the ones before it were within every limit, the ones after it wait
+        // for it (parked), and none after it is stored.
+        let refused_at = codes.iter().position(|c| c == expected);
+        let stored_after = refused_at.is_some_and(|i| codes[i..].iter().any(|c| c.starts_with("Stored")));
+        if refused_at.is_none() || stored_after {
+            wrong.push(format!("{attack:?}: expected {expected}, got {codes:?} {:?}", answer.acks.last()));
+        }
+        alive(&mut w, n as u32).await;
+    }
+    assert!(wrong.is_empty(), "attacks not refused as the table says:\n{}", wrong.join("\n"));
+    // Nothing refused entered the log: the approved inspection and the disposed trip read as
+    // they were, and the ledger still balances against what was issued.
+    let approved = w.server.db.count(
+        "SELECT COUNT(*) FROM records WHERE tenant = ?1 AND id = ?2 AND status = 'APPROVED'",
+        params![TOWN_A, w.approved.to_string()],
+    );
+    assert_eq!(approved, 1);
+}
