@@ -53,22 +53,19 @@ async fn a_countersigned_disposal_from_the_crew_device_is_accepted_and_a_tampere
     operator.store.transition(trip, operator.actor, Status::Disposed, t0 + 50 * MIN, None).unwrap();
     assert_eq!(operator.sync().await.unwrap().rejected, 0);
 
-    // The crew edits the received volume afterwards: a disposed trip is final, whatever the
-    // edit (the pair would no longer match either).
+    // The crew edits the received volume afterwards: a disposed trip is final, and the crew's
+    // own device refuses (a tampered device that sends the edit anyway is refused by the server
+    // with record_final: hostile.rs, DisposedTripLitresCut).
     crew.sync().await.unwrap();
-    crew.store
-        .update(trip, t0 + 60 * MIN, |r| {
-            if let Body::Trip(t) = &mut r.body {
-                t.disposal.as_mut().unwrap().volume_litres = Some(2500.0);
-            }
-            Ok(())
-        })
-        .unwrap();
-    assert_eq!(crew.sync().await.unwrap().rejected, 1);
-    let (sync_state, reason) = state(&crew, trip).await;
-    assert_eq!(sync_state, SyncState::Rejected);
-    let reason = reason.unwrap();
-    assert!(reason.starts_with("record_final: a trip that is DISPOSED never changes"), "{reason}");
+    let edit = crew.store.update(trip, t0 + 60 * MIN, |r| {
+        if let Body::Trip(t) = &mut r.body {
+            t.disposal.as_mut().unwrap().volume_litres = Some(2500.0);
+        }
+        Ok(())
+    });
+    assert!(matches!(edit, Err(wardbook::Error::Closed { status: Status::Disposed, .. })), "{edit:?}");
+    assert_eq!(crew.sync().await.unwrap().rejected, 0);
+    assert_eq!(state(&crew, trip).await, (SyncState::OnServer, None));
 }
 
 #[tokio::test]

@@ -581,3 +581,113 @@ async fn every_attack_of_the_table_is_refused_with_its_code_and_the_server_goes_
     );
     assert_eq!(approved, 1);
 }
+
+/// A change that nests a map 100,000 levels deep, sent whole and in pieces under the change
+/// limit: refused either way; the server, the attacking device's store and another town go on.
+#[tokio::test]
+async fn a_change_nesting_a_hundred_thousand_levels_is_refused_and_nothing_dies() {
+    let server = TestServer::start().await;
+    let mut inspector = server.device(TOWN_A, Role::Inspector).await;
+    let mut other_town = server.device(TOWN_B, Role::Supervisor).await;
+    let id = RecordId::new();
+    inspector.store.create(&wardbook::demo::inspection(id, now(), "W01", 1), now()).unwrap();
+    inspector.sync().await.unwrap();
+    let bytes = inspector.store.document(id).unwrap().save();
+    let mut doc = AutoCommit::load(&bytes).unwrap().with_actor(ActorId::random());
+    // Whole: one change of 100,000 levels.
+    let deep = change(doc.clone(), |doc| {
+        let mut obj = doc.put_object(inspection_of(doc), "notes", ObjType::Map).unwrap();
+        for _ in 0..100_000 {
+            obj = doc.put_object(&obj, "n", ObjType::Map).unwrap();
+        }
+    });
+    let answer = push(&server.url(), inspector.client.token(), vec![RecordBytes { record: id, bytes: deep.clone() }]).await;
+    let code = |o: &Outcome| match o {
+        Outcome::Rejected { code, .. } => code.clone(),
+        other => format!("{other:?}"),
+    };
+    let whole = code(&answer.acks[0].outcome);
+    assert!(["change_too_large", "invalid_document"].contains(&whole.as_str()), "{whole} ({} bytes)", deep.len());
+    // In pieces of 2,000 levels, each a change of its own below the size limit.
+    let mut pieces = Vec::new();
+    let mut obj = doc.put_object(inspection_of(&doc), "notes", ObjType::Map).unwrap();
+    for _ in 0..50 {
+        for _ in 0..2_000 {
+            obj = doc.put_object(&obj, "n", ObjType::Map).unwrap();
+        }
+        doc.commit();
+        let bytes = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+        assert!(bytes.len() < wardbook::document::shape::MAX_CHANGE_BYTES);
+        pieces.push(RecordBytes { record: id, bytes });
+    }
+    let answer = push(&server.url(), inspector.client.token(), pieces).await;
+    let codes: Vec<String> = answer.acks.iter().map(|a| code(&a.outcome)).collect();
+    assert_eq!(codes[0], "invalid_document", "the first piece is already too deep");
+    assert!(codes[1..].iter().all(|c| c == "Parked"), "the rest wait for it and are never stored: {codes:?}");
+
+    // The device side: the same bytes merged into the record's document on a small stack.
+    let mut record_doc = inspector.store.document(id).unwrap();
+    let survived = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let _ = record_doc.apply_bytes(&deep);
+            (record_doc.conflicts().len(), record_doc.record().is_ok())
+        })
+        .unwrap()
+        .join();
+    assert!(survived.is_ok(), "the device's document code survives the deep change");
+
+    // Everyone goes on: the server answers, the inspector and another town sync.
+    let health = reqwest::get(format!("{}/healthz", server.url())).await.unwrap();
+    assert_eq!(health.status(), 200);
+    inspector.store.create(&wardbook::demo::inspection(RecordId::new(), now(), "W01", 2), now()).unwrap();
+    assert_eq!(inspector.sync().await.unwrap().confirmed, 1);
+    let record = Record { tenant: TOWN_B.into(), ..wardbook::demo::inspection(RecordId::new(), now(), "W01", 3) };
+    other_town.store.create(&record, now()).unwrap();
+    assert_eq!(other_town.sync().await.unwrap().confirmed, 1);
+}
+
+/// Asks for receipt numbers the way a collector's device does.
+async fn ask_numbers(server: &TestServer, device: &Device, fy: &str, count: u32) -> u64 {
+    use wardbook::sync::wire::{self, CONTENT_TYPE, NumberRequest, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        cursor: Default::default(),
+        changes: vec![],
+        max_page_bytes: None,
+        want_numbers: Some(NumberRequest { fy: fy.into(), count }),
+    };
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/sync", server.url()))
+        .bearer_auth(device.client.token())
+        .header("content-type", CONTENT_TYPE)
+        .body(wire::encode(&request))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: SyncResponse = wire::decode(&response.bytes().await.unwrap()).unwrap();
+    answer.number_blocks.iter().map(|b| b.last - b.first + 1).sum()
+}
+
+/// A device that asks for numbers again and again holds at most the bound, and only for the
+/// current or the next financial year.
+#[tokio::test]
+async fn receipt_number_blocks_are_bounded_per_device_and_only_for_this_year_or_the_next() {
+    let server = TestServer::start().await;
+    let greedy = server.device(TOWN_A, Role::Collector).await;
+    let honest = server.device(TOWN_A, Role::Collector).await;
+    let current = wardbook::ledger::FinancialYear::of(now());
+    let year = |offset: i32| wardbook::ledger::FinancialYear { start_year: current.start_year + offset }.to_string();
+    let mut held = 0;
+    for _ in 0..100 {
+        held += ask_numbers(&server, &greedy, &year(0), 1000).await;
+    }
+    assert_eq!(held, wardbook_server::numbers::MAX_OUTSTANDING as u64, "100 requests of 1,000 numbers");
+    assert_eq!(ask_numbers(&server, &greedy, &year(1), 1000).await, 1000, "the next year has a bound of its own");
+    for fy in ["9999-00", &year(-1), &year(2), "2026-2", "abcd-ef"] {
+        assert_eq!(ask_numbers(&server, &greedy, fy, 1000).await, 0, "no block for {fy}");
+    }
+    // Another device of the town is not starved by the greedy one.
+    assert_eq!(ask_numbers(&server, &honest, &year(0), 500).await, 500);
+}
