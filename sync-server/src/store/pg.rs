@@ -16,6 +16,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../../../migrations/server-postgres/0004_numbers.sql") },
     Migration { version: 5, sql: include_str!("../../../migrations/server-postgres/0005_signing.sql") },
     Migration { version: 6, sql: include_str!("../../../migrations/server-postgres/0006_flags.sql") },
+    Migration { version: 7, sql: include_str!("../../../migrations/server-postgres/0007_hygiene.sql") },
 ];
 
 /// The schema version this build of the PostgreSQL backend writes.
@@ -154,6 +155,26 @@ impl ServerStore for PgStore {
         work(&mut Tx(&mut tx))?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn probe(&self, within: std::time::Duration) -> Result<(), AppError> {
+        let pool = self.pool.as_ref().ok_or_else(|| AppError::Unhealthy("the pool is closed".into()))?;
+        let mut client = pool.get_timeout(within).map_err(|e| {
+            AppError::Unhealthy(format!("no database connection free within {} ms: {e}", within.as_millis()))
+        })?;
+        let unhealthy = |e: postgres::Error| {
+            let e = AppError::from(e);
+            AppError::Unhealthy(format!("a write to the database failed: {e}"))
+        };
+        let mut tx = client.transaction().map_err(unhealthy)?;
+        tx.batch_execute(&format!("SET LOCAL statement_timeout = {}", within.as_millis().max(1))).map_err(unhealthy)?;
+        tx.execute(
+            "INSERT INTO health (id, checked_at) VALUES (1, $1)
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+            &[&crate::db::now_ms()],
+        )
+        .map_err(unhealthy)?;
+        tx.rollback().map_err(unhealthy)
     }
 
     fn schema_version(&self) -> Result<i64, AppError> {

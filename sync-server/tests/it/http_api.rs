@@ -340,6 +340,13 @@ fn every_error() -> Vec<AppError> {
         AppError::HashMismatch,
         AppError::UploadOffset { have: 0 },
         AppError::BlobTooLarge { limit: 1 },
+        AppError::Unwritable(String::new()),
+        AppError::Unhealthy(String::new()),
+        AppError::Unavailable(String::new()),
+        AppError::InvalidTenantId(String::new()),
+        AppError::InvalidDeviceName(String::new()),
+        AppError::SigningKeyRequired,
+        AppError::TooManyAttempts { retry_after: 1 },
         AppError::Database(String::new()),
         AppError::Internal(String::new()),
     ];
@@ -359,6 +366,13 @@ fn every_error() -> Vec<AppError> {
             | AppError::HashMismatch
             | AppError::UploadOffset { .. }
             | AppError::BlobTooLarge { .. }
+            | AppError::Unwritable(_)
+            | AppError::Unhealthy(_)
+            | AppError::Unavailable(_)
+            | AppError::InvalidTenantId(_)
+            | AppError::InvalidDeviceName(_)
+            | AppError::SigningKeyRequired
+            | AppError::TooManyAttempts { .. }
             | AppError::Database(_)
             | AppError::Internal(_) => {}
             AppError::Wire(w) => match w {
