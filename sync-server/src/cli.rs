@@ -149,6 +149,11 @@ struct Limits {
     enroll_failures: u32,
     #[arg(long, default_value = "15m", value_parser = parse_duration, env = "WARDBOOK_ENROLL_WINDOW")]
     enroll_window: Duration,
+    /// Behind nginx on the same machine: the header carrying the client's address (e.g.
+    /// X-Real-IP), believed only from a loopback peer. Without it every client behind the
+    /// proxy shares one enrollment throttle.
+    #[arg(long, env = "WARDBOOK_CLIENT_ADDRESS_HEADER")]
+    client_address_header: Option<String>,
 }
 
 impl Limits {
@@ -162,6 +167,7 @@ impl Limits {
             header_read_timeout: self.header_read_timeout,
             enroll_failures: self.enroll_failures,
             enroll_window: self.enroll_window,
+            client_address_header: self.client_address_header.clone(),
         }
     }
 }

@@ -105,6 +105,22 @@ fn bearer(value: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// The client's address: the peer's, or behind a local reverse proxy (a loopback peer) the
+/// last address in the configured header (the one the proxy itself saw).
+fn client_address(state: &AppState, peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    let forwarded = state
+        .settings
+        .client_address_header
+        .as_deref()
+        .filter(|_| peer.is_loopback())
+        .and_then(|name| headers.get(name))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse().ok());
+    Some(forwarded.unwrap_or(peer))
+}
+
 /// How long `/healthz` may take before it answers 503 on its own.
 const HEALTH_BUDGET: Duration = Duration::from_millis(800);
 
@@ -158,9 +174,10 @@ pub fn router(state: AppState) -> Router {
 async fn enroll(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let addr = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let addr = client_address(&state, peer.map(|Extension(ConnectInfo(addr))| addr.ip()), &headers);
     let result = async {
         state.throttle.check(addr)?;
         let request: EnrollRequest = serde_json::from_slice(&body)

@@ -21,6 +21,9 @@ pub struct Settings {
     /// Failed enrollments an address may make within `enroll_window` before `429`.
     pub enroll_failures: u32,
     pub enroll_window: Duration,
+    /// Behind a reverse proxy on the same machine: the header (e.g. `X-Real-IP`) that carries
+    /// the client's address, believed only when the connection comes from a loopback address.
+    pub client_address_header: Option<String>,
 }
 
 impl Default for Settings {
@@ -34,6 +37,7 @@ impl Default for Settings {
             header_read_timeout: Duration::from_secs(10),
             enroll_failures: 10,
             enroll_window: Duration::from_secs(15 * 60),
+            client_address_header: None,
         }
     }
 }

@@ -35,7 +35,8 @@ pub struct SqliteStore {
     /// The file's path and the (device, inode) it had when opened: if the path later names
     /// another file, or none, the server is writing into a file nobody will ever read again.
     path: PathBuf,
-    identity: (u64, u64),
+    /// `None` for an in-memory database (the fuzz targets), which has no file.
+    identity: Option<(u64, u64)>,
 }
 
 /// Why a path is not somewhere the server can keep its database, if it is not.
@@ -104,7 +105,8 @@ impl SqliteStore {
     /// A file or directory that cannot be written is refused: a server that cannot commit
     /// must not start and look healthy.
     pub fn open(path: &Path) -> Result<SqliteStore, AppError> {
-        if let Some(reason) = unwritable(path) {
+        let in_memory = path.as_os_str() == ":memory:";
+        if let Some(reason) = unwritable(path).filter(|_| !in_memory) {
             return Err(AppError::Unwritable(reason));
         }
         let unwritable_db = |e: rusqlite::Error| {
@@ -129,9 +131,13 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", m.version)?;
             tx.commit()?;
         }
-        let meta = std::fs::metadata(path).map_err(|e| AppError::Unwritable(format!("{}: {e}", path.display())))?;
-        let store =
-            SqliteStore { conn: Mutex::new(conn), path: path.to_path_buf(), identity: (meta.dev(), meta.ino()) };
+        let identity = if in_memory {
+            None
+        } else {
+            let meta = std::fs::metadata(path).map_err(|e| AppError::Unwritable(format!("{}: {e}", path.display())))?;
+            Some((meta.dev(), meta.ino()))
+        };
+        let store = SqliteStore { conn: Mutex::new(conn), path: path.to_path_buf(), identity };
         store.probe(Duration::from_secs(5)).map_err(|e| match e {
             AppError::Unhealthy(reason) => AppError::Unwritable(format!("{}: {reason}", path.display())),
             other => other,
@@ -141,13 +147,14 @@ impl SqliteStore {
 
     /// Whether the path still names the file this store opened, writable.
     fn check_file(&self) -> Result<(), String> {
+        let Some(identity) = self.identity else { return Ok(()) };
         match std::fs::metadata(&self.path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err("the database file was deleted while the server had it open; nothing written now would be kept"
                     .into())
             }
             Err(e) => Err(format!("the database file cannot be read: {e}")),
-            Ok(meta) if (meta.dev(), meta.ino()) != self.identity => {
+            Ok(meta) if (meta.dev(), meta.ino()) != identity => {
                 Err("the database file was replaced by another file while the server had it open; restart the server"
                     .into())
             }

@@ -203,6 +203,33 @@ async fn enrollment_checks_names_counts_failures_and_throttles_an_address() {
 }
 
 #[tokio::test]
+async fn behind_a_local_proxy_the_throttle_counts_the_forwarded_client_address() {
+    let settings =
+        Settings { enroll_failures: 2, client_address_header: Some("x-real-ip".into()), ..Settings::default() };
+    let server = TestServer::with_settings(TestDb::with_towns(), settings).await;
+    let guess = |from: &'static str| {
+        let url = format!("{}/v1/enroll", server.url());
+        async move {
+            let body = serde_json::json!({"code": "AAAA-BBBB-CC", "device_name": "guess"}).to_string();
+            let response = reqwest::Client::new()
+                .post(url)
+                .header("x-real-ip", from)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), code_of(&response.bytes().await.unwrap()).0)
+        }
+    };
+    assert_eq!(guess("203.0.113.7").await, (401, "invalid_enrollment_code".into()));
+    assert_eq!(guess("203.0.113.7").await, (401, "invalid_enrollment_code".into()));
+    assert_eq!(guess("203.0.113.7").await, (429, "too_many_attempts".into()));
+    // Another client behind the same proxy is not held back by the first one's failures.
+    assert_eq!(guess("198.51.100.2").await, (401, "invalid_enrollment_code".into()));
+}
+
+#[tokio::test]
 async fn a_collectors_device_must_register_a_signing_key() {
     let server = TestServer::start().await;
     let (_, code) = server.db.admin(|sql| db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Collector)));

@@ -94,7 +94,10 @@ async fn valid_call(
         ("POST", "/v1/enroll") => {
             let (_, code) =
                 server.db.admin(|sql| db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Collector)));
-            let body = serde_json::json!({ "code": code, "device_name": "route walk" }).to_string();
+            let key = wardbook::ledger::DeviceKey::from_seed([5; 32]).public_key();
+            let public_key = wardbook::ledger::encode_signature(&key.to_bytes());
+            let body = serde_json::json!({ "code": code, "device_name": "route walk", "public_key": public_key });
+            let body = body.to_string();
             call(server, method, path, token, Some(("application/json", body.into_bytes()))).await
         }
         ("POST", "/v1/sync") => {
