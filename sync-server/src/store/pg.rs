@@ -132,7 +132,14 @@ impl PgStore {
         }
         tx.commit()?;
         drop(client);
-        Ok(PgStore { pool: Some(pool) })
+        let store = PgStore { pool: Some(pool) };
+        // A server that cannot commit (a read-only replica, a database in read-only mode)
+        // must not start and look healthy.
+        store.probe(std::time::Duration::from_secs(5)).map_err(|e| match e {
+            AppError::Unhealthy(reason) => AppError::Unwritable(format!("the PostgreSQL database: {reason}")),
+            other => other,
+        })?;
+        Ok(store)
     }
 
     fn pool(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, AppError> {

@@ -73,8 +73,19 @@ async fn a_deleted_or_replaced_database_file_makes_health_503_and_writes_fail() 
     let (status, _, body) = call(&server, "GET", "/healthz", None, None).await;
     assert_eq!((status, body.as_slice()), (200, b"ok".as_slice()));
 
-    // Replaced: a copy moved over the path is another file (another inode).
+    // Made read-only under the running server: health says so (the server runs as root in
+    // CI, so the permission bits are what the server checks, not a failed write).
     let file = database_path(server.db.dir.path());
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let (status, _, body) = call(&server, "GET", "/healthz", None, None).await;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, message) = code_of(&body);
+    assert_eq!((status, code.as_str()), (503, "unhealthy"), "{message}");
+    assert!(message.contains("read-only"), "{message}");
+    let (status, _, _) = call(&server, "GET", "/healthz", None, None).await;
+    assert_eq!(status, 200);
+
+    // Replaced: a copy moved over the path is another file (another inode).
     let copy = file.with_extension("copy");
     std::fs::copy(&file, &copy).unwrap();
     std::fs::rename(&copy, &file).unwrap();

@@ -142,6 +142,32 @@ async fn an_unnamed_blob_past_the_grace_window_is_deleted_and_a_named_one_kept()
 }
 
 #[tokio::test]
+async fn photos_named_by_records_stored_before_the_names_table_are_kept() {
+    let server = TestServer::start().await;
+    let mut phone = server.device(TOWN_A, Role::Surveyor).await;
+    let photo = b"a streetlight photo from last year".repeat(50);
+    let sha = sha256_hex(&photo);
+    let mut survey = wardbook::demo::asset_survey(RecordId::new(), now(), "W01", 1);
+    if let Body::AssetSurvey(a) = &mut survey.body {
+        a.photos = vec![PhotoRef { sha256: sha.clone(), taken_at: None, location: None }];
+    }
+    phone.store.create(&survey, now()).unwrap();
+    assert_eq!(phone.sync().await.unwrap().confirmed, 1);
+    assert_eq!(put_blob(&server, phone.client.token(), &photo, photo.len()).await, 200);
+    // As a database upgraded from schema version 6: the record is there, its names are not.
+    server.db.admin(|sql| {
+        sql.exec("DELETE FROM record_blobs", &[])?;
+        sql.exec("DELETE FROM gc_state", &[])
+    });
+    age_file(&server.state.blobs.path(TOWN_A, &sha), Duration::from_secs(30 * 86400));
+    let done = server.gc().await;
+    assert_eq!((done.records_named, done.blobs_deleted), (1, 0), "{done}");
+    assert!(done.to_string().contains("read the photo names of 1 records"), "{done}");
+    assert_eq!(head_blob(&server, phone.client.token(), &sha).await, (200, "complete".into()));
+    assert_eq!(server.gc().await.records_named, 0, "read once");
+}
+
+#[tokio::test]
 async fn a_partial_upload_past_its_expiry_is_deleted() {
     let server = TestServer::start().await;
     let phone = server.device(TOWN_A, Role::Inspector).await;
