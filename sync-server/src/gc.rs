@@ -211,24 +211,31 @@ pub async fn collect(state: &AppState) -> Result<Collected, AppError> {
         let Some(size) = std::fs::metadata(&c.path).ok().filter(|_| age(&c.path).is_some_and(|a| a >= limit)) else {
             continue;
         };
-        if !c.partial {
-            let (tenant, sha256) = (c.tenant.clone(), c.sha256.clone());
-            let named = state
-                .run(Scope::Admin, move |sql| {
-                    sql.exists(
+        let (tenant, sha256, path, partial) = (c.tenant.clone(), c.sha256.clone(), c.path.clone(), c.partial);
+        let removed = state
+            .run(Scope::Admin, move |sql| {
+                if !partial {
+                    // Every push that stores a record locks its town's row first: holding it
+                    // here, no record naming this blob can commit between the check and the
+                    // removal.
+                    sql.exec("UPDATE tenants SET next_seq = next_seq WHERE id = ?1", params![&tenant])?;
+                    let named = sql.exists(
                         "SELECT 1 FROM record_blobs WHERE tenant = ?1 AND sha256 = ?2",
                         params![&tenant, &sha256],
-                    )
-                })
-                .await?;
-            if named {
-                continue;
-            }
-        }
-        match std::fs::remove_file(&c.path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(AppError::Internal(format!("removing {}: {e}", c.path.display()))),
+                    )?;
+                    if named {
+                        return Ok(false);
+                    }
+                }
+                match std::fs::remove_file(&path) {
+                    Ok(()) => Ok(true),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+                    Err(e) => Err(AppError::Internal(format!("removing {}: {e}", path.display()))),
+                }
+            })
+            .await?;
+        if !removed {
+            continue;
         }
         tracing::info!(tenant = %c.tenant, sha256 = %c.sha256, partial = c.partial, "blob collected");
         done.bytes_freed += size.len();
