@@ -220,3 +220,52 @@ fn the_gc_command_prints_what_it_removed() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a duration"));
 }
+
+#[tokio::test]
+async fn serve_runs_gc_by_itself_and_counts_what_it_expired() {
+    use tokio::io::AsyncBufReadExt;
+    let db = TestDb::with_towns();
+    let (device, _) =
+        db.admin(|sql| wardbook_server::db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Inspector)));
+    db.admin(|sql| {
+        sql.exec(
+            "INSERT INTO parked (tenant, record, hash, device, bytes, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                TOWN_A,
+                RecordId::new().to_string(),
+                vec![2u8; 32],
+                device.to_string(),
+                vec![0u8],
+                now() - 8 * DAY_MS
+            ],
+        )
+    });
+    let blobs = db.dir.path().join("served-blobs").display().to_string();
+    let mut child = tokio::process::Command::new(BIN)
+        .args(db.args())
+        .args(["serve", "--port", "0", "--blob-dir", &blobs, "--gc-interval", "1s"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await.unwrap().unwrap().unwrap();
+    let url = line.strip_prefix("listening on ").expect("the server prints its address").trim().to_string();
+    let mut expired = 0.0;
+    for _ in 0..100 {
+        let text = reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap();
+        expired = text
+            .lines()
+            .find_map(|l| l.strip_prefix("wardbook_parked_expired_total").and_then(|v| v.trim().parse().ok()))
+            .unwrap_or(0.0);
+        if expired > 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(expired, 1.0, "serve did not expire the parked change within 10 s");
+    assert_eq!(db.count("SELECT COUNT(*) FROM parked", &[]), 0);
+    child.kill().await.unwrap();
+}
