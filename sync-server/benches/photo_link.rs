@@ -68,7 +68,7 @@ fn main() {
         transact(&*store, &Scope::Admin, |sql| db::tenant_add(sql, TOWN, "Nabha", &demo_reference(TOWN, "Nabha")))
             .unwrap();
         let (_, code) =
-            transact(&*store, &Scope::Admin, |sql| db::device_enroll(sql, TOWN, demo::user_id(Role::Collector)))
+            transact(&*store, &Scope::Admin, |sql| db::device_enroll(sql, TOWN, demo::user_id(Role::Inspector)))
                 .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = listener.local_addr().unwrap();

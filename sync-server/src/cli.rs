@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use crate::db;
 use crate::ledger::{self, Verification};
 use crate::routes::{AppState, router};
+use crate::settings::{Settings, parse_duration};
 use crate::store::{self, Scope, ServerStore, transact};
 
 /// The default port (an unassigned one).
@@ -83,6 +85,17 @@ enum Command {
         /// --database, in --data-dir if given, else in the current directory).
         #[arg(long, env = "WARDBOOK_BLOB_DIR")]
         blob_dir: Option<PathBuf>,
+        #[command(flatten)]
+        limits: Limits,
+    },
+    /// Run one collection (expired parked changes, unnamed blobs past the grace window, stale
+    /// partial uploads) and print what it removed. `serve` runs it every --gc-interval.
+    Gc {
+        /// Directory of uploaded photos (as for `serve`).
+        #[arg(long, env = "WARDBOOK_BLOB_DIR")]
+        blob_dir: Option<PathBuf>,
+        #[command(flatten)]
+        limits: Limits,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -108,6 +121,55 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+}
+
+/// The limits of `Settings`, as flags (durations: 500ms, 30s, 15m, 24h, 7d).
+#[derive(Args, Clone)]
+struct Limits {
+    /// Delete a parked change (its dependencies never came) older than this.
+    #[arg(long, default_value = "7d", value_parser = parse_duration, env = "WARDBOOK_PARKED_MAX_AGE")]
+    parked_max_age: Duration,
+    /// Refuse (parked_limit) a change that would park beyond this many per device.
+    #[arg(long, default_value_t = 1000, env = "WARDBOOK_PARKED_PER_DEVICE")]
+    parked_per_device: u64,
+    /// Keep a complete blob no stored record names this long after its upload.
+    #[arg(long, default_value = "24h", value_parser = parse_duration, env = "WARDBOOK_BLOB_GRACE")]
+    blob_grace: Duration,
+    /// Delete a partial upload untouched this long.
+    #[arg(long, default_value = "3d", value_parser = parse_duration, env = "WARDBOOK_PARTIAL_MAX_AGE")]
+    partial_max_age: Duration,
+    /// How often `serve` runs gc.
+    #[arg(long, default_value = "1h", value_parser = parse_duration, env = "WARDBOOK_GC_INTERVAL")]
+    gc_interval: Duration,
+    /// Close a connection that has not sent a whole request header in this time.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, env = "WARDBOOK_HEADER_READ_TIMEOUT")]
+    header_read_timeout: Duration,
+    /// Failed enrollments one client address may make per --enroll-window before 429.
+    #[arg(long, default_value_t = 10, env = "WARDBOOK_ENROLL_FAILURES")]
+    enroll_failures: u32,
+    #[arg(long, default_value = "15m", value_parser = parse_duration, env = "WARDBOOK_ENROLL_WINDOW")]
+    enroll_window: Duration,
+    /// Behind nginx on the same machine: the header carrying the client's address (e.g.
+    /// X-Real-IP), believed only from a loopback peer. Without it every client behind the
+    /// proxy shares one enrollment throttle.
+    #[arg(long, env = "WARDBOOK_CLIENT_ADDRESS_HEADER")]
+    client_address_header: Option<String>,
+}
+
+impl Limits {
+    fn settings(&self) -> Settings {
+        Settings {
+            parked_max_age: self.parked_max_age,
+            parked_per_device: self.parked_per_device,
+            blob_grace: self.blob_grace,
+            partial_max_age: self.partial_max_age,
+            gc_interval: self.gc_interval,
+            header_read_timeout: self.header_read_timeout,
+            enroll_failures: self.enroll_failures,
+            enroll_window: self.enroll_window,
+            client_address_header: self.client_address_header.clone(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -181,7 +243,7 @@ enum LedgerCommand {
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { host, port, blob_dir } => {
+        Command::Serve { host, port, blob_dir, limits } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
                     tracing_subscriber::EnvFilter::try_from_default_env()
@@ -195,7 +257,19 @@ pub fn main() -> anyhow::Result<()> {
                 None => cli.data.blob_dir()?,
             };
             let addr: SocketAddr = format!("{host}:{port}").parse().context("--host and --port make no address")?;
-            tokio::runtime::Runtime::new()?.block_on(serve(store, addr, blob_dir))
+            let settings = limits.settings();
+            tokio::runtime::Runtime::new()?.block_on(serve(store, addr, blob_dir, settings))
+        }
+        Command::Gc { blob_dir, limits } => {
+            let store = cli.data.open()?;
+            let blob_dir = match blob_dir {
+                Some(dir) => dir,
+                None => cli.data.blob_dir()?,
+            };
+            let state = AppState::with_settings(store, blob_dir, limits.settings());
+            let done = tokio::runtime::Runtime::new()?.block_on(crate::gc::collect(&state))?;
+            println!("{done}");
+            Ok(())
         }
         Command::Migrate => {
             let store = cli.data.open()?;
@@ -278,7 +352,9 @@ fn device(data: &DataDir, command: DeviceCommand) -> anyhow::Result<()> {
                 } else {
                     "code issued"
                 };
-                println!("{} {} {} {} {}", d.id, d.tenant, d.user_id, state, d.name.unwrap_or_default());
+                // A name stored by an older server may hold anything: never print it raw.
+                let name = crate::guard::escape(&d.name.unwrap_or_default());
+                println!("{} {} {} {} {}", d.id, d.tenant, d.user_id, state, name);
             }
         }
     }
@@ -294,9 +370,14 @@ pub fn demo_reference(id: &str, name: &str) -> ReferenceData {
     refs
 }
 
-/// Serves until Ctrl-C or SIGTERM, keeping photos in `blob_dir`. Prints the address it listens
-/// on (useful with port 0).
-pub async fn serve(store: Arc<dyn ServerStore>, addr: SocketAddr, blob_dir: PathBuf) -> anyhow::Result<()> {
+/// Serves until Ctrl-C or SIGTERM, keeping photos in `blob_dir`, with gc every
+/// `settings.gc_interval`. Prints the address it listens on (useful with port 0).
+pub async fn serve(
+    store: Arc<dyn ServerStore>,
+    addr: SocketAddr,
+    blob_dir: PathBuf,
+    settings: Settings,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     println!("listening on http://{local}");
@@ -304,7 +385,12 @@ pub async fn serve(store: Arc<dyn ServerStore>, addr: SocketAddr, blob_dir: Path
     tracing::info!(backend = store.backend(), "database ready");
     std::fs::create_dir_all(&blob_dir).with_context(|| format!("creating {}", blob_dir.display()))?;
     tracing::info!(blobs = %blob_dir.display(), "photo storage ready");
-    axum::serve(listener, router(AppState::with_blobs(store, blob_dir))).with_graceful_shutdown(shutdown()).await?;
+    crate::gc::set_parked_per_device(settings.parked_per_device);
+    let header_read_timeout = settings.header_read_timeout;
+    let state = AppState::with_settings(store, blob_dir, settings);
+    let gc = crate::gc::spawn_periodic(state.clone());
+    crate::serve::serve(listener, router(state), header_read_timeout, shutdown()).await?;
+    gc.abort();
     Ok(())
 }
 

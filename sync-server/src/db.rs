@@ -65,6 +65,7 @@ fn tenant_exists(sql: &mut dyn Sql, tenant: &str) -> Result<bool, AppError> {
 
 /// Adds a town with its reference data; the users in `refs` are added too.
 pub fn tenant_add(sql: &mut dyn Sql, id: &str, name: &str, refs: &ReferenceData) -> Result<(), AppError> {
+    crate::guard::check_tenant_id(id)?;
     if tenant_exists(sql, id)? {
         return Err(AppError::TenantExists(id.into()));
     }
@@ -191,14 +192,23 @@ pub fn enroll(
         }
         None => None,
     };
+    let device_name = crate::guard::clean_device_name(device_name)?;
     let found = sql.row(
-        "SELECT id, tenant, user_id, code_expires FROM devices WHERE code_hash = ?1 AND revoked_at IS NULL",
+        "SELECT d.id, d.tenant, d.user_id, d.code_expires, u.roles
+         FROM devices d JOIN users u ON u.tenant = d.tenant AND u.id = d.user_id
+         WHERE d.code_hash = ?1 AND d.revoked_at IS NULL",
         params![sha256(&normalize_code(code))],
     )?;
     let Some(row) = found else { return Err(AppError::InvalidEnrollmentCode) };
     let (device, tenant, user_id) = (row.text(0)?, row.text(1)?, row.text(2)?);
     if row.int(3)? < now_ms() {
         return Err(AppError::InvalidEnrollmentCode);
+    }
+    // A collector's device signs the receipts it issues; without its key the server could not
+    // tell them from forgeries. The code stays unused, so the device can enroll again with one.
+    let roles: Vec<wardbook::domain::Role> = parse_json("roles", &row.text(4)?)?;
+    if key.is_none() && roles.contains(&wardbook::domain::Role::Collector) {
+        return Err(AppError::SigningKeyRequired);
     }
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
@@ -207,7 +217,7 @@ pub fn enroll(
     sql.exec(
         "UPDATE devices SET code_hash = NULL, token_hash = ?2, name = ?3, enrolled_at = ?4, public_key = ?5, key_id = ?6
          WHERE id = ?1",
-        params![&device, sha256(&token), device_name, now_ms(), public_key, key_id],
+        params![&device, sha256(&token), &device_name, now_ms(), public_key, key_id],
     )?;
     let user_name = sql
         .row("SELECT name FROM users WHERE tenant = ?1 AND id = ?2", params![&tenant, &user_id])?

@@ -40,6 +40,20 @@ pub enum AppError {
     UploadOffset { have: u64 },
     #[error("a blob may have at most {limit} bytes")]
     BlobTooLarge { limit: u64 },
+    #[error("{0}")]
+    Unwritable(String),
+    #[error("{0}")]
+    Unhealthy(String),
+    #[error("the server's database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("invalid town id: {0}")]
+    InvalidTenantId(String),
+    #[error("invalid device name: {0}")]
+    InvalidDeviceName(String),
+    #[error("a collector's device must register its receipt signing key (public_key) at enrollment")]
+    SigningKeyRequired,
+    #[error("too many failed enrollments from this address; try again in {retry_after} s")]
+    TooManyAttempts { retry_after: u64 },
     #[error("the server's database failed: {0}")]
     Database(String),
     #[error("internal error")]
@@ -67,7 +81,13 @@ impl AppError {
             AppError::HashMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "hash_mismatch"),
             AppError::UploadOffset { .. } => (StatusCode::CONFLICT, "offset_mismatch"),
             AppError::BlobTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
-            AppError::NewerSchema { .. } | AppError::Database(_) | AppError::Internal(_) => {
+            AppError::InvalidTenantId(_) => (StatusCode::BAD_REQUEST, "invalid_tenant_id"),
+            AppError::InvalidDeviceName(_) => (StatusCode::BAD_REQUEST, "invalid_device_name"),
+            AppError::SigningKeyRequired => (StatusCode::BAD_REQUEST, "signing_key_required"),
+            AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            AppError::Unhealthy(_) => (StatusCode::SERVICE_UNAVAILABLE, "unhealthy"),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+            AppError::Unwritable(_) | AppError::NewerSchema { .. } | AppError::Database(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         }
@@ -87,10 +107,22 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        // Internal details stay in the log; the client gets a stable sentence.
-        let message =
-            if status.is_server_error() { "the server failed; the error is logged".into() } else { self.to_string() };
-        (status, Json(ErrorBody { code: code.into(), message })).into_response()
+        // Internal details stay in the log; the client gets a stable sentence. A health
+        // reason is for the operator's monitoring and names no path or secret.
+        let message = match &self {
+            AppError::Unhealthy(reason) => reason.clone(),
+            _ if status.is_server_error() => "the server failed; the error is logged".into(),
+            _ => self.to_string(),
+        };
+        let retry_after = match &self {
+            AppError::TooManyAttempts { retry_after } => Some(*retry_after),
+            _ => None,
+        };
+        let mut response = (status, Json(ErrorBody { code: code.into(), message })).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

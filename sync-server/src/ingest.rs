@@ -93,6 +93,9 @@ fn take_in(
     }
     let mut doc = load_doc(conn, tenant, &key)?;
     if change.deps().iter().any(|d| doc.get_change_by_hash(d).is_none()) {
+        if let Some(refused) = crate::gc::parked_refusal(conn, tenant, &auth.device.to_string())? {
+            return Ok(refused);
+        }
         conn.exec(
             "INSERT INTO parked (tenant, record, hash, device, bytes, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (tenant, record, hash) DO NOTHING",
@@ -273,6 +276,7 @@ fn apply(
             reverses
         ],
     )?;
+    crate::gc::name_blobs(conn, tenant, &after)?;
     crate::custody::recheck_disposal(conn, tenant, refs, before.as_ref(), &after)?;
     if let Some(reason) = edited_after_close {
         let reason = format!("edited offline while it was being closed: {reason}");

@@ -17,12 +17,16 @@ pub mod error;
 pub mod export;
 pub mod feed;
 pub mod fuzz;
+pub mod gc;
+pub mod guard;
 pub mod ingest;
 pub mod ledger;
 pub mod metrics;
 pub mod money;
 pub mod numbers;
 pub mod routes;
+pub mod serve;
+pub mod settings;
 pub mod store;
 pub mod verify;
 

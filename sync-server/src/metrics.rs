@@ -16,6 +16,10 @@ pub struct Metrics {
     pub items_sent: Counter,
     pub enrollments: Counter,
     pub auth_failures: Counter,
+    pub enrollment_failures: Counter,
+    pub parked_expired: Counter,
+    pub blobs_collected: Counter,
+    pub partials_collected: Counter,
 }
 
 impl Metrics {
@@ -33,6 +37,22 @@ impl Metrics {
                 "wardbook_auth_failures",
                 "Requests refused for a missing, unknown or revoked token",
                 m.auth_failures.clone(),
+            ),
+            (
+                "wardbook_enrollment_failures",
+                "Enrollments refused (unknown code, bad name or key, throttled)",
+                m.enrollment_failures.clone(),
+            ),
+            ("wardbook_parked_expired", "Parked changes deleted by gc after the maximum age", m.parked_expired.clone()),
+            (
+                "wardbook_blobs_collected",
+                "Complete blobs deleted by gc because no stored record named them",
+                m.blobs_collected.clone(),
+            ),
+            (
+                "wardbook_partial_uploads_collected",
+                "Partial uploads deleted by gc after the maximum age",
+                m.partials_collected.clone(),
             ),
         ];
         for (name, help, counter) in counters {

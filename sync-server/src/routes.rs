@@ -6,23 +6,25 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use wardbook::domain::Record;
 use wardbook::ids::RecordId;
-use wardbook::sync::client::{EnrollRequest, Enrollment};
+use wardbook::sync::client::EnrollRequest;
 use wardbook::sync::wire::{self, CONTENT_TYPE, DEFAULT_PAGE_BYTES, MAX_BODY_BYTES, PROTOCOL_VERSION, SyncResponse};
 
 use crate::blobs::{BlobState, BlobStore, MAX_BLOB_BYTES, Range};
 use crate::db::{self, DeviceAuth};
 use crate::error::AppError;
+use crate::guard::EnrollThrottle;
 use crate::metrics::Metrics;
+use crate::settings::Settings;
 use crate::store::{Scope, ServerStore, Sql, transact};
 use crate::{feed, ingest, numbers, verify};
 
@@ -33,6 +35,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Photos and other attachments (`/v1/blobs`).
     pub blobs: Arc<BlobStore>,
+    /// Limits and housekeeping (gc ages, the enrollment throttle).
+    pub settings: Arc<Settings>,
+    /// Failed enrollments per client address.
+    pub throttle: Arc<EnrollThrottle>,
 }
 
 impl AppState {
@@ -45,7 +51,22 @@ impl AppState {
 
     /// Blobs kept in `blob_dir` (`<blob_dir>/<town>/ab/cdef…`).
     pub fn with_blobs(store: Arc<dyn ServerStore>, blob_dir: impl Into<std::path::PathBuf>) -> AppState {
-        AppState { store, metrics: Arc::new(Metrics::new()), blobs: Arc::new(BlobStore::new(blob_dir)) }
+        AppState::with_settings(store, blob_dir, Settings::default())
+    }
+
+    /// Blobs kept in `blob_dir`, with these limits.
+    pub fn with_settings(
+        store: Arc<dyn ServerStore>,
+        blob_dir: impl Into<std::path::PathBuf>,
+        settings: Settings,
+    ) -> AppState {
+        AppState {
+            store,
+            metrics: Arc::new(Metrics::new()),
+            blobs: Arc::new(BlobStore::new(blob_dir)),
+            throttle: Arc::new(EnrollThrottle::new(settings.enroll_failures, settings.enroll_window)),
+            settings: Arc::new(settings),
+        }
     }
 
     /// Runs blocking database work in one transaction, off the async runtime.
@@ -63,8 +84,8 @@ impl AppState {
         let token = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string())
+            .and_then(bearer)
+            .map(str::to_string)
             .ok_or(AppError::MissingToken);
         let result = match token {
             Ok(token) => self.run(Scope::Admin, move |sql| db::authenticate(sql, &token)).await,
@@ -75,6 +96,39 @@ impl AppState {
         }
         result
     }
+}
+
+/// The token of `Authorization: Bearer TOKEN`; the scheme in any case (RFC 9110).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The client's address: the peer's, or behind a local reverse proxy (a loopback peer) the
+/// last address in the configured header (the one the proxy itself saw).
+fn client_address(state: &AppState, peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    let forwarded = state
+        .settings
+        .client_address_header
+        .as_deref()
+        .filter(|_| peer.is_loopback())
+        .and_then(|name| headers.get(name))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse().ok());
+    Some(forwarded.unwrap_or(peer))
+}
+
+/// How long `/healthz` may take before it answers 503 on its own.
+const HEALTH_BUDGET: Duration = Duration::from_millis(800);
+
+/// Headers every answer carries: no answer is ever sniffed into another content type.
+async fn hardening(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    response
 }
 
 /// Every operation of the API: method and path, as in `/openapi.json`.
@@ -107,24 +161,48 @@ pub fn router(state: AppState) -> Router {
         .route("/verify", get(verify_page))
         .route("/v1/blobs/{sha256}", put(blob_put).head(blob_head))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(hardening))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
+/// Exchanges a one-time code for a token. A failure is counted and throttled per client
+/// address; the answer (a token) is never cached.
 #[tracing::instrument(skip_all)]
-async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrollment>, AppError> {
-    let request: EnrollRequest = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
-    let enrollment = state
-        .run(Scope::Admin, move |sql| {
-            db::enroll(sql, &request.code, &request.device_name, request.public_key.as_deref())
-        })
-        .await?;
+async fn enroll(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let addr = client_address(&state, peer.map(|Extension(ConnectInfo(addr))| addr.ip()), &headers);
+    let result = async {
+        state.throttle.check(addr)?;
+        let request: EnrollRequest = serde_json::from_slice(&body)
+            .map_err(|e| AppError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
+        state
+            .run(Scope::Admin, move |sql| {
+                db::enroll(sql, &request.code, &request.device_name, request.public_key.as_deref())
+            })
+            .await
+    }
+    .await;
+    let enrollment = match result {
+        Ok(enrollment) => enrollment,
+        Err(e) => {
+            state.metrics.enrollment_failures.inc();
+            if !matches!(e, AppError::TooManyAttempts { .. }) {
+                state.throttle.failed(addr);
+            }
+            tracing::warn!(client = ?addr, code = e.status_code().1, "enrollment refused");
+            return Err(e);
+        }
+    };
     state.metrics.enrollments.inc();
     tracing::info!(device = %enrollment.device_id, tenant = %enrollment.tenant, "device enrolled");
-    Ok(Json(enrollment))
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(enrollment)).into_response())
 }
 
 #[tracing::instrument(skip_all)]
@@ -193,9 +271,25 @@ async fn record(
     record.map(Json).map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// `ok` only if a write can commit now: the store takes its write lock (or a pooled
+/// connection), writes and rolls back, and on SQLite the open file is still the one at its
+/// path. Answers within a second, also when the store is busy or its pool exhausted.
 async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    state.run(Scope::Admin, |sql| sql.rows("SELECT 1", &[])).await?;
-    Ok("ok")
+    let store = state.store.clone();
+    let probe = tokio::task::spawn_blocking(move || store.probe(HEALTH_BUDGET));
+    match tokio::time::timeout(HEALTH_BUDGET + Duration::from_millis(100), probe).await {
+        Ok(Ok(Ok(()))) => Ok("ok"),
+        Ok(Ok(Err(AppError::Unhealthy(reason)))) => Err(AppError::Unhealthy(reason)),
+        Ok(Ok(Err(e))) => {
+            tracing::error!(error = ?e, "health probe failed");
+            Err(AppError::Unhealthy("the database failed a write probe; the error is logged".into()))
+        }
+        Ok(Err(e)) => Err(AppError::Unhealthy(format!("the health probe failed: {e}"))),
+        Err(_) => Err(AppError::Unhealthy(format!(
+            "the database did not answer within {} ms",
+            (HEALTH_BUDGET + Duration::from_millis(100)).as_millis()
+        ))),
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
@@ -216,7 +310,16 @@ async fn verify_page(
         None => verify::Verdict::Unknown,
     };
     let html = verify::page(verdict, qr.as_ref());
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, verify::CONTENT_SECURITY_POLICY),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        html,
+    )
+        .into_response())
 }
 
 /// The answer to a blob request: 200 with how many bytes the server has (`Content-Length` on

@@ -55,6 +55,10 @@ pub fn check(sql: &mut dyn Sql, qr: &QrReceipt) -> Result<Verdict, AppError> {
     Ok(if row.bool(1)? { Verdict::Cancelled } else { Verdict::Genuine })
 }
 
+/// The page loads nothing and runs nothing: its only style is inline, it cannot be framed.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// Reads the code from a request; an unreadable code is simply unknown.
 pub fn parse(code: &str) -> Option<QrReceipt> {
     parse_qr(code).ok()

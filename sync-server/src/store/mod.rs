@@ -154,6 +154,9 @@ pub trait ServerStore: Send + Sync {
         scope: &Scope,
         work: &mut dyn FnMut(&mut dyn Sql) -> Result<(), AppError>,
     ) -> Result<(), AppError>;
+    /// Whether a write can commit now, answered within `within`: takes the write lock (or a
+    /// pooled connection), writes and rolls back. `Err(AppError::Unhealthy(reason))` if not.
+    fn probe(&self, within: std::time::Duration) -> Result<(), AppError>;
     /// The schema version the database is at.
     fn schema_version(&self) -> Result<i64, AppError>;
     /// `sqlite` or `postgres`, for logs and health.

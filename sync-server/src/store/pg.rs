@@ -16,8 +16,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../../../migrations/server-postgres/0004_numbers.sql") },
     Migration { version: 5, sql: include_str!("../../../migrations/server-postgres/0005_signing.sql") },
     Migration { version: 6, sql: include_str!("../../../migrations/server-postgres/0006_flags.sql") },
-    // Numbered 8 on disk: 7 is taken by a change landing alongside.
-    Migration { version: 7, sql: include_str!("../../../migrations/server-postgres/0008_trust.sql") },
+    Migration { version: 7, sql: include_str!("../../../migrations/server-postgres/0007_hygiene.sql") },
+    Migration { version: 8, sql: include_str!("../../../migrations/server-postgres/0008_trust.sql") },
 ];
 
 /// The schema version this build of the PostgreSQL backend writes.
@@ -133,7 +133,14 @@ impl PgStore {
         }
         tx.commit()?;
         drop(client);
-        Ok(PgStore { pool: Some(pool) })
+        let store = PgStore { pool: Some(pool) };
+        // A server that cannot commit (a read-only replica, a database in read-only mode)
+        // must not start and look healthy.
+        store.probe(std::time::Duration::from_secs(5)).map_err(|e| match e {
+            AppError::Unhealthy(reason) => AppError::Unwritable(format!("the PostgreSQL database: {reason}")),
+            other => other,
+        })?;
+        Ok(store)
     }
 
     fn pool(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, AppError> {
@@ -156,6 +163,26 @@ impl ServerStore for PgStore {
         work(&mut Tx(&mut tx))?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn probe(&self, within: std::time::Duration) -> Result<(), AppError> {
+        let pool = self.pool.as_ref().ok_or_else(|| AppError::Unhealthy("the pool is closed".into()))?;
+        let mut client = pool.get_timeout(within).map_err(|e| {
+            AppError::Unhealthy(format!("no database connection free within {} ms: {e}", within.as_millis()))
+        })?;
+        let unhealthy = |e: postgres::Error| {
+            let e = AppError::from(e);
+            AppError::Unhealthy(format!("a write to the database failed: {e}"))
+        };
+        let mut tx = client.transaction().map_err(unhealthy)?;
+        tx.batch_execute(&format!("SET LOCAL statement_timeout = {}", within.as_millis().max(1))).map_err(unhealthy)?;
+        tx.execute(
+            "INSERT INTO health (id, checked_at) VALUES (1, $1)
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+            &[&crate::db::now_ms()],
+        )
+        .map_err(unhealthy)?;
+        tx.rollback().map_err(unhealthy)
     }
 
     fn schema_version(&self) -> Result<i64, AppError> {

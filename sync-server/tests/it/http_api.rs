@@ -94,7 +94,10 @@ async fn valid_call(
         ("POST", "/v1/enroll") => {
             let (_, code) =
                 server.db.admin(|sql| db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Collector)));
-            let body = serde_json::json!({ "code": code, "device_name": "route walk" }).to_string();
+            let key = wardbook::ledger::DeviceKey::from_seed([5; 32]).public_key();
+            let public_key = wardbook::ledger::encode_signature(&key.to_bytes());
+            let body = serde_json::json!({ "code": code, "device_name": "route walk", "public_key": public_key });
+            let body = body.to_string();
             call(server, method, path, token, Some(("application/json", body.into_bytes()))).await
         }
         ("POST", "/v1/sync") => {
@@ -340,6 +343,13 @@ fn every_error() -> Vec<AppError> {
         AppError::HashMismatch,
         AppError::UploadOffset { have: 0 },
         AppError::BlobTooLarge { limit: 1 },
+        AppError::Unwritable(String::new()),
+        AppError::Unhealthy(String::new()),
+        AppError::Unavailable(String::new()),
+        AppError::InvalidTenantId(String::new()),
+        AppError::InvalidDeviceName(String::new()),
+        AppError::SigningKeyRequired,
+        AppError::TooManyAttempts { retry_after: 1 },
         AppError::Database(String::new()),
         AppError::Internal(String::new()),
     ];
@@ -359,6 +369,13 @@ fn every_error() -> Vec<AppError> {
             | AppError::HashMismatch
             | AppError::UploadOffset { .. }
             | AppError::BlobTooLarge { .. }
+            | AppError::Unwritable(_)
+            | AppError::Unhealthy(_)
+            | AppError::Unavailable(_)
+            | AppError::InvalidTenantId(_)
+            | AppError::InvalidDeviceName(_)
+            | AppError::SigningKeyRequired
+            | AppError::TooManyAttempts { .. }
             | AppError::Database(_)
             | AppError::Internal(_) => {}
             AppError::Wire(w) => match w {
@@ -397,7 +414,7 @@ fn the_error_schema_lists_every_code_and_every_documented_sync_error_is_in_it() 
     let sync = &api["paths"]["/v1/sync"]["post"]["responses"];
     let statuses: BTreeSet<u16> =
         sync.as_object().unwrap().keys().filter_map(|k| k.parse().ok()).filter(|s| *s >= 400).collect();
-    assert_eq!(statuses, BTreeSet::from([400, 401, 413]), "the error statuses documented for /v1/sync");
+    assert_eq!(statuses, BTreeSet::from([400, 401, 413, 503]), "the error statuses documented for /v1/sync");
     for status in statuses {
         let response = resolve(&api, &sync[status.to_string()]);
         assert_eq!(

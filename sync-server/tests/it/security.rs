@@ -35,8 +35,12 @@ async fn a_revoked_device_is_refused_on_its_very_next_request() {
 async fn an_enrollment_code_works_once() {
     let server = TestServer::start().await;
     let (_, code) = server.db.admin(|sql| db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Collector)));
-    wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "first", None).await.unwrap();
-    let err = wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "second", None).await.unwrap_err();
+    // A collector's device without a signing key is refused, and the code is not used up.
+    let err = wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "no key", None).await.unwrap_err();
+    assert!(matches!(&err, Error::Server { status: 400, code, .. } if code == "signing_key_required"), "got {err:?}");
+    let key = wardbook::ledger::DeviceKey::from_seed([7; 32]).public_key();
+    wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "first", Some(&key)).await.unwrap();
+    let err = wardbook::sync::client::SyncClient::enroll(&server.url(), &code, "second", Some(&key)).await.unwrap_err();
     assert!(matches!(&err, Error::Unauthorized { code, .. } if code == "invalid_enrollment_code"), "got {err:?}");
     let (status, body) = raw_sync(&server.url(), "wbk_made_up", vec![]).await;
     assert_eq!(

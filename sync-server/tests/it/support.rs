@@ -16,6 +16,7 @@ use wardbook::sync::client::SyncClient;
 use wardbook_server::cli::{database_path, demo_reference};
 use wardbook_server::db;
 use wardbook_server::error::AppError;
+use wardbook_server::settings::Settings;
 use wardbook_server::store::{PgStore, Scope, ServerStore, Sql, SqliteStore, transact};
 use wardbook_server::{AppState, router};
 
@@ -93,6 +94,13 @@ impl TestDb {
         }
     }
 
+    /// A SQLite file, whatever backend this run tests (for what only SQLite has: a file).
+    pub fn sqlite() -> TestDb {
+        let dir = TempDir::new().unwrap();
+        let store = Arc::new(SqliteStore::open(&database_path(dir.path())).unwrap());
+        TestDb { store, dir, url: None, pg_name: None }
+    }
+
     /// A throwaway PostgreSQL database, whatever backend this run tests.
     pub fn postgres() -> TestDb {
         let (name, url) = create_database("wardbook_test");
@@ -141,10 +149,13 @@ impl Drop for TestDb {
     }
 }
 
-/// A server with two demo towns, serving from a task of the test's runtime.
+/// A server with two demo towns, serving from a task of the test's runtime the way `serve`
+/// does (client addresses, header read timeout).
 pub struct TestServer {
     pub db: TestDb,
     pub addr: SocketAddr,
+    /// The state the server's handlers share (its metrics, settings; gc runs on it).
+    pub state: AppState,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -155,13 +166,25 @@ impl TestServer {
 
     /// Serves an existing database.
     pub async fn on(db: TestDb) -> TestServer {
+        TestServer::with_settings(db, Settings::default()).await
+    }
+
+    /// Serves an existing database with these limits.
+    pub async fn with_settings(db: TestDb, settings: Settings) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = router(AppState::with_blobs(db.store.clone(), db.dir.path().join("blobs")));
+        let timeout = settings.header_read_timeout;
+        let state = AppState::with_settings(db.store.clone(), db.dir.path().join("blobs"), settings);
+        let app = router(state.clone());
         let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            wardbook_server::serve::serve(listener, app, timeout, std::future::pending()).await.unwrap();
         });
-        TestServer { db, addr, task }
+        TestServer { db, addr, state, task }
+    }
+
+    /// Runs one gc collection on this server's state.
+    pub async fn gc(&self) -> wardbook_server::gc::Collected {
+        wardbook_server::gc::collect(&self.state).await.unwrap()
     }
 
     pub fn url(&self) -> String {
