@@ -129,6 +129,7 @@ mod tests {
             to: Status::Approved,
             note: None,
             resolves_review: false,
+            signature: None,
         });
         r
     }

@@ -150,6 +150,11 @@ pub struct Transition {
     pub to: Status,
     pub note: Option<String>,
     pub resolves_review: bool,
+    /// The ed25519 signature of the device that took the step, over the step and its record
+    /// ([`crate::ledger::step_bytes`]; base64url). The server refuses a new step its device
+    /// did not sign. Steps stored before steps were signed have none.
+    #[serde(default)]
+    pub signature: Option<String>,
 }
 
 /// The kind-specific part of a record.

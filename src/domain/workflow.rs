@@ -257,6 +257,7 @@ pub fn step(
         to,
         note,
         resolves_review: false,
+        signature: None,
     });
     Ok(())
 }
@@ -283,6 +284,7 @@ pub fn resolve_review(
         to,
         note,
         resolves_review: true,
+        signature: None,
     });
     Ok(())
 }
@@ -456,6 +458,7 @@ mod tests {
             to,
             note: None,
             resolves_review: false,
+            signature: None,
         }
     }
 

@@ -329,6 +329,7 @@ mod tests {
             to: Status::Deposited,
             note: None,
             resolves_review: false,
+            signature: None,
         });
         assert_eq!(Payment::new(&record, false).unwrap().status(), Status::Deposited);
         assert_eq!(payment_json(&Payment::new(&record, false).unwrap()).unwrap()["paymentStatus"], "DEPOSITED");

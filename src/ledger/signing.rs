@@ -124,6 +124,52 @@ pub fn verify_statement(public: &PublicKey, bytes: &[u8], signature: &[u8]) -> b
     Signature::from_slice(signature).is_ok_and(|s| public.0.verify_strict(bytes, &s).is_ok())
 }
 
+/// The context that opens a workflow step's signed bytes.
+pub const STEP_CONTEXT: &str = "wardbook/step/v1";
+
+/// The bytes a workflow step's signature covers: the context, the town and record it belongs
+/// to, and every field of the step but the signature, each length-prefixed or fixed-width.
+pub fn step_bytes(tenant: &str, record: crate::ids::RecordId, step: &crate::domain::Transition) -> Vec<u8> {
+    fn str(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(&(s.len() as u64).to_be_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    let mut out = Vec::with_capacity(192);
+    str(&mut out, STEP_CONTEXT);
+    str(&mut out, tenant);
+    str(&mut out, &record.to_string());
+    str(&mut out, &step.id.to_string());
+    out.extend_from_slice(&step.at.to_be_bytes());
+    str(&mut out, &step.by.to_string());
+    str(&mut out, step.role.as_str());
+    str(&mut out, step.from.as_str());
+    str(&mut out, step.to.as_str());
+    match &step.note {
+        Some(note) => {
+            out.push(1);
+            str(&mut out, note);
+        }
+        None => out.push(0),
+    }
+    out.push(u8::from(step.resolves_review));
+    out
+}
+
+/// Signs every step of `record` that has no signature and is not among `stored` (the steps
+/// this device just took; steps stored before signing began stay as they were).
+pub fn sign_steps(key: &DeviceKey, record: &mut Record, stored: &[crate::domain::Transition]) {
+    let (tenant, id) = (record.tenant.clone(), record.id);
+    for step in record.transitions.iter_mut().filter(|t| t.signature.is_none() && !stored.contains(t)) {
+        step.signature = Some(encode_signature(&sign_statement(key, &step_bytes(&tenant, id, step))));
+    }
+}
+
+/// Whether `step` of `record` carries `public`'s signature.
+pub fn verify_step(public: &PublicKey, record: &Record, step: &crate::domain::Transition) -> bool {
+    let signature = step.signature.as_deref().and_then(decode_signature);
+    signature.is_some_and(|s| verify_statement(public, &step_bytes(&record.tenant, record.id, step), &s))
+}
+
 /// The bytes a receipt's signature covers (see the module docs for the layout).
 pub fn canonical_bytes(record: &Record) -> Result<Vec<u8>, LedgerError> {
     fn str(out: &mut Vec<u8>, s: &str) {

@@ -205,9 +205,11 @@ impl Store {
             self.check_reversal(reversal)?;
         }
         let mut record = record.clone();
+        let key = self.device_key()?;
         if matches!(record.body, crate::domain::Body::Receipt(_)) {
-            sign_receipt(&self.device_key()?, &mut record)?;
+            sign_receipt(&key, &mut record)?;
         }
+        crate::ledger::sign_steps(&key, &mut record, &[]);
         let doc = RecordDoc::new(&self.actor, &record)?;
         self.write(record.kind(), |tx, _| persist(tx, record.id, doc, None, now, Origin::Local))
     }
@@ -257,6 +259,10 @@ impl Store {
             return Err(Error::Closed { id, kind, status: before.workflow().status });
         }
         validate(&record, &self.refs)?;
+        // The steps this device just took are signed with its key; stored ones keep theirs.
+        if record.transitions.iter().any(|t| t.signature.is_none() && !before.transitions.contains(t)) {
+            crate::ledger::sign_steps(&self.device_key()?, &mut record, &before.transitions);
+        }
         stored.doc.update(&record)?;
         let (doc, previous) = split(stored);
         self.write(kind, |tx, _| persist(tx, id, doc, previous, now, Origin::Local))?;

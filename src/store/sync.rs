@@ -137,6 +137,13 @@ impl Store {
                 )?;
             }
             for item in &response.items {
+                // A record larger than any the server now accepts is reported, never merged: the
+                // rest of the page goes on.
+                if item.bytes.len() > crate::document::shape::MAX_RECORD_BYTES {
+                    let kib = item.bytes.len() / 1024;
+                    applied.unreadable.push((item.record, format!("the record is too large to keep ({kib} KiB)")));
+                    continue;
+                }
                 match merge_in(tx, actor, item.record, &item.bytes, now, Origin::Remote) {
                     Ok(_) => applied.received += 1,
                     Err(e @ (Error::BadDocument(_) | Error::DifferentRecords { .. } | Error::DamagedRecord { .. })) => {

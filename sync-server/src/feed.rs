@@ -112,6 +112,11 @@ fn snapshot_page(
             continue;
         }
         let doc = row.blob(3)?;
+        // Stored before records had a size bound: sending it could make a page no client takes.
+        if doc.len() > wardbook::document::shape::MAX_RECORD_BYTES {
+            tracing::warn!(record = %id, bytes = doc.len(), "record larger than the record limit left out of a snapshot");
+            continue;
+        }
         size += doc.len();
         items.push(RecordBytes { record: id, bytes: doc });
     }

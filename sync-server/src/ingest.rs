@@ -190,6 +190,9 @@ fn apply(
     if let Err(refusal) = auth.scope.check_write(before.as_ref().map(placed).as_ref(), &judged, now) {
         return Ok(reject(refusal.code, refusal.reason));
     }
+    if let Some(refusal) = unsigned_step(conn, device, before.as_ref(), &after)? {
+        return Ok(refusal);
+    }
     // Final means final, judged by the record as the writer saw it: a change made after seeing
     // the record closed is refused; one made offline while another device closed it is kept,
     // and the record is flagged for a supervisor.
@@ -301,6 +304,34 @@ fn apply(
         }
     }
     Ok(Outcome::Stored { seq: seq as u64 })
+}
+
+/// Every step a change adds must be signed by the device that sends it (whose registered key
+/// belongs to the user the step names: `check_write` has already matched user and roles).
+fn unsigned_step(
+    conn: &mut dyn Sql,
+    device: DeviceId,
+    before: Option<&Record>,
+    after: &Record,
+) -> Result<Option<Outcome>, AppError> {
+    let old = before.map_or(&[][..], |b| b.transitions.as_slice());
+    let new: Vec<_> = after.transitions.iter().filter(|t| !old.iter().any(|o| o.id == t.id)).collect();
+    if new.is_empty() {
+        return Ok(None);
+    }
+    let key = crate::db::device_key(conn, &device.to_string())?;
+    for step in new {
+        let refusal = match (&key, &step.signature) {
+            (_, None) => ("unsigned_step", "is not signed"),
+            (None, Some(_)) => ("unsigned_step", "is signed, but this device registered no signing key"),
+            (Some(key), Some(_)) if !wardbook::ledger::verify_step(key, after, step) => {
+                ("bad_step_signature", "is not signed by this device")
+            }
+            _ => continue,
+        };
+        return Ok(Some(reject(refusal.0, format!("the step {} → {} {}", step.from, step.to, refusal.1))));
+    }
+    Ok(None)
 }
 
 /// The flag on a record that a device edited offline while another device closed it.

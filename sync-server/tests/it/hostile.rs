@@ -31,6 +31,8 @@ enum Attack {
     StepSignedAsAnotherUser,
     StepInAnotherRole,
     StepDatedTomorrowAndMore,
+    StepNotSigned,
+    StepSignedByAnotherDevice,
     ApprovedInspectionEdited,
     DisposedTripLitresCut,
     CustodyPairRemoved,
@@ -69,6 +71,8 @@ const ATTACKS: &[(Attack, &str)] = &[
     (StepSignedAsAnotherUser, "transition_not_yours"),
     (StepInAnotherRole, "transition_not_yours"),
     (StepDatedTomorrowAndMore, "time_in_future"),
+    (StepNotSigned, "unsigned_step"),
+    (StepSignedByAnotherDevice, "bad_step_signature"),
     (ApprovedInspectionEdited, "record_final"),
     (DisposedTripLitresCut, "record_final"),
     (CustodyPairRemoved, "custody_immutable"),
@@ -231,7 +235,7 @@ fn hex(text: &str) -> Vec<u8> {
 }
 
 /// The change `edit` makes to `doc`, as bytes.
-fn change(mut doc: AutoCommit, edit: impl FnOnce(&mut AutoCommit)) -> Vec<u8> {
+pub(crate) fn change(mut doc: AutoCommit, edit: impl FnOnce(&mut AutoCommit)) -> Vec<u8> {
     edit(&mut doc);
     doc.commit();
     doc.get_last_local_change().expect("the edit made a change").raw_bytes().to_vec()
@@ -239,7 +243,7 @@ fn change(mut doc: AutoCommit, edit: impl FnOnce(&mut AutoCommit)) -> Vec<u8> {
 
 /// The change that turns the stored record into `edit`'s version, written the way the app
 /// writes (autosurgeon), so only the rule it breaks is wrong with it.
-fn record_change(doc: AutoCommit, edit: impl FnOnce(&mut Record)) -> Vec<u8> {
+pub(crate) fn record_change(doc: AutoCommit, edit: impl FnOnce(&mut Record)) -> Vec<u8> {
     change(doc, |doc| {
         let mut record: Record = autosurgeon::hydrate(doc).unwrap();
         edit(&mut record);
@@ -248,7 +252,7 @@ fn record_change(doc: AutoCommit, edit: impl FnOnce(&mut Record)) -> Vec<u8> {
 }
 
 /// A new record's first change, written by `actor`.
-fn new_record(record: &Record, actor: &[u8]) -> Vec<u8> {
+pub(crate) fn new_record(record: &Record, actor: &[u8]) -> Vec<u8> {
     let mut doc = AutoCommit::new().with_actor(ActorId::from(actor));
     autosurgeon::reconcile(&mut doc, record).unwrap();
     doc.commit();
@@ -270,12 +274,12 @@ fn signed_receipt(device: &Device, number: &str, date: i64) -> Record {
     record
 }
 
-fn inspection_of(doc: &AutoCommit) -> automerge::ObjId {
+pub(crate) fn inspection_of(doc: &AutoCommit) -> automerge::ObjId {
     let (_, body) = doc.get(automerge::ROOT, "body").unwrap().unwrap();
     doc.get(&body, "Inspection").unwrap().unwrap().1
 }
 
-fn first_step(doc: &AutoCommit) -> automerge::ObjId {
+pub(crate) fn first_step(doc: &AutoCommit) -> automerge::ObjId {
     let (_, steps) = doc.get(automerge::ROOT, "transitions").unwrap().unwrap();
     doc.get(&steps, 0).unwrap().unwrap().1
 }
@@ -394,6 +398,7 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                     to,
                     note: None,
                     resolves_review: false,
+                    signature: None,
                 })
             });
             if let StepDatedTomorrowAndMore = attack {
@@ -412,11 +417,39 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                         to: Status::Submitted,
                         note: None,
                         resolves_review: false,
+                        signature: None,
                     })
                 });
                 return (inspector, one(sent_back, bytes));
             }
             (inspector, one(record, bytes))
+        }
+        StepNotSigned | StepSignedByAnotherDevice => {
+            // The inspector's own step, allowed by the table, but without its device's signature
+            // (or with the collector's device's signature).
+            let draft = RecordId::new();
+            let t = now();
+            w.inspector.store.create(&wardbook::demo::inspection(draft, t, "W01", 10), t).unwrap();
+            w.inspector.sync().await.unwrap();
+            let signer = w.collector.store.device_key().unwrap();
+            let user = w.inspector.actor.user;
+            let bytes = record_change(w.stored(draft), |r| {
+                r.transitions.push(wardbook::domain::Transition {
+                    id: TransitionId::new(),
+                    at: now(),
+                    by: user,
+                    role: Role::Inspector,
+                    from: Status::Draft,
+                    to: Status::Submitted,
+                    note: None,
+                    resolves_review: false,
+                    signature: None,
+                });
+                if let StepSignedByAnotherDevice = attack {
+                    wardbook::ledger::sign_steps(&signer, r, &[]);
+                }
+            });
+            (inspector, one(draft, bytes))
         }
         ApprovedInspectionEdited => {
             let bytes = record_change(w.stored(w.approved), |r| {
@@ -601,7 +634,8 @@ async fn a_change_nesting_a_hundred_thousand_levels_is_refused_and_nothing_dies(
             obj = doc.put_object(&obj, "n", ObjType::Map).unwrap();
         }
     });
-    let answer = push(&server.url(), inspector.client.token(), vec![RecordBytes { record: id, bytes: deep.clone() }]).await;
+    let answer =
+        push(&server.url(), inspector.client.token(), vec![RecordBytes { record: id, bytes: deep.clone() }]).await;
     let code = |o: &Outcome| match o {
         Outcome::Rejected { code, .. } => code.clone(),
         other => format!("{other:?}"),

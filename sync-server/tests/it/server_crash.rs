@@ -102,7 +102,7 @@ impl Server {
 async fn killer(mut server: Server, target: Target, kills: usize, seed: u64) -> Server {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x6b69_6c6c);
     for n in 0..kills {
-        tokio::time::sleep(ms(rng.random_range(20..250))).await;
+        tokio::time::sleep(ms(rng.random_range(30..400))).await;
         if let Some(status) = server.child.try_wait().unwrap() {
             panic!(
                 "seed {seed}: the server exited on its own ({status}) before kill {n}; log:\n{}",

@@ -10,7 +10,8 @@
 //! Checked on every run: no change the server acknowledged is ever lost; none is stored twice;
 //! after healing every replica converges within a bounded number of sync rounds; cursors never
 //! go backwards; each device reads its own writes; the ledger's balance equals the receipts
-//! stored minus the approved reversals.
+//! stored minus the approved reversals. A sixth, tampered device sends crafted changes from the
+//! attack table (`hostile.rs`) among the honest traffic: every one must be refused.
 //!
 //! `WARDBOOK_SIM_SEEDS=N` runs seeds 0..N (default 1000, one thread per core);
 //! `WARDBOOK_SIM_BUDGET_SECS=T` stops starting new seeds after T seconds (default 900, a safety
@@ -44,6 +45,8 @@ const STEPS: usize = 30;
 const HEAL_ROUNDS: usize = 4;
 /// A clock that only the simulation moves.
 const EPOCH_MS: i64 = 1_780_000_000_000;
+/// Crafted changes the tampered device sent, over every seed of the run (all refused).
+static ATTACKS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// A message on the simulated network: a device's request, or the answer to it.
 #[derive(Clone)]
@@ -64,10 +67,23 @@ struct Device {
     acknowledged: BTreeSet<Vec<u8>>,
     /// Records this device wrote, with what it last wrote.
     written: BTreeMap<RecordId, Record>,
+    /// Records of this device the server refused by a rule two honest devices can both break
+    /// while offline: a second reversal of one receipt (`reversal_exists`). They stay on this
+    /// device, shown rejected with the reason, and on no other replica.
+    refused: BTreeSet<RecordId>,
     last_cursor: u64,
 }
 
+/// A tampered device of the town among the honest ones: it reads what the server stores (as its
+/// feed would show it) and sends crafted changes of the attack table (`hostile.rs`). None may
+/// ever be stored.
+struct Hostile {
+    auth: DeviceAuth,
+    key: wardbook::ledger::DeviceKey,
+}
+
 struct Sim {
+    hostile: Hostile,
     rng: StdRng,
     seed: u64,
     dir: TempDir,
@@ -115,10 +131,24 @@ impl Sim {
                 offline: false,
                 acknowledged: BTreeSet::new(),
                 written: BTreeMap::new(),
+                refused: BTreeSet::new(),
                 last_cursor: 0,
             });
         }
+        let hostile = {
+            let dir = TempDir::new().unwrap();
+            let key = Store::open(dir.path().join("hostile.sqlite3")).unwrap().device_key().unwrap();
+            let public = wardbook::ledger::encode_signature(&key.public_key().to_bytes());
+            let auth = transact(&*server, &Scope::Admin, |sql| {
+                let (_, code) = db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Supervisor))?;
+                let enrollment = db::enroll(sql, &code, "tampered device", Some(&public))?;
+                db::authenticate(sql, &enrollment.token)
+            })
+            .unwrap();
+            Hostile { auth, key }
+        };
         Sim {
+            hostile,
             rng: StdRng::seed_from_u64(seed),
             seed,
             dir,
@@ -280,8 +310,14 @@ impl Sim {
             if matches!(ack.outcome, Outcome::Stored { .. } | Outcome::Duplicate) {
                 device.acknowledged.insert(ack.hash.clone());
             }
-            if let Outcome::Rejected { code, reason } = &ack.outcome {
-                panic!("seed {seed}: device {d}'s change was rejected: {code}: {reason}");
+            match &ack.outcome {
+                Outcome::Rejected { code, .. } if code == "reversal_exists" => {
+                    device.refused.insert(ack.record);
+                }
+                Outcome::Rejected { code, reason } => {
+                    panic!("seed {seed}: device {d}'s change was rejected: {code}: {reason}")
+                }
+                _ => {}
             }
         }
         let cursor = store.cursor().unwrap();
@@ -404,9 +440,124 @@ impl Sim {
             70..=79 => self.devices[d].offline = !self.devices[d].offline,
             80..=86 => self.crash_device(d),
             87..=90 => self.crash_server(),
+            91..=95 => self.attack(),
             _ => {}
         }
         self.deliver();
+    }
+
+    /// The tampered device sends one crafted change, built on a record the server holds: the
+    /// server must refuse it (or, for one that depends on nothing it has, park it), never store it.
+    fn attack(&mut self) {
+        use crate::hostile::{change, first_step, new_record, record_change};
+        use automerge::ReadDoc;
+        use automerge::transaction::Transactable;
+        let Some(server) = self.server.clone() else { return };
+        let tenant = Scope::Tenant(TOWN_A.into());
+        let rows = transact(&*server, &tenant, |sql| {
+            sql.rows("SELECT id, kind, status, doc FROM records WHERE tenant = ?1 ORDER BY id", params![TOWN_A])?
+                .iter()
+                .map(|r| Ok((r.text(0)?.parse::<RecordId>().unwrap(), r.text(1)?, r.text(2)?, r.blob(3)?)))
+                .collect::<Result<Vec<_>, AppError>>()
+        })
+        .unwrap();
+        let Some((id, kind, _, bytes)) = rows.get(self.rng.random_range(0..rows.len().max(1))).cloned() else {
+            return;
+        };
+        let mut stored = automerge::AutoCommit::load(&bytes).unwrap();
+        // An honest device's actor, already bound to it on the server: its first change's.
+        let honest_actor = stored.get_changes(&[]).first().map(|c| c.actor_id().clone()).unwrap();
+        let doc = stored.clone().with_actor(automerge::ActorId::random());
+        let now = self.now;
+        let hostile = &self.hostile;
+        let (record, bytes, what) = match self.rng.random_range(0..10) {
+            0 => (id, change(doc, |d| d.put(automerge::ROOT, "smuggled", "x").unwrap()), "unknown key"),
+            1 => (
+                id,
+                change(doc, |d| {
+                    let mut obj = d.put_object(automerge::ROOT, "deep", automerge::ObjType::Map).unwrap();
+                    for _ in 0..1000 {
+                        obj = d.put_object(&obj, "n", automerge::ObjType::Map).unwrap();
+                    }
+                }),
+                "deep nesting",
+            ),
+            2 => (id, change(doc, |d| d.put(automerge::ROOT, "created_at", "yesterday").unwrap()), "wrong type"),
+            3 | 4 => {
+                let record: Record = autosurgeon::hydrate(&stored).unwrap();
+                match (record.transitions.is_empty(), self.rng.random_bool(0.5)) {
+                    (true, _) => (id, record_change(doc, |r| r.created_at += 1), "creation time changed"),
+                    (false, true) => {
+                        (id, change(doc, |d| d.put(first_step(d), "to", "REJECTED").unwrap()), "step rewritten")
+                    }
+                    (false, false) => (id, record_change(doc, |r| r.transitions.clear()), "steps removed"),
+                }
+            }
+            5 => (
+                id,
+                record_change(doc, |r| {
+                    r.transitions.push(wardbook::domain::Transition {
+                        id: wardbook::ids::TransitionId::new(),
+                        at: now + 3 * 24 * 3_600_000,
+                        by: wardbook::demo::user_id(Role::Inspector),
+                        role: Role::Inspector,
+                        from: Status::Draft,
+                        to: Status::Submitted,
+                        note: None,
+                        resolves_review: false,
+                        signature: None,
+                    })
+                }),
+                "step as another user, dated in three days",
+            ),
+            6 | 7 if kind == "receipt" => {
+                let receipt: Record = autosurgeon::hydrate(&stored).unwrap();
+                let Body::Receipt(r) = &receipt.body else { unreachable!() };
+                let body = Body::Reversal(Reversal {
+                    receipt: if self.rng.random_bool(0.5) { receipt.id } else { RecordId::new() },
+                    receipt_number: r.receipt_number.clone(),
+                    amount: wardbook::domain::Paise(r.total().0 * 10),
+                    reason: "crafted".into(),
+                });
+                let mut reversal = Record::new(RecordId::new(), TOWN_A, hostile.auth.scope.user, now, body);
+                reversal.ward = receipt.ward.clone();
+                (reversal.id, new_record(&reversal, &[0x66; 16]), "reversal for 10x or of no receipt")
+            }
+            8 if kind == "receipt" => {
+                // A copy under another number of the honest device's own series, signed by this one.
+                let mut copy: Record = autosurgeon::hydrate(&stored).unwrap();
+                copy.id = RecordId::new();
+                if let Body::Receipt(r) = &mut copy.body {
+                    r.receipt_number = format!("{}9", r.receipt_number);
+                    r.signature = None;
+                }
+                let signature = wardbook::ledger::sign(&hostile.key, &copy).unwrap();
+                if let Body::Receipt(r) = &mut copy.body {
+                    r.signature = Some(wardbook::ledger::encode_signature(&signature));
+                }
+                (copy.id, new_record(&copy, &[0x67; 16]), "receipt in another device's series")
+            }
+            _ => {
+                // A valid edit (another ward of the town), only the actor is not this device's.
+                let honest = stored.clone().with_actor(honest_actor);
+                let ward = honest.get(automerge::ROOT, "ward").unwrap().and_then(|(v, _)| v.into_string().ok());
+                let other = if ward.as_deref() == Some("W01") { "W02" } else { "W01" };
+                let bytes = change(honest, |d| d.put(automerge::ROOT, "ward", other).unwrap());
+                (id, bytes, "change written with another device's actor")
+            }
+        };
+        ATTACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let auth = hostile.auth.clone();
+        let change = wardbook::sync::wire::RecordBytes { record, bytes };
+        let acks = transact(&*server, &tenant, |sql| {
+            let refs = db::reference(sql, TOWN_A)?;
+            Ok::<_, AppError>(ingest::ingest(sql, &auth, &refs, &[change])?.0)
+        });
+        match acks {
+            Ok(acks) if acks.iter().all(|a| matches!(a.outcome, Outcome::Rejected { .. })) => {}
+            Ok(acks) => self.fail(format!("the tampered device's {what} was not refused: {:?}", acks[0].outcome)),
+            Err(e) => self.fail(format!("the server failed the tampered device's {what}: {e:?}")),
+        }
     }
 
     /// No more faults: every device syncs until it has nothing to send and nothing to get.
@@ -472,7 +623,8 @@ impl Sim {
             .collect();
         self.devices.iter().all(|device| {
             let store = device.store.as_ref().unwrap();
-            store.count().unwrap() == on_server.len() as u64
+            store.count().unwrap() == (on_server.len() + device.refused.len()) as u64
+                && device.refused.iter().all(|id| !on_server.contains_key(id))
                 && store.waiting_count().unwrap() == 0
                 && on_server.iter().all(|(id, record)| store.get(*id).ok().as_ref() == Some(record))
         })
@@ -520,7 +672,7 @@ fn run(seed: u64) -> usize {
     sim.check_ledger();
     // Every record any device wrote reached every device.
     for device in &sim.devices {
-        for id in device.written.keys() {
+        for id in device.written.keys().filter(|id| !device.refused.contains(id)) {
             for other in &sim.devices {
                 assert!(other.store.as_ref().unwrap().get(*id).is_ok(), "seed {seed}: record {id} did not spread");
             }
@@ -577,9 +729,12 @@ fn five_devices_and_the_server_under_faults_keep_every_promise() {
         *rounds.entry(r).or_insert(0) += n;
     }
     let ran: u32 = rounds.values().sum();
+    let attacks = ATTACKS.load(std::sync::atomic::Ordering::Relaxed);
     println!(
-        "simulation: {ran} of {} seeds passed in {:.1?} (healing rounds needed: {rounds:?})",
+        "simulation: {ran} of {} seeds passed in {:.1?} (healing rounds needed: {rounds:?}); \
+         {attacks} crafted changes from the tampered device, all refused",
         seeds.len(),
         started.elapsed()
     );
+    assert!(ran < 20 || attacks > ran / 2, "the tampered device hardly attacked: {attacks} in {ran} seeds");
 }
