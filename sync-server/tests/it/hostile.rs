@@ -259,6 +259,18 @@ pub(crate) fn new_record(record: &Record, actor: &[u8]) -> Vec<u8> {
     doc.get_last_local_change().unwrap().raw_bytes().to_vec()
 }
 
+/// An unsigned workflow step, as a tampered device writes one.
+pub(crate) fn step(
+    at: i64,
+    by: wardbook::ids::UserId,
+    role: Role,
+    from: Status,
+    to: Status,
+) -> wardbook::domain::Transition {
+    let (id, note, resolves_review, signature) = (TransitionId::new(), None, false, None);
+    wardbook::domain::Transition { id, at, by, role, from, to, note, resolves_review, signature }
+}
+
 /// A receipt signed by `device`'s key, numbered and dated as given.
 fn signed_receipt(device: &Device, number: &str, date: i64) -> Record {
     let mut record = wardbook::demo::receipt(RecordId::new(), date, "W02", 7);
@@ -388,19 +400,7 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                 StepDatedTomorrowAndMore => (w.submitted, Status::Submitted, Status::Submitted),
                 _ => (w.submitted, Status::Submitted, Status::Approved),
             };
-            let bytes = record_change(w.stored(record), |r| {
-                r.transitions.push(wardbook::domain::Transition {
-                    id: TransitionId::new(),
-                    at,
-                    by: user,
-                    role,
-                    from,
-                    to,
-                    note: None,
-                    resolves_review: false,
-                    signature: None,
-                })
-            });
+            let bytes = record_change(w.stored(record), |r| r.transitions.push(step(at, user, role, from, to)));
             if let StepDatedTomorrowAndMore = attack {
                 // A sent-back inspection may be submitted again: only the date is wrong.
                 let sent_back = RecordId::new();
@@ -408,17 +408,7 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                 w.inspector.store.create(&wardbook::demo::inspection(sent_back, t, "W01", 9), t).unwrap();
                 w.inspector.sync().await.unwrap();
                 let bytes = record_change(w.stored(sent_back), |r| {
-                    r.transitions.push(wardbook::domain::Transition {
-                        id: TransitionId::new(),
-                        at,
-                        by: user,
-                        role,
-                        from: Status::Draft,
-                        to: Status::Submitted,
-                        note: None,
-                        resolves_review: false,
-                        signature: None,
-                    })
+                    r.transitions.push(step(at, user, role, Status::Draft, Status::Submitted))
                 });
                 return (inspector, one(sent_back, bytes));
             }
@@ -434,17 +424,7 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
             let signer = w.collector.store.device_key().unwrap();
             let user = w.inspector.actor.user;
             let bytes = record_change(w.stored(draft), |r| {
-                r.transitions.push(wardbook::domain::Transition {
-                    id: TransitionId::new(),
-                    at: now(),
-                    by: user,
-                    role: Role::Inspector,
-                    from: Status::Draft,
-                    to: Status::Submitted,
-                    note: None,
-                    resolves_review: false,
-                    signature: None,
-                });
+                r.transitions.push(step(now(), user, Role::Inspector, Status::Draft, Status::Submitted));
                 if let StepSignedByAnotherDevice = attack {
                     wardbook::ledger::sign_steps(&signer, r, &[]);
                 }

@@ -188,25 +188,23 @@ async fn a_partial_upload_past_its_expiry_is_deleted() {
     assert_eq!(metric(&server, "wardbook_partial_uploads_collected_total").await, 1.0);
 }
 
-#[test]
-fn the_gc_command_prints_what_it_removed() {
-    let db = TestDb::with_towns();
-    let blobs = db.dir.path().join("blobs");
+/// A parked change of an inspector's device that arrived `age` ago (its hash: 32 × `byte`).
+fn park_old(db: &TestDb, byte: u8, age: i64) {
     let (device, _) =
         db.admin(|sql| wardbook_server::db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Inspector)));
     db.admin(|sql| {
         sql.exec(
             "INSERT INTO parked (tenant, record, hash, device, bytes, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                TOWN_A,
-                RecordId::new().to_string(),
-                vec![1u8; 32],
-                device.to_string(),
-                vec![0u8],
-                now() - 30 * DAY_MS
-            ],
+            params![TOWN_A, RecordId::new().to_string(), vec![byte; 32], device.to_string(), vec![0u8], now() - age],
         )
     });
+}
+
+#[test]
+fn the_gc_command_prints_what_it_removed() {
+    let db = TestDb::with_towns();
+    let blobs = db.dir.path().join("blobs");
+    park_old(&db, 1, 30 * DAY_MS);
     let out = Command::new(BIN)
         .args(db.args())
         .args(["gc", "--blob-dir", &blobs.display().to_string(), "--parked-max-age", "29d"])
@@ -225,21 +223,7 @@ fn the_gc_command_prints_what_it_removed() {
 async fn serve_runs_gc_by_itself_and_counts_what_it_expired() {
     use tokio::io::AsyncBufReadExt;
     let db = TestDb::with_towns();
-    let (device, _) =
-        db.admin(|sql| wardbook_server::db::device_enroll(sql, TOWN_A, wardbook::demo::user_id(Role::Inspector)));
-    db.admin(|sql| {
-        sql.exec(
-            "INSERT INTO parked (tenant, record, hash, device, bytes, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                TOWN_A,
-                RecordId::new().to_string(),
-                vec![2u8; 32],
-                device.to_string(),
-                vec![0u8],
-                now() - 8 * DAY_MS
-            ],
-        )
-    });
+    park_old(&db, 2, 8 * DAY_MS);
     let blobs = db.dir.path().join("served-blobs").display().to_string();
     let mut child = tokio::process::Command::new(BIN)
         .args(db.args())

@@ -449,7 +449,7 @@ impl Sim {
     /// The tampered device sends one crafted change, built on a record the server holds: the
     /// server must refuse it (or, for one that depends on nothing it has, park it), never store it.
     fn attack(&mut self) {
-        use crate::hostile::{change, first_step, new_record, record_change};
+        use crate::hostile::{change, first_step, new_record, record_change, step};
         use automerge::ReadDoc;
         use automerge::transaction::Transactable;
         let Some(server) = self.server.clone() else { return };
@@ -496,17 +496,13 @@ impl Sim {
             5 => (
                 id,
                 record_change(doc, |r| {
-                    r.transitions.push(wardbook::domain::Transition {
-                        id: wardbook::ids::TransitionId::new(),
-                        at: now + 3 * 24 * 3_600_000,
-                        by: wardbook::demo::user_id(Role::Inspector),
-                        role: Role::Inspector,
-                        from: Status::Draft,
-                        to: Status::Submitted,
-                        note: None,
-                        resolves_review: false,
-                        signature: None,
-                    })
+                    r.transitions.push(step(
+                        now + 3 * 24 * 3_600_000,
+                        wardbook::demo::user_id(Role::Inspector),
+                        Role::Inspector,
+                        Status::Draft,
+                        Status::Submitted,
+                    ))
                 }),
                 "step as another user, dated in three days",
             ),
