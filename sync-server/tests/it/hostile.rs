@@ -705,3 +705,58 @@ async fn receipt_number_blocks_are_bounded_per_device_and_only_for_this_year_or_
     // Another device of the town is not starved by the greedy one.
     assert_eq!(ask_numbers(&server, &honest, &year(0), 500).await, 500);
 }
+
+/// Final means final, judged by what the writer saw: an inspector's offline edit made before
+/// the supervisor's approval reached the phone is kept and the record flagged for review; the
+/// same edit crafted after the approval was seen is refused.
+#[tokio::test]
+async fn an_offline_edit_of_a_record_closed_meanwhile_is_kept_and_flagged_never_lost() {
+    let server = TestServer::start().await;
+    let mut inspector = server.device(TOWN_A, Role::Inspector).await;
+    let mut supervisor = server.device(TOWN_A, Role::Supervisor).await;
+    let id = RecordId::new();
+    inspector.store.create(&wardbook::demo::inspection(id, now(), "W01", 1), now()).unwrap();
+    inspector.store.transition(id, inspector.actor, Status::Submitted, now(), None).unwrap();
+    inspector.sync().await.unwrap();
+    supervisor.sync().await.unwrap();
+    // Offline, the inspector corrects the subject while the supervisor approves.
+    inspector
+        .store
+        .update(id, now(), |r| {
+            if let Body::Inspection(i) = &mut r.body {
+                i.subject = "Community toilet, Ward 1 (corrected)".into();
+            }
+            Ok(())
+        })
+        .unwrap();
+    supervisor.store.transition(id, supervisor.actor, Status::Approved, now(), None).unwrap();
+    assert_eq!(supervisor.sync().await.unwrap().rejected, 0);
+    let report = inspector.sync().await.unwrap();
+    assert_eq!((report.confirmed, report.rejected), (1, 0), "the edit made before the approval is kept: {report:?}");
+    let flags = server.db.admin(|sql| wardbook_server::custody::flags(sql, TOWN_A, Some(id)));
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(flags[0].code, wardbook_server::ingest::EDITED_AFTER_CLOSE);
+    assert!(flags[0].reason.contains("APPROVED"), "{}", flags[0].reason);
+    // Now the inspector's phone has the approval: it refuses another edit itself, and the same
+    // edit crafted from the approved state is refused by the server.
+    inspector.sync().await.unwrap();
+    let edit = inspector.store.update(id, now(), |r| {
+        r.ward = Some("W02".into());
+        Ok(())
+    });
+    assert!(matches!(edit, Err(wardbook::Error::Closed { status: Status::Approved, .. })), "{edit:?}");
+    let bytes = inspector.store.document(id).unwrap().save();
+    let doc = AutoCommit::load(&bytes).unwrap().with_actor(ActorId::random());
+    let crafted = record_change(doc, |r| r.ward = Some("W02".into()));
+    let answer = push(&server.url(), inspector.client.token(), vec![RecordBytes { record: id, bytes: crafted }]).await;
+    assert!(
+        matches!(&answer.acks[0].outcome, Outcome::Rejected { code, .. } if code == "record_final"),
+        "{:?}",
+        answer.acks
+    );
+    // Both devices and the server agree on the approved record with the corrected subject.
+    supervisor.sync().await.unwrap();
+    let (a, b) = (inspector.store.get(id).unwrap(), supervisor.store.get(id).unwrap());
+    assert_eq!(a, b);
+    assert_eq!(a.workflow().status, Status::Approved);
+}
