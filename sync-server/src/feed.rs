@@ -75,6 +75,12 @@ fn log_page(sql: &mut dyn Sql, auth: &DeviceAuth, cursor: &Cursor, max_bytes: us
             continue;
         }
         let bytes = row.blob(5)?;
+        // Stored before changes had a size bound: as in a snapshot, left out rather than sent
+        // in a page no client takes.
+        if bytes.len() > wardbook::document::shape::MAX_RECORD_BYTES {
+            tracing::warn!(seq = last, bytes = bytes.len(), "change larger than the record limit left out of a page");
+            continue;
+        }
         size += bytes.len();
         items.push(RecordBytes { record: record_id(&row.text(1)?)?, bytes });
     }

@@ -760,3 +760,67 @@ async fn an_offline_edit_of_a_record_closed_meanwhile_is_kept_and_flagged_never_
     assert_eq!(a, b);
     assert_eq!(a.workflow().status, Status::Approved);
 }
+
+/// A record stored before records had a size bound (19 MB were seen): the feed leaves it out
+/// of every page, and a device that meets one anyway reports it and keeps the rest.
+#[tokio::test]
+async fn an_oversized_legacy_record_never_stalls_a_new_device() {
+    use wardbook::document::shape::MAX_RECORD_BYTES;
+    let server = TestServer::start().await;
+    let mut old_phone = server.device(TOWN_A, Role::Inspector).await;
+    let (small, big) = (RecordId::new(), RecordId::new());
+    for (id, n) in [(small, 1), (big, 2)] {
+        old_phone.store.create(&wardbook::demo::inspection(id, now(), "W01", n), now()).unwrap();
+    }
+    old_phone.sync().await.unwrap();
+    // The big one grows past the bound the way the old server let it (written straight into
+    // its database: random text does not compress).
+    let mut seed = 0x2545f4914f6cdd1du64;
+    let text: String = (0..2 * MAX_RECORD_BYTES)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            char::from(b'a' + (seed % 26) as u8)
+        })
+        .collect();
+    let bytes = old_phone.store.document(big).unwrap().save();
+    let mut doc = AutoCommit::load(&bytes).unwrap();
+    let grown = record_change(doc.clone(), |r| {
+        if let Body::Inspection(i) = &mut r.body {
+            i.subject = text;
+        }
+    });
+    doc.apply_changes([automerge::Change::from_bytes(grown).unwrap()]).unwrap();
+    let saved = doc.save();
+    assert!(saved.len() > MAX_RECORD_BYTES, "{} bytes", saved.len());
+    let stored = saved.clone();
+    server.db.admin(move |sql| {
+        sql.exec("UPDATE records SET doc = ?3 WHERE tenant = ?1 AND id = ?2", params![TOWN_A, big.to_string(), stored])
+    });
+
+    let mut new_phone = server.device(TOWN_A, Role::Inspector).await;
+    let report = new_phone.sync().await.unwrap();
+    assert!(new_phone.store.get(small).is_ok(), "the rest of the town arrives: {report:?}");
+    assert!(new_phone.store.get(big).is_err(), "the oversized record is left out");
+
+    // A page that carries one anyway (from an older server): reported, the rest applied.
+    let other = RecordId::new();
+    let mut third =
+        wardbook::document::RecordDoc::new(&[0x33; 16], &wardbook::demo::inspection(other, now(), "W01", 3)).unwrap();
+    let response = wardbook::sync::wire::SyncResponse {
+        protocol: wardbook::sync::wire::PROTOCOL_VERSION,
+        acks: vec![],
+        items: vec![RecordBytes { record: big, bytes: saved }, RecordBytes { record: other, bytes: third.save() }],
+        cursor: new_phone.store.cursor().unwrap(),
+        more: false,
+        reset: false,
+        number_blocks: vec![],
+    };
+    let applied = new_phone.store.apply_sync(&Default::default(), &response, now()).unwrap();
+    assert_eq!(applied.received, 1);
+    assert_eq!(applied.unreadable.len(), 1);
+    assert_eq!(applied.unreadable[0].0, big);
+    assert!(applied.unreadable[0].1.contains("too large"), "{}", applied.unreadable[0].1);
+    assert!(new_phone.store.get(other).is_ok());
+}
