@@ -221,41 +221,74 @@ fn guard<T>(f: impl FnOnce() -> std::result::Result<T, automerge::AutomergeError
     }
 }
 
-/// A value as JSON, for showing a conflict's values. The recursion is bounded: below
-/// [`shape::MAX_DEPTH`] an object shows as null.
+/// A value as JSON, for showing a conflict's values. Below [`shape::MAX_DEPTH`] an object
+/// shows as null. Iterative like the rest of the walk: a recursive rendering took about 18 KiB
+/// of stack per level in a debug build, so a conflict between two objects nested to the limit
+/// (which the shape check lets through) overflowed a 256 KiB thread (found by the
+/// `document_shape` fuzz target).
 fn to_json(doc: &AutoCommit, value: &Value<'_>, id: &ObjId, depth: usize) -> serde_json::Value {
-    use automerge::ScalarValue as S;
-    if depth >= shape::MAX_DEPTH && matches!(value, Value::Object(_)) {
-        return serde_json::Value::Null;
+    /// An object being rendered: its children not yet rendered, and those that are.
+    struct Open<'a> {
+        key: Option<String>,
+        list: bool,
+        depth: usize,
+        todo: std::vec::IntoIter<(Option<String>, Value<'a>, ObjId)>,
+        done: Vec<(Option<String>, serde_json::Value)>,
     }
-    match value {
-        Value::Scalar(s) => match s.as_ref() {
-            S::Str(t) => serde_json::Value::String(t.to_string()),
-            S::Int(i) => (*i).into(),
-            S::Uint(u) => (*u).into(),
-            S::F64(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
-            S::Boolean(b) => (*b).into(),
-            S::Timestamp(t) => (*t).into(),
-            S::Counter(c) => i64::from(c).into(),
-            S::Null => serde_json::Value::Null,
-            other => serde_json::Value::String(other.to_string()),
-        },
-        Value::Object(ObjType::List) | Value::Object(ObjType::Text) => {
-            let items = (0..doc.length(id))
-                .filter_map(|i| doc.get(id, i).ok().flatten())
-                .map(|(v, child)| to_json(doc, &v, &child, depth + 1))
-                .collect();
-            serde_json::Value::Array(items)
+    let open = |key: Option<String>, kind: ObjType, id: &ObjId, depth: usize| {
+        let list = matches!(kind, ObjType::List | ObjType::Text);
+        let todo: Vec<(Option<String>, Value<'_>, ObjId)> = if list {
+            (0..doc.length(id)).filter_map(|i| doc.get(id, i).ok().flatten()).map(|(v, c)| (None, v, c)).collect()
+        } else {
+            doc.keys(id).filter_map(|k| doc.get(id, k.as_str()).ok().flatten().map(|(v, c)| (Some(k), v, c))).collect()
+        };
+        Open { key, list, depth, todo: todo.into_iter(), done: Vec::new() }
+    };
+    let kind = match value {
+        Value::Scalar(s) => return scalar_json(s),
+        Value::Object(_) if depth >= shape::MAX_DEPTH => return serde_json::Value::Null,
+        Value::Object(kind) => *kind,
+    };
+    let mut stack = vec![open(None, kind, id, depth)];
+    loop {
+        let top = stack.last_mut().expect("the value being rendered");
+        match top.todo.next() {
+            Some((key, Value::Object(kind), child)) if top.depth + 1 < shape::MAX_DEPTH => {
+                let depth = top.depth + 1;
+                stack.push(open(key, kind, &child, depth));
+            }
+            Some((key, Value::Object(_), _)) => top.done.push((key, serde_json::Value::Null)),
+            Some((key, Value::Scalar(s), _)) => top.done.push((key, scalar_json(&s))),
+            None => {
+                let rendered = stack.pop().expect("just looked at");
+                let json = if rendered.list {
+                    serde_json::Value::Array(rendered.done.into_iter().map(|(_, j)| j).collect())
+                } else {
+                    serde_json::Value::Object(
+                        rendered.done.into_iter().map(|(k, j)| (k.unwrap_or_default(), j)).collect(),
+                    )
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.done.push((rendered.key, json)),
+                    None => return json,
+                }
+            }
         }
-        Value::Object(_) => {
-            let map = doc
-                .keys(id)
-                .filter_map(|k| {
-                    doc.get(id, k.as_str()).ok().flatten().map(|(v, child)| (k, to_json(doc, &v, &child, depth + 1)))
-                })
-                .collect();
-            serde_json::Value::Object(map)
-        }
+    }
+}
+
+fn scalar_json(s: &automerge::ScalarValue) -> serde_json::Value {
+    use automerge::ScalarValue as S;
+    match s {
+        S::Str(t) => serde_json::Value::String(t.to_string()),
+        S::Int(i) => (*i).into(),
+        S::Uint(u) => (*u).into(),
+        S::F64(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        S::Boolean(b) => (*b).into(),
+        S::Timestamp(t) => (*t).into(),
+        S::Counter(c) => i64::from(c).into(),
+        S::Null => serde_json::Value::Null,
+        other => serde_json::Value::String(other.to_string()),
     }
 }
 

@@ -296,6 +296,35 @@ mod tests {
     }
 
     #[test]
+    fn a_conflict_between_objects_nested_to_the_limit_is_listed_on_a_small_stack() {
+        // Found by the `document_shape` fuzz target: the conflict's values were rendered by
+        // recursion, about 18 KiB of stack per level in a debug build.
+        let record = demo::inspection(RecordId::new(), 1, "W01", 1);
+        let mut base = doc_of(&record);
+        let mut sides = Vec::new();
+        for actor in [2u8, 3] {
+            let mut side = base.fork().with_actor(automerge::ActorId::from([actor; 16]));
+            let mut obj = side.put_object(automerge::ROOT, "x", ObjType::Map).unwrap();
+            for _ in 0..MAX_DEPTH + 4 {
+                obj = side.put_object(&obj, "x", ObjType::Map).unwrap();
+            }
+            side.put(&obj, "leaf", actor as i64).unwrap();
+            sides.push(side);
+        }
+        let mut merged = sides.remove(0);
+        merged.merge(&mut sides[0]).unwrap();
+        let conflicts = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || crate::document::field_conflicts(&merged))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        assert_eq!(conflicts[0].field, "x");
+        assert_eq!(conflicts[0].values.len(), 2);
+    }
+
+    #[test]
     fn a_conflicting_value_of_another_kind_is_refused_and_of_the_same_kind_kept() {
         let record = demo::inspection(RecordId::new(), 1, "W01", 1);
         let mut base = doc_of(&record);

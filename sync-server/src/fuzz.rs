@@ -8,11 +8,18 @@
 //!   (in-memory SQLite) server database, and the same bytes into the device's merge.
 //! - [`blob_upload`]: the photo channel's state machine ([`crate::blobs::admit`],
 //!   [`crate::blobs::Piece`], [`crate::blobs::verified`]) against a model of the file.
+//! - [`document_shape`]: a small program of Automerge operations (scalars of every type,
+//!   objects, deep nesting, deletes, splices, workflow edits, concurrent branches merged) run
+//!   on a demo record's document, then [`wardbook::document::shape::check`] and the server's
+//!   ingest judged against each other.
 
 use std::cell::RefCell;
 
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value};
 use sha2::{Digest, Sha256};
-use wardbook::domain::{ReferenceData, Role};
+use wardbook::document::shape;
+use wardbook::domain::{Record, ReferenceData, Role};
 use wardbook::ids::RecordId;
 use wardbook::sync::wire::{self, Outcome, RecordBytes, SyncRequest, SyncResponse};
 
@@ -26,8 +33,12 @@ use crate::{ingest, params};
 pub type Entry = fn(&[u8]);
 
 /// The fuzz targets, by the name of their directories under `fuzz/corpus` and `fuzz/artifacts`.
-pub const TARGETS: &[(&str, Entry)] =
-    &[("sync_request", sync_request), ("ingest_changes", ingest_changes), ("blob_upload", blob_upload)];
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("sync_request", sync_request),
+    ("ingest_changes", ingest_changes),
+    ("blob_upload", blob_upload),
+    ("document_shape", document_shape),
+];
 
 /// A sync body, as the server's decoder gets it, and again as CBOR behind valid zstd (so the
 /// fuzzer reaches the CBOR decoder without having to find zstd frames). Whatever decodes must
@@ -104,6 +115,17 @@ thread_local! {
     static TOWN: RefCell<Option<Town>> = const { RefCell::new(None) };
 }
 
+/// Runs `f` with this thread's town, opened on first use.
+fn with_town<T>(f: impl FnOnce(&Town) -> T) -> T {
+    TOWN.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            *cell = Some(Town::new().expect("the fuzzed town opens"));
+        }
+        f(cell.as_ref().expect("just made"))
+    })
+}
+
 /// An Automerge chunk whose checksum is recomputed, so mutated changes get past the checksum
 /// and into the decoder and the server's checks. Other bytes are returned as they are.
 pub fn with_valid_checksum(bytes: &[u8]) -> Vec<u8> {
@@ -147,12 +169,7 @@ pub fn join_changes(changes: &[(u8, &[u8])]) -> Vec<u8> {
 /// Pushes the changes in `data` to a server database in one transaction (rolled back after the
 /// checks, so every input starts from the same town), and merges each into the device's copy.
 pub fn ingest_changes(data: &[u8]) {
-    TOWN.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.is_none() {
-            *cell = Some(Town::new().expect("the fuzzed town opens"));
-        }
-        let town = cell.as_ref().expect("just made");
+    with_town(|town| {
         let changes = split_changes(data, town.record);
         let result = transact(&town.store, &Scope::Admin, |sql| {
             let before = next_seq(sql)?;
@@ -231,6 +248,535 @@ fn check_acks(
         sql.row("SELECT COUNT(*) FROM changes WHERE tenant = ?1", params![tenant])?.expect("a count").int(0)?;
     assert_eq!(after - 1, logged, "the log stays dense: next_seq follows it");
     Ok(())
+}
+
+/// The stack the shape check gets in [`document_shape`]: a walk that recursed would overflow
+/// it long before the program's thousands of levels.
+pub const SMALL_STACK: usize = 256 * 1024;
+
+/// The time of the fuzzed records.
+const AT: wardbook::domain::UnixMillis = 1_780_000_000_000;
+
+/// Keys a program writes at: the record's own (so values of the wrong type land where the
+/// type has a field), and some that no record has.
+const KEYS: &[&str] = &[
+    "id",
+    "tenant",
+    "ward",
+    "assignee",
+    "created_by",
+    "created_at",
+    "transitions",
+    "body",
+    "Inspection",
+    "AssetSurvey",
+    "Receipt",
+    "Reversal",
+    "Handover",
+    "FsmJob",
+    "Trip",
+    "subject",
+    "answers",
+    "location",
+    "lat",
+    "lon",
+    "accuracy_m",
+    "address",
+    "photos",
+    "from",
+    "to",
+    "role",
+    "by",
+    "at",
+    "note",
+    "resolves_review",
+    "amount",
+    "payer_name",
+    "receipt_number",
+    "signature",
+    "key_id",
+    "x",
+    "",
+    "0",
+];
+
+/// A program's budget: how many operations, and how many levels all its nesting loops make.
+const MAX_OPS: usize = 96;
+const MAX_NEST: usize = 6_000;
+
+/// A demo record's document with a program of Automerge operations run on it by fresh actors:
+/// the first byte picks the record's kind, then each operation is an opcode byte and its
+/// operands (see [`Program::step`]). Then:
+///
+/// - [`shape::check`] runs on a thread with a [`SMALL_STACK`] and returns (no panic, no stack
+///   overflow); a document that nests deeper than [`shape::MAX_DEPTH`] is never accepted, and
+///   is refused as too deep unless a value count or a conflict of two kinds stops the walk
+///   first;
+/// - a record it accepts is the one the document (also saved and loaded) hydrates to, and is
+///   accepted again when reconciled into a fresh document and into the fuzzed one;
+///   [`wardbook::document::field_conflicts`] returns on the small stack, whatever the document;
+/// - the record's creation and every change of the program go through the server's ingest
+///   (a supervisor's device): no stored change leaves a document that the check refuses, and
+///   every stored document loads back to the record the check gives.
+pub fn document_shape(data: &[u8]) {
+    let mut input = Input(data);
+    let record = shape_record(input.byte());
+    let mut created = wardbook::document::RecordDoc::new(&[1; 16], &record).expect("a demo record's document");
+    let creation = created.changes_since(&[]).remove(0);
+    let base = AutoCommit::load(&created.save()).expect("a demo record's document loads");
+    let mut program = Program::new(base);
+    while !input.0.is_empty() && program.ops < MAX_OPS {
+        program.step(&mut input);
+    }
+    let doc = program.finish();
+    let changes = doc.clone().get_changes(&[creation.hash()]);
+
+    let checked = on_small_stack(|| shape::check(&doc));
+    // The conflicts a supervisor is shown: listed on the small stack too, whatever the document.
+    on_small_stack(|| wardbook::document::field_conflicts(&doc));
+    let walk = Walk::of(&doc);
+    if walk.deepest > shape::MAX_DEPTH {
+        match &checked {
+            Err(shape::ShapeError::TooDeep { .. }) => {}
+            Err(shape::ShapeError::TooManyValues | shape::ShapeError::WrongType { .. })
+                if walk.values > shape::MAX_NODES || walk.mixed_conflict => {}
+            other => panic!("a document {} levels deep is not refused as too deep: {other:?}", walk.deepest),
+        }
+    }
+    if let Ok(Some(accepted)) = &checked {
+        assert!(walk.deepest <= shape::MAX_DEPTH && walk.values <= shape::MAX_NODES, "{walk:?} accepted");
+        let hydrated: Record = autosurgeon::hydrate(&doc).expect("an accepted document hydrates");
+        assert_eq!(&hydrated, accepted, "the check's record is the document's");
+        let mut saved = doc.clone();
+        let loaded = AutoCommit::load(&saved.save()).expect("an accepted document saves and loads");
+        assert_eq!(shape::check(&loaded).as_ref(), Ok(&Some(accepted.clone())), "accepted again once loaded");
+        let mut fresh = wardbook::document::RecordDoc::new(&[9; 16], accepted).expect("an accepted record reconciles");
+        let fresh = AutoCommit::load(&fresh.save()).expect("a fresh document loads");
+        assert_eq!(shape::check(&fresh).as_ref(), Ok(&Some(accepted.clone())), "its record, written afresh");
+        // A device that reads the record and writes it back unchanged changes nothing of it.
+        let mut rewritten = doc.clone().with_actor(automerge::ActorId::from([0xee; 16]));
+        autosurgeon::reconcile(&mut rewritten, accepted).expect("an accepted record reconciles into its document");
+        rewritten.commit();
+        assert_eq!(shape::check(&rewritten).as_ref(), Ok(&Some(accepted.clone())), "written back unchanged");
+    }
+    with_town(|town| shape_on_server(town, &creation, &changes, &doc, &checked));
+}
+
+type Checked = Result<Option<Record>, wardbook::document::shape::ShapeError>;
+
+/// The record a program starts from: a demo record of the kind `kind` picks. A receipt is
+/// numbered in the series of the creating actor (`D01`: actor 0101…) and signed with the
+/// fuzzed device's key, so the server stores it and the program's changes reach its checks.
+fn shape_record(kind: u8) -> Record {
+    let mut record = wardbook::demo::mixed(new_record_id(), AT, u32::from(kind));
+    if let wardbook::domain::Body::Receipt(r) = &mut record.body {
+        r.receipt_number = r.receipt_number.replace("/D1/", "/D01/");
+    }
+    if let wardbook::domain::Body::Receipt(_) = &record.body
+        && let Ok(signature) = wardbook::ledger::sign(&device_key(), &record)
+        && let wardbook::domain::Body::Receipt(r) = &mut record.body
+    {
+        r.signature = Some(wardbook::ledger::encode_signature(&signature));
+        r.key_id = Some(device_key().public_key().key_id());
+    }
+    record
+}
+
+/// Runs `f` on a thread with a [`SMALL_STACK`]; its panic is this thread's.
+fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new().stack_size(SMALL_STACK).spawn_scoped(scope, f);
+        match thread.expect("a thread starts").join() {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// What a walk of every value of a document (conflicting ones too) finds, independently of
+/// the shape check: how deep objects with children nest, how many values there are, and
+/// whether some conflict has values of two kinds.
+#[derive(Debug, Default)]
+struct Walk {
+    deepest: usize,
+    values: usize,
+    mixed_conflict: bool,
+}
+
+impl Walk {
+    fn of(doc: &AutoCommit) -> Walk {
+        let mut walk = Walk::default();
+        let mut stack = vec![(automerge::ROOT, 0usize)];
+        while let Some((obj, depth)) = stack.pop() {
+            let props: Vec<Prop> = match doc.object_type(&obj) {
+                Ok(ObjType::Map | ObjType::Table) => doc.keys(&obj).map(Prop::Map).collect(),
+                Ok(ObjType::List) => (0..doc.length(&obj)).map(Prop::Seq).collect(),
+                _ => continue,
+            };
+            if !props.is_empty() {
+                // The children of an object at depth d are at depth d + 1.
+                walk.deepest = walk.deepest.max(depth + 1);
+            }
+            for prop in props {
+                let values = doc.get_all(&obj, prop).unwrap_or_default();
+                walk.values += values.len();
+                let kinds: std::collections::BTreeSet<String> = values.iter().map(|(v, _)| kind_of(v)).collect();
+                walk.mixed_conflict |= kinds.len() > 1;
+                for (value, id) in values {
+                    if let Value::Object(_) = value {
+                        stack.push((id, depth + 1));
+                    }
+                }
+            }
+        }
+        walk
+    }
+}
+
+fn kind_of(value: &Value<'_>) -> String {
+    match value {
+        Value::Object(ObjType::Table) => format!("{:?}", ObjType::Map),
+        Value::Object(t) => format!("{t:?}"),
+        Value::Scalar(s) => format!("{:?}", std::mem::discriminant(s.as_ref())),
+    }
+}
+
+/// A program being run: the main line of edits, maybe a branch forked at an older head, the
+/// heads after each commit, and the objects it may address.
+struct Program {
+    main: AutoCommit,
+    branch: Option<AutoCommit>,
+    heads: Vec<Vec<ChangeHash>>,
+    objects: Vec<ObjId>,
+    actors: u8,
+    ops: usize,
+    nested: usize,
+}
+
+impl Program {
+    fn new(mut base: AutoCommit) -> Program {
+        let heads = vec![base.get_heads()];
+        let objects = objects_of(&base);
+        Program {
+            main: base.with_actor(automerge::ActorId::from([0xd0; 16])),
+            branch: None,
+            heads,
+            objects,
+            actors: 0,
+            ops: 0,
+            nested: 0,
+        }
+    }
+
+    fn doc(&mut self) -> &mut AutoCommit {
+        self.branch.as_mut().unwrap_or(&mut self.main)
+    }
+
+    /// One operation. Errors (an object not in this branch, an index past the end) are part
+    /// of the program: the operation does nothing.
+    fn step(&mut self, input: &mut Input<'_>) {
+        self.ops += 1;
+        let op = input.byte();
+        let obj = self.objects[input.byte() as usize % self.objects.len()].clone();
+        let prop = prop_in(self.doc(), &obj, input);
+        match op % 16 {
+            0 | 1 => {
+                let value = scalar(input);
+                let _ = self.doc().put(&obj, prop, value);
+            }
+            2 => {
+                let kind = obj_type(input.byte());
+                if let Ok(made) = self.doc().put_object(&obj, prop, kind) {
+                    self.objects.push(made);
+                }
+            }
+            3 => {
+                let value = scalar(input);
+                let doc = self.doc();
+                let _ = match (doc.object_type(&obj), prop) {
+                    (Ok(ObjType::Text), Prop::Seq(i)) => doc.splice_text(&obj, i, 0, &input.text()),
+                    (_, Prop::Seq(i)) => doc.insert(&obj, i, value),
+                    (_, prop) => doc.put(&obj, prop, value),
+                };
+            }
+            4 => {
+                let kind = obj_type(input.byte());
+                let made = match prop {
+                    Prop::Seq(i) => self.doc().insert_object(&obj, i, kind),
+                    prop => self.doc().put_object(&obj, prop, kind),
+                };
+                if let Ok(made) = made {
+                    self.objects.push(made);
+                }
+            }
+            5 => {
+                let _ = self.doc().delete(&obj, prop);
+            }
+            6 => {
+                let del = input.byte() as isize % 4 - 1;
+                let values: Vec<automerge::hydrate::Value> =
+                    (0..input.byte() % 4).map(|_| automerge::hydrate::Value::Scalar(scalar(input))).collect();
+                if let Prop::Seq(i) = prop {
+                    let _ = self.doc().splice(&obj, i, del, values);
+                }
+            }
+            7 => self.nest(obj, prop, input),
+            8 => {
+                let by = i64::from(input.byte()) - 128;
+                let _ = self.doc().increment(&obj, prop, by);
+            }
+            9 | 10 => self.edit_record(input),
+            11 => self.commit(),
+            12 => self.fork(input),
+            13 => self.merge(),
+            14 => {
+                // The value already there, written again: on a branch, a conflict of one kind.
+                if let Ok(Some((Value::Scalar(s), _))) = self.doc().get(&obj, prop.clone()) {
+                    let s = s.into_owned();
+                    let _ = self.doc().put(&obj, prop, s);
+                }
+            }
+            _ => {
+                if let Ok(text) = self.doc().put_object(&obj, prop, ObjType::Text) {
+                    let _ = self.doc().splice_text(&text, 0, 0, &input.text());
+                    self.objects.push(text);
+                }
+            }
+        }
+    }
+
+    /// Objects nested in objects, up to thousands of levels, under one key or index.
+    fn nest(&mut self, obj: ObjId, prop: Prop, input: &mut Input<'_>) {
+        let levels = (input.u16() as usize % 4096).min(MAX_NEST - self.nested);
+        self.nested += levels;
+        let kind = input.byte();
+        let doc = self.branch.as_mut().unwrap_or(&mut self.main);
+        let Ok(mut inner) = doc.put_object(&obj, prop, obj_type(kind)) else { return };
+        for level in 0..levels {
+            let made = match doc.object_type(&inner) {
+                Ok(ObjType::List) => doc.insert_object(&inner, 0, obj_type(kind.rotate_left(level as u32 % 8))),
+                Ok(ObjType::Text) => break,
+                _ => doc.put_object(&inner, "x", obj_type(kind.rotate_left(level as u32 % 8))),
+            };
+            match made {
+                Ok(made) => inner = made,
+                Err(_) => break,
+            }
+        }
+        self.objects.push(inner);
+    }
+
+    /// An edit as the app makes it: the record read, changed (a workflow step added, taken away
+    /// or altered, the ward or assignee set) and reconciled back.
+    fn edit_record(&mut self, input: &mut Input<'_>) {
+        use wardbook::domain::{Status, Transition, workflow};
+        let choice = input.byte();
+        let pick = input.byte() as usize;
+        let doc = self.doc();
+        let Ok(mut record) = autosurgeon::hydrate::<_, Record>(&*doc) else { return };
+        let kind = record.kind();
+        match choice % 6 {
+            0 | 1 => {
+                let rules = workflow::rules(kind);
+                if rules.is_empty() {
+                    return;
+                }
+                let rule = rules[pick % rules.len()];
+                // The fuzzed device's user (a supervisor) where the step allows, else another.
+                let role = match rule.roles.first() {
+                    _ if choice & 0x80 != 0 => Role::ALL[pick % Role::ALL.len()],
+                    _ if rule.roles.contains(&Role::Supervisor) => Role::Supervisor,
+                    Some(role) => *role,
+                    None => Role::Supervisor,
+                };
+                let n = record.transitions.len() as u128;
+                record.transitions.push(Transition {
+                    id: wardbook::ids::TransitionId(uuid::Uuid::from_u128(
+                        0x0190_0000_0000_7000_8000_0000_0000_a000 + n,
+                    )),
+                    at: AT + 1_000 * n as i64,
+                    by: wardbook::demo::user_id(role),
+                    role,
+                    from: rule.from,
+                    to: rule.to,
+                    note: (choice & 0x40 != 0).then(|| "fuzzed step".to_string()),
+                    resolves_review: choice & 0x20 != 0,
+                });
+            }
+            2 => {
+                if !record.transitions.is_empty() {
+                    let i = pick % record.transitions.len();
+                    record.transitions.remove(i);
+                }
+            }
+            3 => {
+                if let Some(last) = record.transitions.last_mut() {
+                    last.to = Status::ALL[pick % Status::ALL.len()];
+                }
+            }
+            4 => record.ward = ["W01", "W02", "W03", "W99"].get(pick % 5).map(|w| w.to_string()),
+            _ => record.assignee = (pick & 1 == 0).then(|| wardbook::demo::user_id(Role::ALL[pick % Role::ALL.len()])),
+        }
+        let _ = autosurgeon::reconcile(doc, &record);
+    }
+
+    fn commit(&mut self) {
+        if self.doc().commit().is_some() {
+            let heads = self.doc().get_heads();
+            self.heads.push(heads);
+        }
+    }
+
+    /// Starts a branch at one of the heads seen so far (merging any branch still open).
+    fn fork(&mut self, input: &mut Input<'_>) {
+        self.merge();
+        self.main.commit();
+        let heads = self.heads[input.byte() as usize % self.heads.len()].clone();
+        self.actors = self.actors.wrapping_add(1);
+        if let Ok(branch) = self.main.fork_at(&heads) {
+            self.objects = objects_of(&branch);
+            self.branch = Some(branch.with_actor(automerge::ActorId::from([0xd0 ^ self.actors; 16])));
+        }
+    }
+
+    fn merge(&mut self) {
+        if let Some(mut branch) = self.branch.take() {
+            branch.commit();
+            self.main.commit();
+            self.main.merge(&mut branch).expect("a branch of this document merges");
+            self.objects = objects_of(&self.main);
+            let heads = self.main.get_heads();
+            self.heads.push(heads);
+        }
+    }
+
+    fn finish(mut self) -> AutoCommit {
+        self.merge();
+        self.main.commit();
+        self.main
+    }
+}
+
+/// The objects of a document a program may address: the root and objects down to a bounded
+/// depth, at most a few hundred.
+fn objects_of(doc: &AutoCommit) -> Vec<ObjId> {
+    let mut found = vec![automerge::ROOT];
+    let mut stack = vec![(automerge::ROOT, 0usize)];
+    while let Some((obj, depth)) = stack.pop() {
+        if depth >= 12 || found.len() >= 256 {
+            continue;
+        }
+        let props: Vec<Prop> = match doc.object_type(&obj) {
+            Ok(ObjType::Map | ObjType::Table) => doc.keys(&obj).map(Prop::Map).collect(),
+            Ok(ObjType::List) => (0..doc.length(&obj).min(8)).map(Prop::Seq).collect(),
+            _ => continue,
+        };
+        for prop in props {
+            if let Ok(Some((Value::Object(_), id))) = doc.get(&obj, prop) {
+                found.push(id.clone());
+                stack.push((id, depth + 1));
+            }
+        }
+    }
+    found
+}
+
+/// Where in `obj` an operation writes: an index of a list or text (up to one past its end),
+/// else a key of the map, one it has or one of [`KEYS`] or any text.
+fn prop_in(doc: &AutoCommit, obj: &ObjId, input: &mut Input<'_>) -> Prop {
+    let pick = input.byte();
+    match doc.object_type(obj) {
+        Ok(ObjType::List | ObjType::Text) => Prop::Seq(pick as usize % (doc.length(obj) + 1)),
+        _ => match pick % 4 {
+            0 => {
+                let keys: Vec<String> = doc.keys(obj).collect();
+                let key = keys.get(input.byte() as usize % keys.len().max(1)).cloned();
+                Prop::Map(key.unwrap_or_else(|| "x".into()))
+            }
+            3 => Prop::Map(input.text()),
+            _ => Prop::Map(KEYS[input.byte() as usize % KEYS.len()].to_string()),
+        },
+    }
+}
+
+fn obj_type(b: u8) -> ObjType {
+    [ObjType::Map, ObjType::List, ObjType::Text, ObjType::Map][b as usize % 4]
+}
+
+/// A scalar of any type Automerge has, near the values a record holds.
+fn scalar(input: &mut Input<'_>) -> ScalarValue {
+    let scale = [1i64, 1_000, AT, i64::MAX / 65_536][input.byte() as usize % 4];
+    let number = i64::from(input.u16() as i16) * scale;
+    match input.byte() % 10 {
+        0 => ScalarValue::Str(input.text().into()),
+        1 => ScalarValue::Int(number),
+        2 => ScalarValue::Uint(number.unsigned_abs()),
+        3 => ScalarValue::F64([number as f64 / 1e3, f64::NAN, f64::INFINITY, -0.0][input.byte() as usize % 4]),
+        4 => ScalarValue::Boolean(number & 1 == 0),
+        5 => ScalarValue::Null,
+        6 => ScalarValue::Bytes(input.text().into_bytes()),
+        7 => ScalarValue::Counter(number.into()),
+        8 => ScalarValue::Timestamp(number),
+        _ => ScalarValue::Unknown { type_code: 10 + input.byte() % 6, bytes: input.text().into_bytes() },
+    }
+}
+
+/// The record's creation and the program's changes pushed in one request (rolled back after):
+/// every stored change leaves a document the shape check accepts, loading back to its record;
+/// a request stored in full is the fuzzed document, so the check must accept that too.
+fn shape_on_server(
+    town: &Town,
+    creation: &automerge::Change,
+    changes: &[automerge::Change],
+    doc: &AutoCommit,
+    checked: &Checked,
+) {
+    let record = new_record_id();
+    let items: Vec<RecordBytes> = std::iter::once(creation)
+        .chain(changes)
+        .map(|c| RecordBytes { record, bytes: c.raw_bytes().to_vec() })
+        .collect();
+    let result = transact(&town.store, &Scope::Admin, |sql| {
+        let before = next_seq(sql)?;
+        let (acks, _) = ingest::ingest(sql, &town.auth, &town.refs, &items)?;
+        check_acks(sql, &items, &acks, before)?;
+        let mut stored_all = true;
+        for ack in &acks {
+            if !matches!(ack.outcome, Outcome::Stored { .. }) {
+                stored_all = false;
+                continue;
+            }
+            let row = sql
+                .row(
+                    "SELECT doc FROM records WHERE tenant = ?1 AND id = ?2",
+                    params![wardbook::demo::TENANT, record.to_string()],
+                )?
+                .expect("a stored change's record exists");
+            let bytes = row.blob(0)?;
+            let stored = AutoCommit::load(&bytes).expect("a stored document loads");
+            let Ok(Some(accepted)) = shape::check(&stored) else {
+                panic!("the server stored a document the shape check refuses: {:?}", shape::check(&stored));
+            };
+            let back = wardbook::document::RecordDoc::load(&[3; 16], &bytes, &[]).and_then(|d| d.record());
+            assert_eq!(back.as_ref().ok(), Some(&accepted), "a stored document loads back to its record");
+        }
+        if stored_all {
+            assert!(matches!(checked, Ok(Some(_))), "every change stored, yet the check says {checked:?}");
+            let row = sql
+                .row(
+                    "SELECT doc FROM records WHERE tenant = ?1 AND id = ?2",
+                    params![wardbook::demo::TENANT, record.to_string()],
+                )?
+                .expect("stored");
+            let mut stored = AutoCommit::load(&row.blob(0)?).expect("loads");
+            assert_eq!(stored.get_heads(), doc.clone().get_heads(), "the server holds the fuzzed document");
+        }
+        Err::<(), _>(AppError::Internal(ROLLBACK.into()))
+    });
+    match result {
+        Err(AppError::Internal(m)) if m == ROLLBACK => {}
+        other => panic!("ingest failed other than by refusing a change: {other:?}"),
+    }
 }
 
 /// A blob upload driven by the input: a blob of up to 4 KiB (or a name that is not its hash),
@@ -379,6 +925,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
     match target {
         "sync_request" => sync_seeds(),
         "ingest_changes" => ingest_seeds(),
+        "document_shape" => shape_seeds(),
         "blob_upload" => vec![
             vec![0x00, 0x01, 7, 1, 2, 0x00, 0x04, 0, 0, 2, 0xff, 0x0f, 0, 0],
             vec![0x10, 0x00, 3, 1, 3, 0, 0x08, 0, 1, 0, 3, 5, 2, 0, 2, 0xff, 0xff, 0, 0],
@@ -463,5 +1010,33 @@ fn ingest_seeds() -> Vec<Vec<u8>> {
         join_changes(&[(1, &trip)]),
         join_changes(&[(1, &second[0]), (1, &first)]),
         join_changes(&[(1, &first), (0, &first), (3, &edit[0][..edit[0].len() / 2])]),
+    ]
+}
+
+/// Programs for [`document_shape`]: the record's kind, then each operation's opcode, object,
+/// place (1 and a [`KEYS`] index: that key of the object) and operands.
+fn shape_seeds() -> Vec<Vec<u8>> {
+    let key = |k: &str| KEYS.iter().position(|x| *x == k).expect("a key of KEYS") as u8;
+    let (x, ward) = (key("x"), key("ward"));
+    let commit = [11, 0, 1, 0];
+    let fork_at_creation = [12, 0, 1, 0, 0];
+    let merge = [13, 0, 1, 0];
+    // Scalars: scale, u16, type, operands.
+    let five = [0, 5, 0, 1];
+    let w02 = [0, 0, 0, 0, 3, b'W', b'0', b'2'];
+    let w03 = [0, 0, 0, 0, 3, b'W', b'0', b'3'];
+    let put = |at: u8, value: &[u8]| [&[0, 0, 1, at][..], value].concat();
+    vec![
+        // An inspection as written; a receipt with a workflow step added.
+        vec![0],
+        [&[4, 9, 0, 1, 0, 0, 0][..], &commit].concat(),
+        // A string under a key no record has.
+        [&[1][..], &put(x, &w02)].concat(),
+        // Four thousand maps nested under that key.
+        vec![2, 7, 0, 1, x, 0xa0, 0x0f, 0],
+        // The ward set to an integer on the main line and to a string on a branch at the
+        // creation: a conflict of two kinds. Then two strings: an honest conflict.
+        [&[3][..], &put(ward, &five), &commit, &fork_at_creation, &put(ward, &w02), &merge].concat(),
+        [&[9][..], &put(ward, &w03), &commit, &fork_at_creation, &put(ward, &w02), &merge].concat(),
     ]
 }
