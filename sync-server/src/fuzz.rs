@@ -601,7 +601,14 @@ impl Program {
                     to: rule.to,
                     note: (choice & 0x40 != 0).then(|| "fuzzed step".to_string()),
                     resolves_review: choice & 0x20 != 0,
+                    signature: None,
                 });
+                // Mostly signed by the fuzzed device, as its app would (so the step reaches the
+                // server's later checks); sometimes left unsigned.
+                if choice & 0x10 == 0 {
+                    let stored: Vec<Transition> = record.transitions[..record.transitions.len() - 1].to_vec();
+                    wardbook::ledger::sign_steps(&device_key(), &mut record, &stored);
+                }
             }
             2 => {
                 if !record.transitions.is_empty() {
