@@ -621,6 +621,7 @@ async fn a_change_nesting_a_hundred_thousand_levels_is_refused_and_nothing_dies(
         other => format!("{other:?}"),
     };
     let whole = code(&answer.acks[0].outcome);
+    println!("100,000 levels in one change: {} bytes, answered {whole}", deep.len());
     assert!(["change_too_large", "invalid_document"].contains(&whole.as_str()), "{whole} ({} bytes)", deep.len());
     // In pieces of 2,000 levels, each a change of its own below the size limit.
     let mut pieces = Vec::new();
