@@ -54,7 +54,7 @@ pub fn reference(core: Core<'_>) -> ReferenceView {
 
 #[tauri::command]
 pub fn home(core: Core<'_>) -> ApiResult<Home> {
-    core.field().home()
+    core.field().home(now_millis())
 }
 
 #[tauri::command]

@@ -73,7 +73,11 @@ export interface RecordRow {
   badge: Badge;
   photos_waiting: number;
   location: GeoPoint | null; // for the map
+  rejection: Rejection | null; // why the server refused it (badge 'rejected'), else null
 }
+/** The server's answer to a refused change: `code` to translate (catalog `reject.<code>`),
+ *  `reason` the server's sentence, shown when the code has no translation. */
+export interface Rejection { code: string; reason: string }
 
 export interface Conflict { record: string; title: string; field: string; values: string[] } // values as JSON text
 export interface Warning { code: string; message: string } // poor_accuracy, accuracy_missing, far_from_asset, possible_duplicate, possible_illegal_dumping, volume_mismatch
@@ -116,7 +120,9 @@ export interface CodeView { code: string; qr_svg: string }
 export interface Saved { id: string; badge: Badge; warnings: Warning[] }
 export interface ReceiptIssued extends Saved { receipt_number: string; amount_paise: number }
 export interface ReviewList { needs_review: RecordRow[]; rejected: RecordRow[]; conflicts: Conflict[] }
-export interface Home { todo: RecordRow[]; recent: RecordRow[] }
+/** Home: work for the user's roles (their refused records first), then their own records in any
+ *  ward or none: drafts, not yet confirmed by the server, confirmed with a last change today. */
+export interface Home { todo: RecordRow[]; drafts: RecordRow[]; waiting: RecordRow[]; sent_today: RecordRow[] }
 
 export const api = {
   appState: () => invoke<AppState>('app_state'),

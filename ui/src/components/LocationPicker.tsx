@@ -100,11 +100,16 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
           <>
             {t('loc.value', { lat: value.lat.toFixed(5), lon: value.lon.toFixed(5) })}
             <br />
-            <span class={poor ? 'accuracy poor' : 'accuracy'} data-testid="accuracy">
-              {value.accuracy_m != null
-                ? t(poor ? 'loc.accuracy_poor' : 'loc.accuracy', { metres: num(value.accuracy_m) })
-                : t('loc.accuracy_unknown')}
-            </span>
+            {value.accuracy_m != null ? (
+              <span class={poor ? 'accuracy poor' : 'accuracy'} data-testid="accuracy">
+                {t(poor ? 'loc.accuracy_poor' : 'loc.accuracy', { metres: num(value.accuracy_m) })}
+              </span>
+            ) : (
+              <span class="accuracy missing" data-testid="accuracy" data-warning="accuracy_missing">
+                <span aria-hidden="true">⚠ </span>{t('loc.accuracy_unknown')}
+              </span>
+            )}
+            {value.accuracy_m == null ? <span class="hint" data-testid="accuracy-note"><br />{t('loc.accuracy_unknown_note')}</span> : null}
           </>
         ) : (
           t('loc.none')

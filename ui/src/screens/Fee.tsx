@@ -143,7 +143,7 @@ export function FeeForm() {
   return (
     <form onSubmit={preview} noValidate>
       <h1 tabIndex={-1}>{t('fee.title')}</h1>
-      <ErrorBox text={general} />
+      <ErrorBox text={general} errors={errors} />
       <Field id="fee-head" label={t('fee.head')} fe={errors.fee_head} required>
         <select id="fee-head" value={head} onChange={(e) => chooseHead((e.target as HTMLSelectElement).value)} {...errAttrs('fee-head', errors.fee_head)}>
           <option value="">{t('form.choose')}</option>
