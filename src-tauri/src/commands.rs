@@ -83,6 +83,11 @@ pub fn collect_fee(core: Core<'_>, draft: ReceiptDraft) -> ApiResult<ReceiptIssu
 }
 
 #[tauri::command]
+pub fn read_amount(core: Core<'_>, text: String) -> ApiResult<i64> {
+    core.field().read_amount(&text)
+}
+
+#[tauri::command]
 pub fn create_fsm_job(core: Core<'_>, draft: FsmJobDraft) -> ApiResult<Saved> {
     core.field().create_fsm_job(draft, now_millis())
 }
@@ -111,7 +116,7 @@ pub fn handover_code(core: Core<'_>, trip_id: String) -> ApiResult<CodeView> {
 pub fn countersign(
     core: Core<'_>,
     code: String,
-    volume_litres: Option<f64>,
+    volume_litres: Option<Typed>,
     location: Option<GeoPoint>,
 ) -> ApiResult<CodeView> {
     core.field().countersign(&code, volume_litres, location, now_millis())

@@ -522,3 +522,38 @@ fn a_countersign_over_an_altered_handover_is_rejected_by_the_server() {
     let row = crew.ok("record", json!({"id": trip}))["row"].clone();
     assert_eq!(row["badge"], "rejected", "the server refused the pair: {row}");
 }
+
+#[test]
+fn amounts_and_litres_are_read_as_typed_and_more_than_the_tank_is_refused() {
+    let server = Server::start();
+    let collector = App::start();
+    collector.enroll_and_sign_in(&server, Role::Collector);
+    assert_eq!(collector.ok("read_amount", json!({"text": " 1,250 "})), 125_000);
+    assert_eq!(collector.ok("read_amount", json!({"text": "१५०"})), 15_000);
+    let err = collector.call("read_amount", json!({"text": "12,50"})).unwrap_err();
+    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("amount"), &json!("not_a_number")));
+    let err = collector.call("read_amount", json!({"text": "0"})).unwrap_err();
+    assert_eq!(err["fields"][0]["code"], "zero");
+    let issued = collector.ok(
+        "collect_fee",
+        json!({"draft": {"fee_head": "PT", "amount": "1,25,000", "payment_mode": "CASH", "payer_name": "Kamla Devi",
+                         "mobile_number": null, "instrument_number": null}}),
+    );
+    assert_eq!(issued["amount_paise"], 12_500_000);
+
+    // The crew's pickup: the demo vehicle holds 3,000 litres.
+    let (crew, _trip) = job_in_progress(&server);
+    let jobs = crew.ok("list_records", json!({"kind": "fsm_job"}));
+    let job = jobs[0]["id"].as_str().unwrap().to_string();
+    let pickup = |litres: Value| {
+        json!({"jobId": job, "step": {"volume_litres": litres,
+            "location": {"lat": 30.3745, "lon": 76.1462, "accuracy_m": 9.0}, "photos": []}})
+    };
+    let err = crew.call("trip_pickup", pickup(json!("3,500"))).unwrap_err();
+    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("volume_litres"), &json!("too_large")));
+    let err = crew.call("trip_pickup", pickup(json!("-20"))).unwrap_err();
+    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("volume_litres"), &json!("negative")));
+    let trip = crew.ok("trip_pickup", pickup(json!("२,४००")));
+    let view = crew.ok("record", json!({"id": trip["id"]}));
+    assert_eq!(view["record"]["body"]["pickup"]["volume_litres"], 2400.0, "{view}");
+}

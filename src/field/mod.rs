@@ -421,10 +421,7 @@ impl Field {
     /// Issues a receipt: numbered, signed and saved on the device in one transaction.
     pub fn collect_fee(&mut self, draft: ReceiptDraft, now: UnixMillis) -> ApiResult<ReceiptIssued> {
         self.actor(Role::Collector)?;
-        let amount = Paise::parse_rupees("amount", &draft.amount)?;
-        if amount.0 <= 0 {
-            return Err(ApiError::field("amount", "not_positive", "must be more than zero"));
-        }
+        let amount = Paise(self.read_amount(&draft.amount)?);
         let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let body = Body::Receipt(Receipt {
             receipt_number: String::new(),
@@ -452,6 +449,16 @@ impl Field {
             receipt_number: receipt.receipt_number.clone(),
             amount_paise: receipt.total().0,
         })
+    }
+
+    /// An amount as the collector typed it (`1,250`, ` 150 `, `१५०`), in paise, for the receipt
+    /// preview; the same reading `collect_fee` makes. Errors name `amount`.
+    pub fn read_amount(&self, text: &str) -> ApiResult<i64> {
+        let amount = Paise::parse_rupees("amount", text)?;
+        if amount.0 <= 0 {
+            return Err(ApiError::field("amount", "zero", "must be more than zero"));
+        }
+        Ok(amount.0)
     }
 
     /// Registers a desludging application taken in the field.
@@ -522,6 +529,7 @@ impl Field {
         if !matches!(status, Status::DsoInProgress | Status::DisposalInProgress) {
             return Err(ApiError::new("not_allowed", format!("the job is {status}, not in progress with a crew")));
         }
+        let litres = Typed::litres("volume_litres", draft.volume_litres.as_ref())?;
         let refs = self.store.reference();
         let body = Body::Trip(Trip {
             application_no: fsm.application_no.clone(),
@@ -535,7 +543,7 @@ impl Field {
             pickup: Some(TripStep {
                 at: now,
                 location: draft.location,
-                volume_litres: draft.volume_litres,
+                volume_litres: litres,
                 photos: draft.photos,
                 geofence: None,
             }),
@@ -546,7 +554,7 @@ impl Field {
         record.ward = job_record.ward.clone();
         record.assignee = Some(crew.user);
         if let Body::Trip(trip) = &record.body {
-            self.within_tank(&trip.vehicle, draft.volume_litres)?;
+            self.within_tank(&trip.vehicle, litres)?;
         }
         self.step_unsaved(&mut record, Role::SanitationCrew, Status::WaitingForDisposal, now)?;
         self.store.create(&record, now).map_err(|e| as_draft(e.into(), &[("pickup.", "")]))?;
@@ -557,16 +565,12 @@ impl Field {
     /// geofences on the device, and a disposal outside them is kept and flagged.
     pub fn trip_disposal(&mut self, trip: RecordId, draft: TripStepDraft, now: UnixMillis) -> ApiResult<Saved> {
         let operator = self.actor(Role::FstpOperator)?;
+        let litres = Typed::litres("volume_litres", draft.volume_litres.as_ref())?;
         if let Body::Trip(t) = &self.store.get(trip)?.body {
-            self.within_tank(&t.vehicle, draft.volume_litres)?;
+            self.within_tank(&t.vehicle, litres)?;
         }
-        let step = TripStep {
-            at: now,
-            location: draft.location,
-            volume_litres: draft.volume_litres,
-            photos: draft.photos,
-            geofence: None,
-        };
+        let step =
+            TripStep { at: now, location: draft.location, volume_litres: litres, photos: draft.photos, geofence: None };
         self.store.record_disposal(trip, step, now).map_err(|e| as_draft(e.into(), &[("disposal.", "")]))?;
         self.store.transition(trip, operator, Status::Disposed, now, None)?;
         self.saved(trip)
@@ -596,12 +600,12 @@ impl Field {
     pub fn countersign(
         &mut self,
         code: &str,
-        received_litres: Option<f64>,
+        received_litres: Option<Typed>,
         location: Option<GeoPoint>,
         now: UnixMillis,
     ) -> ApiResult<CodeView> {
         self.actor(Role::FstpOperator)?;
-        let litres = received_litres
+        let litres = Typed::litres("volume_litres", received_litres.as_ref())?
             .ok_or_else(|| ApiError::field("volume_litres", "required", "the litres received are needed"))?;
         let fix = location.ok_or_else(|| ApiError::field("location", "required", "a countersign needs a GPS fix"))?;
         code_view(self.store.countersign_handover(code, litres, &fix, now)?)

@@ -236,9 +236,30 @@ pub struct CodeView {
     pub qr_svg: String,
 }
 
+/// A quantity as the form sends it: the text as typed (`"1,250"`, `" 150 "`, `"१५०"`), read by
+/// [`crate::domain::number`], or a number.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Typed {
+    Number(f64),
+    Text(String),
+}
+
+impl Typed {
+    /// Litres in `field`: `None` when nothing was typed.
+    pub fn litres(field: &str, value: Option<&Typed>) -> crate::Result<Option<f64>> {
+        match value {
+            None => Ok(None),
+            Some(Typed::Number(n)) => crate::domain::number::parse_litres(field, &n.to_string()),
+            Some(Typed::Text(t)) => crate::domain::number::parse_litres(field, t),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TripStepDraft {
-    pub volume_litres: Option<f64>,
+    /// Litres as typed, or a number.
+    pub volume_litres: Option<Typed>,
     pub location: Option<GeoPoint>,
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
@@ -253,6 +274,18 @@ impl From<&FieldError> for WarningView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn litres_come_as_typed_text_or_as_a_number() {
+        let draft: TripStepDraft =
+            serde_json::from_value(serde_json::json!({"volume_litres": "२,४००", "location": null})).unwrap();
+        assert_eq!(Typed::litres("volume_litres", draft.volume_litres.as_ref()).unwrap(), Some(2400.0));
+        let draft: TripStepDraft =
+            serde_json::from_value(serde_json::json!({"volume_litres": 2400.5, "location": null})).unwrap();
+        assert_eq!(Typed::litres("volume_litres", draft.volume_litres.as_ref()).unwrap(), Some(2400.5));
+        assert!(Typed::litres("volume_litres", Some(&Typed::Number(-1.0))).is_err());
+        assert_eq!(Typed::litres("volume_litres", None).unwrap(), None);
+    }
 
     #[test]
     fn a_stored_rejection_splits_into_code_and_the_servers_sentence() {

@@ -112,7 +112,8 @@ export interface FsmJobDraft {
   location: GeoPoint | null; pit_length: number | null; pit_width: number | null; pit_height: number | null;
   post_pay: boolean;
 }
-export interface TripStepDraft { volume_litres: number | null; location: GeoPoint | null; photos: PhotoRef[] }
+/** `volume_litres`: the text as typed ("2,400", "२४००"), read by the Rust side, or a number. */
+export interface TripStepDraft { volume_litres: string | number | null; location: GeoPoint | null; photos: PhotoRef[] }
 
 /** A code one device shows and another reads: as text, and as a QR code (inline SVG). */
 export interface CodeView { code: string; qr_svg: string }
@@ -138,6 +139,9 @@ export const api = {
   record: (id: string) => invoke<RecordView>('record', { id }),
   saveInspection: (draft: InspectionDraft) => invoke<Saved>('save_inspection', { draft }),
   saveAsset: (draft: AssetDraft) => invoke<Saved>('save_asset', { draft }),
+  /** An amount as typed (`1,250`, ` 150 `, `१५०`) in paise, read as `collectFee` reads it; errors
+   *  name `amount` (not_a_number, too_many_decimals, too_large, zero). */
+  readAmount: (text: string) => invoke<number>('read_amount', { text }),
   collectFee: (draft: ReceiptDraft) => invoke<ReceiptIssued>('collect_fee', { draft }),
   createFsmJob: (draft: FsmJobDraft) => invoke<Saved>('create_fsm_job', { draft }),
   /** A workflow step (`to` is a status from RecordView.actions). */
@@ -150,7 +154,7 @@ export const api = {
   handoverCode: (tripId: string) => invoke<CodeView>('handover_code', { tripId }),
   /** Operator: countersigns a crew's code for the litres received (offline); returns the code
    *  to show back to the crew. Errors name `custody`, `volume_litres` or `location`. */
-  countersign: (code: string, volumeLitres: number | null, location: GeoPoint | null) =>
+  countersign: (code: string, volumeLitres: string | number | null, location: GeoPoint | null) =>
     invoke<CodeView>('countersign', { code, volumeLitres, location }),
   /** Crew: reads the operator's code back; the countersigned disposal is recorded in the trip. */
   recordCountersigned: (tripId: string, code: string, location: GeoPoint | null) =>

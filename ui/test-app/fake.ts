@@ -310,17 +310,46 @@ function saveAsset(d: AssetDraft): Saved {
   return saved(rec, warnings);
 }
 
+/** As src/domain/number.rs `plain_number`: spaces trimmed, Devanagari digits read, commas only
+ *  as digit grouping (Indian or international); null when it is not a number. */
+function plainNumber(text: string): string | null {
+  const s = text.trim().replace(/[\u0966-\u096F]/g, (c) => String(c.charCodeAt(0) - 0x0966));
+  const m = /^(-?)([0-9,]+)(?:\.([0-9]+))?$/.exec(s);
+  if (!m) return null;
+  const groups = m[2].split(',');
+  const ok = groups.length === 1
+    ? groups[0] !== ''
+    : /^[0-9]{1,3}$/.test(groups[0]) && /^[0-9]{3}$/.test(groups[groups.length - 1]) && groups.slice(1, -1).every((g) => /^[0-9]{2,3}$/.test(g));
+  return ok ? `${m[1]}${groups.join('')}${m[3] !== undefined ? `.${m[3]}` : ''}` : null;
+}
+
+/** As Paise::parse_rupees + Field::read_amount: paise, or the error code on `amount`. */
+function rupees(text: string): number | string {
+  if (!text.trim()) return 'required';
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(plainNumber(text) ?? '');
+  if (!m) return 'not_a_number';
+  if ((m[2] ?? '').length > 2) return 'too_many_decimals';
+  const paise = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+  if (!Number.isSafeInteger(paise)) return 'too_large';
+  return paise === 0 ? 'zero' : paise;
+}
+
+/** As src/field/views.rs `Typed::litres`: a number, typed text, or nothing. */
+function litresOf(v: string | number | null): number | null {
+  if (v == null || (typeof v === 'string' && !v.trim())) return null;
+  const n = typeof v === 'number' ? v : Number(plainNumber(v) ?? NaN);
+  if (!Number.isFinite(n)) fail('invalid', [['volume_litres', 'not_a_number']]);
+  if (n < 0) fail('invalid', [['volume_litres', 'negative']]);
+  return n;
+}
+
 function collectFee(d: ReceiptDraft): Saved & { receipt_number: string; amount_paise: number } {
   me();
   const errs: [string, string][] = [];
   if (!reference.fee_heads.some((h) => h.code === d.fee_head)) errs.push(['fee_head', 'not_a_choice']);
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(d.amount);
-  let paise = 0;
-  if (!d.amount) errs.push(['amount', 'required']);
-  else if (!m) errs.push(['amount', 'not_a_number']);
-  else if ((m[2] ?? '').length > 2) errs.push(['amount', 'too_many_decimals']);
-  else paise = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
-  if (m && paise > 10_000_000_00) errs.push(['amount', 'too_large']);
+  const read = rupees(d.amount);
+  const paise = typeof read === 'number' ? read : 0;
+  if (typeof read === 'string') errs.push(['amount', read]);
   if (!d.payer_name.trim()) errs.push(['payer_name', 'required']);
   if ((d.payment_mode === 'CHEQUE' || d.payment_mode === 'DD') && !d.instrument_number) errs.push(['instrument_number', 'required']);
   if (errs.length) fail('invalid', errs);
@@ -353,10 +382,11 @@ function tripPickup(jobId: string, step: TripStepDraft): Saved {
   const u = me();
   if (!u.roles.includes('sanitation_crew')) fail('not_allowed');
   const job = get(jobId);
-  if (step.volume_litres == null) fail('invalid', [['volume_litres', 'required']]);
-  withinTank('PB11AB1234', step.volume_litres);
-  const rec = add('trip', 'WAITING_FOR_DISPOSAL', `Trip PB11AB1234: ${step.volume_litres} L`, {
-    vehicle: 'PB11AB1234', application_no: job.row.id, pickup: { ...step },
+  const volume = litresOf(step.volume_litres);
+  if (volume == null) fail('invalid', [['volume_litres', 'required']]);
+  withinTank('PB11AB1234', volume);
+  const rec = add('trip', 'WAITING_FOR_DISPOSAL', `Trip PB11AB1234: ${volume} L`, {
+    vehicle: 'PB11AB1234', application_no: job.row.id, pickup: { ...step, volume_litres: volume },
   }, { location: step.location, photos_waiting: step.photos.length });
   touch(rec, 'saved');
   return saved(rec, geoWarnings(step.location));
@@ -367,15 +397,16 @@ function tripDisposal(tripId: string, step: TripStepDraft): Saved {
   if (!u.roles.includes('fstp_operator')) fail('not_allowed');
   const trip = get(tripId);
   if (trip.row.status !== 'WAITING_FOR_DISPOSAL') fail('not_allowed');
-  if (step.volume_litres == null) fail('invalid', [['volume_litres', 'required']]);
-  withinTank(String(trip.record.vehicle ?? ''), step.volume_litres);
+  const volume = litresOf(step.volume_litres);
+  if (volume == null) fail('invalid', [['volume_litres', 'required']]);
+  withinTank(String(trip.record.vehicle ?? ''), volume);
   const warnings: Warning[] = [];
   const fstp = reference.fstps[0];
   if (step.location && metres(step.location, fstp.location) > 150) warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
   const carried = ((trip.record.pickup as TripStepDraft | undefined)?.volume_litres) ?? null;
-  if (carried && Math.abs(carried - step.volume_litres!) / carried > 0.1) warnings.push({ code: 'volume_mismatch', message: 'volume mismatch' });
+  if (carried && Math.abs(Number(carried) - volume!) / Number(carried) > 0.1) warnings.push({ code: 'volume_mismatch', message: 'volume mismatch' });
   trip.row.status = 'DISPOSED';
-  trip.record.disposal = { ...step };
+  trip.record.disposal = { ...step, volume_litres: volume };
   touch(trip, warnings.length ? 'needs_review' : 'saved');
   return saved(trip, warnings);
 }
@@ -391,10 +422,11 @@ function handoverCode(tripId: string): CodeView {
   return { code: `WBH1|pb.nabha|${tripId}|PB11AB1234|${litres}|${NOW}|k1|crewsig`, qr_svg: QR };
 }
 
-function countersign(code: string, volume: number | null, location: GeoPoint | null): CodeView {
+function countersign(code: string, typed: string | number | null, location: GeoPoint | null): CodeView {
   if (!me().roles.includes('fstp_operator')) fail('not_allowed');
   const parts = code.split('|');
   const errs: [string, string][] = [];
+  const volume = litresOf(typed);
   if (parts[0] !== 'WBH1' || parts.length !== 8) errs.push(['custody', 'bad_code']);
   if (volume == null) errs.push(['volume_litres', 'required']);
   if (!location) errs.push(['location', 'required']);
@@ -527,6 +559,11 @@ mockIPC((cmd, payload) => {
     }
     case 'save_inspection': return saveInspection(a.draft);
     case 'save_asset': return saveAsset(a.draft);
+    case 'read_amount': {
+      const read = rupees(String(a.text ?? ''));
+      if (typeof read === 'string') fail('invalid', [['amount', read]]);
+      return read;
+    }
     case 'collect_fee': return collectFee(a.draft);
     case 'create_fsm_job': return createJob(a.draft);
     case 'step': return step(a.id, a.to);

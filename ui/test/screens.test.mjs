@@ -497,7 +497,9 @@ describe('fee collection', () => {
       assert.equal(await fieldError(page, 'payer'), tx(lang, 'ferr.required'));
       assert.equal(await fieldError(page, 'instrument'), tx(lang, 'ferr.required'));
       await checkScreen(page, `06-fee-errors-${lang}`);
-      await page.fill('#amount', '1200.5');
+      // Typed as people type it: grouping commas, spaces, Devanagari digits (read by the Rust side).
+      const typed = lang === 'hi' ? '१,२००.५०' : ' 1,200.50 ';
+      await page.fill('#amount', typed);
       await page.fill('#payer', 'Mohan Lal');
       await page.fill('#mobile', '9876543210');
       await page.fill('#instrument', '004512');
@@ -516,7 +518,7 @@ describe('fee collection', () => {
       assert.equal(await text(page.locator('#receipt-number')), 'NBH/2025-26/D7/000001');
       assert.equal(await text(page.locator('[data-testid=receipt-amount]')), rupees);
       assert.deepEqual((await calls(page, 'collect_fee')).at(-1).draft, {
-        fee_head: 'WS', amount: '1200.5', payment_mode: 'CHEQUE', payer_name: 'Mohan Lal', mobile_number: '9876543210', instrument_number: '004512',
+        fee_head: 'WS', amount: typed.trim(), payment_mode: 'CHEQUE', payer_name: 'Mohan Lal', mobile_number: '9876543210', instrument_number: '004512',
       });
       await checkScreen(page, `06-fee-receipt-${lang}`);
       await page.click('#fee-view');
@@ -531,11 +533,17 @@ describe('fee collection', () => {
     await page.click('#collect-fee');
     await page.selectOption('#fee-head', 'PT');
     assert.equal(await page.inputValue('#amount'), '', 'property tax has no default');
-    await page.fill('#amount', '99999999');
+    await page.fill('#amount', '99999999999999999999');
     await page.fill('#payer', 'Big Payer');
     await page.click('#fee-preview');
-    await page.click('#fee-confirm');
+    // The amount is read by the Rust side (read_amount) before the preview.
     assert.equal(await fieldError(page, 'amount'), tx('en', 'ferr.too_large'));
+    assert.equal(await page.locator('[data-testid=receipt-preview]').count(), 0);
+    assert.deepEqual((await calls(page, 'read_amount')).at(-1), { text: '99999999999999999999' });
+    await page.fill('#amount', '12,50');
+    await page.click('#fee-preview');
+    await page.locator('#amount-err[data-code=not_a_number]').waitFor();
+    assert.equal(await fieldError(page, 'amount'), tx('en', 'ferr.not_a_number'));
     await done(app);
   });
 });
@@ -562,7 +570,8 @@ describe('desludging', () => {
       await page.locator('#trip-volume-err[data-code=too_large]').waitFor();
       assert.equal(await fieldError(page, 'trip-volume'), tx(lang, 'ferr.too_large'));
       await checkScreen(page, `07-fsm-pickup-${lang}`);
-      await page.fill('#trip-volume', '2500');
+      const litresTyped = lang === 'hi' ? '२,५००' : ' 2,500 ';
+      await page.fill('#trip-volume', litresTyped);
       await page.setInputFiles('#pickup-photo', { name: 'tank.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('tank photo') });
       await page.locator('#pickup-photo ~ [data-testid=photo-status]', { hasText: tx(lang, 'photo.count', { count: 1 }) }).waitFor();
       await page.click('#pickup-submit');
@@ -571,7 +580,8 @@ describe('desludging', () => {
       assert.equal(await text(page.locator('[data-testid=status]')), tx(lang, 'status.WAITING_FOR_DISPOSAL'));
       const pick = (await calls(page, 'trip_pickup')).at(-1);
       assert.equal(pick.jobId, 'job-2');
-      assert.equal(pick.step.volume_litres, 2500);
+      assert.equal(pick.step.volume_litres, litresTyped.trim(), 'sent as typed, read by the Rust side');
+      assert.match(await text(page.locator('main h1')), /2500 L/);
       assert.equal(pick.step.photos.length, 1);
       // A new request.
       await page.click('#go-home');
@@ -621,7 +631,7 @@ describe('desludging', () => {
         return w < f;
       });
       assert.ok(order, 'warnings above the details');
-      assert.deepEqual((await calls(page, 'trip_disposal')).at(-1), { tripId: 'trip-1', step: { volume_litres: 1500, location: { lat: 30.4, lon: 76.2, accuracy_m: null }, photos: [] } });
+      assert.deepEqual((await calls(page, 'trip_disposal')).at(-1), { tripId: 'trip-1', step: { volume_litres: '1500', location: { lat: 30.4, lon: 76.2, accuracy_m: null }, photos: [] } });
       await checkScreen(page, `07-fstp-disposal-${lang}`);
       await done(app);
     });
