@@ -323,6 +323,19 @@ describe('asset survey', () => {
     await done(app);
   });
 
+  test('latitude and longitude typed key by key keep their decimal point', async () => {
+    const app = await open(signedIn('u-surv', 'en'));
+    const { page } = app;
+    await page.click('#new-asset');
+    await page.click('#loc-manual');
+    await page.locator('#loc-lat').pressSequentially('30.3745');
+    await page.locator('#loc-lon').pressSequentially('76.1462');
+    assert.equal(await page.inputValue('#loc-lat'), '30.3745');
+    assert.equal(await page.inputValue('#loc-lon'), '76.1462');
+    assert.match(await text(page.locator('[data-testid=location-value]')), /Lat 30\.37450, Lon 76\.14620/);
+    await done(app);
+  });
+
   for (const lang of LANGS) {
     test(`a place picked on the map saves, marked "no GPS accuracy" on the form and the record (${lang})`, async () => {
       const app = await open({ ...signedIn('u-surv', lang), geo: 'denied' });

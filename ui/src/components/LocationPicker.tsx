@@ -29,9 +29,12 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
   const [lat, setLat] = useState(value ? String(value.lat) : '');
   const [lon, setLon] = useState(value ? String(value.lon) : '');
 
+  // A point chosen elsewhere (GPS, map) shows in the boxes; what is being typed is kept as typed
+  // ("76." must stay "76.", not become "76" while the person is still typing).
   useEffect(() => {
-    setLat(value ? String(value.lat) : '');
-    setLon(value ? String(value.lon) : '');
+    const same = (text: string, n: number | undefined) => n !== undefined && text.trim() !== '' && Number(text.replace(',', '.')) === n;
+    setLat((cur) => (same(cur, value?.lat) ? cur : value ? String(value.lat) : ''));
+    setLon((cur) => (same(cur, value?.lon) ? cur : value ? String(value.lon) : ''));
   }, [value?.lat, value?.lon]);
 
   const useGps = () => {
