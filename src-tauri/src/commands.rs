@@ -54,7 +54,7 @@ pub fn reference(core: Core<'_>) -> ReferenceView {
 
 #[tauri::command]
 pub fn home(core: Core<'_>) -> ApiResult<Home> {
-    core.field().home()
+    core.field().home(now_millis())
 }
 
 #[tauri::command]
@@ -80,6 +80,11 @@ pub fn save_asset(core: Core<'_>, draft: AssetDraft) -> ApiResult<Saved> {
 #[tauri::command]
 pub fn collect_fee(core: Core<'_>, draft: ReceiptDraft) -> ApiResult<ReceiptIssued> {
     core.field().collect_fee(draft, now_millis())
+}
+
+#[tauri::command]
+pub fn read_amount(core: Core<'_>, text: String) -> ApiResult<i64> {
+    core.field().read_amount(&text)
 }
 
 #[tauri::command]
@@ -111,7 +116,7 @@ pub fn handover_code(core: Core<'_>, trip_id: String) -> ApiResult<CodeView> {
 pub fn countersign(
     core: Core<'_>,
     code: String,
-    volume_litres: Option<f64>,
+    volume_litres: Option<Typed>,
     location: Option<GeoPoint>,
 ) -> ApiResult<CodeView> {
     core.field().countersign(&code, volume_litres, location, now_millis())

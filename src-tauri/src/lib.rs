@@ -61,6 +61,7 @@ pub fn with_handlers<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::save_inspection,
         commands::save_asset,
         commands::collect_fee,
+        commands::read_amount,
         commands::create_fsm_job,
         commands::step,
         commands::trip_pickup,

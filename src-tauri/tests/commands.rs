@@ -158,7 +158,94 @@ fn a_device_enrolls_saves_offline_and_sees_its_inspection_on_the_server() {
     assert!(server.changes_of(&id) > 0, "the server holds the inspection's changes");
 
     let home = app.ok("home", json!({}));
-    assert!(home["recent"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str()), "{home}");
+    assert!(home["sent_today"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str()), "{home}");
+}
+
+fn ids(list: &Value) -> Vec<&str> {
+    list.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect()
+}
+
+#[test]
+fn home_lists_the_users_own_records_whatever_their_ward() {
+    let server = Server::start();
+    let collector = App::start();
+    collector.enroll_and_sign_in(&server, Role::Collector);
+    let fee = |payer: &str| {
+        json!({"draft": {"fee_head": "WS", "amount": "150", "payment_mode": "CASH", "payer_name": payer,
+                         "mobile_number": null, "instrument_number": null}})
+    };
+    let a = collector.ok("collect_fee", fee("Kamla Devi"))["id"].as_str().unwrap().to_string();
+    let b = collector.ok("collect_fee", fee("Mohan Lal"))["id"].as_str().unwrap().to_string();
+    let home = collector.ok("home", json!({}));
+    assert_eq!(ids(&home["waiting"]), vec![b.as_str(), a.as_str()], "receipts have no place: {home}");
+    assert_eq!(home["waiting"][0]["ward"], "W02", "the collector's one ward");
+    assert_eq!(home["drafts"], json!([]));
+    collector.ok("sync_now", json!({}));
+    let home = collector.ok("home", json!({}));
+    assert_eq!(ids(&home["waiting"]), Vec::<&str>::new(), "{home}");
+    assert_eq!(ids(&home["sent_today"]), vec![b.as_str(), a.as_str()], "{home}");
+
+    let inspector = App::start();
+    inspector.enroll_and_sign_in(&server, Role::Inspector);
+    let mut draft = inspection_draft("Toilet block behind the bus stand", false);
+    draft["location"] = Value::Null;
+    let id = inspector.ok("save_inspection", json!({"draft": draft}))["id"].as_str().unwrap().to_string();
+    assert_eq!(inspector.ok("record", json!({"id": id}))["row"]["ward"], Value::Null);
+    let home = inspector.ok("home", json!({}));
+    assert_eq!(ids(&home["drafts"]), vec![id.as_str()], "a location-less draft comes back: {home}");
+    assert!(!ids(&home["todo"]).contains(&id.as_str()), "listed once: {home}");
+    // The inspector works in two wards: with no place the server cannot tell which, and says so.
+    inspector.ok("sync_now", json!({}));
+    let home = inspector.ok("home", json!({}));
+    assert_eq!(ids(&home["drafts"]), vec![id.as_str()], "still listed after the sync: {home}");
+    assert_eq!(home["drafts"][0]["rejection"]["code"], "ward_required", "{home}");
+}
+
+#[test]
+fn an_asset_picked_on_the_map_saves_with_a_warning_and_the_server_takes_it() {
+    let server = Server::start();
+    let app = App::start();
+    app.enroll_and_sign_in(&server, Role::Surveyor);
+    let draft = json!({"draft": {"asset_type": "STREETLIGHT", "asset_name": "SL-115", "condition": "POOR",
+                                  "location": {"lat": 30.375, "lon": 76.145, "accuracy_m": null}, "photos": []}});
+    let saved = app.ok("save_asset", draft);
+    let codes: Vec<&str> = saved["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["accuracy_missing"], "{saved}");
+    let id = saved["id"].as_str().unwrap().to_string();
+    let view = app.ok("record", json!({"id": id}));
+    assert_eq!(view["warnings"][0]["code"], "accuracy_missing", "{view}");
+    assert_eq!(view["row"]["ward"], "W02");
+    app.ok("sync_now", json!({}));
+    assert_eq!(app.ok("record", json!({"id": id}))["row"]["badge"], "on_server", "the server accepts it too");
+
+    let off = json!({"draft": {"asset_type": "STREETLIGHT", "asset_name": "SL-116", "condition": "GOOD",
+                                "location": {"lat": 95.0, "lon": 76.145, "accuracy_m": null}, "photos": []}});
+    let err = app.call("save_asset", off).unwrap_err();
+    assert_eq!(err["fields"][0]["field"], "location.lat", "{err}");
+    assert_eq!(err["fields"][0]["code"], "out_of_range", "{err}");
+}
+
+#[test]
+fn a_record_the_server_refuses_says_why_on_its_row_and_its_screen() {
+    let server = Server::start();
+    let app = App::start();
+    app.enroll_and_sign_in(&server, Role::Inspector);
+    // Ward 3 (Patiala Gate) is not one of the inspector's wards.
+    let mut draft = inspection_draft("Toilet block, Patiala Gate", true);
+    draft["location"] = json!({"lat": 30.385, "lon": 76.135, "accuracy_m": 6.0});
+    let id = app.ok("save_inspection", json!({"draft": draft}))["id"].as_str().unwrap().to_string();
+    assert_eq!(app.ok("record", json!({"id": id}))["row"]["rejection"], Value::Null, "not sent yet");
+    app.ok("sync_now", json!({}));
+    let row = app.ok("record", json!({"id": id}))["row"].clone();
+    assert_eq!(row["badge"], "rejected", "{row}");
+    assert_eq!(row["rejection"]["code"], "ward_out_of_scope", "{row}");
+    assert!(!row["rejection"]["reason"].as_str().unwrap().is_empty(), "{row}");
+    let listed = app.ok("list_records", json!({"kind": "inspection"}));
+    let listed = listed.as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).unwrap().clone();
+    assert_eq!(listed["rejection"], row["rejection"]);
+    let home = app.ok("home", json!({}));
+    assert_eq!(ids(&home["todo"])[0], id.as_str(), "a refused record comes first on Home: {home}");
+    assert_eq!(server.changes_of(&id), 0, "nothing of it entered the server's log");
 }
 
 #[test]
@@ -434,4 +521,39 @@ fn a_countersign_over_an_altered_handover_is_rejected_by_the_server() {
     crew.ok("sync_now", json!({}));
     let row = crew.ok("record", json!({"id": trip}))["row"].clone();
     assert_eq!(row["badge"], "rejected", "the server refused the pair: {row}");
+}
+
+#[test]
+fn amounts_and_litres_are_read_as_typed_and_more_than_the_tank_is_refused() {
+    let server = Server::start();
+    let collector = App::start();
+    collector.enroll_and_sign_in(&server, Role::Collector);
+    assert_eq!(collector.ok("read_amount", json!({"text": " 1,250 "})), 125_000);
+    assert_eq!(collector.ok("read_amount", json!({"text": "१५०"})), 15_000);
+    let err = collector.call("read_amount", json!({"text": "12,50"})).unwrap_err();
+    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("amount"), &json!("not_a_number")));
+    let err = collector.call("read_amount", json!({"text": "0"})).unwrap_err();
+    assert_eq!(err["fields"][0]["code"], "zero");
+    let issued = collector.ok(
+        "collect_fee",
+        json!({"draft": {"fee_head": "PT", "amount": "1,25,000", "payment_mode": "CASH", "payer_name": "Kamla Devi",
+                         "mobile_number": null, "instrument_number": null}}),
+    );
+    assert_eq!(issued["amount_paise"], 12_500_000);
+
+    // The crew's pickup: the demo vehicle holds 3,000 litres.
+    let (crew, _trip) = job_in_progress(&server);
+    let jobs = crew.ok("list_records", json!({"kind": "fsm_job"}));
+    let job = jobs[0]["id"].as_str().unwrap().to_string();
+    let pickup = |litres: Value| {
+        json!({"jobId": job, "step": {"volume_litres": litres,
+            "location": {"lat": 30.3745, "lon": 76.1462, "accuracy_m": 9.0}, "photos": []}})
+    };
+    let err = crew.call("trip_pickup", pickup(json!("3,500"))).unwrap_err();
+    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("volume_litres"), &json!("too_large")));
+    let err = crew.call("trip_pickup", pickup(json!("-20"))).unwrap_err();
+    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("volume_litres"), &json!("negative")));
+    let trip = crew.ok("trip_pickup", pickup(json!("२,४००")));
+    let view = crew.ok("record", json!({"id": trip["id"]}));
+    assert_eq!(view["record"]["body"]["pickup"]["volume_litres"], 2400.0, "{view}");
 }

@@ -44,11 +44,60 @@ pub struct AssetSurvey {
 }
 
 impl AssetSurvey {
+    /// The asset's name and place. A place picked on the map or typed has no accuracy: it is
+    /// kept, and warned about (`geo::GeoWarning::AccuracyMissing`), never refused.
     pub(crate) fn check(&self, c: &mut Checker) {
         c.required_text("asset_name", &self.asset_name);
         c.geo_point("location", &self.location);
-        if self.location.accuracy_m.is_none() {
-            c.error("location.accuracy_m", "required", "a survey must record the GPS accuracy");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    fn survey(lat: f64, lon: f64, accuracy_m: Option<f64>) -> AssetSurvey {
+        let location = GeoPoint { lat, lon, accuracy_m };
+        AssetSurvey {
+            asset_type: AssetType::Streetlight,
+            asset_name: "SL-115".into(),
+            attributes: BTreeMap::new(),
+            location: location.clone(),
+            condition: Condition::Poor,
+            address: Address { location: Some(location), ..Address::default() },
+            photos: vec![],
         }
+    }
+
+    fn errors(s: &AssetSurvey) -> Vec<(String, String)> {
+        let mut c = Checker::new();
+        s.check(&mut c);
+        match c.finish() {
+            Ok(()) => vec![],
+            Err(Error::Invalid(e)) => e.0.into_iter().map(|e| (e.field, e.code)).collect(),
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn a_place_picked_on_the_map_without_accuracy_is_a_valid_survey() {
+        assert_eq!(errors(&survey(30.375, 76.145, None)), vec![]);
+        assert_eq!(errors(&survey(30.375, 76.145, Some(6.0))), vec![]);
+        let warned = crate::geo::check_fix(&survey(30.375, 76.145, None).location, &crate::geo::GeoRules::default());
+        assert_eq!(warned, vec![crate::geo::GeoWarning::AccuracyMissing]);
+    }
+
+    #[test]
+    fn a_typed_place_off_the_globe_is_still_refused_by_axis() {
+        let e = errors(&survey(91.0, 181.0, None));
+        assert_eq!(
+            e,
+            vec![
+                ("location.lat".to_string(), "out_of_range".to_string()),
+                ("location.lon".to_string(), "out_of_range".to_string())
+            ]
+        );
+        assert_eq!(errors(&survey(30.0, 76.0, Some(-2.0))), vec![("location.accuracy_m".into(), "negative".into())]);
     }
 }

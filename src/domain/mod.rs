@@ -13,6 +13,7 @@ pub mod cash;
 pub mod custody;
 pub mod fsm;
 pub mod inspection;
+pub mod number;
 pub mod receipt;
 pub mod reference;
 pub mod validate;

@@ -27,13 +27,15 @@ impl Hydrate for Paise {
 }
 
 impl Paise {
-    /// Parses rupees as a person types them (`"150"`, `"150.5"`, `"150.50"`).
+    /// Parses rupees as a person types them (`"150"`, `"150.50"`, `" 1,250 "`, `"१५०"`: read by
+    /// [`number::plain_number`](super::number::plain_number), as litres are).
     ///
-    /// Refuses more than two decimal places, signs, and anything that is not a plain number,
-    /// naming `field` in the error.
+    /// Refuses more than two decimal places, signs, and anything that is not a number, naming
+    /// `field` in the error.
     pub fn parse_rupees(field: &str, text: &str) -> crate::Result<Paise> {
         use super::validate::field_error;
-        parse_rupees(text.trim()).map_err(|e| match e {
+        let plain = super::number::plain_number(text).unwrap_or_default();
+        parse_rupees(&plain).map_err(|e| match e {
             RupeeError::TooManyDecimals => {
                 field_error(field, "too_many_decimals", "must have at most 2 decimal places")
             }
@@ -196,7 +198,9 @@ mod tests {
 
     #[test]
     fn signs_letters_and_empty_are_not_amounts() {
-        for bad in ["", "-5", "+5", "5.", ".5", "1,000", "abc", "1e3"] {
+        // "1,000" is an amount now (digit grouping, `number::plain_number`); a comma that is not
+        // grouping is still refused.
+        for bad in ["", "-5", "+5", "5.", ".5", "12,50", "1 000", "abc", "1e3"] {
             assert_eq!(parse(bad), Err("amount:not_a_number".into()), "input {bad:?}");
         }
         assert_eq!(parse("99999999999999999999"), Err("amount:too_large".into()));

@@ -223,6 +223,10 @@ impl Field {
     /// A row whose record is already loaded (no second read of its document).
     fn row_view_at(&self, row: RecordRow, location: Option<GeoPoint>) -> ApiResult<RowView> {
         let badge = badge(&row);
+        let rejection = match row.sync_state {
+            SyncState::Rejected => self.store.sync_state(row.id)?.1.as_deref().map(Rejection::parse),
+            _ => None,
+        };
         Ok(RowView {
             id: row.id,
             kind: row.kind,
@@ -234,30 +238,48 @@ impl Field {
             badge,
             photos_waiting: self.store.photos_waiting(Some(row.id))?,
             location,
+            rejection,
         })
     }
 
-    /// Today's work for the signed-in user's roles in their wards, and what changed lately.
-    pub fn home(&self) -> ApiResult<Home> {
+    /// The home screen at `now`. Today's work: open records of the user's kinds in their wards,
+    /// and their own records the server refused. Then the user's own records (assigned to them,
+    /// whatever their ward, with or without one): drafts, those waiting to be sent, and those
+    /// the server has whose last change was today (IST).
+    pub fn home(&self, now: UnixMillis) -> ApiResult<Home> {
         let me = self.me()?;
+        let today = crate::ledger::ist_date(now);
+        let mine = self.store.list(&Query { assignee: Some(me.id), limit: Some(LIST_LIMIT), ..Query::default() })?;
+        let (mut drafts, mut waiting, mut sent_today, mut refused) = (vec![], vec![], vec![], vec![]);
+        for row in mine {
+            let list = if row.status == Status::Draft {
+                &mut drafts
+            } else {
+                match row.sync_state {
+                    SyncState::Rejected => &mut refused,
+                    SyncState::Saved | SyncState::Waiting => &mut waiting,
+                    SyncState::OnServer if crate::ledger::ist_date(row.updated_at) == today => &mut sent_today,
+                    SyncState::OnServer => continue,
+                }
+            };
+            list.push(self.row_view(row)?);
+        }
         let wards: Vec<Option<String>> =
             if me.wards.is_empty() { vec![None] } else { me.wards.iter().cloned().map(Some).collect() };
         let mut todo = Vec::new();
-        let mut recent = Vec::new();
         for kind in self.my_kinds()? {
             for ward in &wards {
                 let open = Query { ward: ward.clone(), limit: Some(50), ..Query::open(kind) };
                 todo.extend(self.rows(&open)?);
-                let all = Query { kind: Some(kind), ward: ward.clone(), limit: Some(20), ..Query::default() };
-                recent.extend(self.rows(&all)?);
             }
         }
-        for list in [&mut todo, &mut recent] {
-            list.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
-            list.dedup_by_key(|r| r.id);
-        }
-        recent.truncate(20);
-        Ok(Home { todo, recent })
+        let shown: Vec<RecordId> = drafts.iter().chain(&waiting).chain(&sent_today).map(|r| r.id).collect();
+        todo.retain(|r| !shown.contains(&r.id));
+        todo.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+        todo.dedup_by_key(|r| r.id);
+        todo.retain(|r| !refused.iter().any(|x| x.id == r.id));
+        refused.append(&mut todo);
+        Ok(Home { todo: refused, drafts, waiting, sent_today })
     }
 
     /// Records of one kind (or every kind the user works with), newest first.
@@ -330,11 +352,21 @@ impl Field {
         Ok(Saved { id, badge: badge(&self.store.row(id)?), warnings: self.warnings(&record)? })
     }
 
+    /// A new record of the signed-in user, assigned to them. Its ward is its place's; a record
+    /// with no place in a ward (a receipt, an inspection saved without a location) gets the
+    /// user's ward when they work in exactly one, so the server can place it.
     fn new_record(&self, now: UnixMillis, body: Body) -> ApiResult<Record> {
         let me = self.me()?;
-        let tenant = self.store.reference().tenant.as_ref().map(|t| t.id.clone()).unwrap_or_default();
+        let refs = self.store.reference();
+        let tenant = refs.tenant.as_ref().map(|t| t.id.clone()).unwrap_or_default();
         let mut record = Record::new(RecordId::new(), &tenant, me.id, now, body);
         record.assignee = Some(me.id);
+        crate::geo::place(refs, &mut record);
+        if record.ward.is_none()
+            && let [only] = me.wards.as_slice()
+        {
+            record.ward = Some(only.clone());
+        }
         Ok(record)
     }
 
@@ -389,10 +421,7 @@ impl Field {
     /// Issues a receipt: numbered, signed and saved on the device in one transaction.
     pub fn collect_fee(&mut self, draft: ReceiptDraft, now: UnixMillis) -> ApiResult<ReceiptIssued> {
         self.actor(Role::Collector)?;
-        let amount = Paise::parse_rupees("amount", &draft.amount)?;
-        if amount.0 <= 0 {
-            return Err(ApiError::field("amount", "not_positive", "must be more than zero"));
-        }
+        let amount = Paise(self.read_amount(&draft.amount)?);
         let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let body = Body::Receipt(Receipt {
             receipt_number: String::new(),
@@ -420,6 +449,16 @@ impl Field {
             receipt_number: receipt.receipt_number.clone(),
             amount_paise: receipt.total().0,
         })
+    }
+
+    /// An amount as the collector typed it (`1,250`, ` 150 `, `१५०`), in paise, for the receipt
+    /// preview; the same reading `collect_fee` makes. Errors name `amount`.
+    pub fn read_amount(&self, text: &str) -> ApiResult<i64> {
+        let amount = Paise::parse_rupees("amount", text)?;
+        if amount.0 <= 0 {
+            return Err(ApiError::field("amount", "zero", "must be more than zero"));
+        }
+        Ok(amount.0)
     }
 
     /// Registers a desludging application taken in the field.
@@ -456,7 +495,9 @@ impl Field {
         });
         let mut record = self.new_record(now, body)?;
         record.id = id;
-        self.store.create(&record, now)?;
+        self.store
+            .create(&record, now)
+            .map_err(|e| as_draft(e.into(), &[("pit.", "pit_"), ("address.location", "location")]))?;
         self.saved(record.id)
     }
 
@@ -488,6 +529,7 @@ impl Field {
         if !matches!(status, Status::DsoInProgress | Status::DisposalInProgress) {
             return Err(ApiError::new("not_allowed", format!("the job is {status}, not in progress with a crew")));
         }
+        let litres = Typed::litres("volume_litres", draft.volume_litres.as_ref())?;
         let refs = self.store.reference();
         let body = Body::Trip(Trip {
             application_no: fsm.application_no.clone(),
@@ -501,7 +543,7 @@ impl Field {
             pickup: Some(TripStep {
                 at: now,
                 location: draft.location,
-                volume_litres: draft.volume_litres,
+                volume_litres: litres,
                 photos: draft.photos,
                 geofence: None,
             }),
@@ -511,8 +553,11 @@ impl Field {
         let mut record = self.new_record(now, body)?;
         record.ward = job_record.ward.clone();
         record.assignee = Some(crew.user);
+        if let Body::Trip(trip) = &record.body {
+            self.within_tank(&trip.vehicle, litres)?;
+        }
         self.step_unsaved(&mut record, Role::SanitationCrew, Status::WaitingForDisposal, now)?;
-        self.store.create(&record, now)?;
+        self.store.create(&record, now).map_err(|e| as_draft(e.into(), &[("pickup.", "")]))?;
         self.saved(record.id)
     }
 
@@ -520,16 +565,28 @@ impl Field {
     /// geofences on the device, and a disposal outside them is kept and flagged.
     pub fn trip_disposal(&mut self, trip: RecordId, draft: TripStepDraft, now: UnixMillis) -> ApiResult<Saved> {
         let operator = self.actor(Role::FstpOperator)?;
-        let step = TripStep {
-            at: now,
-            location: draft.location,
-            volume_litres: draft.volume_litres,
-            photos: draft.photos,
-            geofence: None,
-        };
-        self.store.record_disposal(trip, step, now)?;
+        let litres = Typed::litres("volume_litres", draft.volume_litres.as_ref())?;
+        if let Body::Trip(t) = &self.store.get(trip)?.body {
+            self.within_tank(&t.vehicle, litres)?;
+        }
+        let step =
+            TripStep { at: now, location: draft.location, volume_litres: litres, photos: draft.photos, geofence: None };
+        self.store.record_disposal(trip, step, now).map_err(|e| as_draft(e.into(), &[("disposal.", "")]))?;
         self.store.transition(trip, operator, Status::Disposed, now, None)?;
         self.saved(trip)
+    }
+
+    /// Litres more than the trip's vehicle holds are a typing mistake: refused on the field.
+    fn within_tank(&self, vehicle: &str, litres: Option<f64>) -> ApiResult<()> {
+        let tank = self.store.reference().vehicles.iter().find(|v| v.registration_number == vehicle);
+        match (tank, litres) {
+            (Some(v), Some(l)) if l > v.tank_capacity_litres => Err(ApiError::field(
+                "volume_litres",
+                "too_large",
+                &format!("{l} L is more than the {} L tank of {vehicle}", v.tank_capacity_litres),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The crew at the plant gate: the signed handover of a trip, to show the operator.
@@ -543,12 +600,12 @@ impl Field {
     pub fn countersign(
         &mut self,
         code: &str,
-        received_litres: Option<f64>,
+        received_litres: Option<Typed>,
         location: Option<GeoPoint>,
         now: UnixMillis,
     ) -> ApiResult<CodeView> {
         self.actor(Role::FstpOperator)?;
-        let litres = received_litres
+        let litres = Typed::litres("volume_litres", received_litres.as_ref())?
             .ok_or_else(|| ApiError::field("volume_litres", "required", "the litres received are needed"))?;
         let fix = location.ok_or_else(|| ApiError::field("location", "required", "a countersign needs a GPS fix"))?;
         code_view(self.store.countersign_handover(code, litres, &fix, now)?)
@@ -627,6 +684,18 @@ impl Field {
     pub fn add_photo(&mut self, bytes: &[u8], now: UnixMillis) -> ApiResult<crate::domain::PhotoRef> {
         Ok(self.store.add_photo(bytes, now)?)
     }
+}
+
+/// A record's field errors under the names of the draft the form sent (`pit.length` is the
+/// form's `pit_length`, a trip's `pickup.volume_litres` its `volume_litres`), so each error lands
+/// beside its input.
+fn as_draft(mut e: ApiError, renames: &[(&str, &str)]) -> ApiError {
+    for f in &mut e.fields {
+        if let Some((from, to)) = renames.iter().find(|(from, _)| f.field.starts_with(from)) {
+            f.field = format!("{to}{}", &f.field[from.len()..]);
+        }
+    }
+    e
 }
 
 fn code_view(code: String) -> ApiResult<CodeView> {

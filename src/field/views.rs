@@ -94,6 +94,28 @@ pub struct RowView {
     pub badge: Badge,
     pub photos_waiting: u64,
     pub location: Option<GeoPoint>,
+    /// Why the server refused the record (only when `badge` is `rejected` and it said why).
+    pub rejection: Option<Rejection>,
+}
+
+/// The server's answer to a refused change: a stable code the UI translates (`ward_out_of_scope`,
+/// `record_final`...) and the server's own sentence, shown when the code has no translation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rejection {
+    pub code: String,
+    pub reason: String,
+}
+
+impl Rejection {
+    /// The store keeps the server's answer as `code: reason`.
+    pub fn parse(stored: &str) -> Rejection {
+        match stored.split_once(": ") {
+            Some((code, reason)) if !code.is_empty() && !code.contains(' ') => {
+                Rejection { code: code.into(), reason: reason.into() }
+            }
+            _ => Rejection { code: "rejected".into(), reason: stored.into() },
+        }
+    }
 }
 
 /// A conflicted field with every value, as JSON text.
@@ -123,10 +145,14 @@ pub struct RecordView {
     pub actions: Vec<String>,
 }
 
+/// The home screen: work for the user's roles, then the user's own records in every ward (or
+/// none): drafts, those the server has not confirmed yet, and those it confirmed today (IST).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Home {
     pub todo: Vec<RowView>,
-    pub recent: Vec<RowView>,
+    pub drafts: Vec<RowView>,
+    pub waiting: Vec<RowView>,
+    pub sent_today: Vec<RowView>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -210,9 +236,30 @@ pub struct CodeView {
     pub qr_svg: String,
 }
 
+/// A quantity as the form sends it: the text as typed (`"1,250"`, `" 150 "`, `"१५०"`), read by
+/// [`crate::domain::number`], or a number.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Typed {
+    Number(f64),
+    Text(String),
+}
+
+impl Typed {
+    /// Litres in `field`: `None` when nothing was typed.
+    pub fn litres(field: &str, value: Option<&Typed>) -> crate::Result<Option<f64>> {
+        match value {
+            None => Ok(None),
+            Some(Typed::Number(n)) => crate::domain::number::parse_litres(field, &n.to_string()),
+            Some(Typed::Text(t)) => crate::domain::number::parse_litres(field, t),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TripStepDraft {
-    pub volume_litres: Option<f64>,
+    /// Litres as typed, or a number.
+    pub volume_litres: Option<Typed>,
     pub location: Option<GeoPoint>,
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
@@ -221,5 +268,34 @@ pub struct TripStepDraft {
 impl From<&FieldError> for WarningView {
     fn from(e: &FieldError) -> WarningView {
         WarningView { code: e.code.clone(), message: e.message.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn litres_come_as_typed_text_or_as_a_number() {
+        let draft: TripStepDraft =
+            serde_json::from_value(serde_json::json!({"volume_litres": "२,४००", "location": null})).unwrap();
+        assert_eq!(Typed::litres("volume_litres", draft.volume_litres.as_ref()).unwrap(), Some(2400.0));
+        let draft: TripStepDraft =
+            serde_json::from_value(serde_json::json!({"volume_litres": 2400.5, "location": null})).unwrap();
+        assert_eq!(Typed::litres("volume_litres", draft.volume_litres.as_ref()).unwrap(), Some(2400.5));
+        assert!(Typed::litres("volume_litres", Some(&Typed::Number(-1.0))).is_err());
+        assert_eq!(Typed::litres("volume_litres", None).unwrap(), None);
+    }
+
+    #[test]
+    fn a_stored_rejection_splits_into_code_and_the_servers_sentence() {
+        let r = Rejection::parse("ward_out_of_scope: ward W03 is not one of this user's wards");
+        assert_eq!(
+            r,
+            Rejection { code: "ward_out_of_scope".into(), reason: "ward W03 is not one of this user's wards".into() }
+        );
+        assert_eq!(Rejection::parse("record_final: closed: no edit").reason, "closed: no edit");
+        let bare = Rejection::parse("the server said no");
+        assert_eq!(bare, Rejection { code: "rejected".into(), reason: "the server said no".into() });
     }
 }

@@ -73,7 +73,11 @@ export interface RecordRow {
   badge: Badge;
   photos_waiting: number;
   location: GeoPoint | null; // for the map
+  rejection: Rejection | null; // why the server refused it (badge 'rejected'), else null
 }
+/** The server's answer to a refused change: `code` to translate (catalog `reject.<code>`),
+ *  `reason` the server's sentence, shown when the code has no translation. */
+export interface Rejection { code: string; reason: string }
 
 export interface Conflict { record: string; title: string; field: string; values: string[] } // values as JSON text
 export interface Warning { code: string; message: string } // poor_accuracy, accuracy_missing, far_from_asset, possible_duplicate, possible_illegal_dumping, volume_mismatch
@@ -108,7 +112,8 @@ export interface FsmJobDraft {
   location: GeoPoint | null; pit_length: number | null; pit_width: number | null; pit_height: number | null;
   post_pay: boolean;
 }
-export interface TripStepDraft { volume_litres: number | null; location: GeoPoint | null; photos: PhotoRef[] }
+/** `volume_litres`: the text as typed ("2,400", "२४००"), read by the Rust side, or a number. */
+export interface TripStepDraft { volume_litres: string | number | null; location: GeoPoint | null; photos: PhotoRef[] }
 
 /** A code one device shows and another reads: as text, and as a QR code (inline SVG). */
 export interface CodeView { code: string; qr_svg: string }
@@ -116,7 +121,9 @@ export interface CodeView { code: string; qr_svg: string }
 export interface Saved { id: string; badge: Badge; warnings: Warning[] }
 export interface ReceiptIssued extends Saved { receipt_number: string; amount_paise: number }
 export interface ReviewList { needs_review: RecordRow[]; rejected: RecordRow[]; conflicts: Conflict[] }
-export interface Home { todo: RecordRow[]; recent: RecordRow[] }
+/** Home: work for the user's roles (their refused records first), then their own records in any
+ *  ward or none: drafts, not yet confirmed by the server, confirmed with a last change today. */
+export interface Home { todo: RecordRow[]; drafts: RecordRow[]; waiting: RecordRow[]; sent_today: RecordRow[] }
 
 export const api = {
   appState: () => invoke<AppState>('app_state'),
@@ -132,6 +139,9 @@ export const api = {
   record: (id: string) => invoke<RecordView>('record', { id }),
   saveInspection: (draft: InspectionDraft) => invoke<Saved>('save_inspection', { draft }),
   saveAsset: (draft: AssetDraft) => invoke<Saved>('save_asset', { draft }),
+  /** An amount as typed (`1,250`, ` 150 `, `१५०`) in paise, read as `collectFee` reads it; errors
+   *  name `amount` (not_a_number, too_many_decimals, too_large, zero). */
+  readAmount: (text: string) => invoke<number>('read_amount', { text }),
   collectFee: (draft: ReceiptDraft) => invoke<ReceiptIssued>('collect_fee', { draft }),
   createFsmJob: (draft: FsmJobDraft) => invoke<Saved>('create_fsm_job', { draft }),
   /** A workflow step (`to` is a status from RecordView.actions). */
@@ -144,7 +154,7 @@ export const api = {
   handoverCode: (tripId: string) => invoke<CodeView>('handover_code', { tripId }),
   /** Operator: countersigns a crew's code for the litres received (offline); returns the code
    *  to show back to the crew. Errors name `custody`, `volume_litres` or `location`. */
-  countersign: (code: string, volumeLitres: number | null, location: GeoPoint | null) =>
+  countersign: (code: string, volumeLitres: string | number | null, location: GeoPoint | null) =>
     invoke<CodeView>('countersign', { code, volumeLitres, location }),
   /** Crew: reads the operator's code back; the countersigned disposal is recorded in the trip. */
   recordCountersigned: (tripId: string, code: string, location: GeoPoint | null) =>

@@ -34,11 +34,13 @@ export function useForm() {
   return { errors, general, busy, run, setErrors };
 }
 
-/** Litres as typed into `field`: the number, with any problem added to `errs`. */
-export function litres(text: string, errs: FieldErrors, field = 'volume_litres'): number | null {
-  const v = text.trim() === '' ? null : Number(text.replace(',', '.'));
-  if (v === null) errs[field] = localError(field, 'required');
-  else if (!Number.isFinite(v)) errs[field] = localError(field, 'not_a_number');
-  else if (v < 0) errs[field] = localError(field, 'negative');
+/** Litres as typed into `field` (`2,400`, ` 150 `, `२४००`), for the Rust side to read; a missing
+ *  value is added to `errs`. */
+export function litres(text: string, errs: FieldErrors, field = 'volume_litres'): string | null {
+  const v = text.trim();
+  if (v === '') {
+    errs[field] = localError(field, 'required');
+    return null;
+  }
   return v;
 }

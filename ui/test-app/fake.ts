@@ -20,7 +20,12 @@ interface Scenario {
 declare global {
   interface Window {
     __WB_SCENARIO__?: Scenario;
-    __wbFake: { calls: { cmd: string; args: unknown }[]; records: Map<string, Rec>; sync: SyncStatus };
+    __wbFake: {
+      calls: { cmd: string; args: unknown }[]; records: Map<string, Rec>; sync: SyncStatus;
+      /** The next call of `cmd` fails with `error` (an error the real core can return, e.g. one on
+       *  a field the form does not show); cleared once used. */
+      failNext: { cmd: string; error: ApiError } | null;
+    };
   }
 }
 
@@ -107,7 +112,7 @@ const sync: SyncStatus = {
 };
 const records = new Map<string, Rec>();
 const calls: { cmd: string; args: unknown }[] = [];
-window.__wbFake = { calls, records, sync };
+window.__wbFake = { calls, records, sync, failNext: null };
 let seq = 0;
 let receiptSeq = 0;
 
@@ -137,6 +142,12 @@ function wardOf(p: GeoPoint | null): string | null {
   return null;
 }
 
+/** As src/field/mod.rs `new_record`: a record with no place in a ward gets its user's one ward. */
+function soleWard(owner: string): string | null {
+  const w = users.find((u) => u.id === owner)?.wards ?? [];
+  return w.length === 1 ? w[0] : null;
+}
+
 function metres(a: GeoPoint, b: GeoPoint): number {
   const k = Math.PI / 180;
   const x = (b.lon - a.lon) * k * Math.cos(((a.lat + b.lat) / 2) * k);
@@ -154,8 +165,8 @@ function geoWarnings(p: GeoPoint | null): Warning[] {
 function add(kind: Kind, status: string, title: string, record: Record<string, unknown>, opts: Partial<RecordRow> = {}, owner = currentUser ?? 'u-sup'): Rec {
   const id = opts.id ?? `${kind}-${++seq}`;
   const row: RecordRow = {
-    id, kind, status, title, ward: wardOf((opts.location as GeoPoint) ?? null), updated_at: NOW - seq * 1000, amount_paise: null,
-    badge: 'saved', photos_waiting: 0, location: null, ...opts,
+    id, kind, status, title, ward: wardOf((opts.location as GeoPoint) ?? null) ?? soleWard(owner), updated_at: NOW - seq * 1000, amount_paise: null,
+    badge: 'saved', photos_waiting: 0, location: null, rejection: null, ...opts,
   };
   const rec: Rec = { row, record, conflicts: [], warnings: [], owner };
   records.set(id, rec);
@@ -197,10 +208,18 @@ if (sc.seed ?? true) {
   add('fsm_job', 'PENDING_DSO_APPROVAL', 'Desludging: Baljit Kaur, Hira Mahal', { applicant_name: 'Baljit Kaur', locality: 'Hira Mahal' }, { id: 'job-2', badge: 'on_server', location: p(30.376, 76.134) }, 'u-sup');
   add('trip', 'WAITING_FOR_DISPOSAL', 'Trip PB11AB1234: 2,000 L', { vehicle: 'PB11AB1234', application_no: 'job-1', pickup: { volume_litres: 2000 } }, { id: 'trip-1', badge: 'on_server' }, 'u-crew');
   add('inspection', 'SUBMITTED', 'Toilet block, Patiala Gate', { subject: 'Toilet block, Patiala Gate', template_code: 'PUBLIC_TOILET', template_version: 1, answers: { water: { type: 'yes_no', value: true } } }, { id: 'insp-nr', badge: 'needs_review', location: p(30.385, 76.135) }, 'u-insp');
-  add('asset_survey', 'INITIATED', 'Drain D-9', { asset_name: 'Drain D-9' }, { id: 'asset-rej', badge: 'rejected', location: p(30.374, 76.147) }, 'u-surv');
+  // Refused by the server: the reason as the store keeps it ("code: reason"), split as Rust does.
+  add('asset_survey', 'INITIATED', 'Drain D-9', { asset_name: 'Drain D-9' }, {
+    id: 'asset-rej', badge: 'rejected', location: p(30.374, 76.147),
+    rejection: { code: 'ward_out_of_scope', reason: 'ward W02 is not one of the wards of user u-surv' },
+  }, 'u-surv');
   const c = add('inspection', 'SUBMITTED', 'Community toilet A', { subject: 'Community toilet A' }, { id: 'insp-conf', badge: 'on_server', location: p(30.3755, 76.1355) }, 'u-insp');
   c.conflicts.push({ record: 'insp-conf', title: 'Community toilet A', field: 'subject', values: ['"Community toilet A"', '"Community toilet A (east block)"'] });
   add('inspection', 'DRAFT', 'Toilet near bus stand', { subject: 'Toilet near bus stand' }, { id: 'insp-multi', location: p(30.3745, 76.1445) }, 'u-multi');
+  add('receipt', 'NEW', 'Receipt NBH/2025-26/D9/000004', { receipt_number: 'NBH/2025-26/D9/000004', payer_name: 'Kamla Devi' }, {
+    id: 'rcpt-rej', badge: 'rejected', amount_paise: 50000,
+    rejection: { code: 'number_not_granted', reason: 'receipt number NBH/2025-26/D9/000004 is not from a block granted to this device' },
+  }, 'u-coll');
   add('receipt', 'NEW', 'Receipt NBH/2025-26/D1/000001', { receipt_number: 'NBH/2025-26/D1/000001', payer_name: 'Mohan Lal' }, { id: 'rcpt-0', badge: 'waiting', amount_paise: 15000 }, 'u-coll');
 }
 
@@ -208,18 +227,27 @@ function row(r: Rec): RecordRow {
   return { ...r.row };
 }
 
+// As src/field/mod.rs: work for the roles (own refused records first), then the user's own
+// records whatever their ward: drafts, waiting to send, on the server with a change today.
 function home(): Home {
   const u = me();
-  const all = [...records.values()];
+  const all = [...records.values()].sort((a, b) => b.row.updated_at - a.row.updated_at || (a.row.id < b.row.id ? -1 : 1));
+  const mine = all.filter((r) => r.owner === u.id);
+  const startOfToday = new Date().setHours(0, 0, 0, 0);
+  const drafts = mine.filter((r) => r.row.status === 'DRAFT');
+  const rest = mine.filter((r) => r.row.status !== 'DRAFT');
+  const refused = rest.filter((r) => r.row.badge === 'rejected');
+  const waiting = rest.filter((r) => r.row.badge === 'saved' || r.row.badge === 'waiting');
+  const sentToday = rest.filter((r) => (r.row.badge === 'on_server' || r.row.badge === 'needs_review') && r.row.updated_at >= startOfToday);
+  const shown = new Set([...drafts, ...waiting, ...sentToday, ...refused]);
   const todo = all.filter((r) => {
+    if (shown.has(r)) return false;
     if (u.roles.includes('supervisor') && (r.row.badge === 'needs_review' || r.row.badge === 'rejected' || r.conflicts.length)) return true;
     if (u.roles.includes('sanitation_crew') && r.row.kind === 'fsm_job' && ['PENDING_DSO_APPROVAL', 'DSO_INPROGRESS'].includes(r.row.status)) return true;
     if (u.roles.includes('fstp_operator') && r.row.kind === 'trip' && r.row.status === 'WAITING_FOR_DISPOSAL') return true;
-    if (u.roles.includes('inspector') && r.row.kind === 'inspection' && r.row.status === 'DRAFT' && r.owner === u.id) return true;
     return false;
   });
-  const recent = all.filter((r) => r.owner === u.id).sort((a, b) => b.row.updated_at - a.row.updated_at).slice(0, 5);
-  return { todo: todo.map(row), recent: recent.map(row) };
+  return { todo: [...refused, ...todo].map(row), drafts: drafts.map(row), waiting: waiting.map(row), sent_today: sentToday.map(row) };
 }
 
 function saved(rec: Rec, warnings: Warning[] = []): Saved {
@@ -231,6 +259,14 @@ function checkPoint(p: GeoPoint | null, errs: [string, string][]) {
   if (!p) return;
   if (!(p.lat >= -90 && p.lat <= 90)) errs.push(['location.lat', 'out_of_range']);
   if (!(p.lon >= -180 && p.lon <= 180)) errs.push(['location.lon', 'out_of_range']);
+  // No accuracy is fine (a point picked on the map or typed): a warning, never an error.
+  if (p.accuracy_m != null && !(p.accuracy_m >= 0)) errs.push(['location.accuracy_m', 'negative']);
+}
+
+/** As src/field/mod.rs `within_tank`: more litres than the vehicle holds is refused. */
+function withinTank(vehicle: string, litres: number | null) {
+  const v = reference.vehicles.find((x) => x.registration_number === vehicle);
+  if (v && litres != null && litres > v.tank_capacity_litres) fail('invalid', [['volume_litres', 'too_large']]);
 }
 
 function saveInspection(d: InspectionDraft): Saved {
@@ -274,17 +310,46 @@ function saveAsset(d: AssetDraft): Saved {
   return saved(rec, warnings);
 }
 
+/** As src/domain/number.rs `plain_number`: spaces trimmed, Devanagari digits read, commas only
+ *  as digit grouping (Indian or international); null when it is not a number. */
+function plainNumber(text: string): string | null {
+  const s = text.trim().replace(/[\u0966-\u096F]/g, (c) => String(c.charCodeAt(0) - 0x0966));
+  const m = /^(-?)([0-9,]+)(?:\.([0-9]+))?$/.exec(s);
+  if (!m) return null;
+  const groups = m[2].split(',');
+  const ok = groups.length === 1
+    ? groups[0] !== ''
+    : /^[0-9]{1,3}$/.test(groups[0]) && /^[0-9]{3}$/.test(groups[groups.length - 1]) && groups.slice(1, -1).every((g) => /^[0-9]{2,3}$/.test(g));
+  return ok ? `${m[1]}${groups.join('')}${m[3] !== undefined ? `.${m[3]}` : ''}` : null;
+}
+
+/** As Paise::parse_rupees + Field::read_amount: paise, or the error code on `amount`. */
+function rupees(text: string): number | string {
+  if (!text.trim()) return 'required';
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(plainNumber(text) ?? '');
+  if (!m) return 'not_a_number';
+  if ((m[2] ?? '').length > 2) return 'too_many_decimals';
+  const paise = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+  if (!Number.isSafeInteger(paise)) return 'too_large';
+  return paise === 0 ? 'zero' : paise;
+}
+
+/** As src/field/views.rs `Typed::litres`: a number, typed text, or nothing. */
+function litresOf(v: string | number | null): number | null {
+  if (v == null || (typeof v === 'string' && !v.trim())) return null;
+  const n = typeof v === 'number' ? v : Number(plainNumber(v) ?? NaN);
+  if (!Number.isFinite(n)) fail('invalid', [['volume_litres', 'not_a_number']]);
+  if (n < 0) fail('invalid', [['volume_litres', 'negative']]);
+  return n;
+}
+
 function collectFee(d: ReceiptDraft): Saved & { receipt_number: string; amount_paise: number } {
   me();
   const errs: [string, string][] = [];
   if (!reference.fee_heads.some((h) => h.code === d.fee_head)) errs.push(['fee_head', 'not_a_choice']);
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(d.amount);
-  let paise = 0;
-  if (!d.amount) errs.push(['amount', 'required']);
-  else if (!m) errs.push(['amount', 'not_a_number']);
-  else if ((m[2] ?? '').length > 2) errs.push(['amount', 'too_many_decimals']);
-  else paise = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
-  if (m && paise > 10_000_000_00) errs.push(['amount', 'too_large']);
+  const read = rupees(d.amount);
+  const paise = typeof read === 'number' ? read : 0;
+  if (typeof read === 'string') errs.push(['amount', read]);
   if (!d.payer_name.trim()) errs.push(['payer_name', 'required']);
   if ((d.payment_mode === 'CHEQUE' || d.payment_mode === 'DD') && !d.instrument_number) errs.push(['instrument_number', 'required']);
   if (errs.length) fail('invalid', errs);
@@ -317,10 +382,11 @@ function tripPickup(jobId: string, step: TripStepDraft): Saved {
   const u = me();
   if (!u.roles.includes('sanitation_crew')) fail('not_allowed');
   const job = get(jobId);
-  if (step.volume_litres == null) fail('invalid', [['volume_litres', 'required']]);
-  if (step.volume_litres! > 3000) fail('invalid', [['volume_litres', 'too_large']]);
-  const rec = add('trip', 'WAITING_FOR_DISPOSAL', `Trip PB11AB1234: ${step.volume_litres} L`, {
-    vehicle: 'PB11AB1234', application_no: job.row.id, pickup: { ...step },
+  const volume = litresOf(step.volume_litres);
+  if (volume == null) fail('invalid', [['volume_litres', 'required']]);
+  withinTank('PB11AB1234', volume);
+  const rec = add('trip', 'WAITING_FOR_DISPOSAL', `Trip PB11AB1234: ${volume} L`, {
+    vehicle: 'PB11AB1234', application_no: job.row.id, pickup: { ...step, volume_litres: volume },
   }, { location: step.location, photos_waiting: step.photos.length });
   touch(rec, 'saved');
   return saved(rec, geoWarnings(step.location));
@@ -331,14 +397,16 @@ function tripDisposal(tripId: string, step: TripStepDraft): Saved {
   if (!u.roles.includes('fstp_operator')) fail('not_allowed');
   const trip = get(tripId);
   if (trip.row.status !== 'WAITING_FOR_DISPOSAL') fail('not_allowed');
-  if (step.volume_litres == null) fail('invalid', [['volume_litres', 'required']]);
+  const volume = litresOf(step.volume_litres);
+  if (volume == null) fail('invalid', [['volume_litres', 'required']]);
+  withinTank(String(trip.record.vehicle ?? ''), volume);
   const warnings: Warning[] = [];
   const fstp = reference.fstps[0];
   if (step.location && metres(step.location, fstp.location) > 150) warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
   const carried = ((trip.record.pickup as TripStepDraft | undefined)?.volume_litres) ?? null;
-  if (carried && Math.abs(carried - step.volume_litres!) / carried > 0.1) warnings.push({ code: 'volume_mismatch', message: 'volume mismatch' });
+  if (carried && Math.abs(Number(carried) - volume!) / Number(carried) > 0.1) warnings.push({ code: 'volume_mismatch', message: 'volume mismatch' });
   trip.row.status = 'DISPOSED';
-  trip.record.disposal = { ...step };
+  trip.record.disposal = { ...step, volume_litres: volume };
   touch(trip, warnings.length ? 'needs_review' : 'saved');
   return saved(trip, warnings);
 }
@@ -354,10 +422,11 @@ function handoverCode(tripId: string): CodeView {
   return { code: `WBH1|pb.nabha|${tripId}|PB11AB1234|${litres}|${NOW}|k1|crewsig`, qr_svg: QR };
 }
 
-function countersign(code: string, volume: number | null, location: GeoPoint | null): CodeView {
+function countersign(code: string, typed: string | number | null, location: GeoPoint | null): CodeView {
   if (!me().roles.includes('fstp_operator')) fail('not_allowed');
   const parts = code.split('|');
   const errs: [string, string][] = [];
+  const volume = litresOf(typed);
   if (parts[0] !== 'WBH1' || parts.length !== 8) errs.push(['custody', 'bad_code']);
   if (volume == null) errs.push(['volume_litres', 'required']);
   if (!location) errs.push(['location', 'required']);
@@ -445,6 +514,11 @@ type A = Record<string, any>; // eslint-disable-line @typescript-eslint/no-expli
 mockIPC((cmd, payload) => {
   const a = (payload ?? {}) as A;
   calls.push({ cmd, args: JSON.parse(JSON.stringify(a)) });
+  const injected = window.__wbFake.failNext;
+  if (injected && injected.cmd === cmd) {
+    window.__wbFake.failNext = null;
+    throw injected.error;
+  }
   switch (cmd) {
     case 'app_state': return appState();
     case 'enroll': {
@@ -485,6 +559,11 @@ mockIPC((cmd, payload) => {
     }
     case 'save_inspection': return saveInspection(a.draft);
     case 'save_asset': return saveAsset(a.draft);
+    case 'read_amount': {
+      const read = rupees(String(a.text ?? ''));
+      if (typeof read === 'string') fail('invalid', [['amount', read]]);
+      return read;
+    }
     case 'collect_fee': return collectFee(a.draft);
     case 'create_fsm_job': return createJob(a.draft);
     case 'step': return step(a.id, a.to);

@@ -67,6 +67,11 @@ test('keys built from codes exist for every code of the contract and the domain'
       'CITIZEN_FEEDBACK_PENDING', 'COMPLETED', 'SCHEDULED', 'WAITING_FOR_DISPOSAL', 'DISPOSED', 'DECLINED', 'unknown',
     ],
     fsm: ['pit_length', 'pit_width', 'pit_height'],
+    // The server's rejection codes a field worker meets most (the rest fall back to its sentence).
+    reject: [
+      'ward_out_of_scope', 'record_final', 'receipt_immutable', 'transition_not_allowed', 'kind_not_allowed', 'number_not_yours',
+      'reversal_exists', 'unknown',
+    ],
   };
   const missing = [];
   for (const [prefix, codes] of Object.entries(need)) {

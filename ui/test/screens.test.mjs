@@ -286,7 +286,7 @@ describe('asset survey', () => {
       const value = await text(page.locator('[data-testid=location-value]'));
       const m = /([0-9.]+)\D+([0-9.]+)/.exec(value);
       assert.ok(Math.abs(Number(m[1]) - 30.375) < 0.001 && Math.abs(Number(m[2]) - 76.145) < 0.001, value);
-      assert.equal(await text(page.locator('[data-testid=accuracy]')), tx(lang, 'loc.accuracy_unknown'));
+      assert.equal(await text(page.locator('[data-testid=accuracy]')), `⚠ ${tx(lang, 'loc.accuracy_unknown')}`);
       await checkScreen(page, `05-asset-map-${lang}`);
       // Typed numbers next to an existing streetlight.
       await page.click('#loc-manual');
@@ -322,6 +322,176 @@ describe('asset survey', () => {
     assert.match(await text(page.locator('[data-testid=location-value]')), /Lat 30\.3\d+, Lon 76\.1\d+/);
     await done(app);
   });
+
+  test('latitude and longitude typed key by key keep their decimal point', async () => {
+    const app = await open(signedIn('u-surv', 'en'));
+    const { page } = app;
+    await page.click('#new-asset');
+    await page.click('#loc-manual');
+    await page.locator('#loc-lat').pressSequentially('30.3745');
+    await page.locator('#loc-lon').pressSequentially('76.1462');
+    assert.equal(await page.inputValue('#loc-lat'), '30.3745');
+    assert.equal(await page.inputValue('#loc-lon'), '76.1462');
+    assert.match(await text(page.locator('[data-testid=location-value]')), /Lat 30\.37450, Lon 76\.14620/);
+    await done(app);
+  });
+
+  for (const lang of LANGS) {
+    test(`a place picked on the map saves, marked "no GPS accuracy" on the form and the record (${lang})`, async () => {
+      const app = await open({ ...signedIn('u-surv', lang), geo: 'denied' });
+      const { page } = app;
+      await page.click('#new-asset');
+      await page.selectOption('#asset-type', 'BIN');
+      await page.fill('#asset-name', 'Bin near the tank');
+      await page.click('label[for=condition-GOOD]');
+      await page.click('#loc-map');
+      await page.locator('#loc-mapview [data-ward=W03] polygon').click();
+      const mark = page.locator('[data-testid=accuracy][data-warning=accuracy_missing]');
+      assert.equal(await text(mark), `⚠ ${tx(lang, 'loc.accuracy_unknown')}`);
+      assert.equal(await text(page.locator('[data-testid=accuracy-note]')), tx(lang, 'loc.accuracy_unknown_note'));
+      await page.click('#asset-save');
+      const detail = page.locator('[data-testid=record-detail]');
+      await detail.waitFor();
+      assert.equal(await text(page.locator('[data-testid=notice]')), `✓ ${tx(lang, 'asset.saved')}`);
+      assert.equal(await text(detail.locator('[data-testid=warning][data-code=accuracy_missing]')), tx(lang, 'warn.accuracy_missing'));
+      assert.match(await text(detail.locator('.facts')), new RegExp(tx(lang, 'loc.accuracy_unknown').replace(/[()]/g, '\\$&')));
+      assert.equal(await page.locator('[data-testid=error]').count(), 0, 'no error');
+      assert.equal((await calls(page, 'save_asset')).at(-1).draft.location.accuracy_m, null);
+      await checkScreen(page, `05-asset-no-accuracy-${lang}`);
+      await done(app);
+    });
+
+    test(`an error on a field the form does not show is spelled out, never a bare count (${lang})`, async () => {
+      const app = await open(signedIn('u-surv', lang));
+      const { page } = app;
+      await page.click('#new-asset');
+      await page.selectOption('#asset-type', 'STREETLIGHT');
+      await page.fill('#asset-name', 'SL-200');
+      await page.click('label[for=condition-GOOD]');
+      await page.click('#loc-manual');
+      await page.fill('#loc-lat', '30.3752');
+      await page.fill('#loc-lon', '76.1352');
+      // What the core answered before accuracy became optional: an error on a field with no input.
+      await page.evaluate(() => {
+        window.__wbFake.failNext = { cmd: 'save_asset', error: { code: 'invalid', message: 'location.accuracy_m: a survey must record the GPS accuracy',
+          fields: [{ field: 'location.accuracy_m', code: 'required', message: 'a survey must record the GPS accuracy' }] } };
+      });
+      await page.click('#asset-save');
+      const box = page.locator('[data-testid=error]');
+      await box.locator('[data-testid=error-line]').waitFor();
+      assert.equal(await text(box.locator('[data-testid=error-line]')), `${tx(lang, 'field.location.accuracy_m')}: ${tx(lang, 'ferr.required')}`);
+      assert.doesNotMatch(await text(box), new RegExp(tx(lang, 'form.fix_fields', { count: 1 }).replace(/[().]/g, '\\$&')));
+      assert.match(await text(box), new RegExp(tx(lang, 'form.not_saved')));
+      // Errors beside visible fields are counted, the hidden one still spelled out.
+      await page.evaluate(() => {
+        window.__wbFake.failNext = { cmd: 'save_asset', error: { code: 'invalid', message: 'x', fields: [
+          { field: 'asset_name', code: 'required', message: 'is required' },
+          { field: 'attributes.pole_height', code: 'negative', message: 'must not be negative' }] } };
+      });
+      await page.click('#asset-save');
+      await page.locator('#asset-name-err').waitFor();
+      await box.locator('[data-testid=error-line]', { hasText: 'attributes pole height' }).waitFor();
+      assert.match(await text(box), new RegExp(tx(lang, 'form.fix_fields', { count: 1 }).replace(/[().]/g, '\\$&')));
+      assert.equal(await text(box.locator('[data-testid=error-line]')), `attributes pole height: ${tx(lang, 'ferr.negative')}`);
+      await checkScreen(page, `05-asset-hidden-error-${lang}`);
+      // Then it saves.
+      await page.click('#asset-save');
+      await page.locator('[data-testid=record-detail]').waitFor();
+      await done(app);
+    });
+  }
+});
+
+describe('submit buttons below a photo field', () => {
+  /** Taps the button at its upper-left corner, where the hidden file input used to lie. First:
+   *  no file input's box — with what it may paint beyond it (its scroll size: Chromium clips that
+   *  part, WebKitGTK does not) — meets any control. */
+  async function tapCorner(page, selector) {
+    const button = page.locator(selector);
+    await button.scrollIntoViewIfNeeded();
+    const overlaps = await page.evaluate(() => {
+      const out = [];
+      const controls = [...document.querySelectorAll('button, input:not([type=file]), select, textarea, label, a')];
+      for (const f of document.querySelectorAll('input[type=file]')) {
+        const r = f.getBoundingClientRect();
+        if (!f.getClientRects().length) continue; // no box at all
+        const box = { left: r.left, top: r.top, right: r.left + Math.max(r.width, f.scrollWidth), bottom: r.top + Math.max(r.height, f.scrollHeight) };
+        for (const c of controls) {
+          const q = c.getBoundingClientRect();
+          if (q.width && q.height && q.left < box.right && box.left < q.right && q.top < box.bottom && box.top < q.bottom) out.push(`${f.id} over ${c.id || c.tagName}`);
+        }
+      }
+      return out;
+    });
+    assert.deepEqual(overlaps, [], 'a file input lies over a control');
+    const b = await button.boundingBox();
+    const hit = await page.evaluate(([x, y]) => { const e = document.elementFromPoint(x, y); return e?.closest('button')?.id ?? e?.tagName; }, [b.x + 5, b.y + 5]);
+    assert.equal(hit, selector.slice(1), `what lies at the corner of ${selector}`);
+    await page.mouse.click(b.x + 5, b.y + 5);
+  }
+  const noChooser = (page) => {
+    const opened = [];
+    page.on('filechooser', (fc) => opened.push(fc));
+    return opened;
+  };
+
+  test('asset survey: a tap on the corner of "Save survey" saves, no photo picker', async () => {
+    const app = await open(signedIn('u-surv', 'en'));
+    const { page } = app;
+    const opened = noChooser(page);
+    await page.click('#new-asset');
+    await page.selectOption('#asset-type', 'DRAIN');
+    await page.fill('#asset-name', 'Drain D-12');
+    await page.click('label[for=condition-FAIR]');
+    await page.click('#loc-manual');
+    await page.fill('#loc-lat', '30.3752');
+    await page.fill('#loc-lon', '76.1352');
+    await tapCorner(page, '#asset-save');
+    await page.locator('[data-testid=record-detail]').waitFor();
+    assert.equal((await calls(page, 'save_asset')).length, 1);
+    assert.equal(opened.length, 0, 'the photo picker did not open');
+    await done(app);
+  });
+
+  test('inspection: a tap on the corner of Submit and of Save draft submits, no photo picker', async () => {
+    const app = await open(signedIn('u-insp', 'en'));
+    const { page } = app;
+    const opened = noChooser(page);
+    await page.click('#new-inspection');
+    await tapCorner(page, '#save-submit');
+    await page.locator('#subject-err').waitFor();
+    await page.fill('#subject', 'Toilet block 9');
+    await tapCorner(page, '#save-draft');
+    await page.locator('[data-testid=record-detail]').waitFor();
+    assert.equal((await calls(page, 'save_inspection')).at(-1).draft.submit, false);
+    assert.equal(opened.length, 0, 'the photo picker did not open');
+    await done(app);
+  });
+
+  test('pickup and disposal: a tap on the corner of their buttons submits, no photo picker', async () => {
+    const crew = await open(signedIn('u-crew', 'en'));
+    let opened = noChooser(crew.page);
+    await crew.page.click('[data-testid=record-row][data-record-id="job-1"]');
+    await crew.page.fill('#trip-volume', '2000');
+    await tapCorner(crew.page, '#pickup-submit');
+    await crew.page.locator('[data-testid=record-detail][data-record-id^="trip-"]').waitFor();
+    assert.equal((await calls(crew.page, 'trip_pickup')).length, 1);
+    assert.equal(opened.length, 0);
+    await done(crew);
+
+    const plant = await open(signedIn('u-fstp', 'en'));
+    opened = noChooser(plant.page);
+    await plant.page.click('[data-testid=record-row][data-record-id="trip-1"]');
+    await plant.page.fill('#disposal-volume', '2000');
+    await plant.page.click('#disposal-loc-manual');
+    await plant.page.fill('#disposal-loc-lat', '30.3601');
+    await plant.page.fill('#disposal-loc-lon', '76.1602');
+    await tapCorner(plant.page, '#disposal-submit');
+    await plant.page.locator('[data-testid=status][data-status=DISPOSED]').waitFor();
+    assert.equal((await calls(plant.page, 'trip_disposal')).length, 1);
+    assert.equal(opened.length, 0);
+    await done(plant);
+  });
 });
 
 describe('fee collection', () => {
@@ -340,7 +510,9 @@ describe('fee collection', () => {
       assert.equal(await fieldError(page, 'payer'), tx(lang, 'ferr.required'));
       assert.equal(await fieldError(page, 'instrument'), tx(lang, 'ferr.required'));
       await checkScreen(page, `06-fee-errors-${lang}`);
-      await page.fill('#amount', '1200.5');
+      // Typed as people type it: grouping commas, spaces, Devanagari digits (read by the Rust side).
+      const typed = lang === 'hi' ? '१,२००.५०' : ' 1,200.50 ';
+      await page.fill('#amount', typed);
       await page.fill('#payer', 'Mohan Lal');
       await page.fill('#mobile', '9876543210');
       await page.fill('#instrument', '004512');
@@ -359,7 +531,7 @@ describe('fee collection', () => {
       assert.equal(await text(page.locator('#receipt-number')), 'NBH/2025-26/D7/000001');
       assert.equal(await text(page.locator('[data-testid=receipt-amount]')), rupees);
       assert.deepEqual((await calls(page, 'collect_fee')).at(-1).draft, {
-        fee_head: 'WS', amount: '1200.5', payment_mode: 'CHEQUE', payer_name: 'Mohan Lal', mobile_number: '9876543210', instrument_number: '004512',
+        fee_head: 'WS', amount: typed.trim(), payment_mode: 'CHEQUE', payer_name: 'Mohan Lal', mobile_number: '9876543210', instrument_number: '004512',
       });
       await checkScreen(page, `06-fee-receipt-${lang}`);
       await page.click('#fee-view');
@@ -374,11 +546,17 @@ describe('fee collection', () => {
     await page.click('#collect-fee');
     await page.selectOption('#fee-head', 'PT');
     assert.equal(await page.inputValue('#amount'), '', 'property tax has no default');
-    await page.fill('#amount', '99999999');
+    await page.fill('#amount', '99999999999999999999');
     await page.fill('#payer', 'Big Payer');
     await page.click('#fee-preview');
-    await page.click('#fee-confirm');
+    // The amount is read by the Rust side (read_amount) before the preview.
     assert.equal(await fieldError(page, 'amount'), tx('en', 'ferr.too_large'));
+    assert.equal(await page.locator('[data-testid=receipt-preview]').count(), 0);
+    assert.deepEqual((await calls(page, 'read_amount')).at(-1), { text: '99999999999999999999' });
+    await page.fill('#amount', '12,50');
+    await page.click('#fee-preview');
+    await page.locator('#amount-err[data-code=not_a_number]').waitFor();
+    assert.equal(await fieldError(page, 'amount'), tx('en', 'ferr.not_a_number'));
     await done(app);
   });
 });
@@ -405,7 +583,8 @@ describe('desludging', () => {
       await page.locator('#trip-volume-err[data-code=too_large]').waitFor();
       assert.equal(await fieldError(page, 'trip-volume'), tx(lang, 'ferr.too_large'));
       await checkScreen(page, `07-fsm-pickup-${lang}`);
-      await page.fill('#trip-volume', '2500');
+      const litresTyped = lang === 'hi' ? '२,५००' : ' 2,500 ';
+      await page.fill('#trip-volume', litresTyped);
       await page.setInputFiles('#pickup-photo', { name: 'tank.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('tank photo') });
       await page.locator('#pickup-photo ~ [data-testid=photo-status]', { hasText: tx(lang, 'photo.count', { count: 1 }) }).waitFor();
       await page.click('#pickup-submit');
@@ -414,7 +593,8 @@ describe('desludging', () => {
       assert.equal(await text(page.locator('[data-testid=status]')), tx(lang, 'status.WAITING_FOR_DISPOSAL'));
       const pick = (await calls(page, 'trip_pickup')).at(-1);
       assert.equal(pick.jobId, 'job-2');
-      assert.equal(pick.step.volume_litres, 2500);
+      assert.equal(pick.step.volume_litres, litresTyped.trim(), 'sent as typed, read by the Rust side');
+      assert.match(await text(page.locator('main h1')), /2500 L/);
       assert.equal(pick.step.photos.length, 1);
       // A new request.
       await page.click('#go-home');
@@ -464,7 +644,7 @@ describe('desludging', () => {
         return w < f;
       });
       assert.ok(order, 'warnings above the details');
-      assert.deepEqual((await calls(page, 'trip_disposal')).at(-1), { tripId: 'trip-1', step: { volume_litres: 1500, location: { lat: 30.4, lon: 76.2, accuracy_m: null }, photos: [] } });
+      assert.deepEqual((await calls(page, 'trip_disposal')).at(-1), { tripId: 'trip-1', step: { volume_litres: '1500', location: { lat: 30.4, lon: 76.2, accuracy_m: null }, photos: [] } });
       await checkScreen(page, `07-fstp-disposal-${lang}`);
       await done(app);
     });
@@ -526,6 +706,99 @@ describe('chain of custody at the plant', () => {
       await done(app);
     });
   }
+});
+
+describe('records the server refused', () => {
+  for (const lang of LANGS) {
+    test(`the reason is on the row and the record, in words (${lang})`, async () => {
+      const app = await open(signedIn('u-surv', lang));
+      const { page } = app;
+      const row = page.locator('[data-testid=home-todo] [data-testid=record-row][data-record-id="asset-rej"]');
+      assert.equal(await row.locator('[data-testid=badge]').getAttribute('data-badge'), 'rejected');
+      assert.equal(await text(row.locator('[data-testid=rejection]')), `✕ ${tx(lang, 'reject.ward_out_of_scope')}`);
+      await checkScreen(page, `11-rejected-home-${lang}`);
+      await row.click();
+      const box = page.locator('[data-testid=record-detail] [data-testid=rejection][data-code=ward_out_of_scope]');
+      await box.waitFor();
+      assert.equal(await box.getAttribute('role'), 'alert');
+      assert.match(await text(box), new RegExp(tx(lang, 'reject.title')));
+      assert.equal(await text(box.locator('[data-testid=rejection-text]')), tx(lang, 'reject.ward_out_of_scope'));
+      await checkScreen(page, `11-rejected-record-${lang}`);
+      await done(app);
+    });
+
+    test(`a code without a translation shows the server's own sentence (${lang})`, async () => {
+      const app = await open(signedIn('u-coll', lang));
+      const { page } = app;
+      const sentence = 'receipt number NBH/2025-26/D9/000004 is not from a block granted to this device';
+      const row = page.locator('[data-testid=record-row][data-record-id="rcpt-rej"]');
+      assert.equal(await text(row.locator('[data-testid=rejection]')), `✕ ${sentence}`);
+      await row.click();
+      assert.equal(await text(page.locator('[data-testid=rejection-text]')), sentence);
+      await done(app);
+    });
+  }
+
+  test('the supervisor\'s review list says why too', async () => {
+    const app = await open(signedIn('u-sup', 'hi'));
+    const { page } = app;
+    await page.click('#review-list');
+    const row = page.locator('[data-testid=record-row][data-record-id="asset-rej"]');
+    assert.equal(await text(row.locator('[data-testid=rejection]')), `✕ ${tx('hi', 'reject.ward_out_of_scope')}`);
+    await done(app);
+  });
+});
+
+describe('home lists my records whatever their ward', () => {
+  for (const lang of LANGS) {
+    test(`collector: two receipts wait to be sent, then are sent today (${lang})`, async () => {
+      const app = await open(signedIn('u-coll', lang));
+      const { page } = app;
+      for (const payer of ['Kamla Devi', 'Mohan Lal']) {
+        await page.click('#collect-fee');
+        await page.selectOption('#fee-head', 'WS');
+        await page.fill('#payer', payer);
+        await page.click('#fee-preview');
+        await page.click('#fee-confirm');
+        await page.locator('#receipt-number').waitFor();
+        await page.click('#go-home');
+      }
+      const waiting = page.locator('[data-testid=home-waiting]');
+      await waiting.locator('[data-testid=record-row]').first().waitFor();
+      assert.equal(await text(waiting.locator('h2')), tx(lang, 'home.waiting', { count: 3 }));
+      const ids = await waiting.locator('[data-testid=record-row]').evaluateAll((rs) => rs.map((r) => r.dataset.recordId));
+      assert.equal(ids.length, 3, 'the two new receipts and the one from before');
+      assert.ok(ids.includes('rcpt-0'));
+      assert.equal(await text(page.locator('[data-testid=home-drafts] .empty')), tx(lang, 'home.drafts_empty'));
+      assert.equal(await text(page.locator('[data-testid=home-sent-today] .empty')), tx(lang, 'home.sent_today_empty'));
+      assert.equal(await page.locator('[data-testid=home-todo] [data-record-id="rcpt-rej"]').count(), 1, 'the refused receipt is work to do');
+      await checkScreen(page, `03-home-waiting-${lang}`);
+      await page.evaluate(() => { window.__wbFake.sync.online = true; });
+      await page.click('[data-testid=sync-now]');
+      const sent = page.locator('[data-testid=home-sent-today]');
+      await sent.locator('h2', { hasText: tx(lang, 'home.sent_today', { count: 3 }) }).waitFor();
+      assert.deepEqual((await sent.locator('[data-testid=record-row]').evaluateAll((rs) => rs.map((r) => r.dataset.recordId))).sort(), [...ids].sort());
+      assert.equal(await text(page.locator('[data-testid=home-waiting] h2')), tx(lang, 'home.waiting', { count: 0 }));
+      await done(app);
+    });
+  }
+
+  test('inspector: a draft without a place comes back under Drafts', async () => {
+    const app = await open(signedIn('u-insp', 'en'));
+    const { page } = app;
+    await page.click('#new-inspection');
+    await page.fill('#subject', 'Toilet behind the bus stand');
+    await page.click('#save-draft');
+    await page.locator('[data-testid=record-detail]').waitFor();
+    assert.equal((await calls(page, 'save_inspection')).at(-1).draft.location, null);
+    await page.click('#go-home');
+    const drafts = page.locator('[data-testid=home-drafts]');
+    await drafts.locator('[data-testid=record-row]', { hasText: 'Toilet behind the bus stand' }).waitFor();
+    assert.match(await text(drafts.locator('[data-testid=record-row]', { hasText: 'Toilet behind the bus stand' })), new RegExp(tx('en', 'ward.none')));
+    assert.equal(await drafts.locator('[data-record-id="insp-draft"]').count(), 1, 'the older draft too');
+    assert.equal(await page.locator('[data-testid=home-todo] [data-record-id="insp-draft"]').count(), 0, 'listed once');
+    await done(app);
+  });
 });
 
 describe('supervisor review', () => {

@@ -53,7 +53,7 @@ export function CrewCustody({ tripId, onRecorded }: { tripId: string; onRecorded
     <section class="panel" aria-labelledby="custody-h">
       <h2 id="custody-h">{t('custody.crew_title')}</h2>
       <p class="hint">{t('custody.crew_hint')}</p>
-      <ErrorBox text={form.general} />
+      <ErrorBox text={form.general} errors={form.errors} />
       {handover ? (
         <ShowCode code={handover} testid="handover-qr" caption={t('custody.show_operator')} />
       ) : (
@@ -101,7 +101,7 @@ export function PlantCountersign() {
     <section class="panel" aria-labelledby="countersign-h">
       <h2 id="countersign-h">{t('custody.plant_title')}</h2>
       <p class="hint">{t('custody.plant_hint')}</p>
-      <ErrorBox text={form.general} />
+      <ErrorBox text={form.general} errors={form.errors} />
       {back ? (
         <ShowCode code={back} testid="countersign-qr" caption={t('custody.show_crew')} />
       ) : (

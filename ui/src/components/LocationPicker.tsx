@@ -29,9 +29,12 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
   const [lat, setLat] = useState(value ? String(value.lat) : '');
   const [lon, setLon] = useState(value ? String(value.lon) : '');
 
+  // A point chosen elsewhere (GPS, map) shows in the boxes; what is being typed is kept as typed
+  // ("76." must stay "76.", not become "76" while the person is still typing).
   useEffect(() => {
-    setLat(value ? String(value.lat) : '');
-    setLon(value ? String(value.lon) : '');
+    const same = (text: string, n: number | undefined) => n !== undefined && text.trim() !== '' && Number(text.replace(',', '.')) === n;
+    setLat((cur) => (same(cur, value?.lat) ? cur : value ? String(value.lat) : ''));
+    setLon((cur) => (same(cur, value?.lon) ? cur : value ? String(value.lon) : ''));
   }, [value?.lat, value?.lon]);
 
   const useGps = () => {
@@ -100,11 +103,16 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
           <>
             {t('loc.value', { lat: value.lat.toFixed(5), lon: value.lon.toFixed(5) })}
             <br />
-            <span class={poor ? 'accuracy poor' : 'accuracy'} data-testid="accuracy">
-              {value.accuracy_m != null
-                ? t(poor ? 'loc.accuracy_poor' : 'loc.accuracy', { metres: num(value.accuracy_m) })
-                : t('loc.accuracy_unknown')}
-            </span>
+            {value.accuracy_m != null ? (
+              <span class={poor ? 'accuracy poor' : 'accuracy'} data-testid="accuracy">
+                {t(poor ? 'loc.accuracy_poor' : 'loc.accuracy', { metres: num(value.accuracy_m) })}
+              </span>
+            ) : (
+              <span class="accuracy missing" data-testid="accuracy" data-warning="accuracy_missing">
+                <span aria-hidden="true">⚠ </span>{t('loc.accuracy_unknown')}
+              </span>
+            )}
+            {value.accuracy_m == null ? <span class="hint" data-testid="accuracy-note"><br />{t('loc.accuracy_unknown_note')}</span> : null}
           </>
         ) : (
           t('loc.none')

@@ -1,5 +1,5 @@
 // A photo from the camera (or the gallery): bytes → base64 → api.addPhoto → PhotoRef.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, type FieldError, type PhotoRef } from '../api';
 import { errorText, toApiError } from '../errors';
 import { t } from '../i18n';
@@ -29,6 +29,7 @@ interface Props {
 export function PhotoInput({ id, label, photos, onChange, fe, required }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
 
   const onFiles = async (input: HTMLInputElement) => {
     const files = Array.from(input.files ?? []);
@@ -49,18 +50,23 @@ export function PhotoInput({ id, label, photos, onChange, fe, required }: Props)
 
   return (
     <div class={`field photo-field${fe ? ' has-error' : ''}`}>
-      <label for={id} class="photo-label">
+      {/* The button opens the camera or gallery; the file input itself is hidden (no box at
+          all), so it can never lie over another control, whatever the engine does with the
+          overflow of a tiny file input (WebKitGTK lets its "Choose file" part cover the next
+          button). */}
+      <button type="button" id={`${id}-button`} class="photo-label" onClick={() => input.current?.click()} {...errAttrs(id, fe)}>
         <span aria-hidden="true">📷 </span>
         {label}
         {required ? <span class="req"> ({t('form.required')})</span> : null}
-      </label>
+      </button>
       <input
+        ref={input}
         id={id}
         type="file"
         accept="image/*"
         capture="environment"
+        hidden
         onChange={(e) => onFiles(e.target as HTMLInputElement)}
-        {...errAttrs(id, fe)}
       />
       <div role="status" data-testid="photo-status" class="hint">
         {busy ? t('photo.adding') : photos.length ? t('photo.count', { count: photos.length }) : ''}

@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import type { Badge as BadgeT, FieldError, RecordRow, Reference, Warning } from '../api';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { Badge as BadgeT, FieldError, RecordRow, Reference, Rejection, Warning } from '../api';
 import { fieldErrorText } from '../errors';
-import { dateTime, money, pick, t, tCode } from '../i18n';
+import { dateTime, hasKey, money, pick, t, tCode } from '../i18n';
 import { useApp } from '../context';
 
 const BADGE_ICON: Record<BadgeT, string> = {
@@ -55,14 +56,55 @@ export function Field(props: {
   );
 }
 
-export function ErrorBox({ text }: { text: string | null }) {
-  if (!text) return null;
+/** A form's or a screen's error. With `errors` (the form's field errors), the box counts the
+ *  errors shown beside their fields, and spells out — field name and message — every error
+ *  whose field this screen does not show, so no problem is ever a bare count. */
+export function ErrorBox({ text, errors }: { text: string | null; errors?: Record<string, FieldError> }) {
+  const slot = useRef<HTMLSpanElement>(null);
+  const [seen, setSeen] = useState<{ shown: number; lines: string[] }>({ shown: 0, lines: [] });
+  const list = Object.values(errors ?? {});
+  useLayoutEffect(() => {
+    if (!list.length) {
+      if (seen.shown || seen.lines.length) setSeen({ shown: 0, lines: [] });
+      return;
+    }
+    const scope = slot.current?.closest('form') ?? document;
+    const marked = new Set(
+      [...scope.querySelectorAll<HTMLElement>('[data-testid=field-error][data-field]')].map((e) => e.dataset.field),
+    );
+    const lines = list.filter((fe) => !marked.has(fe.field)).map((fe) => `${fieldName(fe.field)}: ${fieldErrorMessage(fe)}`);
+    setSeen({ shown: list.length - lines.length, lines });
+  }, [errors]);
+  const shownText = list.length ? (seen.shown ? t('form.fix_fields', { count: seen.shown }) : null) : text;
+  const lines = list.length ? seen.lines : [];
   return (
-    <div class="error-box" role="alert" data-testid="error">
-      <span aria-hidden="true">⚠ </span>
-      {text}
-    </div>
+    <>
+      <span ref={slot} hidden />
+      {shownText || lines.length ? (
+        <div class="error-box" role="alert" data-testid="error">
+          {shownText ? <><span aria-hidden="true">⚠ </span>{shownText}</> : null}
+          {lines.length ? (
+            <>
+              {shownText ? null : <><span aria-hidden="true">⚠ </span>{t('form.not_saved')}</>}
+              <ul class="error-lines">
+                {lines.map((l) => <li key={l} data-testid="error-line">{l}</li>)}
+              </ul>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+    </>
   );
+}
+
+/** A field's name for a person: the catalog's `field.<path>`, else the path in words. */
+export function fieldName(path: string): string {
+  return tCode('field', path, 'field.other', { field: path.replace(/[._]/g, ' ') });
+}
+
+/** A field error's message: translated by code, else the Rust side's own sentence. */
+function fieldErrorMessage(fe: FieldError): string {
+  return hasKey(`ferr.${fe.code}`) || !fe.message || fe.message === fe.code ? fieldErrorText(fe) : fe.message;
 }
 
 export function Notice({ text }: { text: string | null | undefined }) {
@@ -103,6 +145,23 @@ export function wardName(code: string | null, reference: Reference | null): stri
   return w ? pick(w.name, w.name_hi) : code;
 }
 
+/** Why the server refused a record, in words: the catalog's `reject.<code>`, else the server's
+ *  own sentence. */
+export function rejectionText(r: Rejection): string {
+  return hasKey(`reject.${r.code}`) ? t(`reject.${r.code}`) : r.reason || t('reject.unknown');
+}
+
+/** The server's refusal as a box on the record's screen. */
+export function RejectionBox({ rejection }: { rejection: Rejection }) {
+  return (
+    <div class="rejection-box" role="alert" data-testid="rejection" data-code={rejection.code}>
+      <h2><span aria-hidden="true">✕ </span>{t('reject.title')}</h2>
+      <p data-testid="rejection-text">{rejectionText(rejection)}</p>
+      <p class="hint">{t('reject.what_now')}</p>
+    </div>
+  );
+}
+
 /** A list of records; each line opens the record. */
 export function RecordList({ rows, empty }: { rows: RecordRow[]; empty: string }) {
   const { go, reference } = useApp();
@@ -127,6 +186,11 @@ export function RecordList({ rows, empty }: { rows: RecordRow[]; empty: string }
               {r.amount_paise != null ? ` · ${money(r.amount_paise)}` : ''}
               {r.photos_waiting > 0 ? ` · ${t('row.photos_waiting', { count: r.photos_waiting })}` : ''}
             </span>
+            {r.rejection ? (
+              <span class="row-reject" data-testid="rejection" data-code={r.rejection.code}>
+                <span aria-hidden="true">✕ </span>{rejectionText(r.rejection)}
+              </span>
+            ) : null}
             <Badge badge={r.badge} />
           </button>
         </li>

@@ -47,7 +47,7 @@ export function AssetForm() {
   return (
     <form onSubmit={save} noValidate>
       <h1 tabIndex={-1}>{t('asset.title')}</h1>
-      <ErrorBox text={general} />
+      <ErrorBox text={general} errors={errors} />
       <Field id="asset-type" label={t('asset.type')} fe={errors.asset_type} required>
         <select id="asset-type" value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value as AssetDraft['asset_type'])} {...errAttrs('asset-type', errors.asset_type)}>
           <option value="">{t('form.choose')}</option>

@@ -44,7 +44,7 @@ export function Enroll({ onDone }: { onDone: (s: AppState) => void }) {
     <form onSubmit={submit} noValidate>
       <h1 tabIndex={-1}>{t('enroll.title')}</h1>
       <p>{t('enroll.intro')}</p>
-      <ErrorBox text={general} />
+      <ErrorBox text={general} errors={errors} />
       <Field id="enroll-server" label={t('enroll.server')} fe={errors.server} hint={t('enroll.server_hint')} required>
         <input
           id="enroll-server"

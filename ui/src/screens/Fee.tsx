@@ -8,12 +8,6 @@ import { money, pick, t } from '../i18n';
 export const MODES: ReceiptDraft['payment_mode'][] = ['CASH', 'UPI', 'CHEQUE', 'DD', 'CARD'];
 
 /** "150" or "150.50" → paise; null when it is not an amount in rupees. */
-export function rupeesToPaise(s: string): number | null {
-  const m = /^\s*(\d+)(?:\.(\d{1,2}))?\s*$/.exec(s);
-  if (!m) return null;
-  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
-}
-
 const paiseToRupees = (p: number) => (p % 100 === 0 ? String(p / 100) : (p / 100).toFixed(2));
 
 export function FeeForm() {
@@ -30,6 +24,7 @@ export function FeeForm() {
   const [general, setGeneral] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [issued, setIssued] = useState<ReceiptIssued | null>(null);
+  const [paise, setPaise] = useState(0);
 
   const needsInstrument = mode === 'CHEQUE' || mode === 'DD';
   const headObj = heads.find((h) => h.code === head);
@@ -49,15 +44,21 @@ export function FeeForm() {
     instrument_number: needsInstrument ? instrument.trim() || null : null,
   });
 
-  const preview = (e: Event) => {
+  const preview = async (e: Event) => {
     e.preventDefault();
     const errs: FieldErrors = {};
     if (!head) errs.fee_head = localError('fee_head', 'required');
     if (!amount.trim()) errs.amount = localError('amount', 'required');
-    else if (/^\s*\d+\.\d{3,}\s*$/.test(amount)) errs.amount = localError('amount', 'too_many_decimals');
     else if (/^\s*-/.test(amount)) errs.amount = localError('amount', 'negative');
-    else if (rupeesToPaise(amount) === null) errs.amount = localError('amount', 'not_a_number');
-    else if (rupeesToPaise(amount) === 0) errs.amount = localError('amount', 'zero');
+    else {
+      // The amount is read as the receipt will read it (`1,250`, ` 150 `, `१५०`): by the Rust side.
+      try {
+        setPaise(await api.readAmount(amount));
+      } catch (err) {
+        const f = fieldsOf(toApiError(err));
+        errs.amount = f.amount ?? localError('amount', 'not_a_number');
+      }
+    }
     if (!payer.trim()) errs.payer_name = localError('payer_name', 'required');
     if (mobile.trim() && !/^[0-9]{10}$/.test(mobile.trim())) errs.mobile_number = localError('mobile_number', 'mobile');
     if (needsInstrument && !instrument.trim()) errs.instrument_number = localError('instrument_number', 'required');
@@ -116,7 +117,6 @@ export function FeeForm() {
   }
 
   if (step === 'preview') {
-    const paise = rupeesToPaise(amount) ?? 0;
     return (
       <div>
         <h1 tabIndex={-1}>{t('fee.preview_title')}</h1>
@@ -143,7 +143,7 @@ export function FeeForm() {
   return (
     <form onSubmit={preview} noValidate>
       <h1 tabIndex={-1}>{t('fee.title')}</h1>
-      <ErrorBox text={general} />
+      <ErrorBox text={general} errors={errors} />
       <Field id="fee-head" label={t('fee.head')} fe={errors.fee_head} required>
         <select id="fee-head" value={head} onChange={(e) => chooseHead((e.target as HTMLSelectElement).value)} {...errAttrs('fee-head', errors.fee_head)}>
           <option value="">{t('form.choose')}</option>

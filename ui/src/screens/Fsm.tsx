@@ -102,7 +102,7 @@ export function NewJob() {
   return (
     <form onSubmit={save} noValidate>
       <h1 tabIndex={-1}>{t('fsm.new_job_title')}</h1>
-      <ErrorBox text={general} />
+      <ErrorBox text={general} errors={errors} />
       <Field id="applicant" label={t('fsm.applicant')} fe={errors.applicant_name} required>
         <input id="applicant" value={applicant} onInput={(e) => setApplicant((e.target as HTMLInputElement).value)} {...errAttrs('applicant', errors.applicant_name)} />
       </Field>

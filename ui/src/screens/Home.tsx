@@ -35,7 +35,7 @@ export function Home() {
 
   const actions = actionsFor(user.roles);
   const points: MapPoint[] = [];
-  for (const r of [...(home?.todo ?? []), ...(home?.recent ?? [])]) {
+  for (const r of [...(home?.todo ?? []), ...(home?.drafts ?? []), ...(home?.waiting ?? []), ...(home?.sent_today ?? [])]) {
     if (r.location && !points.some((p) => p.id === r.id)) points.push({ id: r.id, label: r.title, location: r.location, badge: r.badge });
   }
 
@@ -58,14 +58,26 @@ export function Home() {
         <p>{t('home.no_actions')}</p>
       )}
       <ErrorBox text={error} />
-      <section aria-labelledby="todo-h">
+      <section aria-labelledby="todo-h" data-testid="home-todo">
         <h2 id="todo-h">{t('home.todo')}</h2>
         {home ? <RecordList rows={home.todo} empty={t('home.todo_empty')} /> : <p role="status">{t('app.loading')}</p>}
       </section>
-      <section aria-labelledby="recent-h">
-        <h2 id="recent-h">{t('home.recent')}</h2>
-        {home ? <RecordList rows={home.recent} empty={t('home.recent_empty')} /> : null}
-      </section>
+      {home ? (
+        <>
+          <section aria-labelledby="drafts-h" data-testid="home-drafts">
+            <h2 id="drafts-h">{t('home.drafts', { count: home.drafts.length })}</h2>
+            <RecordList rows={home.drafts} empty={t('home.drafts_empty')} />
+          </section>
+          <section aria-labelledby="waiting-h" data-testid="home-waiting">
+            <h2 id="waiting-h">{t('home.waiting', { count: home.waiting.length })}</h2>
+            <RecordList rows={home.waiting} empty={t('home.waiting_empty')} />
+          </section>
+          <section aria-labelledby="sent-h" data-testid="home-sent-today">
+            <h2 id="sent-h">{t('home.sent_today', { count: home.sent_today.length })}</h2>
+            <RecordList rows={home.sent_today} empty={t('home.sent_today_empty')} />
+          </section>
+        </>
+      ) : null}
       <section aria-labelledby="map-h">
         <h2 id="map-h">{t('home.map')}</h2>
         <button type="button" class="secondary" id="show-map" aria-expanded={showMap} onClick={() => setShowMap(!showMap)}>

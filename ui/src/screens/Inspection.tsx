@@ -192,7 +192,7 @@ export function InspectionForm() {
   return (
     <form onSubmit={(e) => { e.preventDefault(); save(true); }} noValidate>
       <h1 tabIndex={-1}>{t('inspection.title')}</h1>
-      <ErrorBox text={general} />
+      <ErrorBox text={general} errors={errors} />
       <Field id="template" label={t('inspection.template')} fe={errors.template} required>
         <select
           id="template"

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
-import { Badge, errAttrs, ErrorBox, Field, kindText, Notice, statusText, wardName, Warnings } from '../components/common';
+import { Badge, errAttrs, ErrorBox, Field, kindText, Notice, RejectionBox, statusText, wardName, Warnings } from '../components/common';
 import { ConflictCard } from '../components/ConflictCard';
 import { CrewCustody } from '../components/Custody';
 import { LocationPicker } from '../components/LocationPicker';
@@ -94,7 +94,7 @@ function TripStepForm({ kind, recordId, onSaved }: { kind: 'pickup' | 'disposal'
   return (
     <form class="panel" onSubmit={save} noValidate aria-labelledby={`${kind}-h`}>
       <h2 id={`${kind}-h`}>{kind === 'pickup' ? t('trip.pickup_title') : t('trip.disposal_title')}</h2>
-      <ErrorBox text={general} />
+      <ErrorBox text={general} errors={errors} />
       <Field id={id} label={kind === 'pickup' ? t('trip.volume_picked') : t('trip.volume_received')} fe={errors.volume_litres} required>
         <input id={id} inputMode="decimal" value={volume} onInput={(e) => setVolume((e.target as HTMLInputElement).value)} {...errAttrs(id, errors.volume_litres)} />
       </Field>
@@ -159,6 +159,7 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
     <div data-testid="record-detail" data-record-id={r.id}>
       <h1 tabIndex={-1}>{r.title}</h1>
       <Notice text={notice} />
+      {r.rejection ? <RejectionBox rejection={r.rejection} /> : null}
       <Warnings warnings={warnings} />
       <ErrorBox text={error} />
       <div class="record-head">
