@@ -31,7 +31,11 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
 
   // A point chosen elsewhere (GPS, map) shows in the boxes; what is being typed is kept as typed
   // ("76." must stay "76.", not become "76" while the person is still typing).
+  // While a box has the focus its text is the person's, whatever comes back from the parent: a
+  // slow render must not put back an older value over keys typed since.
   useEffect(() => {
+    const active = typeof document !== 'undefined' ? document.activeElement?.id : undefined;
+    if (active === `${idPrefix}-lat` || active === `${idPrefix}-lon`) return;
     const same = (text: string, n: number | undefined) => n !== undefined && text.trim() !== '' && Number(text.replace(',', '.')) === n;
     setLat((cur) => (same(cur, value?.lat) ? cur : value ? String(value.lat) : ''));
     setLon((cur) => (same(cur, value?.lon) ? cur : value ? String(value.lon) : ''));
