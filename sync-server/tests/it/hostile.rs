@@ -271,6 +271,18 @@ pub(crate) fn step(
     wardbook::domain::Transition { id, at, by, role, from, to, note, resolves_review, signature }
 }
 
+/// `len` letters that hardly compress (xorshift), so a document grows by what is sent.
+fn random_text(seed: &mut u64, len: usize) -> String {
+    (0..len)
+        .map(|_| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            char::from(b'a' + (*seed % 26) as u8)
+        })
+        .collect()
+}
+
 /// A receipt signed by `device`'s key, numbered and dated as given.
 fn signed_receipt(device: &Device, number: &str, date: i64) -> Record {
     let mut record = wardbook::demo::receipt(RecordId::new(), date, "W02", 7);
@@ -360,14 +372,7 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
             let mut changes = Vec::new();
             let mut seed = 0x9e3779b97f4a7c15u64;
             for _ in 0..12 {
-                let text: String = (0..50_000)
-                    .map(|_| {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
-                        char::from(b'a' + (seed % 26) as u8)
-                    })
-                    .collect();
+                let text = random_text(&mut seed, 50_000);
                 let bytes = record_change(doc.clone(), |r| {
                     if let Body::Inspection(i) = &mut r.body {
                         i.subject = text;
@@ -777,14 +782,7 @@ async fn an_oversized_legacy_record_never_stalls_a_new_device() {
     // The big one grows past the bound the way the old server let it (written straight into
     // its database: random text does not compress).
     let mut seed = 0x2545f4914f6cdd1du64;
-    let text: String = (0..2 * MAX_RECORD_BYTES)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            char::from(b'a' + (seed % 26) as u8)
-        })
-        .collect();
+    let text = random_text(&mut seed, 2 * MAX_RECORD_BYTES);
     let bytes = old_phone.store.document(big).unwrap().save();
     let mut doc = AutoCommit::load(&bytes).unwrap();
     let grown = record_change(doc.clone(), |r| {
