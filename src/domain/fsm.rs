@@ -133,6 +133,14 @@ impl GeofenceCheck {
     }
 }
 
+/// Why `litres` cannot be in `vehicle`: more than its tank holds (a typing mistake, or a
+/// tampered figure). `None` when it fits or the town does not know the vehicle.
+pub fn over_tank(refs: &super::ReferenceData, vehicle: &str, litres: Option<f64>) -> Option<String> {
+    let tank = refs.vehicles.iter().find(|v| v.registration_number == vehicle)?.tank_capacity_litres;
+    let litres = litres?;
+    (litres > tank).then(|| format!("{litres} L is more than the {tank} L tank of {vehicle}"))
+}
+
 /// Received volume may differ from the pickup estimate by this share before it is flagged.
 pub const VOLUME_TOLERANCE: f64 = 0.10;
 
@@ -174,13 +182,16 @@ impl Trip {
         out
     }
 
-    pub(crate) fn check(&self, c: &mut Checker) {
+    pub(crate) fn check(&self, c: &mut Checker, refs: &super::ReferenceData) {
         c.required_text("application_no", &self.application_no);
         c.required_text("vehicle", &self.vehicle);
         for (name, step) in [("pickup", &self.pickup), ("disposal", &self.disposal)] {
             if let Some(step) = step {
                 c.nested(name, |c| {
                     c.non_negative("volume_litres", step.volume_litres);
+                    if let Some(reason) = over_tank(refs, &self.vehicle, step.volume_litres) {
+                        c.error("volume_litres", "too_large", reason);
+                    }
                     if let Some(p) = &step.location {
                         c.geo_point("location", p);
                     }

@@ -130,7 +130,7 @@ pub fn validate(record: &Record, refs: &ReferenceData) -> crate::Result<()> {
         super::Body::Reversal(r) => r.check(&mut c),
         super::Body::Handover(h) => h.check(&mut c),
         super::Body::FsmJob(j) => j.check(&mut c),
-        super::Body::Trip(t) => t.check(&mut c),
+        super::Body::Trip(t) => t.check(&mut c, refs),
     }
     c.finish()
 }

@@ -576,16 +576,13 @@ impl Field {
         self.saved(trip)
     }
 
-    /// Litres more than the trip's vehicle holds are a typing mistake: refused on the field.
+    /// Litres more than the trip's vehicle holds are a typing mistake: refused on the field
+    /// before anything is saved (the record's own validation, which the server runs too, says
+    /// the same).
     fn within_tank(&self, vehicle: &str, litres: Option<f64>) -> ApiResult<()> {
-        let tank = self.store.reference().vehicles.iter().find(|v| v.registration_number == vehicle);
-        match (tank, litres) {
-            (Some(v), Some(l)) if l > v.tank_capacity_litres => Err(ApiError::field(
-                "volume_litres",
-                "too_large",
-                &format!("{l} L is more than the {} L tank of {vehicle}", v.tank_capacity_litres),
-            )),
-            _ => Ok(()),
+        match crate::domain::fsm::over_tank(self.store.reference(), vehicle, litres) {
+            Some(reason) => Err(ApiError::field("volume_litres", "too_large", &reason)),
+            None => Ok(()),
         }
     }
 

@@ -36,6 +36,7 @@ enum Attack {
     ApprovedInspectionEdited,
     DisposedTripLitresCut,
     CustodyPairRemoved,
+    TripLitresAboveTheTank,
     ReversalForTenTimesItsReceipt,
     ReversalOfAMissingReceipt,
     SecondReversalOfOneReceipt,
@@ -76,6 +77,7 @@ const ATTACKS: &[(Attack, &str)] = &[
     (ApprovedInspectionEdited, "record_final"),
     (DisposedTripLitresCut, "record_final"),
     (CustodyPairRemoved, "custody_immutable"),
+    (TripLitresAboveTheTank, "invalid_record"),
     (ReversalForTenTimesItsReceipt, "reversal_mismatch"),
     (ReversalOfAMissingReceipt, "reversal_unknown_receipt"),
     (SecondReversalOfOneReceipt, "reversal_exists"),
@@ -460,6 +462,15 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                 }
             });
             (w.crew.client.token().to_string(), one(w.waiting_trip, bytes))
+        }
+        TripLitresAboveTheTank => {
+            // 5,000 litres picked up by the demo town's 3,000-litre tanker: the app refuses it on
+            // the form; a tampered phone sends it anyway.
+            let mut trip = wardbook::demo::trip(RecordId::new(), now(), "W01", 5);
+            if let Body::Trip(t) = &mut trip.body {
+                t.pickup.as_mut().unwrap().volume_litres = Some(5000.0);
+            }
+            (w.crew.client.token().to_string(), one(trip.id, new_record(&trip, &[0x5d; 16])))
         }
         ReversalForTenTimesItsReceipt | ReversalOfAMissingReceipt | SecondReversalOfOneReceipt => {
             let mut reversal = match attack {
