@@ -4,11 +4,13 @@
 //!   workflow, merges between devices, compaction and damaged or foreign files.
 //! - `crash`: the real `wardbook write-load` process killed at random moments; every record it
 //!   reported saved must still be there.
+//! - `golden`: the v1 device database and documents in `tests/fixtures/golden/v1/`, read the same.
 //! - `receipt_pdf`: receipts printed to PDF by headless Chromium (and `wardbook receipt-pdf`),
 //!   read back with poppler in English and Hindi.
 
 mod crash;
 mod custody;
+mod golden;
 mod money;
 mod photos;
 mod places;
