@@ -97,6 +97,28 @@ pub fn step(core: Core<'_>, id: String, to: String, note: Option<String>) -> Api
     core.field().step(record_id(&id)?, &to, note, now_millis())
 }
 
+/// The send-back loop: the author's changes to a draft or sent-back inspection (`submit` sends
+/// it again), a sent-back survey's corrections, and a supervisor settling a record in review.
+#[tauri::command]
+pub fn edit_inspection(core: Core<'_>, id: String, draft: InspectionDraft) -> ApiResult<Saved> {
+    core.field().edit_inspection(record_id(&id)?, draft, now_millis())
+}
+
+#[tauri::command]
+pub fn edit_asset(core: Core<'_>, id: String, draft: AssetDraft) -> ApiResult<Saved> {
+    core.field().edit_asset(record_id(&id)?, draft, now_millis())
+}
+
+#[tauri::command]
+pub fn settle(core: Core<'_>, id: String, to: String, note: Option<String>) -> ApiResult<Saved> {
+    core.field().settle(record_id(&id)?, &to, note, now_millis())
+}
+
+#[tauri::command]
+pub fn photo_thumbnail(core: Core<'_>, sha256: String) -> ApiResult<PhotoThumb> {
+    core.field().photo_thumbnail(&sha256)
+}
+
 #[tauri::command]
 pub fn trip_pickup(core: Core<'_>, job_id: String, step: TripStepDraft) -> ApiResult<Saved> {
     core.field().trip_pickup(record_id(&job_id)?, step, now_millis())

@@ -160,7 +160,7 @@ fn open_inspections_of_a_ward_are_only_that_wards_unfinished_inspections() {
     let approved_w01 = submitted_inspection(store, "W01", 4);
     store.transition(approved_w01, supervisor, Status::Approved, T0 + 2, None).unwrap();
     let rejected_w01 = submitted_inspection(store, "W01", 5);
-    store.transition(rejected_w01, supervisor, Status::Rejected, T0 + 2, None).unwrap();
+    store.transition(rejected_w01, supervisor, Status::Rejected, T0 + 2, Some("wrong premises".into())).unwrap();
     let draft_w02 = demo::inspection(RecordId::new(), T0, "W02", 6);
     store.create(&draft_w02, T0).unwrap();
     let survey_w01 = demo::asset_survey(RecordId::new(), T0, "W01", 7);
