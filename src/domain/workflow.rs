@@ -424,10 +424,10 @@ mod tests {
             .unwrap();
         assert_eq!(last_note(&record).and_then(|t| t.note.as_deref()), Some("water tap photo"));
         assert!(content_open(RecordKind::Inspection, record.workflow().status));
-        step(&mut record, &refs, TransitionId::new(), actor(Inspector), Submitted, 4, None).unwrap();
+        step(&mut record, &refs, TransitionId::new(), actor(Inspector), Submitted, 4_000, None).unwrap();
         assert!(!content_open(RecordKind::Inspection, record.workflow().status));
         assert!(awaits_approval(RecordKind::Inspection, record.workflow().status));
-        assert_eq!(record.work_at(), 4);
+        assert_eq!(record.work_at(), 4_000, "the resubmission's own time (the record was made at 1,000)");
         step(&mut record, &refs, TransitionId::new(), actor(Supervisor), Approved, 5, None).unwrap();
         assert!(!awaits_approval(RecordKind::Inspection, Approved));
     }

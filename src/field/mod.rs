@@ -830,13 +830,11 @@ impl Field {
         Ok(ReviewList { waiting, rejected, conflicts: self.conflict_views(None)? })
     }
 
-    /// A photo's thumbnail as a `data:` URL, when its bytes are on this device.
+    /// A photo's thumbnail as a `data:` URL, when its bytes are on this device (a photo taken
+    /// on another device comes from the server: `src-tauri` asks for it, [`thumbnail_url`]).
     pub fn photo_thumbnail(&self, sha256: &str) -> ApiResult<PhotoThumb> {
-        use base64::Engine;
         match self.store.photo_thumbnail(sha256) {
-            Ok(jpeg) => {
-                Ok(Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg))))
-            }
+            Ok(jpeg) => Ok(Some(thumbnail_url(&jpeg))),
             Err(Error::PhotoNotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -860,6 +858,12 @@ impl Field {
     pub fn add_photo(&mut self, bytes: &[u8], now: UnixMillis) -> ApiResult<crate::domain::PhotoRef> {
         Ok(self.store.add_photo(bytes, now)?)
     }
+}
+
+/// A thumbnail's JPEG bytes as the `data:` URL an `<img>` shows.
+pub fn thumbnail_url(jpeg: &[u8]) -> String {
+    use base64::Engine;
+    format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg))
 }
 
 /// An inspection as its form describes it.

@@ -1,18 +1,21 @@
-// A record's first photo, small: its thumbnail from this device's store (api.photoThumbnail), or
-// a plain mark when the photo's bytes are not on this device.
+// A record's first photo, small: its thumbnail (api.photoThumbnail: this device's store, else the
+// server's copy of a photo another phone took), or a plain mark while there is none to show
+// (offline, or not uploaded yet); asked again after each sync until there is one.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { t } from '../i18n';
+import { useApp } from '../context';
 
 export function Thumb({ sha256 }: { sha256: string | null | undefined }) {
-  const [url, setUrl] = useState<string | null | undefined>(undefined);
+  const { synced } = useApp();
+  const [got, setGot] = useState<{ sha: string; url: string | null } | null>(null);
+  const url = got && got.sha === sha256 ? got.url : undefined;
   useEffect(() => {
-    setUrl(undefined);
-    if (!sha256) return;
+    if (!sha256 || url) return;
     let live = true;
-    api.photoThumbnail(sha256).then((u) => { if (live) setUrl(u); }, () => { if (live) setUrl(null); });
+    api.photoThumbnail(sha256).then((u) => { if (live) setGot({ sha: sha256, url: u }); }, () => { if (live) setGot({ sha: sha256, url: null }); });
     return () => { live = false; };
-  }, [sha256]);
+  }, [sha256, synced]);
   if (!sha256) return <span class="thumb thumb-none" data-testid="thumb" data-state="none" aria-hidden="true" />;
   if (url) return <img class="thumb" data-testid="thumb" data-state="shown" src={url} alt={t('photo.thumb_alt')} width={56} height={56} />;
   return (

@@ -24,7 +24,7 @@ function QueueLine({ item, onDone }: { item: QueueItem; onDone: (to: string) => 
   const { go, reference } = useApp();
   const r = item.row;
   return (
-    <li class="queue-item" data-testid="queue-item" data-record-id={r.id} data-kind={r.kind}>
+    <li class="queue-item" data-testid="queue-item" data-record-id={r.id} data-kind={r.kind} data-work-at={r.work_at} data-updated-at={r.updated_at}>
       <div class="queue-head">
         <Thumb sha256={r.photo} />
         <button type="button" class="row" data-testid="record-row" data-record-id={r.id} onClick={() => go({ name: 'record', id: r.id })}>
