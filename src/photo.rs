@@ -181,6 +181,26 @@ pub fn prepare(bytes: &[u8]) -> Result<PreparedPhoto, PhotoError> {
         Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png)) => f,
         _ => return Err(PhotoError::UnsupportedFormat),
     };
+    let (exif, image) = decode(bytes, format)?;
+    let upload_image = fit(&image, UPLOAD_MAX_SIDE);
+    let thumbnail = jpeg(&fit(&upload_image, THUMBNAIL_SIDE), THUMBNAIL_QUALITY)?;
+    let (width, height) = (upload_image.width(), upload_image.height());
+    Ok(PreparedPhoto { exif, upload: jpeg(&upload_image, UPLOAD_QUALITY)?, width, height, thumbnail })
+}
+
+/// The thumbnail alone (JPEG, longest side ≤ [`THUMBNAIL_SIDE`]) of a JPEG or PNG photo: what
+/// the server makes of a stored photo for a device that did not take it.
+pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    let format = match image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png)) => f,
+        _ => return Err(PhotoError::UnsupportedFormat),
+    };
+    let (_, image) = decode(bytes, format)?;
+    jpeg(&fit(&image, THUMBNAIL_SIDE), THUMBNAIL_QUALITY)
+}
+
+/// Decodes a photo within [`limits`], turned upright by its EXIF orientation.
+fn decode(bytes: &[u8], format: ImageFormat) -> Result<(PhotoExif, DynamicImage), PhotoError> {
     let exif = read_exif(bytes);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits());
@@ -188,10 +208,7 @@ pub fn prepare(bytes: &[u8]) -> Result<PreparedPhoto, PhotoError> {
     if let Some(o) = exif.orientation.and_then(Orientation::from_exif) {
         image.apply_orientation(o);
     }
-    let upload_image = fit(&image, UPLOAD_MAX_SIDE);
-    let thumbnail = jpeg(&fit(&upload_image, THUMBNAIL_SIDE), THUMBNAIL_QUALITY)?;
-    let (width, height) = (upload_image.width(), upload_image.height());
-    Ok(PreparedPhoto { exif, upload: jpeg(&upload_image, UPLOAD_QUALITY)?, width, height, thumbnail })
+    Ok((exif, image))
 }
 
 /// The image scaled so its longest side is at most `side`, keeping its proportions; an image
@@ -363,6 +380,16 @@ mod tests {
         };
         let exif = read_exif(&jpeg(16, 16, 4, Some(&e)));
         assert_eq!((exif.location, exif.taken_at), (None, None));
+    }
+
+    #[test]
+    fn the_thumbnail_alone_is_the_thumbnail_prepare_makes() {
+        let bytes = jpeg(640, 480, 4, None);
+        let alone = thumbnail(&bytes).unwrap();
+        assert_eq!(alone, prepare(&bytes).unwrap().thumbnail);
+        let small = image::load_from_memory(&alone).unwrap();
+        assert_eq!((small.width(), small.height()), (256, 192));
+        assert!(matches!(thumbnail(b"not an image"), Err(PhotoError::UnsupportedFormat)));
     }
 
     #[test]

@@ -97,6 +97,56 @@ pub fn step(core: Core<'_>, id: String, to: String, note: Option<String>) -> Api
     core.field().step(record_id(&id)?, &to, note, now_millis())
 }
 
+/// The send-back loop: the author's changes to a draft or sent-back inspection (`submit` sends
+/// it again), a sent-back survey's corrections, and a supervisor settling a record in review.
+#[tauri::command]
+pub fn edit_inspection(core: Core<'_>, id: String, draft: InspectionDraft) -> ApiResult<Saved> {
+    core.field().edit_inspection(record_id(&id)?, draft, now_millis())
+}
+
+#[tauri::command]
+pub fn edit_asset(core: Core<'_>, id: String, draft: AssetDraft) -> ApiResult<Saved> {
+    core.field().edit_asset(record_id(&id)?, draft, now_millis())
+}
+
+#[tauri::command]
+pub fn settle(core: Core<'_>, id: String, to: String, note: Option<String>) -> ApiResult<Saved> {
+    core.field().settle(record_id(&id)?, &to, note, now_millis())
+}
+
+/// A photo's thumbnail: from this device's store, else (a photo another phone took) from the
+/// server, kept in memory for the session; `None` offline or when the server has none.
+#[tauri::command]
+pub async fn photo_thumbnail(core: Core<'_>, sha256: String) -> ApiResult<PhotoThumb> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static FETCHED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let fetched = FETCHED.get_or_init(Default::default);
+    let (local, enrollment) = {
+        let field = core.field();
+        (field.photo_thumbnail(&sha256)?, field.enrollment()?)
+    };
+    if local.is_some() {
+        return Ok(local);
+    }
+    if let Some(url) = fetched.lock().unwrap_or_else(|e| e.into_inner()).get(&sha256) {
+        return Ok(Some(url.clone()));
+    }
+    let Some((server, token)) = enrollment else { return Ok(None) };
+    match wardbook::sync::photos::fetch_thumbnail(&server, &token, &sha256).await {
+        Ok(Some(jpeg)) => {
+            let url = thumbnail_url(&jpeg);
+            let mut cache = fetched.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= 500 {
+                cache.clear();
+            }
+            cache.insert(sha256, url.clone());
+            Ok(Some(url))
+        }
+        Ok(None) | Err(_) => Ok(None),
+    }
+}
+
 #[tauri::command]
 pub fn trip_pickup(core: Core<'_>, job_id: String, step: TripStepDraft) -> ApiResult<Saved> {
     core.field().trip_pickup(record_id(&job_id)?, step, now_millis())

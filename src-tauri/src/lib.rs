@@ -74,6 +74,10 @@ pub fn with_handlers<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::add_photo,
         commands::sync_status,
         commands::sync_now,
+        commands::edit_inspection,
+        commands::edit_asset,
+        commands::settle,
+        commands::photo_thumbnail,
     ])
 }
 

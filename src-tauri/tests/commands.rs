@@ -380,7 +380,7 @@ fn competing_steps_from_two_offices_put_the_job_in_the_review_list() {
     let second = App::start();
     second.enroll_and_sign_in(&server, Role::Supervisor);
     second.ok("sync_now", json!({}));
-    assert_eq!(second.ok("review_list", json!({}))["needs_review"].as_array().unwrap().len(), 0);
+    assert_eq!(second.ok("review_list", json!({}))["waiting"].as_array().unwrap().len(), 0);
 
     // Both offices act on the same job before either syncs.
     first.ok("step", json!({"id": id, "to": "ASSIGN_DSO", "note": null}));
@@ -391,9 +391,20 @@ fn competing_steps_from_two_offices_put_the_job_in_the_review_list() {
 
     for office in [&first, &second] {
         let review = office.ok("review_list", json!({}));
-        let rows = review["needs_review"].as_array().unwrap();
-        assert!(rows.iter().any(|r| r["id"] == id.as_str() && r["badge"] == "needs_review"), "{review}");
+        let items = review["waiting"].as_array().unwrap();
+        let item = items.iter().find(|i| i["row"]["id"] == id.as_str()).unwrap_or_else(|| panic!("{review}"));
+        assert_eq!(item["row"]["badge"], "needs_review");
+        let mut settle: Vec<&str> = item["settle"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+        settle.sort();
+        assert_eq!(settle, ["ASSIGN_DSO", "CANCELLED"], "its status now, or the competing one");
     }
+    // The first office settles it from the queue, with a reason; the record leaves the queue.
+    let refused = first.call("settle", json!({"id": id, "to": "CANCELLED", "note": " "})).unwrap_err();
+    assert_eq!((refused["code"].as_str(), refused["fields"][0]["field"].as_str()), (Some("invalid"), Some("note")));
+    first.ok("settle", json!({"id": id, "to": "CANCELLED", "note": "the applicant withdrew by phone"}));
+    assert_eq!(first.ok("record", json!({"id": id}))["row"]["status"], "CANCELLED");
+    assert!(first.ok("review_list", json!({}))["waiting"].as_array().unwrap().is_empty());
+    assert_eq!(first.ok("sync_now", json!({}))["waiting"], 0, "the server took the settling step");
     let inspector = App::start();
     inspector.enroll_and_sign_in(&server, Role::Inspector);
     assert_eq!(inspector.call("review_list", json!({})).unwrap_err()["code"], "not_allowed", "supervisors only");
@@ -637,4 +648,107 @@ fn every_form_refuses_what_the_fixture_says_the_fake_backend_refuses() {
         std::fs::write(&path, serde_json::to_string_pretty(&fixture).unwrap() + "\n").unwrap();
     }
     assert!(wrong.is_empty(), "the core and tests/fixtures/ui-refusals.json differ:\n{}", wrong.join("\n"));
+/// The server's status of a record.
+fn server_status(server: &Server, record: &str) -> String {
+    transact(&*server.store, &Scope::Admin, |sql| {
+        sql.row("SELECT status FROM records WHERE id = ?1", &[record.into()])?.expect("the record").text(0)
+    })
+    .unwrap()
+}
+
+#[test]
+fn sent_back_with_a_note_the_inspector_edits_and_resubmits_and_the_supervisor_approves_from_her_queue() {
+    use base64::Engine;
+    let server = Server::start();
+    let field = App::start();
+    field.enroll_and_sign_in(&server, Role::Inspector);
+    let office = App::start();
+    office.enroll_and_sign_in(&server, Role::Supervisor);
+
+    // One inspection without a photo, one with; and a draft, edited before it is submitted.
+    let plain = field.ok("save_inspection", json!({"draft": inspection_draft("Toilet block, bus stand", true)}));
+    let jpeg = wardbook::photo::sample::jpeg(640, 480, 3, None);
+    let photo = field.ok("add_photo", json!({"base64": base64::engine::general_purpose::STANDARD.encode(&jpeg)}));
+    let mut with_photo = inspection_draft("Toilet block, grain market", true);
+    with_photo["photos"] = json!([photo]);
+    let pictured = field.ok("save_inspection", json!({"draft": with_photo}));
+    let (plain, pictured) = (plain["id"].as_str().unwrap().to_string(), pictured["id"].as_str().unwrap().to_string());
+    let draft = field.ok("save_inspection", json!({"draft": inspection_draft("Toilet, old court", false)}));
+    let draft = draft["id"].as_str().unwrap().to_string();
+    assert_eq!(field.ok("record", json!({"id": draft}))["editable"], true);
+    assert_eq!(field.ok("record", json!({"id": plain}))["editable"], false, "submitted: with the supervisor");
+    let refused = field.call("edit_inspection", json!({"id": plain, "draft": inspection_draft("x", true)})).unwrap_err();
+    assert_eq!(refused["code"], "not_editable");
+    field.ok("edit_inspection", json!({"id": draft, "draft": inspection_draft("Toilet, old court (east)", false)}));
+    assert_eq!(field.ok("record", json!({"id": draft}))["row"]["title"], "Toilet, old court (east)");
+    let thumb = field.ok("photo_thumbnail", json!({"sha256": photo["sha256"]}));
+    assert!(thumb.as_str().unwrap().starts_with("data:image/jpeg;base64,/9j/"), "the inspector's phone has it");
+    field.ok("sync_now", json!({}));
+
+    // The supervisor's queue: both submitted inspections, author, the time of the work, photo.
+    office.ok("sync_now", json!({}));
+    let queue = office.ok("review_list", json!({}))["waiting"].clone();
+    let item = |id: &str| queue.as_array().unwrap().iter().find(|i| i["row"]["id"] == id).cloned();
+    let (a, b) = (item(&plain).expect("the plain one waits"), item(&pictured).expect("the pictured one waits"));
+    assert!(item(&draft).is_none(), "a draft is not hers");
+    for i in [&a, &b] {
+        assert_eq!(i["row"]["author"], "Harpreet Kaur");
+        assert_eq!(i["actions"], json!(["SENT_BACK", "APPROVED", "REJECTED"]));
+        assert!(i["row"]["work_at"].as_i64().unwrap() < i["row"]["updated_at"].as_i64().unwrap(), "{i}");
+    }
+    assert_eq!(a["row"]["photo"], Value::Null);
+    assert_eq!(b["row"]["photo"], photo["sha256"]);
+    let home = office.ok("home", json!({}));
+    let all: Vec<&str> = ["todo", "drafts", "waiting", "sent_today"].iter().flat_map(|k| ids(&home[*k])).collect();
+    let mut once = all.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(all.len(), once.len(), "Home lists each record once: {home}");
+    assert!(ids(&home["todo"]).contains(&plain.as_str()), "her Home shows her queue");
+
+    // Sending back needs a reason; the reason travels to the inspector.
+    let bare = office.call("step", json!({"id": plain, "to": "SENT_BACK", "note": "  "})).unwrap_err();
+    assert_eq!((bare["code"].as_str(), bare["fields"][0]["field"].as_str()), (Some("invalid"), Some("note")));
+    office.ok("step", json!({"id": plain, "to": "SENT_BACK", "note": "Photograph the water tap"}));
+    office.ok("sync_now", json!({}));
+    field.ok("sync_now", json!({}));
+    let home = field.ok("home", json!({}));
+    let back = home["todo"].as_array().unwrap().iter().find(|r| r["id"] == plain.as_str()).expect("on Home").clone();
+    assert_eq!((back["status"].as_str(), back["note"].as_str()), (Some("SENT_BACK"), Some("Photograph the water tap")));
+    let view = field.ok("record", json!({"id": plain}));
+    assert_eq!(view["editable"], true);
+    let last = view["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["by"].as_str(), last["note"].as_str()), (Some("Meena Sharma"), Some("Photograph the water tap")));
+
+    // Edited and submitted again: a new step after the two that were; the server takes it.
+    let mut fixed = inspection_draft("Toilet block, bus stand", true);
+    fixed["photos"] = json!([photo]);
+    field.ok("edit_inspection", json!({"id": plain, "draft": fixed}));
+    let view = field.ok("record", json!({"id": plain}));
+    let steps: Vec<&str> = view["history"].as_array().unwrap().iter().map(|s| s["to"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["SUBMITTED", "SENT_BACK", "SUBMITTED"]);
+    assert_eq!(field.ok("sync_now", json!({}))["waiting"], 0, "the server accepted the resubmission");
+    assert_eq!(server_status(&server, &plain), "SUBMITTED");
+
+    // Back in her queue with the photo, whose thumbnail her phone gets from the server once
+    // the inspector's phone has uploaded it; she approves it there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while field.ok("sync_status", json!({}))["photos_waiting"] != 0 {
+        assert!(std::time::Instant::now() < deadline, "the photo never reached the server");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    office.ok("sync_now", json!({}));
+    let thumb = office.ok("photo_thumbnail", json!({"sha256": photo["sha256"]}));
+    assert!(thumb.as_str().unwrap().starts_with("data:image/jpeg;base64,/9j/"), "from the server: {thumb}");
+    let queue = office.ok("review_list", json!({}))["waiting"].clone();
+    let again = queue.as_array().unwrap().iter().find(|i| i["row"]["id"] == plain.as_str()).expect("waits again");
+    assert_eq!(again["row"]["photo"], photo["sha256"]);
+    assert_eq!(again["row"]["note"], Value::Null, "the old reason is not the news any more");
+    office.ok("step", json!({"id": plain, "to": "APPROVED", "note": null}));
+    office.ok("step", json!({"id": pictured, "to": "REJECTED", "note": "Wrong premises"}));
+    assert_eq!(office.ok("sync_now", json!({}))["waiting"], 0);
+    assert_eq!(server_status(&server, &plain), "APPROVED");
+    assert_eq!(server_status(&server, &pictured), "REJECTED");
+    field.ok("sync_now", json!({}));
+    assert_eq!(field.ok("record", json!({"id": plain}))["editable"], false, "approved: closed");
 }

@@ -68,7 +68,8 @@ impl Scope {
 
     /// May this device turn `before` (absent for a new record) into `after`, at `now` by the
     /// judge's clock? These are the rules a record keeps whoever sends it: identity, scope,
-    /// money that never changes, a history that only grows,
+    /// money that never changes, a history that only grows (a step that sends a record back or
+    /// rejects it says why),
     /// custody evidence that never changes, and no time more than [`MAX_CLOCK_AHEAD_MS`] ahead.
     /// Final states are judged apart, by [`final_edit`].
     pub fn check_write(&self, before: Option<&Record>, after: &Record, now: UnixMillis) -> Result<(), Refusal> {
@@ -128,6 +129,15 @@ impl Scope {
                     "transition_not_allowed",
                     format!("role {} may not move a {} from {} to {}", t.role, after.kind(), t.from, t.to),
                 );
+            }
+            if !t.resolves_review && workflow::needs_reason(t.to) && !workflow::has_reason(t.note.as_deref()) {
+                return refuse(
+                    "reason_required",
+                    format!("a step {} → {} must say why, in its note", t.from, t.to),
+                );
+            }
+            if t.note.as_deref().is_some_and(|n| n.chars().count() > workflow::MAX_NOTE_CHARS) {
+                return refuse("note_too_long", format!("a step's note has at most {} characters", workflow::MAX_NOTE_CHARS));
             }
             if t.at > now + MAX_CLOCK_AHEAD_MS {
                 return refuse("time_in_future", format!("the step {} → {} is dated in the future", t.from, t.to));
@@ -261,6 +271,39 @@ mod tests {
         let mut erased = approved.clone();
         erased.transitions.clear();
         assert_eq!(code(scope(Role::Supervisor, &[]).check_write(Some(&approved), &erased, NOW)), "history_rewritten");
+    }
+
+    #[test]
+    fn a_send_back_without_a_reason_is_refused_and_an_edited_resubmission_is_accepted() {
+        let refs = demo::reference();
+        let supervisor = Actor { user: demo::user_id(Role::Supervisor), role: Role::Supervisor };
+        let inspector = Actor { user: demo::user_id(Role::Inspector), role: Role::Inspector };
+        let mut submitted = demo::inspection(RecordId::new(), 1, "W01", 2);
+        step(&mut submitted, &refs, TransitionId::new(), inspector, Status::Submitted, 2, None).unwrap();
+        let office = scope(Role::Supervisor, &[]);
+        // A tampered device skips the domain's check: a bare step to SENT_BACK.
+        let mut bare = submitted.clone();
+        let mut forged = bare.transitions[0].clone();
+        (forged.id, forged.by, forged.role, forged.from, forged.to, forged.note) =
+            (TransitionId::new(), supervisor.user, Role::Supervisor, Status::Submitted, Status::SentBack, Some(" ".into()));
+        bare.transitions.push(forged);
+        assert_eq!(code(office.check_write(Some(&submitted), &bare, NOW)), "reason_required");
+        let mut sent_back = submitted.clone();
+        step(&mut sent_back, &refs, TransitionId::new(), supervisor, Status::SentBack, 3, Some("no photo".into()))
+            .unwrap();
+        assert_eq!(code(office.check_write(Some(&submitted), &sent_back, NOW)), "ok");
+        // The inspector edits the answers and submits again: a new step, the old ones kept.
+        let mut again = sent_back.clone();
+        if let crate::domain::Body::Inspection(i) = &mut again.body {
+            i.subject = "Community toilet, Ward 1 (rear block)".into();
+        }
+        step(&mut again, &refs, TransitionId::new(), inspector, Status::Submitted, 4, None).unwrap();
+        let field = scope(Role::Inspector, &["W01"]);
+        assert_eq!(code(field.check_write(Some(&sent_back), &again, NOW)), "ok");
+        // Rewriting the supervisor's note on the way is still a rewritten history.
+        let mut quiet = again.clone();
+        quiet.transitions[1].note = Some("fine".into());
+        assert_eq!(code(field.check_write(Some(&sent_back), &quiet, NOW)), "history_rewritten");
     }
 
     #[test]

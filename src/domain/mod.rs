@@ -284,6 +284,20 @@ impl Record {
         }
     }
 
+    /// Whether a supervisor must look at it: its history has competing or forbidden steps, or
+    /// it is flagged (a trip's possible dumping or volume mismatch, a handover's discrepancy)
+    /// and no supervisor has settled it since (her settling step is the record's last).
+    pub fn needs_attention(&self) -> bool {
+        let settled = self.transitions.last().is_some_and(|t| t.resolves_review && t.role == Role::Supervisor);
+        self.workflow().needs_review || (self.has_discrepancy() && !settled)
+    }
+
+    /// When the work was done, by the record's own clock: its last workflow step (a submission,
+    /// a disposal), or its creation. Not when it reached this device.
+    pub fn work_at(&self) -> UnixMillis {
+        self.transitions.iter().map(|t| t.at).max().unwrap_or(self.created_at).max(self.created_at)
+    }
+
     /// Where the record was taken, if it carries a place.
     pub fn location(&self) -> Option<&GeoPoint> {
         match &self.body {

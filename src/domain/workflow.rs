@@ -159,6 +159,47 @@ fn path_of(record: &Record) -> Option<Path> {
     }
 }
 
+/// Steps that turn a record back to its author or down for good (sent back, pending for
+/// modification, rejected) carry the reason in words: the author must learn what to change. The
+/// device refuses such a step without one and so does the server (`reason_required`); the note
+/// is part of the step's signed bytes ([`crate::ledger::step_bytes`]).
+pub fn needs_reason(to: Status) -> bool {
+    matches!(to, SentBack | PendingForModification | Rejected)
+}
+
+/// The longest reason a step carries, in characters.
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+/// Whether a step's note gives a reason: some text that is not only spaces.
+pub fn has_reason(note: Option<&str>) -> bool {
+    note.is_some_and(|n| !n.trim().is_empty())
+}
+
+/// Kinds an author writes and a supervisor then reviews (inspections, asset surveys): the app
+/// offers their form again while the record is with its author (a draft, or sent back for
+/// changes). Other kinds: `true`. (The server does not lock content by status: an edit made
+/// offline before a close is kept and flagged, see [`super::access::final_edit`].)
+pub fn content_open(kind: RecordKind, status: Status) -> bool {
+    match kind {
+        RecordKind::Inspection => matches!(status, Draft | SentBack),
+        RecordKind::AssetSurvey => matches!(status, Initiated | PendingForModification),
+        _ => true,
+    }
+}
+
+/// Whether a record in `status` waits for a supervisor's decision (a submitted inspection, a
+/// survey pending for approval, a requested reversal to approve; a cash handover to reconcile).
+pub fn awaits_approval(kind: RecordKind, status: Status) -> bool {
+    let decision = |to: Status| to == Approved || (kind == RecordKind::Handover && to == Reconciled);
+    rules(kind).iter().any(|r| r.from == status && decision(r.to) && r.roles.contains(&Supervisor))
+}
+
+/// The last note a step gave the record (the supervisor's reason when it was sent back), with
+/// the step's status and time.
+pub fn last_note(record: &Record) -> Option<&Transition> {
+    record.transitions.iter().rev().find(|t| has_reason(t.note.as_deref()))
+}
+
 /// Is this step in the kind's table for this role (and this job's payment path)?
 pub fn allows(record: &Record, from: Status, to: Status, role: Role) -> bool {
     let path = path_of(record);
@@ -238,6 +279,7 @@ pub fn step(
     if !allows(record, from, to, actor.role) {
         return Err(Error::InvalidTransition { from, to, role: actor.role });
     }
+    check_note(to, note.as_deref())?;
     if let (Body::Inspection(inspection), Submitted) = (&record.body, to) {
         let template = refs.template(&inspection.template_code, inspection.template_version)?;
         let mut c = super::validate::Checker::new();
@@ -262,7 +304,20 @@ pub fn step(
     Ok(())
 }
 
-/// A supervisor settles a record in review by choosing the status it should have.
+/// A step's note: a reason when the step needs one, never longer than [`MAX_NOTE_CHARS`].
+fn check_note(to: Status, note: Option<&str>) -> crate::Result<()> {
+    let mut c = super::validate::Checker::new();
+    if needs_reason(to) && !has_reason(note) {
+        c.error("note", "required", format!("say why the record goes to {to}"));
+    }
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        c.error("note", "too_long", format!("at most {MAX_NOTE_CHARS} characters"));
+    }
+    c.finish()
+}
+
+/// A supervisor settles a record in review by choosing the status it should have (a trip or
+/// handover flagged for her attention is settled by keeping its status, with her note).
 pub fn resolve_review(
     record: &mut Record,
     id: TransitionId,
@@ -272,8 +327,11 @@ pub fn resolve_review(
     note: Option<String>,
 ) -> crate::Result<()> {
     let state = record.workflow();
-    if actor.role != Supervisor || !state.needs_review || !statuses(record.kind()).contains(&to) {
+    if actor.role != Supervisor || !record.needs_attention() || !statuses(record.kind()).contains(&to) {
         return Err(Error::InvalidTransition { from: state.status, to, role: actor.role });
+    }
+    if note.as_deref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        check_note(to, note.as_deref())?;
     }
     record.transitions.push(Transition {
         id,
@@ -310,7 +368,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, (role, to))| {
-                match step(&mut record, &refs, TransitionId::new(), actor(*role), *to, 1_000 + i as i64, None) {
+                let note = needs_reason(*to).then(|| "see the photo".to_string());
+                match step(&mut record, &refs, TransitionId::new(), actor(*role), *to, 1_000 + i as i64, note) {
                     Ok(()) => record.workflow().status.to_string(),
                     Err(e) => e.to_string(),
                 }
@@ -345,6 +404,55 @@ mod tests {
         );
         assert_eq!(err.to_string(), "transition from SUBMITTED to APPROVED is not allowed for role inspector");
         assert_eq!(record.transitions.len(), 1, "a refused step leaves no trace");
+    }
+
+    #[test]
+    fn sending_back_or_rejecting_needs_a_reason_in_words_and_the_reason_reaches_the_record() {
+        let refs = demo::reference();
+        let mut record = inspection();
+        step(&mut record, &refs, TransitionId::new(), actor(Inspector), Submitted, 1, None).unwrap();
+        for (to, note) in [(SentBack, None), (SentBack, Some("   ")), (Rejected, Some(""))] {
+            let err = step(&mut record, &refs, TransitionId::new(), actor(Supervisor), to, 2, note.map(String::from))
+                .unwrap_err();
+            assert_eq!(err.to_string(), format!("invalid record: note: say why the record goes to {to}"));
+        }
+        let long = "x".repeat(MAX_NOTE_CHARS + 1);
+        let err = step(&mut record, &refs, TransitionId::new(), actor(Supervisor), SentBack, 2, Some(long)).unwrap_err();
+        assert!(err.to_string().contains("at most 1000 characters"), "{err}");
+        assert_eq!(record.transitions.len(), 1, "a refused step leaves no trace");
+        step(&mut record, &refs, TransitionId::new(), actor(Supervisor), SentBack, 3, Some("water tap photo".into()))
+            .unwrap();
+        assert_eq!(last_note(&record).and_then(|t| t.note.as_deref()), Some("water tap photo"));
+        assert!(content_open(RecordKind::Inspection, record.workflow().status));
+        step(&mut record, &refs, TransitionId::new(), actor(Inspector), Submitted, 4_000, None).unwrap();
+        assert!(!content_open(RecordKind::Inspection, record.workflow().status));
+        assert!(awaits_approval(RecordKind::Inspection, record.workflow().status));
+        assert_eq!(record.work_at(), 4_000, "the resubmission's own time (the record was made at 1,000)");
+        step(&mut record, &refs, TransitionId::new(), actor(Supervisor), Approved, 5, None).unwrap();
+        assert!(!awaits_approval(RecordKind::Inspection, Approved));
+    }
+
+    #[test]
+    fn a_flagged_trip_needs_attention_until_a_supervisor_settles_it_with_a_note() {
+        let mut trip = demo::trip(RecordId::new(), 1, "W01", 1);
+        if let Body::Trip(t) = &mut trip.body {
+            t.disposal = Some(crate::domain::fsm::TripStep {
+                at: 5,
+                location: None,
+                volume_litres: Some(100.0),
+                photos: vec![],
+                geofence: None,
+            });
+        }
+        assert!(trip.has_discrepancy() && trip.needs_attention());
+        let err = resolve_review(&mut trip, TransitionId::new(), actor(Inspector), Scheduled, 9, None).unwrap_err();
+        assert!(matches!(err, Error::InvalidTransition { role: Inspector, .. }));
+        resolve_review(&mut trip, TransitionId::new(), actor(Supervisor), Scheduled, 9, Some("tank was half full".into()))
+            .unwrap();
+        assert!(trip.has_discrepancy(), "the evidence stays as it was");
+        assert!(!trip.needs_attention());
+        let again = resolve_review(&mut trip, TransitionId::new(), actor(Supervisor), Scheduled, 10, None);
+        assert!(again.is_err(), "nothing left to settle");
     }
 
     #[test]

@@ -212,21 +212,21 @@ impl Field {
     }
 
     fn row_view(&self, row: RecordRow) -> ApiResult<RowView> {
-        let location = match self.store.get(row.id) {
-            Ok(record) => location_of(&record),
-            Err(Error::DamagedRecord { .. }) => None,
-            Err(e) => return Err(e.into()),
-        };
-        self.row_view_at(row, location)
+        match self.store.get(row.id) {
+            Ok(record) => self.row_view_at(row, Some(&record)),
+            Err(Error::DamagedRecord { .. }) => self.row_view_at(row, None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// A row whose record is already loaded (no second read of its document).
-    fn row_view_at(&self, row: RecordRow, location: Option<GeoPoint>) -> ApiResult<RowView> {
+    fn row_view_at(&self, row: RecordRow, record: Option<&Record>) -> ApiResult<RowView> {
         let badge = badge(&row);
         let rejection = match row.sync_state {
             SyncState::Rejected => self.store.sync_state(row.id)?.1.as_deref().map(Rejection::parse),
             _ => None,
         };
+        let status = row.status;
         Ok(RowView {
             id: row.id,
             kind: row.kind,
@@ -237,23 +237,43 @@ impl Field {
             amount_paise: row.amount_paise,
             badge,
             photos_waiting: self.store.photos_waiting(Some(row.id))?,
-            location,
+            location: record.and_then(location_of),
             rejection,
+            author: record.map(|r| self.name_of(r.created_by)),
+            work_at: record.map_or(row.updated_at, Record::work_at),
+            note: record
+                .and_then(workflow::last_note)
+                .filter(|t| t.to == status && !t.resolves_review)
+                .and_then(|t| t.note.clone()),
+            photo: record.and_then(|r| r.photos().first().map(|p| p.sha256.clone())),
         })
     }
 
-    /// The home screen at `now`. Today's work: open records of the user's kinds in their wards,
-    /// and their own records the server refused. Then the user's own records (assigned to them,
-    /// whatever their ward, with or without one): drafts, those waiting to be sent, and those
-    /// the server has whose last change was today (IST).
+    /// A member of staff's name as this device knows it, else their id.
+    fn name_of(&self, id: UserId) -> String {
+        self.store.reference().users.iter().find(|u| u.id == id).map_or_else(|| id.to_string(), |u| u.name.clone())
+    }
+
+    /// The home screen at `now`. Today's work first: their own records the server refused,
+    /// then their records sent back to them (with the supervisor's note), then for a supervisor
+    /// what waits for her ([`Field::review_list`]'s queue) and for other roles the open records of
+    /// their kinds in their wards. Then the user's own records (assigned to them, whatever their
+    /// ward, with or without one): drafts, those waiting to be sent, and those the server has
+    /// whose last change was today (IST). Each record appears once.
     pub fn home(&self, now: UnixMillis) -> ApiResult<Home> {
         let me = self.me()?;
         let today = crate::ledger::ist_date(now);
         let mine = self.store.list(&Query { assignee: Some(me.id), limit: Some(LIST_LIMIT), ..Query::default() })?;
-        let (mut drafts, mut waiting, mut sent_today, mut refused) = (vec![], vec![], vec![], vec![]);
+        let (mut drafts, mut waiting, mut sent_today, mut refused, mut returned) =
+            (vec![], vec![], vec![], vec![], vec![]);
         for row in mine {
-            let list = if row.status == Status::Draft {
+            let back = workflow::content_open(row.kind, row.status) && workflow::initial(row.kind) != row.status;
+            let list = if row.sync_state == SyncState::Rejected {
+                &mut refused
+            } else if row.status == Status::Draft {
                 &mut drafts
+            } else if back {
+                &mut returned
             } else {
                 match row.sync_state {
                     SyncState::Rejected => &mut refused,
@@ -264,22 +284,28 @@ impl Field {
             };
             list.push(self.row_view(row)?);
         }
-        let wards: Vec<Option<String>> =
-            if me.wards.is_empty() { vec![None] } else { me.wards.iter().cloned().map(Some).collect() };
         let mut todo = Vec::new();
-        for kind in self.my_kinds()? {
-            for ward in &wards {
-                let open = Query { ward: ward.clone(), limit: Some(50), ..Query::open(kind) };
-                todo.extend(self.rows(&open)?);
+        if me.roles.contains(&Role::Supervisor) {
+            todo.extend(self.queue()?.into_iter().map(|item| item.row));
+        } else {
+            let wards: Vec<Option<String>> =
+                if me.wards.is_empty() { vec![None] } else { me.wards.iter().cloned().map(Some).collect() };
+            for kind in self.my_kinds()? {
+                for ward in &wards {
+                    let open = Query { ward: ward.clone(), limit: Some(50), ..Query::open(kind) };
+                    todo.extend(self.rows(&open)?);
+                }
             }
+            todo.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
         }
-        let shown: Vec<RecordId> = drafts.iter().chain(&waiting).chain(&sent_today).map(|r| r.id).collect();
-        todo.retain(|r| !shown.contains(&r.id));
-        todo.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
-        todo.dedup_by_key(|r| r.id);
-        todo.retain(|r| !refused.iter().any(|x| x.id == r.id));
-        refused.append(&mut todo);
-        Ok(Home { todo: refused, drafts, waiting, sent_today })
+        let mut out = refused;
+        out.append(&mut returned);
+        out.append(&mut todo);
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|r| seen.insert(r.id));
+        let listed: Vec<RecordId> = drafts.iter().chain(&waiting).chain(&sent_today).map(|r| r.id).collect();
+        out.retain(|r| !listed.contains(&r.id));
+        Ok(Home { todo: out, drafts, waiting, sent_today })
     }
 
     /// Records of one kind (or every kind the user works with), newest first.
@@ -296,19 +322,37 @@ impl Field {
         Ok(rows)
     }
 
-    /// One record with its conflicts, warnings and the steps the user may take.
+    /// One record with its conflicts, warnings, history and the steps the user may take.
     pub fn record(&self, id: RecordId) -> ApiResult<RecordView> {
         let record = self.store.get(id)?;
-        let row = self.row_view_at(self.store.row(id)?, location_of(&record))?;
+        let row = self.row_view_at(self.store.row(id)?, Some(&record))?;
         let conflicts = self.conflict_views(Some(id))?;
         let warnings = self.warnings(&record)?;
         let actions = self.actions(&record)?;
+        let settle = self.settle_options(&record);
+        let history = record
+            .transitions
+            .iter()
+            .map(|t| StepView {
+                at: t.at,
+                by: self.name_of(t.by),
+                role: t.role,
+                from: t.from.to_string(),
+                to: t.to.to_string(),
+                note: t.note.clone(),
+                settles: t.resolves_review,
+            })
+            .collect();
+        let editable = self.editable(&record);
         Ok(RecordView {
             row,
             record: serde_json::to_value(&record).map_err(|e| ApiError::new("storage", e.to_string()))?,
             conflicts,
             warnings,
             actions,
+            settle,
+            history,
+            editable,
         })
     }
 
@@ -321,6 +365,53 @@ impl Field {
             .filter(|to| roles.iter().any(|role| workflow::allows(record, from, *to, *role)))
             .map(|to| to.to_string())
             .collect())
+    }
+
+    /// The statuses a signed-in supervisor may settle a record in review to: its status now and
+    /// those its competing steps lead to (a flagged trip: its status, kept with her note).
+    fn settle_options(&self, record: &Record) -> Vec<String> {
+        if self.actor(Role::Supervisor).is_err() || !record.needs_attention() {
+            return vec![];
+        }
+        let state = record.workflow();
+        let mut out = vec![state.status];
+        for p in &state.problems {
+            let to = match p {
+                workflow::ReviewProblem::Competing { to, .. } | workflow::ReviewProblem::NotAllowed { to, .. } => *to,
+            };
+            if !out.contains(&to) && workflow::statuses(record.kind()).contains(&to) {
+                out.push(to);
+            }
+        }
+        out.into_iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Whether the signed-in user may open the record in its form: they made it, they still
+    /// hold the role that makes its kind, and it is with them (a draft, or sent back).
+    fn editable(&self, record: &Record) -> bool {
+        let role = match record.kind() {
+            RecordKind::Inspection => Role::Inspector,
+            RecordKind::AssetSurvey => Role::Surveyor,
+            _ => return false,
+        };
+        self.actor(role).is_ok_and(|a| a.user == record.created_by)
+            && workflow::content_open(record.kind(), record.workflow().status)
+    }
+
+    /// A record the signed-in user may edit in its form, or why not.
+    fn editable_record(&self, id: RecordId, kind: RecordKind) -> ApiResult<Record> {
+        let record = self.store.get(id)?;
+        if record.kind() != kind {
+            return Err(ApiError::new("not_found", format!("{id} is not a {kind}")));
+        }
+        if !self.editable(&record) {
+            let status = record.workflow().status;
+            return Err(ApiError::new(
+                "not_editable",
+                format!("this {kind} is {status}: only its author edits it, while it is a draft or sent back"),
+            ));
+        }
+        Ok(record)
     }
 
     fn warnings(&self, record: &Record) -> ApiResult<Vec<WarningView>> {
@@ -380,42 +471,65 @@ impl Field {
     /// Saves an inspection; `submit` also sends it for review (required answers checked first).
     pub fn save_inspection(&mut self, draft: InspectionDraft, now: UnixMillis) -> ApiResult<Saved> {
         self.actor(Role::Inspector)?;
-        let body = Body::Inspection(Inspection {
-            template_code: draft.template_code,
-            template_version: draft.template_version,
-            subject: draft.subject,
-            address: Address { location: draft.location.clone(), ..Address::default() },
-            location: draft.location,
-            answers: draft.answers,
-            findings: vec![],
-            photos: draft.photos,
-        });
-        let mut record = self.new_record(now, body)?;
-        if draft.submit {
+        let submit = draft.submit;
+        let mut record = self.new_record(now, inspection_body(draft))?;
+        if submit {
             self.step_unsaved(&mut record, Role::Inspector, Status::Submitted, now)?;
         }
         self.store.create(&record, now)?;
         self.saved(record.id)
     }
 
+    /// Saves the inspector's changes to their draft or sent-back inspection, the form's answers
+    /// replacing the stored ones; `submit` also sends it for review again, as a new step in the
+    /// same change (the history before it is kept as it was).
+    pub fn edit_inspection(&mut self, id: RecordId, draft: InspectionDraft, now: UnixMillis) -> ApiResult<Saved> {
+        let actor = self.actor(Role::Inspector)?;
+        self.editable_record(id, RecordKind::Inspection)?;
+        let submit = draft.submit;
+        let body = inspection_body(draft);
+        self.update_content(id, body, submit.then_some((actor, Status::Submitted)), now)
+    }
+
+    /// A record's new content, and a workflow step, in one change: refused whole if either is.
+    fn update_content(
+        &mut self,
+        id: RecordId,
+        body: Body,
+        step: Option<(Actor, Status)>,
+        now: UnixMillis,
+    ) -> ApiResult<Saved> {
+        let refs = self.store.reference().clone();
+        self.store.update(id, now, |r| {
+            r.body = body;
+            let ward = r.ward.take();
+            crate::geo::place(&refs, r);
+            if r.ward.is_none() {
+                r.ward = ward;
+            }
+            match step {
+                Some((actor, to)) => workflow::step(r, &refs, TransitionId::new(), actor, to, now, None),
+                None => Ok(()),
+            }
+        })?;
+        self.saved(id)
+    }
+
     /// Saves an asset survey and sends it for approval.
     pub fn save_asset(&mut self, draft: AssetDraft, now: UnixMillis) -> ApiResult<Saved> {
         self.actor(Role::Surveyor)?;
-        let location =
-            draft.location.ok_or_else(|| ApiError::field("location", "required", "pick the asset's place"))?;
-        let body = Body::AssetSurvey(AssetSurvey {
-            asset_type: draft.asset_type,
-            asset_name: draft.asset_name,
-            attributes: BTreeMap::new(),
-            location: location.clone(),
-            condition: draft.condition,
-            address: Address { location: Some(location), ..Address::default() },
-            photos: draft.photos,
-        });
-        let mut record = self.new_record(now, body)?;
+        let mut record = self.new_record(now, asset_body(draft)?)?;
         self.step_unsaved(&mut record, Role::Surveyor, Status::PendingForApproval, now)?;
         self.store.create(&record, now)?;
         self.saved(record.id)
+    }
+
+    /// The surveyor's corrections to a survey sent back for modification: saved, and sent for
+    /// approval again in the same change.
+    pub fn edit_asset(&mut self, id: RecordId, draft: AssetDraft, now: UnixMillis) -> ApiResult<Saved> {
+        let actor = self.actor(Role::Surveyor)?;
+        self.editable_record(id, RecordKind::AssetSurvey)?;
+        self.update_content(id, asset_body(draft)?, Some((actor, Status::PendingForApproval)), now)
     }
 
     /// Issues a receipt: numbered, signed and saved on the device in one transaction.
@@ -520,7 +634,21 @@ impl Field {
             .find(|role| workflow::allows(&record, from, to, *role))
             .ok_or(Error::InvalidTransition { from, to, role: me.roles.first().copied().unwrap_or(Role::Admin) })?;
         let actor = Actor { user: me.id, role };
-        self.store.transition(id, actor, to, now, note.filter(|n| !n.trim().is_empty()))?;
+        let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        self.store.transition(id, actor, to, now, note)?;
+        self.saved(id)
+    }
+
+    /// A supervisor settles a record that needs review (competing steps, a flagged trip) to one
+    /// of [`RecordView::settle`], saying why.
+    pub fn settle(&mut self, id: RecordId, to: &str, note: Option<String>, now: UnixMillis) -> ApiResult<Saved> {
+        let actor = self.actor(Role::Supervisor)?;
+        let to: Status = to.parse()?;
+        let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        if note.is_none() {
+            return Err(ApiError::field("note", "required", "say what you decided and why"));
+        }
+        self.store.resolve_review(id, actor, to, now, note)?;
         self.saved(id)
     }
 
@@ -656,11 +784,50 @@ impl Field {
             .collect()
     }
 
-    /// The supervisor's list: records in review, records the server refused or a supervisor
-    /// rejected, and fields two people edited differently.
-    pub fn review_list(&self) -> ApiResult<ReviewList> {
+    /// What waits for the signed-in supervisor, as her queue: records that need review first
+    /// (competing steps, a flagged trip or handover), then records waiting for her decision
+    /// (submitted inspections, surveys pending for approval, requested reversals, handovers),
+    /// oldest work first within each; each with the steps she may take from the list.
+    fn queue(&self) -> ApiResult<Vec<QueueItem>> {
         self.actor(Role::Supervisor)?;
-        let needs_review = self.rows(&Query { needs_attention: true, ..Query::default() })?;
+        let mut rows = self.store.list(&Query { needs_attention: true, limit: Some(LIST_LIMIT), ..Query::default() })?;
+        for kind in RecordKind::ALL {
+            let statuses: Vec<Status> =
+                workflow::statuses(*kind).into_iter().filter(|s| workflow::awaits_approval(*kind, *s)).collect();
+            if !statuses.is_empty() {
+                rows.extend(self.store.list(&Query {
+                    kind: Some(*kind),
+                    statuses,
+                    limit: Some(LIST_LIMIT),
+                    ..Query::default()
+                })?);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        rows.retain(|r| seen.insert(r.id));
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record = match self.store.get(row.id) {
+                Ok(record) => record,
+                Err(Error::DamagedRecord { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let attention = row.needs_review || row.conflicts > 0;
+            let item = QueueItem {
+                actions: self.actions(&record)?,
+                settle: self.settle_options(&record),
+                row: self.row_view_at(row, Some(&record))?,
+            };
+            items.push((!attention, item));
+        }
+        items.sort_by(|(a, x), (b, y)| a.cmp(b).then(x.row.work_at.cmp(&y.row.work_at)).then(x.row.id.cmp(&y.row.id)));
+        Ok(items.into_iter().map(|(_, item)| item).collect())
+    }
+
+    /// The supervisor's review screen: her queue ([`ReviewList::waiting`]), records the server
+    /// refused or a supervisor rejected, and fields two people edited differently.
+    pub fn review_list(&self) -> ApiResult<ReviewList> {
+        let waiting = self.queue()?;
         let mut rejected: Vec<RowView> = self
             .store
             .list(&Query { limit: Some(10 * LIST_LIMIT), ..Query::default() })?
@@ -669,8 +836,18 @@ impl Field {
             .take(LIST_LIMIT as usize)
             .map(|r| self.row_view(r))
             .collect::<ApiResult<_>>()?;
-        rejected.retain(|r| !needs_review.iter().any(|n| n.id == r.id));
-        Ok(ReviewList { needs_review, rejected, conflicts: self.conflict_views(None)? })
+        rejected.retain(|r| !waiting.iter().any(|n| n.row.id == r.id));
+        Ok(ReviewList { waiting, rejected, conflicts: self.conflict_views(None)? })
+    }
+
+    /// A photo's thumbnail as a `data:` URL, when its bytes are on this device (a photo taken
+    /// on another device comes from the server: `src-tauri` asks for it, [`thumbnail_url`]).
+    pub fn photo_thumbnail(&self, sha256: &str) -> ApiResult<PhotoThumb> {
+        match self.store.photo_thumbnail(sha256) {
+            Ok(jpeg) => Ok(Some(thumbnail_url(&jpeg))),
+            Err(Error::PhotoNotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Keeps one of a conflicted field's values (JSON text, as listed).
@@ -691,6 +868,40 @@ impl Field {
     pub fn add_photo(&mut self, bytes: &[u8], now: UnixMillis) -> ApiResult<crate::domain::PhotoRef> {
         Ok(self.store.add_photo(bytes, now)?)
     }
+}
+
+/// A thumbnail's JPEG bytes as the `data:` URL an `<img>` shows.
+pub fn thumbnail_url(jpeg: &[u8]) -> String {
+    use base64::Engine;
+    format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg))
+}
+
+/// An inspection as its form describes it.
+fn inspection_body(draft: InspectionDraft) -> Body {
+    Body::Inspection(Inspection {
+        template_code: draft.template_code,
+        template_version: draft.template_version,
+        subject: draft.subject,
+        address: Address { location: draft.location.clone(), ..Address::default() },
+        location: draft.location,
+        answers: draft.answers,
+        findings: vec![],
+        photos: draft.photos,
+    })
+}
+
+/// An asset survey as its form describes it; its place is required.
+fn asset_body(draft: AssetDraft) -> ApiResult<Body> {
+    let location = draft.location.ok_or_else(|| ApiError::field("location", "required", "pick the asset's place"))?;
+    Ok(Body::AssetSurvey(AssetSurvey {
+        asset_type: draft.asset_type,
+        asset_name: draft.asset_name,
+        attributes: BTreeMap::new(),
+        location: location.clone(),
+        condition: draft.condition,
+        address: Address { location: Some(location), ..Address::default() },
+        photos: draft.photos,
+    }))
 }
 
 /// A record's field errors under the names of the draft the form sent (`pit.length` is the

@@ -96,7 +96,49 @@ pub struct RowView {
     pub location: Option<GeoPoint>,
     /// Why the server refused the record (only when `badge` is `rejected` and it said why).
     pub rejection: Option<Rejection>,
+    /// The name of the person who made the record, when the town's list on this device has it.
+    #[serde(default)]
+    pub author: Option<String>,
+    /// When the work was done, by the record's own clock ([`crate::domain::Record::work_at`]):
+    /// not when the record reached this device (`updated_at`).
+    #[serde(default)]
+    pub work_at: UnixMillis,
+    /// The reason given with the step that put the record in its status (a supervisor's note
+    /// when she sent it back or rejected it).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The first photo the record names (its SHA-256), for a thumbnail ([`PhotoThumb`]).
+    #[serde(default)]
+    pub photo: Option<String>,
 }
+
+/// One workflow step as the record's screen shows it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StepView {
+    pub at: UnixMillis,
+    /// The name of who took it (their id when this device does not know them).
+    pub by: String,
+    pub role: Role,
+    pub from: String,
+    pub to: String,
+    pub note: Option<String>,
+    /// A supervisor's step settling a record in review.
+    pub settles: bool,
+}
+
+/// A line of the supervisor's queue: the record and what she may do with it from the list.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct QueueItem {
+    pub row: RowView,
+    /// Statuses she may move it to ([`RecordView::actions`]).
+    pub actions: Vec<String>,
+    /// Statuses she may settle it to when it needs review ([`RecordView::settle`]).
+    pub settle: Vec<String>,
+}
+
+/// A photo's thumbnail (JPEG, longest side ≤ 256 px) as a `data:` URL, or `None` when the
+/// photo's bytes are not on this device.
+pub type PhotoThumb = Option<String>;
 
 /// The server's answer to a refused change: a stable code the UI translates (`ward_out_of_scope`,
 /// `record_final`...) and the server's own sentence, shown when the code has no translation.
@@ -143,6 +185,16 @@ pub struct RecordView {
     pub warnings: Vec<WarningView>,
     /// Statuses the signed-in user may move the record to now.
     pub actions: Vec<String>,
+    /// Statuses a supervisor may settle the record to, when it needs review (competing steps,
+    /// a flagged trip): empty otherwise.
+    #[serde(default)]
+    pub settle: Vec<String>,
+    /// The record's workflow steps, oldest first, with their notes.
+    #[serde(default)]
+    pub history: Vec<StepView>,
+    /// The signed-in user may open it in its form again (their draft, or sent back to them).
+    #[serde(default)]
+    pub editable: bool,
 }
 
 /// The home screen: work for the user's roles, then the user's own records in every ward (or
@@ -155,9 +207,13 @@ pub struct Home {
     pub sent_today: Vec<RowView>,
 }
 
+/// The supervisor's review screen.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReviewList {
-    pub needs_review: Vec<RowView>,
+    /// Waiting for her: records to approve, send back or reject (submitted inspections,
+    /// surveys pending for approval, requested reversals, handovers to count) and records that
+    /// need review (competing steps, a flagged trip), these first; oldest work first within each.
+    pub waiting: Vec<QueueItem>,
     pub rejected: Vec<RowView>,
     pub conflicts: Vec<ConflictView>,
 }

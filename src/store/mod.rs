@@ -614,7 +614,7 @@ pub(crate) fn persist(
             record.assignee.map(|a| a.to_string()),
             now,
             record.amount().map(|a| a.0),
-            state.needs_review || record.has_discrepancy(),
+            record.needs_attention(),
             conflicts.len() as i64,
             record.title(),
             search_text,

@@ -80,6 +80,33 @@ async fn error_of(response: reqwest::Response) -> Error {
     }
 }
 
+/// The most bytes a thumbnail from the server may have (it makes them ≤ 256 px on a side).
+pub const MAX_THUMBNAIL_BYTES: usize = 256 * 1024;
+
+/// The server's thumbnail of a photo another device took (`GET /v1/blobs/{sha256}/thumbnail`):
+/// JPEG bytes, or `None` when the server has none this device may see (not uploaded yet, or
+/// not named by a record in its scope). Anything but a small JPEG is refused.
+pub async fn fetch_thumbnail(server: &str, token: &str, sha256: &str) -> Result<Option<Vec<u8>>> {
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("the HTTP client builds with fixed settings");
+    let url = format!("{}/v1/blobs/{sha256}/thumbnail", server.trim_end_matches('/'));
+    let response = http.get(url).bearer_auth(token).send().await.map_err(offline)?;
+    if response.status().as_u16() == 404 {
+        return Ok(None);
+    }
+    if !response.status().is_success() {
+        return Err(error_of(response).await);
+    }
+    let bytes = response.bytes().await.map_err(offline)?;
+    if bytes.len() > MAX_THUMBNAIL_BYTES || !bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        return Err(Error::Photo(crate::photo::PhotoError::UnsupportedFormat));
+    }
+    Ok(Some(bytes.to_vec()))
+}
+
 /// Worth trying again: the link, a timeout, or a server that failed or moved on meanwhile.
 fn retryable(e: &Error) -> bool {
     match e {

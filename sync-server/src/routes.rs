@@ -143,6 +143,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/verify"),
     ("PUT", "/v1/blobs/{sha256}"),
     ("HEAD", "/v1/blobs/{sha256}"),
+    ("GET", "/v1/blobs/{sha256}/thumbnail"),
 ];
 
 /// The OpenAPI description served at `/openapi.json`.
@@ -160,6 +161,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/verify", get(verify_page))
         .route("/v1/blobs/{sha256}", put(blob_put).head(blob_head))
+        .route("/v1/blobs/{sha256}/thumbnail", get(blob_thumbnail))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(hardening))
         .layer(CompressionLayer::new())
@@ -348,6 +350,30 @@ async fn blob_head(
     let held = state.blobs.hold(&sha256).await?;
     let auth = state.device(&headers).await?;
     blob_answer(state.blobs.state(&held, &auth.scope.tenant, &sha256).await?)
+}
+
+/// A small JPEG of a complete photo of the device's town, when a record the device may see
+/// names it: how a supervisor's phone shows a photo another phone took, without the photo.
+#[tracing::instrument(skip_all)]
+async fn blob_thumbnail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(sha256): Path<String>,
+) -> Result<Response, AppError> {
+    let held = state.blobs.hold(&sha256).await?;
+    let auth = state.device(&headers).await?;
+    let tenant = auth.scope.tenant.clone();
+    let name = sha256.clone();
+    let visible = state.run(Scope::Tenant(tenant.clone()), move |sql| db::blob_visible(sql, &auth, &name)).await?;
+    if !visible || !matches!(state.blobs.state(&held, &tenant, &sha256).await?, BlobState::Complete(_)) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = std::fs::read(state.blobs.path(&tenant, &sha256)).map_err(|e| AppError::Internal(e.to_string()))?;
+    drop(held);
+    let jpeg = tokio::task::spawn_blocking(move || wardbook::photo::thumbnail(&bytes))
+        .await?
+        .map_err(|e| AppError::Internal(format!("the stored photo {sha256} has no thumbnail: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=86400")], jpeg).into_response())
 }
 
 /// Appends a piece of a blob at exactly the number of bytes the server has.

@@ -160,7 +160,7 @@ fn open_inspections_of_a_ward_are_only_that_wards_unfinished_inspections() {
     let approved_w01 = submitted_inspection(store, "W01", 4);
     store.transition(approved_w01, supervisor, Status::Approved, T0 + 2, None).unwrap();
     let rejected_w01 = submitted_inspection(store, "W01", 5);
-    store.transition(rejected_w01, supervisor, Status::Rejected, T0 + 2, None).unwrap();
+    store.transition(rejected_w01, supervisor, Status::Rejected, T0 + 2, Some("wrong premises".into())).unwrap();
     let draft_w02 = demo::inspection(RecordId::new(), T0, "W02", 6);
     store.create(&draft_w02, T0).unwrap();
     let survey_w01 = demo::asset_survey(RecordId::new(), T0, "W01", 7);
@@ -933,4 +933,34 @@ fn the_store_file_uses_write_ahead_logging_for_receipts_and_the_rest() {
     assert_eq!(mode.to_lowercase(), "wal");
     assert!(device.path.with_extension("sqlite3-wal").exists(), "commits go through the write-ahead log");
     assert_eq!(device.store.count().unwrap(), 3);
+}
+
+#[test]
+fn a_trip_flagged_for_dumping_waits_for_a_supervisor_who_settles_it_with_a_note_and_keeps_the_evidence() {
+    let mut device = Device::new();
+    let trip = demo::trip(RecordId::new(), T0, "W01", 1);
+    let id = trip.id;
+    device.store.create(&trip, T0).unwrap();
+    let far = wardbook::domain::GeoPoint { lat: 30.40, lon: 76.20, accuracy_m: Some(5.0) };
+    let step = wardbook::domain::fsm::TripStep {
+        at: T0 + 60_000,
+        location: Some(far),
+        volume_litres: Some(2500.0),
+        photos: vec![],
+        geofence: None,
+    };
+    device.store.record_disposal(id, step, T0 + 60_000).unwrap();
+    assert!(row_of(&device.store, id).needs_review, "outside every plant: flagged");
+    let flagged = device.store.list(&Query { needs_attention: true, ..Query::default() }).unwrap();
+    assert_eq!(ids(&flagged), BTreeSet::from([id]));
+    let supervisor = as_role(Role::Supervisor);
+    let status = device.store.get(id).unwrap().workflow().status;
+    let refused = device.store.resolve_review(id, as_role(Role::Inspector), status, T0 + 70_000, None);
+    assert!(matches!(refused, Err(Error::InvalidTransition { .. })), "{refused:?}");
+    let note = Some("the plant's GPS was off; the operator confirmed the truck".to_string());
+    let settled = device.store.resolve_review(id, supervisor, status, T0 + 70_000, note.clone()).unwrap();
+    assert_eq!(settled.transitions.last().unwrap().note, note);
+    assert!(settled.has_discrepancy(), "the evidence stays as it was recorded");
+    assert!(!row_of(&device.store, id).needs_review, "settled: no longer waiting for her");
+    assert!(device.store.list(&Query { needs_attention: true, ..Query::default() }).unwrap().is_empty());
 }

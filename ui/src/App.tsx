@@ -105,8 +105,8 @@ export function App() {
   else {
     switch (route.name) {
       case 'home': screen = <Home />; break;
-      case 'inspection': screen = <InspectionForm />; break;
-      case 'asset': screen = <AssetForm />; break;
+      case 'inspection': screen = <InspectionForm key={route.id ?? 'new'} id={route.id} />; break;
+      case 'asset': screen = <AssetForm key={route.id ?? 'new'} id={route.id} />; break;
       case 'fee': screen = <FeeForm />; break;
       case 'jobs': screen = <Jobs />; break;
       case 'new-job': screen = <NewJob />; break;

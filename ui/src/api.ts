@@ -74,7 +74,15 @@ export interface RecordRow {
   photos_waiting: number;
   location: GeoPoint | null; // for the map
   rejection: Rejection | null; // why the server refused it (badge 'rejected'), else null
+  author?: string | null; // who made the record (their name)
+  work_at?: number; // when the work was done, by the record's own clock (not when it reached this device)
+  note?: string | null; // the reason given with the step that put it in its status (a send-back's note)
+  photo?: string | null; // the first photo's SHA-256, for api.photoThumbnail
 }
+/** One workflow step of a record, oldest first. */
+export interface StepView { at: number; by: string; role: Role; from: string; to: string; note: string | null; settles: boolean }
+/** A line of the supervisor's queue: the record and what she may do with it from the list. */
+export interface QueueItem { row: RecordRow; actions: string[]; settle: string[] }
 /** The server's answer to a refused change: `code` to translate (catalog `reject.<code>`),
  *  `reason` the server's sentence, shown when the code has no translation. */
 export interface Rejection { code: string; reason: string }
@@ -88,6 +96,9 @@ export interface RecordView {
   conflicts: Conflict[];
   warnings: Warning[];
   actions: string[]; // statuses this user may move the record to now
+  settle?: string[]; // statuses a supervisor may settle it to when it needs review
+  history?: StepView[]; // its workflow steps with their notes
+  editable?: boolean; // the user may open it in its form again (their draft, or sent back)
 }
 
 export type Answer =
@@ -120,7 +131,9 @@ export interface CodeView { code: string; qr_svg: string }
 
 export interface Saved { id: string; badge: Badge; warnings: Warning[] }
 export interface ReceiptIssued extends Saved { receipt_number: string; amount_paise: number }
-export interface ReviewList { needs_review: RecordRow[]; rejected: RecordRow[]; conflicts: Conflict[] }
+/** The supervisor's review: `waiting` is her queue (needs review first, then records waiting for
+ *  her approval, oldest work first), then what was refused or rejected, then conflicts. */
+export interface ReviewList { waiting: QueueItem[]; rejected: RecordRow[]; conflicts: Conflict[] }
 /** Home: work for the user's roles (their refused records first), then their own records in any
  *  ward or none: drafts, not yet confirmed by the server, confirmed with a last change today. */
 export interface Home { todo: RecordRow[]; drafts: RecordRow[]; waiting: RecordRow[]; sent_today: RecordRow[] }
@@ -144,7 +157,8 @@ export const api = {
   readAmount: (text: string) => invoke<number>('read_amount', { text }),
   collectFee: (draft: ReceiptDraft) => invoke<ReceiptIssued>('collect_fee', { draft }),
   createFsmJob: (draft: FsmJobDraft) => invoke<Saved>('create_fsm_job', { draft }),
-  /** A workflow step (`to` is a status from RecordView.actions). */
+  /** A workflow step (`to` is a status from RecordView.actions). SENT_BACK, PENDINGFORMODIFICATION
+   *  and REJECTED need a reason: refused `invalid` on field `note` without one. */
   step: (id: string, to: string, note: string | null) => invoke<Saved>('step', { id, to, note }),
   /** Start a trip for a job with the pickup (crew). */
   tripPickup: (jobId: string, step: TripStepDraft) => invoke<Saved>('trip_pickup', { jobId, step }),
@@ -159,6 +173,15 @@ export const api = {
   /** Crew: reads the operator's code back; the countersigned disposal is recorded in the trip. */
   recordCountersigned: (tripId: string, code: string, location: GeoPoint | null) =>
     invoke<Saved>('record_countersigned', { tripId, code, location }),
+  /** The author's changes to their draft or sent-back inspection; `submit` sends it again.
+   *  Refused `not_editable` when it is not with them. */
+  editInspection: (id: string, draft: InspectionDraft) => invoke<Saved>('edit_inspection', { id, draft }),
+  /** The surveyor's corrections to a survey sent back for modification (sent for approval again). */
+  editAsset: (id: string, draft: AssetDraft) => invoke<Saved>('edit_asset', { id, draft }),
+  /** A supervisor settles a record in review to one of RecordView.settle; the note is required. */
+  settle: (id: string, to: string, note: string | null) => invoke<Saved>('settle', { id, to, note }),
+  /** A photo's thumbnail as a data: URL, or null when its bytes are not on this device. */
+  photoThumbnail: (sha256: string) => invoke<string | null>('photo_thumbnail', { sha256 }),
   reviewList: () => invoke<ReviewList>('review_list'),
   /** Keep one of the conflicting values (JSON text as given in Conflict.values). */
   resolveConflict: (recordId: string, field: string, value: string) =>

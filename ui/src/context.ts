@@ -4,8 +4,8 @@ import type { AppState, Reference, Warning } from './api';
 
 export type Route =
   | { name: 'home' }
-  | { name: 'inspection' }
-  | { name: 'asset' }
+  | { name: 'inspection'; id?: string } // with `id`: the user's draft or sent-back inspection, to edit
+  | { name: 'asset'; id?: string } // with `id`: a survey sent back for changes
   | { name: 'fee' }
   | { name: 'jobs' }
   | { name: 'new-job' }

@@ -4,7 +4,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
   ApiError, AppState, AssetDraft, Badge, CodeView, Conflict, FsmJobDraft, GeoPoint, Home, InspectionDraft, Kind, Lang,
-  PhotoRef, ReceiptDraft, RecordRow, RecordView, Reference, Role, Saved, SyncStatus, TripStepDraft, UserView, Warning,
+  PhotoRef, QueueItem, ReceiptDraft, RecordRow, RecordView, Reference, Role, Saved, StepView, SyncStatus, TripStepDraft, UserView, Warning,
 } from '../src/api';
 import demoReference from '../../tests/fixtures/demo-reference.json';
 
@@ -33,7 +33,7 @@ declare global {
   }
 }
 
-interface Rec { row: RecordRow; record: Record<string, unknown>; conflicts: Conflict[]; warnings: Warning[]; owner: string }
+interface Rec { row: RecordRow; record: Record<string, unknown>; conflicts: Conflict[]; warnings: Warning[]; owner: string; history: StepView[] }
 
 const sc: Scenario = window.__WB_SCENARIO__ ?? {};
 const NOW = Date.now();
@@ -179,11 +179,21 @@ function add(kind: Kind, status: string, title: string, record: Record<string, u
   const id = opts.id ?? `${kind}-${++seq}`;
   const row: RecordRow = {
     id, kind, status, title, ward: wardOf((opts.location as GeoPoint) ?? null) ?? soleWard(owner), updated_at: NOW - seq * 1000, amount_paise: null,
-    badge: 'saved', photos_waiting: 0, location: null, rejection: null, ...opts,
+    badge: 'saved', photos_waiting: 0, location: null, rejection: null,
+    author: users.find((u) => u.id === owner)?.name ?? null, work_at: NOW - seq * 60_000, note: null,
+    photo: firstPhoto(record), ...opts,
   };
-  const rec: Rec = { row, record, conflicts: [], warnings: [], owner };
+  const rec: Rec = { row, record, conflicts: [], warnings: [], owner, history: [] };
   records.set(id, rec);
   return rec;
+}
+
+/** As Record::photos: the survey's, the inspection's and its photo answers', in that order. */
+function firstPhoto(record: Record<string, unknown>): string | null {
+  const own = (record.photos as PhotoRef[] | undefined) ?? [];
+  const answers = Object.values((record.answers as Record<string, { type: string; value: unknown }> | undefined) ?? {})
+    .flatMap((a) => (a.type === 'photo' ? (a.value as PhotoRef[]) : []));
+  return [...own, ...answers][0]?.sha256 ?? null;
 }
 
 function touch(rec: Rec, badge: Badge = 'saved') {
@@ -195,11 +205,14 @@ function touch(rec: Rec, badge: Badge = 'saved') {
 // Who may move a record where: a small copy of the workflow table in src/domain/workflow.rs.
 const STEPS: [Kind, string, string, Role[]][] = [
   ['inspection', 'DRAFT', 'SUBMITTED', ['inspector']],
+  ['inspection', 'SENT_BACK', 'SUBMITTED', ['inspector']],
   ['inspection', 'SUBMITTED', 'APPROVED', ['supervisor']],
   ['inspection', 'SUBMITTED', 'SENT_BACK', ['supervisor']],
   ['inspection', 'SUBMITTED', 'REJECTED', ['supervisor']],
   ['asset_survey', 'PENDINGFORAPPROVAL', 'APPROVED', ['supervisor']],
   ['asset_survey', 'PENDINGFORAPPROVAL', 'PENDINGFORMODIFICATION', ['supervisor']],
+  ['asset_survey', 'PENDINGFORAPPROVAL', 'REJECTED', ['supervisor']],
+  ['asset_survey', 'PENDINGFORMODIFICATION', 'PENDINGFORAPPROVAL', ['surveyor']],
   ['fsm_job', 'CREATED', 'ASSIGN_DSO', ['supervisor']],
   ['fsm_job', 'CREATED', 'CANCELLED', ['supervisor']],
   ['fsm_job', 'ASSIGN_DSO', 'PENDING_DSO_APPROVAL', ['supervisor']],
@@ -220,7 +233,7 @@ if (sc.seed ?? true) {
   add('fsm_job', 'DSO_INPROGRESS', 'Desludging: Kuldeep Singh, Bouran Gate', { applicant_name: 'Kuldeep Singh', locality: 'Bouran Gate', payment_preference: 'POST_PAY' }, { id: 'job-1', badge: 'on_server', location: p(30.372, 76.146) }, 'u-sup');
   add('fsm_job', 'PENDING_DSO_APPROVAL', 'Desludging: Baljit Kaur, Hira Mahal', { applicant_name: 'Baljit Kaur', locality: 'Hira Mahal' }, { id: 'job-2', badge: 'on_server', location: p(30.376, 76.134) }, 'u-sup');
   add('trip', 'WAITING_FOR_DISPOSAL', 'Trip PB11AB1234: 2,000 L', { vehicle: 'PB11AB1234', application_no: 'job-1', pickup: { volume_litres: 2000 } }, { id: 'trip-1', badge: 'on_server' }, 'u-crew');
-  add('inspection', 'SUBMITTED', 'Toilet block, Patiala Gate', { subject: 'Toilet block, Patiala Gate', template_code: 'PUBLIC_TOILET', template_version: 1, answers: { water: { type: 'yes_no', value: true } } }, { id: 'insp-nr', badge: 'needs_review', location: p(30.385, 76.135) }, 'u-insp');
+  add('inspection', 'SUBMITTED', 'Toilet block, Patiala Gate', { subject: 'Toilet block, Patiala Gate', template_code: 'PUBLIC_TOILET', template_version: 1, answers: { water: { type: 'yes_no', value: true } }, photos: [{ sha256: 'c0ffee'.repeat(10) + 'c0ff', taken_at: null, location: null }] }, { id: 'insp-nr', badge: 'needs_review', location: p(30.385, 76.135) }, 'u-insp');
   // Refused by the server: the reason as the store keeps it ("code: reason"), split as Rust does.
   add('asset_survey', 'INITIATED', 'Drain D-9', { asset_name: 'Drain D-9' }, {
     id: 'asset-rej', badge: 'rejected', location: p(30.374, 76.147),
@@ -233,6 +246,17 @@ if (sc.seed ?? true) {
     id: 'rcpt-rej', badge: 'rejected', amount_paise: 50000,
     rejection: { code: 'number_not_granted', reason: 'receipt number NBH/2025-26/D9/000004 is not from a block granted to this device' },
   }, 'u-coll');
+  // Sent back to the inspector with the supervisor's note; a disposed trip flagged for review.
+  const back = add('inspection', 'SENT_BACK', 'Toilet block, Hira Mahal', {
+    subject: 'Toilet block, Hira Mahal', template_code: 'PUBLIC_TOILET', template_version: 1,
+    answers: { water: { type: 'yes_no', value: false }, seats: { type: 'number', value: 3 } }, location: p(30.375, 76.1352), photos: [],
+  }, { id: 'insp-back', badge: 'on_server', location: p(30.375, 76.1352), note: 'Photograph the water tap' }, 'u-insp');
+  back.history.push(
+    { at: NOW - 3_600_000, by: 'Harpreet Kaur', role: 'inspector', from: 'DRAFT', to: 'SUBMITTED', note: null, settles: false },
+    { at: NOW - 1_800_000, by: 'Meena Sharma', role: 'supervisor', from: 'SUBMITTED', to: 'SENT_BACK', note: 'Photograph the water tap', settles: false },
+  );
+  const flagged = add('trip', 'DISPOSED', 'Trip PB11AB1234: 2,400 L', { vehicle: 'PB11AB1234', application_no: 'job-1', pickup: { volume_litres: 2400 } }, { id: 'trip-flag', badge: 'needs_review' }, 'u-crew');
+  flagged.warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
   add('receipt', 'NEW', 'Receipt NBH/2025-26/D1/000001', { receipt_number: 'NBH/2025-26/D1/000001', payer_name: 'Mohan Lal' }, { id: 'rcpt-0', badge: 'waiting', amount_paise: 15000 }, 'u-coll');
 }
 
@@ -240,27 +264,77 @@ function row(r: Rec): RecordRow {
   return { ...r.row };
 }
 
-// As src/field/mod.rs: work for the roles (own refused records first), then the user's own
-// records whatever their ward: drafts, waiting to send, on the server with a change today.
+// As src/field/mod.rs `home`: own refused records, own records sent back (with the note), then
+// for a supervisor her queue, for other roles the open work of their kinds; then the user's own
+// records whatever their ward: drafts, waiting to send, on the server with a change today. Each
+// record once.
 function home(): Home {
   const u = me();
   const all = [...records.values()].sort((a, b) => b.row.updated_at - a.row.updated_at || (a.row.id < b.row.id ? -1 : 1));
   const mine = all.filter((r) => r.owner === u.id);
   const startOfToday = new Date().setHours(0, 0, 0, 0);
-  const drafts = mine.filter((r) => r.row.status === 'DRAFT');
-  const rest = mine.filter((r) => r.row.status !== 'DRAFT');
-  const refused = rest.filter((r) => r.row.badge === 'rejected');
-  const waiting = rest.filter((r) => r.row.badge === 'saved' || r.row.badge === 'waiting');
-  const sentToday = rest.filter((r) => (r.row.badge === 'on_server' || r.row.badge === 'needs_review') && r.row.updated_at >= startOfToday);
-  const shown = new Set([...drafts, ...waiting, ...sentToday, ...refused]);
-  const todo = all.filter((r) => {
-    if (shown.has(r)) return false;
-    if (u.roles.includes('supervisor') && (r.row.badge === 'needs_review' || r.row.badge === 'rejected' || r.conflicts.length)) return true;
-    if (u.roles.includes('sanitation_crew') && r.row.kind === 'fsm_job' && ['PENDING_DSO_APPROVAL', 'DSO_INPROGRESS'].includes(r.row.status)) return true;
-    if (u.roles.includes('fstp_operator') && r.row.kind === 'trip' && r.row.status === 'WAITING_FOR_DISPOSAL') return true;
-    return false;
-  });
-  return { todo: [...refused, ...todo].map(row), drafts: drafts.map(row), waiting: waiting.map(row), sent_today: sentToday.map(row) };
+  const refused = mine.filter((r) => r.row.badge === 'rejected');
+  const rest = mine.filter((r) => r.row.badge !== 'rejected');
+  const drafts = rest.filter((r) => r.row.status === 'DRAFT');
+  const returned = rest.filter((r) => RETURNED.includes(r.row.status));
+  const others = rest.filter((r) => r.row.status !== 'DRAFT' && !RETURNED.includes(r.row.status));
+  const waiting = others.filter((r) => r.row.badge === 'saved' || r.row.badge === 'waiting');
+  const sentToday = others.filter((r) => (r.row.badge === 'on_server' || r.row.badge === 'needs_review') && r.row.updated_at >= startOfToday);
+  const work = u.roles.includes('supervisor')
+    ? queue().map((i) => records.get(i.row.id)!)
+    : all.filter((r) => {
+      if (u.roles.includes('sanitation_crew') && r.row.kind === 'fsm_job' && ['PENDING_DSO_APPROVAL', 'DSO_INPROGRESS'].includes(r.row.status)) return true;
+      if (u.roles.includes('fstp_operator') && r.row.kind === 'trip' && r.row.status === 'WAITING_FOR_DISPOSAL') return true;
+      return false;
+    });
+  const listed = new Set([...drafts, ...waiting, ...sentToday]);
+  const todo = [...new Set([...refused, ...returned, ...work])].filter((r) => !listed.has(r));
+  return { todo: todo.map(row), drafts: drafts.map(row), waiting: waiting.map(row), sent_today: sentToday.map(row) };
+}
+
+/** As workflow::needs_reason: these steps carry the reason, in words. */
+const NEEDS_REASON = ['SENT_BACK', 'PENDINGFORMODIFICATION', 'REJECTED'];
+/** Statuses in which a record is back with its author (workflow::content_open, not initial). */
+const RETURNED = ['SENT_BACK', 'PENDINGFORMODIFICATION'];
+/** As workflow::content_open: the author may open the form again. */
+const OPEN: Partial<Record<Kind, string[]>> = { inspection: ['DRAFT', 'SENT_BACK'], asset_survey: ['INITIATED', 'PENDINGFORMODIFICATION'] };
+/** As workflow::awaits_approval. */
+const AWAITS: [Kind, string][] = [['inspection', 'SUBMITTED'], ['asset_survey', 'PENDINGFORAPPROVAL'], ['reversal', 'REQUESTED'], ['handover', 'DRAFT']];
+
+function attention(r: Rec): boolean {
+  return r.row.badge === 'needs_review' || r.conflicts.length > 0;
+}
+
+function settleOptions(r: Rec): string[] {
+  return me().roles.includes('supervisor') && r.row.badge === 'needs_review' ? [r.row.status] : [];
+}
+
+function editable(r: Rec): boolean {
+  const role: Role | null = r.row.kind === 'inspection' ? 'inspector' : r.row.kind === 'asset_survey' ? 'surveyor' : null;
+  const u = users.find((x) => x.id === currentUser);
+  return !!role && !!u && u.roles.includes(role) && r.owner === u.id && (OPEN[r.row.kind] ?? []).includes(r.row.status);
+}
+
+/** As Field::queue: needs review first, then what waits for her decision; oldest work first. */
+function queue(): QueueItem[] {
+  const items = [...records.values()]
+    .filter((r) => attention(r) || AWAITS.some(([k, s]) => k === r.row.kind && s === r.row.status))
+    .sort((a, b) => Number(attention(b)) - Number(attention(a)) || (a.row.work_at ?? 0) - (b.row.work_at ?? 0) || (a.row.id < b.row.id ? -1 : 1));
+  return items.map((r) => ({ row: row(r), actions: actions(r), settle: settleOptions(r) }));
+}
+
+/** A step as the Rust side takes it: the reason checked, the history appended. */
+function takeStep(rec: Rec, to: string, note: string | null, settles = false) {
+  const u = me();
+  const text = (note ?? '').trim();
+  if ((settles || NEEDS_REASON.includes(to)) && !text) fail('invalid', [['note', 'required']]);
+  if (text.length > 1000) fail('invalid', [['note', 'too_long']]);
+  const role = settles ? 'supervisor' : STEPS.find(([k, f, tt, rs]) => k === rec.row.kind && f === rec.row.status && tt === to && rs.some((r) => u.roles.includes(r)))?.[3].find((r) => u.roles.includes(r)) ?? u.roles[0];
+  const at = Date.now();
+  rec.history.push({ at, by: u.name, role, from: rec.row.status, to, note: text || null, settles });
+  rec.row.status = to;
+  rec.row.note = NEEDS_REASON.includes(to) && !settles ? text : null;
+  rec.row.work_at = at;
 }
 
 function saved(rec: Rec, warnings: Warning[] = []): Saved {
@@ -282,8 +356,7 @@ function withinTank(vehicle: string, litres: number | null) {
   if (v && litres != null && litres > v.tank_capacity_litres) fail('invalid', [['volume_litres', 'too_large']]);
 }
 
-function saveInspection(d: InspectionDraft): Saved {
-  as('inspector');
+function checkInspection(d: InspectionDraft) {
   const tpl = reference.templates.find((x) => x.code === d.template_code && x.version === d.template_version);
   if (!tpl) fail('unknown_template');
   const errs: [string, string][] = [];
@@ -299,10 +372,58 @@ function saveInspection(d: InspectionDraft): Saved {
   }
   checkPoint(d.location, errs);
   if (errs.length) fail('invalid', errs);
-  const rec = add('inspection', d.submit ? 'SUBMITTED' : 'DRAFT', d.subject, { ...d }, { location: d.location, photos_waiting: d.photos.length });
+}
+
+function saveInspection(d: InspectionDraft): Saved {
+  as('inspector');
+  checkInspection(d);
+  const rec = add('inspection', 'DRAFT', d.subject, { ...d }, { location: d.location, photos_waiting: d.photos.length });
+  if (d.submit) takeStep(rec, 'SUBMITTED', null);
   touch(rec, 'saved');
   sync.photos_waiting += d.photos.length;
   return saved(rec, geoWarnings(d.location));
+}
+
+/** As Field::editable_record: the author's own record, while it is with them. */
+function editableRecord(id: string, kind: Kind, role: Role): Rec {
+  if (!me().roles.includes(role)) fail('not_allowed');
+  const rec = get(id);
+  if (rec.row.kind !== kind) fail('not_found');
+  if (!editable(rec)) fail('not_editable');
+  return rec;
+}
+
+function editInspection(id: string, d: InspectionDraft): Saved {
+  const rec = editableRecord(id, 'inspection', 'inspector');
+  checkInspection(d);
+  rec.record = { ...d };
+  Object.assign(rec.row, { title: d.subject, location: d.location, photo: firstPhoto(rec.record), photos_waiting: d.photos.length });
+  if (d.submit) takeStep(rec, 'SUBMITTED', null);
+  touch(rec, 'saved');
+  return saved(rec, geoWarnings(d.location));
+}
+
+function editAsset(id: string, d: AssetDraft): Saved {
+  const rec = editableRecord(id, 'asset_survey', 'surveyor');
+  const errs: [string, string][] = [];
+  if (!d.location) fail('invalid', [['location', 'required']]);
+  if (!d.asset_name.trim()) errs.push(['asset_name', 'required']);
+  checkPoint(d.location, errs);
+  if (errs.length) fail('invalid', errs);
+  rec.record = { ...d };
+  Object.assign(rec.row, { title: d.asset_name, location: d.location, photo: firstPhoto(rec.record), photos_waiting: d.photos.length });
+  takeStep(rec, 'PENDINGFORAPPROVAL', null);
+  touch(rec, 'saved');
+  return saved(rec, geoWarnings(d.location));
+}
+
+function settle(id: string, to: string, note: string | null): Saved {
+  if (!me().roles.includes('supervisor')) fail('not_allowed');
+  const rec = get(id);
+  if (!settleOptions(rec).includes(to)) fail('not_allowed');
+  takeStep(rec, to, note, true);
+  touch(rec, 'saved');
+  return saved(rec);
 }
 
 function saveAsset(d: AssetDraft): Saved {
@@ -320,6 +441,7 @@ function saveAsset(d: AssetDraft): Saved {
     if (near) warnings.push({ code: 'possible_duplicate', message: 'possible duplicate' });
   }
   const rec = add('asset_survey', 'INITIATED', d.asset_name, { ...d }, { location: d.location, photos_waiting: d.photos.length });
+  takeStep(rec, 'PENDINGFORAPPROVAL', null); // as Field::save_asset: saved and sent for approval
   touch(rec, 'saved');
   return saved(rec, warnings);
 }
@@ -461,10 +583,10 @@ function recordCountersigned(tripId: string, code: string, location: GeoPoint | 
   return saved(trip);
 }
 
-function step(id: string, to: string): Saved {
+function step(id: string, to: string, note: string | null): Saved {
   const rec = get(id);
   if (!actions(rec).includes(to)) fail('not_allowed');
-  rec.row.status = to;
+  takeStep(rec, to, note);
   touch(rec, 'saved');
   return saved(rec);
 }
@@ -473,9 +595,10 @@ function reviewList() {
   const u = me();
   if (!u.roles.includes('supervisor')) fail('not_allowed');
   const all = [...records.values()];
+  const waiting = queue();
   return {
-    needs_review: all.filter((r) => r.row.badge === 'needs_review').map(row),
-    rejected: all.filter((r) => r.row.badge === 'rejected').map(row),
+    waiting,
+    rejected: all.filter((r) => (r.row.badge === 'rejected' || r.row.status === 'REJECTED') && !waiting.some((i) => i.row.id === r.row.id)).map(row),
     conflicts: all.flatMap((r) => r.conflicts),
   };
 }
@@ -507,7 +630,18 @@ function addPhoto(base64: string): PhotoRef {
   me();
   if (!base64 || !/^[A-Za-z0-9+/=]+$/.test(base64)) fail('invalid', [['photo', 'invalid']]);
   sync.photos_waiting += 1;
-  return { sha256: hash(base64), taken_at: Date.now(), location: null };
+  const sha256 = hash(base64);
+  photos.add(sha256);
+  return { sha256, taken_at: Date.now(), location: null };
+}
+
+/** Photos whose bytes this (fake) device holds: the ones added here. */
+const photos = new Set<string>();
+/** A 2×2 grey PNG standing in for a thumbnail. */
+const THUMB = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAADklEQVR4nGPYv38/AwMACFIDIR7pm2IAAAAASUVORK5CYII=';
+
+function photoThumbnail(sha256: string): string | null {
+  return photos.has(sha256) ? THUMB : null;
 }
 
 function syncNow(): SyncStatus {
@@ -569,7 +703,10 @@ mockIPC((cmd, payload) => {
       const r = get(a.id);
       // The domain record as the Rust side sends it: the kind's fields under `body`.
       const record = { id: r.row.id, tenant: 'pb.nabha', ward: r.row.ward, body: { kind: r.row.kind, ...r.record } };
-      const v: RecordView = { row: row(r), record, conflicts: r.conflicts, warnings: r.warnings, actions: actions(r) };
+      const v: RecordView = {
+        row: row(r), record, conflicts: r.conflicts, warnings: r.warnings, actions: actions(r),
+        settle: settleOptions(r), history: r.history.map((h) => ({ ...h })), editable: editable(r),
+      };
       return v;
     }
     case 'save_inspection': return saveInspection(a.draft);
@@ -581,7 +718,11 @@ mockIPC((cmd, payload) => {
     }
     case 'collect_fee': return collectFee(a.draft);
     case 'create_fsm_job': return createJob(a.draft);
-    case 'step': return step(a.id, a.to);
+    case 'step': return step(a.id, a.to, a.note ?? null);
+    case 'edit_inspection': return editInspection(a.id, a.draft);
+    case 'edit_asset': return editAsset(a.id, a.draft);
+    case 'settle': return settle(a.id, a.to, a.note ?? null);
+    case 'photo_thumbnail': return photoThumbnail(a.sha256);
     case 'trip_pickup': return tripPickup(a.jobId, a.step);
     case 'trip_disposal': return tripDisposal(a.tripId, a.step);
     case 'handover_code': return handoverCode(a.tripId);

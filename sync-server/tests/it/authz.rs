@@ -77,6 +77,8 @@ enum Target {
     /// A blob Nabha has complete / Patiala has complete.
     OwnBlob,
     OtherBlob,
+    /// A complete photo of Nabha that its inspection in W02 names.
+    OwnPhoto,
 }
 
 /// Rows run in this order (the HEAD of the other town's blob comes before pieces are sent
@@ -100,6 +102,9 @@ const STATUS: &[Row] = &[
     Row { method: "HEAD", route: "/v1/blobs/{sha256}", target: Target::OwnBlob,  expect: [200, 200, 200, 200, 200, 200, 200, 401, 401, 401] },
     Row { method: "HEAD", route: "/v1/blobs/{sha256}", target: Target::OtherBlob, expect: [404, 404, 404, 404, 404, 404, 404, 401, 401, 401] },
     Row { method: "PUT",  route: "/v1/blobs/{sha256}", target: Target::OtherBlob, expect: [200, 200, 200, 200, 200, 200, 200, 401, 401, 401] },
+    Row { method: "GET",  route: "/v1/blobs/{sha256}/thumbnail", target: Target::OwnPhoto,  expect: [200, 404, 404, 404, 404, 200, 404, 401, 401, 401] },
+    Row { method: "GET",  route: "/v1/blobs/{sha256}/thumbnail", target: Target::OwnBlob,   expect: [404, 404, 404, 404, 404, 404, 404, 401, 401, 401] },
+    Row { method: "GET",  route: "/v1/blobs/{sha256}/thumbnail", target: Target::OtherBlob, expect: [404, 404, 404, 404, 404, 404, 404, 401, 401, 401] },
 ];
 
 /// The fixture records, one per line of [`READ`] and [`WRITE`]: kind, ward, demo number.
@@ -200,6 +205,8 @@ struct World {
     other_code: String,
     own_blob: String,
     other_blob: String,
+    /// The photo Nabha's inspection in W02 names (complete on the server).
+    own_photo: String,
     used_code: String,
 }
 
@@ -233,9 +240,16 @@ impl World {
         let mut office_a = server.device(TOWN_A, Role::Supervisor).await;
         let mut office_b = server.device(TOWN_B, Role::Supervisor).await;
         let (mut own, mut other) = (Vec::new(), Vec::new());
+        // The first fixture (an inspection in W02) names a photo, uploaded below in Nabha only.
+        let jpeg = wardbook::photo::sample::jpeg(320, 240, 5, None);
+        let photo_name = sha256_hex(&jpeg);
         for (n, (kind, ward, _)) in READ.iter().enumerate() {
             for (office, ids, town) in [(&mut office_a, &mut own, TOWN_A), (&mut office_b, &mut other, TOWN_B)] {
-                let record = office.create(build(*kind, ward, 900 + n as u32, town));
+                let mut record = build(*kind, ward, 900 + n as u32, town);
+                if let (0, wardbook::domain::Body::Inspection(i)) = (n, &mut record.body) {
+                    i.photos.push(wardbook::domain::PhotoRef { sha256: photo_name.clone(), taken_at: None, location: None });
+                }
+                let record = office.create(record);
                 ids.push(record.id);
             }
         }
@@ -251,6 +265,7 @@ impl World {
         let (own_blob, other_blob) = (sha256_hex(&own_photo), sha256_hex(&other_photo));
         assert_eq!(blob(&server, "PUT", &own_blob, Some(office_a.client.token()), whole(&own_photo)).await, 200);
         assert_eq!(blob(&server, "PUT", &other_blob, Some(office_b.client.token()), whole(&other_photo)).await, 200);
+        assert_eq!(blob(&server, "PUT", &photo_name, Some(office_a.client.token()), whole(&jpeg)).await, 200);
         World {
             server,
             devices,
@@ -261,6 +276,7 @@ impl World {
             other_code,
             own_blob,
             other_blob,
+            own_photo: photo_name,
             used_code,
         }
     }
@@ -327,6 +343,9 @@ impl World {
             }
             ("HEAD", Target::OwnBlob) => (blob(server, "HEAD", &self.own_blob, token, None).await, vec![]),
             ("HEAD", Target::OtherBlob) => (blob(server, "HEAD", &self.other_blob, token, None).await, vec![]),
+            ("GET", Target::OwnPhoto) => get(format!("/v1/blobs/{}/thumbnail", self.own_photo)).await,
+            ("GET", Target::OwnBlob) => get(format!("/v1/blobs/{}/thumbnail", self.own_blob)).await,
+            ("GET", Target::OtherBlob) => get(format!("/v1/blobs/{}/thumbnail", self.other_blob)).await,
             (method, target) => panic!("no request for {method} {} {target:?}", row.route),
         }
     }
@@ -377,6 +396,10 @@ async fn every_route_answers_every_principal_as_the_table_says() {
                     assert_eq!(e["tenant"], TOWN_A, "the code decides the town, never the caller's token");
                 }
                 ("/verify", _, 200) => assert_eq!(verdict(&body), "genuine", "{name}: {:?}", row.target),
+                ("/v1/blobs/{sha256}/thumbnail", _, 200) => {
+                    assert_eq!(&body[..3], [0xff, 0xd8, 0xff], "{name}: a JPEG");
+                    assert!(body.len() < 64 * 1024, "{name}: a thumbnail, {} bytes", body.len());
+                }
                 _ => {}
             }
         }

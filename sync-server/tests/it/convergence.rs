@@ -72,7 +72,8 @@ fn act(device: &mut Device, rng: &mut StdRng, shared: &[RecordId], n: u32) {
                 _ => return,
             };
             let actor = wardbook::domain::workflow::Actor { user: device.actor.user, role };
-            let _ = device.store.transition(*id, actor, to, now(), None);
+            let note = wardbook::domain::workflow::needs_reason(to).then(|| "recheck".to_string());
+            let _ = device.store.transition(*id, actor, to, now(), note);
         }
     }
 }

@@ -33,6 +33,8 @@ enum Attack {
     StepDatedTomorrowAndMore,
     StepNotSigned,
     StepSignedByAnotherDevice,
+    SentBackWithoutAReason,
+    ResubmittedOverTheSupervisorsNote,
     ApprovedInspectionEdited,
     DisposedTripLitresCut,
     CustodyPairRemoved,
@@ -74,6 +76,8 @@ const ATTACKS: &[(Attack, &str)] = &[
     (StepDatedTomorrowAndMore, "time_in_future"),
     (StepNotSigned, "unsigned_step"),
     (StepSignedByAnotherDevice, "bad_step_signature"),
+    (SentBackWithoutAReason, "reason_required"),
+    (ResubmittedOverTheSupervisorsNote, "history_rewritten"),
     (ApprovedInspectionEdited, "record_final"),
     (DisposedTripLitresCut, "record_final"),
     (CustodyPairRemoved, "custody_immutable"),
@@ -101,6 +105,7 @@ const ATTACKS: &[(Attack, &str)] = &[
 struct World {
     server: TestServer,
     inspector: Device,
+    supervisor: Device,
     collector: Device,
     other_collector: Device,
     crew: Device,
@@ -110,6 +115,8 @@ struct World {
     other_town: Device,
     submitted: RecordId,
     approved: RecordId,
+    /// Sent back to the inspector with the supervisor's note.
+    sent_back: RecordId,
     disposed_trip: RecordId,
     waiting_trip: RecordId,
     receipt: Record,
@@ -150,16 +157,18 @@ impl World {
         };
         let other_town = server.device(TOWN_B, Role::Supervisor).await;
 
-        // Inspections: one submitted, one approved.
+        // Inspections: one submitted, one approved, one sent back.
         let t0 = now();
-        let (submitted, approved) = (RecordId::new(), RecordId::new());
-        for (id, n) in [(submitted, 1), (approved, 2)] {
+        let (submitted, approved, sent_back) = (RecordId::new(), RecordId::new(), RecordId::new());
+        for (id, n) in [(submitted, 1), (approved, 2), (sent_back, 3)] {
             inspector.store.create(&wardbook::demo::inspection(id, t0, "W01", n), t0).unwrap();
             inspector.store.transition(id, inspector.actor, Status::Submitted, t0 + 1, None).unwrap();
         }
         inspector.sync().await.unwrap();
         supervisor.sync().await.unwrap();
         supervisor.store.transition(approved, supervisor.actor, Status::Approved, t0 + 2, None).unwrap();
+        let note = Some("Photograph the water tap".to_string());
+        supervisor.store.transition(sent_back, supervisor.actor, Status::SentBack, t0 + 2, note).unwrap();
         assert_eq!(supervisor.sync().await.unwrap().rejected, 0);
         inspector.sync().await.unwrap();
 
@@ -192,6 +201,7 @@ impl World {
         World {
             server,
             inspector,
+            supervisor,
             collector,
             other_collector,
             crew,
@@ -199,6 +209,7 @@ impl World {
             other_town,
             submitted,
             approved,
+            sent_back,
             disposed_trip: trips[1],
             waiting_trip: trips[0],
             receipt,
@@ -437,6 +448,35 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                 }
             });
             (inspector, one(draft, bytes))
+        }
+        SentBackWithoutAReason => {
+            // The supervisor's own step, allowed by the table and signed by her device, without
+            // the reason the inspector needs.
+            let key = w.supervisor.store.device_key().unwrap();
+            let user = w.supervisor.actor.user;
+            let bytes = record_change(w.stored(w.submitted), |r| {
+                let mut back = step(now(), user, Role::Supervisor, Status::Submitted, Status::SentBack);
+                back.note = Some("   ".into());
+                r.transitions.push(back);
+                wardbook::ledger::sign_steps(&key, r, &[]);
+            });
+            (w.supervisor.client.token().to_string(), one(w.submitted, bytes))
+        }
+        ResubmittedOverTheSupervisorsNote => {
+            // A proper resubmission (edited answers, a new signed step) that also rewrites the
+            // supervisor's note to something milder.
+            let key = w.inspector.store.device_key().unwrap();
+            let user = w.inspector.actor.user;
+            let bytes = record_change(w.stored(w.sent_back), |r| {
+                if let Body::Inspection(i) = &mut r.body {
+                    i.subject = "Community toilet, rear block".into();
+                }
+                r.transitions[1].note = Some("all fine".into());
+                let stored = r.transitions.clone();
+                r.transitions.push(step(now(), user, Role::Inspector, Status::SentBack, Status::Submitted));
+                wardbook::ledger::sign_steps(&key, r, &stored);
+            });
+            (inspector, one(w.sent_back, bytes))
         }
         ApprovedInspectionEdited => {
             let bytes = record_change(w.stored(w.approved), |r| {

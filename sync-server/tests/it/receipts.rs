@@ -110,7 +110,8 @@ async fn many_collectors_offline_and_online_never_issue_a_number_twice() {
                 });
                 for row in waiting.unwrap() {
                     let to = if rng.random_bool(0.7) { Status::Approved } else { Status::Rejected };
-                    office.store.transition(row.id, office.actor, to, now(), None).unwrap();
+                    let note = (to == Status::Rejected).then(|| "paid once only".to_string());
+                    office.store.transition(row.id, office.actor, to, now(), note).unwrap();
                 }
                 office.sync().await.unwrap();
             } else if rng.random_bool(0.3) {

@@ -162,6 +162,11 @@ export function RejectionBox({ rejection }: { rejection: Rejection }) {
   );
 }
 
+/** The supervisor's reason on a record: "Sent back: …" or "Rejected: …". */
+export function noteText(status: string, note: string): string {
+  return t(status === 'REJECTED' ? 'row.rejected_note' : 'row.note', { note });
+}
+
 /** A list of records; each line opens the record. */
 export function RecordList({ rows, empty }: { rows: RecordRow[]; empty: string }) {
   const { go, reference } = useApp();
@@ -186,6 +191,7 @@ export function RecordList({ rows, empty }: { rows: RecordRow[]; empty: string }
               {r.amount_paise != null ? ` · ${money(r.amount_paise)}` : ''}
               {r.photos_waiting > 0 ? ` · ${t('row.photos_waiting', { count: r.photos_waiting })}` : ''}
             </span>
+            {r.note ? <span class="row-note" data-testid="row-note">{noteText(r.status, r.note)}</span> : null}
             {r.rejection ? (
               <span class="row-reject" data-testid="rejection" data-code={r.rejection.code}>
                 <span aria-hidden="true">✕ </span>{rejectionText(r.rejection)}

@@ -1,11 +1,11 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type AssetDraft, type GeoPoint, type PhotoRef } from '../api';
-import { errAttrs, ErrorBox, Field, FieldErr } from '../components/common';
+import { errAttrs, ErrorBox, Field, FieldErr, noteText } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useForm } from '../form';
 import { useApp } from '../context';
-import { localError, type FieldErrors } from '../errors';
+import { errorText, localError, toApiError, type FieldErrors } from '../errors';
 import { t } from '../i18n';
 
 export const ASSET_TYPES: AssetDraft['asset_type'][] = [
@@ -13,7 +13,8 @@ export const ASSET_TYPES: AssetDraft['asset_type'][] = [
 ];
 export const CONDITIONS: AssetDraft['condition'][] = ['GOOD', 'FAIR', 'POOR', 'NON_FUNCTIONAL'];
 
-export function AssetForm() {
+/** A new survey, or with `id` one sent back for changes, opened as it was saved. */
+export function AssetForm({ id }: { id?: string } = {}) {
   const { go, syncChanged } = useApp();
   const [type, setType] = useState<AssetDraft['asset_type'] | ''>('');
   const [name, setName] = useState('');
@@ -21,6 +22,21 @@ export function AssetForm() {
   const [location, setLocation] = useState<GeoPoint | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const { errors, general, busy, run } = useForm();
+  const [loaded, setLoaded] = useState<{ status: string; note: string | null } | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!id) return;
+    api.record(id).then((v) => {
+      const body = (v.record as { body: AssetDraft }).body;
+      setType(body.asset_type);
+      setName(body.asset_name);
+      setCondition(body.condition);
+      setLocation(body.location ?? null);
+      setPhotos(body.photos ?? []);
+      setLoaded({ status: v.row.status, note: v.row.note ?? null });
+    }, (e) => setLoadError(errorText(toApiError(e))));
+  }, [id]);
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -28,25 +44,33 @@ export function AssetForm() {
     if (!type) errs.asset_type = localError('asset_type', 'required');
     if (!name.trim()) errs.asset_name = localError('asset_name', 'required');
     if (!condition) errs.condition = localError('condition', 'required');
-    const saved = await run(
-      () =>
-        api.saveAsset({
-          asset_type: type as AssetDraft['asset_type'],
-          asset_name: name.trim(),
-          condition: condition as AssetDraft['condition'],
-          location,
-          photos,
-        }),
-      errs,
-    );
+    const draft: AssetDraft = {
+      asset_type: type as AssetDraft['asset_type'],
+      asset_name: name.trim(),
+      condition: condition as AssetDraft['condition'],
+      location,
+      photos,
+    };
+    const saved = await run(() => (id ? api.editAsset(id, draft) : api.saveAsset(draft)), errs);
     if (!saved) return;
     syncChanged();
-    go({ name: 'record', id: saved.id, notice: t('asset.saved'), warnings: saved.warnings }, true);
+    go({ name: 'record', id: saved.id, notice: id ? t('asset.resubmitted') : t('asset.saved'), warnings: saved.warnings }, true);
   };
+
+  if (id && !loaded) {
+    return (
+      <div>
+        <h1 tabIndex={-1}>{t('asset.edit_title')}</h1>
+        <ErrorBox text={loadError} />
+        {loadError ? null : <p role="status">{t('app.loading')}</p>}
+      </div>
+    );
+  }
 
   return (
     <form onSubmit={save} noValidate>
-      <h1 tabIndex={-1}>{t('asset.title')}</h1>
+      <h1 tabIndex={-1}>{id ? t('asset.edit_title') : t('asset.title')}</h1>
+      {loaded?.note ? <div class="note-box" role="note" data-testid="sent-back-note"><p>{noteText(loaded.status, loaded.note)}</p></div> : null}
       <ErrorBox text={general} errors={errors} />
       <Field id="asset-type" label={t('asset.type')} fe={errors.asset_type} required>
         <select id="asset-type" value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value as AssetDraft['asset_type'])} {...errAttrs('asset-type', errors.asset_type)}>
@@ -71,7 +95,7 @@ export function AssetForm() {
       </fieldset>
       <LocationPicker value={location} onChange={setLocation} errors={errors} />
       <PhotoInput id="asset-photo" label={t('photo.add')} photos={photos} onChange={setPhotos} fe={errors.photos} />
-      <button type="submit" id="asset-save" class="primary" disabled={busy}>{t('asset.save')}</button>
+      <button type="submit" id="asset-save" class="primary" disabled={busy}>{id ? t('asset.resubmit') : t('asset.save')}</button>
       <p class="hint">{t('form.saved_offline')}</p>
     </form>
   );

@@ -1,11 +1,11 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type Template } from '../api';
-import { errAttrs, ErrorBox, Field, FieldErr } from '../components/common';
+import { errAttrs, ErrorBox, Field, FieldErr, noteText } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useForm } from '../form';
 import { useApp } from '../context';
-import { localError, type FieldErrors } from '../errors';
+import { errorText, localError, toApiError, type FieldErrors } from '../errors';
 import { num, pick, t } from '../i18n';
 
 type Raw = Record<string, string | string[] | boolean | PhotoRef[] | undefined>;
@@ -48,6 +48,21 @@ function toAnswers(tpl: Template, raw: Raw, errs: FieldErrors): Record<string, A
     }
   }
   return out;
+}
+
+/** Stored answers → the form's raw inputs (the inverse of `toAnswers`). */
+function toRaw(answers: Record<string, Answer>): Raw {
+  const out: Raw = {};
+  for (const [id, a] of Object.entries(answers)) {
+    out[id] = a.type === 'number' ? String(a.value) : a.value;
+  }
+  return out;
+}
+
+/** An inspection as stored (RecordView.record.body). */
+interface StoredInspection {
+  template_code: string; template_version: number; subject: string; location: GeoPoint | null;
+  answers: Record<string, Answer>; photos: PhotoRef[];
 }
 
 function QuestionInput(props: { q: Question; value: Raw[string]; set: (v: Raw[string]) => void; errors: FieldErrors }) {
@@ -154,7 +169,8 @@ function QuestionInput(props: { q: Question; value: Raw[string]; set: (v: Raw[st
   }
 }
 
-export function InspectionForm() {
+/** A new inspection, or with `id` the user's draft or sent-back one, opened with its answers. */
+export function InspectionForm({ id }: { id?: string } = {}) {
   const { reference, go, syncChanged } = useApp();
   const templates = sortedTemplates(reference?.templates ?? []);
   const [key, setKey] = useState(templates[0] ? templateKey(templates[0]) : '');
@@ -163,6 +179,21 @@ export function InspectionForm() {
   const [location, setLocation] = useState<GeoPoint | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const { errors, general, busy, run } = useForm();
+  const [loaded, setLoaded] = useState<{ status: string; note: string | null } | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!id) return;
+    api.record(id).then((v) => {
+      const body = (v.record as { body: StoredInspection }).body;
+      setKey(`${body.template_code}@${body.template_version}`);
+      setSubject(body.subject);
+      setRaw(toRaw(body.answers ?? {}));
+      setLocation(body.location ?? null);
+      setPhotos(body.photos ?? []);
+      setLoaded({ status: v.row.status, note: v.row.note ?? null });
+    }, (e) => setLoadError(errorText(toApiError(e))));
+  }, [id]);
 
   const tpl = templates.find((x) => templateKey(x) === key) ?? null;
 
@@ -171,27 +202,28 @@ export function InspectionForm() {
     if (!tpl) errs.template = localError('template', 'required');
     if (!subject.trim()) errs.subject = localError('subject', 'required');
     const answers = tpl ? toAnswers(tpl, raw, errs) : {};
-    const saved = await run(
-      () =>
-        api.saveInspection({
-          template_code: tpl!.code,
-          template_version: tpl!.version,
-          subject: subject.trim(),
-          location,
-          answers,
-          photos,
-          submit,
-        }),
-      errs,
-    );
+    const draft = { template_code: tpl?.code ?? '', template_version: tpl?.version ?? 0, subject: subject.trim(), location, answers, photos, submit };
+    const saved = await run(() => (id ? api.editInspection(id, draft) : api.saveInspection(draft)), errs);
     if (!saved) return;
     syncChanged();
-    go({ name: 'record', id: saved.id, notice: submit ? t('inspection.submitted') : t('inspection.drafted'), warnings: saved.warnings }, true);
+    const notice = submit ? (id ? t('inspection.resubmitted') : t('inspection.submitted')) : t('inspection.drafted');
+    go({ name: 'record', id: saved.id, notice, warnings: saved.warnings }, true);
   };
+
+  if (id && !loaded) {
+    return (
+      <div>
+        <h1 tabIndex={-1}>{t('inspection.edit_title')}</h1>
+        <ErrorBox text={loadError} />
+        {loadError ? null : <p role="status">{t('app.loading')}</p>}
+      </div>
+    );
+  }
 
   return (
     <form onSubmit={(e) => { e.preventDefault(); save(true); }} noValidate>
-      <h1 tabIndex={-1}>{t('inspection.title')}</h1>
+      <h1 tabIndex={-1}>{id ? t('inspection.edit_title') : t('inspection.title')}</h1>
+      {loaded?.note ? <div class="note-box" role="note" data-testid="sent-back-note"><p>{noteText(loaded.status, loaded.note)}</p></div> : null}
       <ErrorBox text={general} errors={errors} />
       <Field id="template" label={t('inspection.template')} fe={errors.template} required>
         <select
@@ -227,7 +259,7 @@ export function InspectionForm() {
       <LocationPicker value={location} onChange={setLocation} errors={errors} />
       <PhotoInput id="photos" label={t('photo.add')} photos={photos} onChange={setPhotos} fe={errors.photos} />
       <div class="button-row sticky-actions">
-        <button type="submit" id="save-submit" class="primary" disabled={busy}>{t('inspection.submit')}</button>
+        <button type="submit" id="save-submit" class="primary" disabled={busy}>{id && loaded?.status !== 'DRAFT' ? t('inspection.resubmit') : t('inspection.submit')}</button>
         <button type="button" id="save-draft" class="secondary" disabled={busy} onClick={() => save(false)}>{t('inspection.draft')}</button>
       </div>
       <p class="hint">{t('form.saved_offline')}</p>

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
-import { Badge, errAttrs, ErrorBox, Field, kindText, Notice, RejectionBox, statusText, wardName, Warnings } from '../components/common';
+import { Badge, errAttrs, ErrorBox, Field, kindText, noteText, Notice, RejectionBox, statusText, wardName, Warnings } from '../components/common';
+import { Decision } from '../components/Decision';
+import { Thumb } from '../components/Thumb';
 import { ConflictCard } from '../components/ConflictCard';
 import { CrewCustody } from '../components/Custody';
 import { LocationPicker } from '../components/LocationPicker';
@@ -115,26 +117,16 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
   const [notice, setNotice] = useState<string | null>(route.notice ?? null);
   const [extraWarnings, setExtraWarnings] = useState<Warning[]>(route.warnings ?? []);
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
 
   const load = () => api.record(route.id).then((v) => { setView(v); setError(null); }, (e) => setError(errorText(toApiError(e))));
   useEffect(() => { load(); }, [route.id, synced]);
 
-  const step = async (to: string) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const saved = await api.step(route.id, to, note.trim() || null);
-      setNote('');
-      setExtraWarnings(saved.warnings);
-      setNotice(t('record.moved', { status: statusText(to) }));
-      syncChanged();
-      await load();
-    } catch (e) {
-      setError(errorText(toApiError(e)));
-    } finally {
-      setBusy(false);
-    }
+  const stepped = async (to: string, saved: { warnings: Warning[] }, settled = false) => {
+    setNote('');
+    setExtraWarnings(saved.warnings);
+    setNotice(settled ? t('decision.settled', { status: statusText(to) }) : t('record.moved', { status: statusText(to) }));
+    syncChanged();
+    await load();
   };
 
   if (!view) {
@@ -160,6 +152,11 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
       <h1 tabIndex={-1}>{r.title}</h1>
       <Notice text={notice} />
       {r.rejection ? <RejectionBox rejection={r.rejection} /> : null}
+      {r.note ? (
+        <div class="note-box" role="note" data-testid="sent-back-note">
+          <p>{noteText(r.status, r.note)}</p>
+        </div>
+      ) : null}
       <Warnings warnings={warnings} />
       <ErrorBox text={error} />
       <div class="record-head">
@@ -169,6 +166,8 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
       <dl class="facts">
         <dt>{t('record.kind')}</dt><dd>{kindText(r.kind)}</dd>
         <dt>{t('record.ward')}</dt><dd>{wardName(r.ward, reference)}</dd>
+        {r.author ? <><dt>{t('record.author')}</dt><dd data-testid="author">{r.author}</dd></> : null}
+        {r.work_at ? <><dt>{t('record.work_at')}</dt><dd data-testid="work-at">{dateTime(r.work_at)}</dd></> : null}
         <dt>{t('record.updated')}</dt><dd>{dateTime(r.updated_at)}</dd>
         {r.amount_paise != null ? <><dt>{t('record.amount')}</dt><dd>{money(r.amount_paise)}</dd></> : null}
         {r.location ? (
@@ -181,21 +180,37 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
             </dd>
           </>
         ) : null}
+        {r.photo ? <><dt>{t('record.photo')}</dt><dd><Thumb sha256={r.photo} /></dd></> : null}
         {r.photos_waiting > 0 ? <><dt>{t('record.photos')}</dt><dd>{t('row.photos_waiting', { count: r.photos_waiting })}</dd></> : null}
       </dl>
-      {view.actions.length ? (
+      {view.editable ? (
+        <div class="button-row">
+          <button
+            type="button"
+            class="primary"
+            id="edit-record"
+            onClick={() => go(r.kind === 'asset_survey' ? { name: 'asset', id: r.id } : { name: 'inspection', id: r.id })}
+          >
+            {r.status === 'DRAFT' || r.status === 'INITIATED' ? t('record.edit_draft') : t('record.edit_again')}
+          </button>
+        </div>
+      ) : null}
+      {view.actions.length || view.settle?.length ? (
         <section class="panel" aria-labelledby="actions-h">
           <h2 id="actions-h">{t('record.actions')}</h2>
-          <Field id="step-note" label={t('record.note')}>
-            <textarea id="step-note" rows={2} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
-          </Field>
-          <div class="button-row">
-            {view.actions.map((a) => (
-              <button type="button" key={a} class="primary" data-action={a} disabled={busy} onClick={() => step(a)}>
-                {tCode('action', a, 'action.other', { status: statusText(a) })}
-              </button>
-            ))}
-          </div>
+          {view.actions.some((a) => !['SENT_BACK', 'PENDINGFORMODIFICATION', 'REJECTED'].includes(a)) ? (
+            <Field id="step-note" label={t('record.note')}>
+              <textarea id="step-note" rows={2} maxLength={1000} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
+            </Field>
+          ) : null}
+          <Decision
+            id={r.id}
+            actions={view.actions}
+            settle={view.settle ?? []}
+            idPrefix="step"
+            note={note}
+            onDone={stepped}
+          />
         </section>
       ) : null}
       {canPickup ? (
@@ -217,6 +232,20 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
           {view.conflicts.map((c) => (
             <ConflictCard key={c.field} c={c} canResolve={roles.includes('supervisor')} onResolved={() => { setNotice(t('conflict.resolved')); load(); }} />
           ))}
+        </section>
+      ) : null}
+      {view.history?.length ? (
+        <section aria-labelledby="history-h">
+          <h2 id="history-h">{t('record.history')}</h2>
+          <ol class="history" data-testid="history">
+            {view.history.map((h, i) => (
+              <li key={i} data-testid="history-step" data-to={h.to}>
+                <span>{h.settles ? t('decision.settled', { status: statusText(h.to) }) : statusText(h.to)}</span>
+                <span class="row-meta">{t('history.by', { name: h.by, time: dateTime(h.at) })}</span>
+                {h.note ? <span class="history-note">{t('history.note', { note: h.note })}</span> : null}
+              </li>
+            ))}
+          </ol>
         </section>
       ) : null}
       {fields.length ? (
