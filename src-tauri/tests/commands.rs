@@ -246,6 +246,20 @@ fn a_record_the_server_refuses_says_why_on_its_row_and_its_screen() {
     let home = app.ok("home", json!({}));
     assert_eq!(ids(&home["todo"])[0], id.as_str(), "a refused record comes first on Home: {home}");
     assert_eq!(server.changes_of(&id), 0, "nothing of it entered the server's log");
+
+    // Its author corrects it in its form (the right place) and it is sent again and accepted.
+    let view = app.ok("record", json!({"id": id}));
+    assert_eq!(view["editable"], true, "a refused record opens in its form: {view}");
+    draft["location"] = json!({"lat": 30.3745, "lon": 76.1462, "accuracy_m": 6.0});
+    let saved = app.ok("edit_inspection", json!({"id": id, "draft": draft}));
+    assert_eq!(saved["badge"], "saved");
+    let row = app.ok("record", json!({"id": id}))["row"].clone();
+    assert_eq!((row["ward"].as_str(), row["status"].as_str()), (Some("W02"), Some("SUBMITTED")), "{row}");
+    assert_eq!(row["rejection"], Value::Null, "{row}");
+    app.ok("sync_now", json!({}));
+    let row = app.ok("record", json!({"id": id}))["row"].clone();
+    assert_eq!(row["badge"], "on_server", "{row}");
+    assert!(server.changes_of(&id) > 0, "the corrected inspection is on the server");
 }
 
 #[test]
@@ -648,6 +662,8 @@ fn every_form_refuses_what_the_fixture_says_the_fake_backend_refuses() {
         std::fs::write(&path, serde_json::to_string_pretty(&fixture).unwrap() + "\n").unwrap();
     }
     assert!(wrong.is_empty(), "the core and tests/fixtures/ui-refusals.json differ:\n{}", wrong.join("\n"));
+}
+
 /// The server's status of a record.
 fn server_status(server: &Server, record: &str) -> String {
     transact(&*server.store, &Scope::Admin, |sql| {
@@ -677,7 +693,8 @@ fn sent_back_with_a_note_the_inspector_edits_and_resubmits_and_the_supervisor_ap
     let draft = draft["id"].as_str().unwrap().to_string();
     assert_eq!(field.ok("record", json!({"id": draft}))["editable"], true);
     assert_eq!(field.ok("record", json!({"id": plain}))["editable"], false, "submitted: with the supervisor");
-    let refused = field.call("edit_inspection", json!({"id": plain, "draft": inspection_draft("x", true)})).unwrap_err();
+    let refused =
+        field.call("edit_inspection", json!({"id": plain, "draft": inspection_draft("x", true)})).unwrap_err();
     assert_eq!(refused["code"], "not_editable");
     field.ok("edit_inspection", json!({"id": draft, "draft": inspection_draft("Toilet, old court (east)", false)}));
     assert_eq!(field.ok("record", json!({"id": draft}))["row"]["title"], "Toilet, old court (east)");

@@ -394,8 +394,10 @@ impl Field {
             RecordKind::AssetSurvey => Role::Surveyor,
             _ => return false,
         };
+        // Its author edits it while it is with them, and corrects it when the server refused it.
+        let refused = self.store.sync_state(record.id).is_ok_and(|(state, _)| state == SyncState::Rejected);
         self.actor(role).is_ok_and(|a| a.user == record.created_by)
-            && workflow::content_open(record.kind(), record.workflow().status)
+            && (refused || workflow::content_open(record.kind(), record.workflow().status))
     }
 
     /// A record the signed-in user may edit in its form, or why not.
@@ -508,6 +510,8 @@ impl Field {
                 r.ward = ward;
             }
             match step {
+                // A correction of a refused record that was already submitted stays submitted.
+                Some((_, to)) if r.workflow().status == to => Ok(()),
                 Some((actor, to)) => workflow::step(r, &refs, TransitionId::new(), actor, to, now, None),
                 None => Ok(()),
             }
@@ -790,7 +794,8 @@ impl Field {
     /// oldest work first within each; each with the steps she may take from the list.
     fn queue(&self) -> ApiResult<Vec<QueueItem>> {
         self.actor(Role::Supervisor)?;
-        let mut rows = self.store.list(&Query { needs_attention: true, limit: Some(LIST_LIMIT), ..Query::default() })?;
+        let mut rows =
+            self.store.list(&Query { needs_attention: true, limit: Some(LIST_LIMIT), ..Query::default() })?;
         for kind in RecordKind::ALL {
             let statuses: Vec<Status> =
                 workflow::statuses(*kind).into_iter().filter(|s| workflow::awaits_approval(*kind, *s)).collect();

@@ -235,7 +235,7 @@ if (sc.seed ?? true) {
   add('trip', 'WAITING_FOR_DISPOSAL', 'Trip PB11AB1234: 2,000 L', { vehicle: 'PB11AB1234', application_no: 'job-1', pickup: { volume_litres: 2000 } }, { id: 'trip-1', badge: 'on_server' }, 'u-crew');
   add('inspection', 'SUBMITTED', 'Toilet block, Patiala Gate', { subject: 'Toilet block, Patiala Gate', template_code: 'PUBLIC_TOILET', template_version: 1, answers: { water: { type: 'yes_no', value: true } }, photos: [{ sha256: 'c0ffee'.repeat(10) + 'c0ff', taken_at: null, location: null }] }, { id: 'insp-nr', badge: 'needs_review', location: p(30.385, 76.135) }, 'u-insp');
   // Refused by the server: the reason as the store keeps it ("code: reason"), split as Rust does.
-  add('asset_survey', 'INITIATED', 'Drain D-9', { asset_name: 'Drain D-9' }, {
+  add('asset_survey', 'INITIATED', 'Drain D-9', { asset_name: 'Drain D-9', asset_type: 'DRAIN', condition: 'POOR', location: p(30.374, 76.147), photos: [] }, {
     id: 'asset-rej', badge: 'rejected', location: p(30.374, 76.147),
     rejection: { code: 'ward_out_of_scope', reason: 'ward W02 is not one of the wards of user u-surv' },
   }, 'u-surv');
@@ -312,7 +312,9 @@ function settleOptions(r: Rec): string[] {
 function editable(r: Rec): boolean {
   const role: Role | null = r.row.kind === 'inspection' ? 'inspector' : r.row.kind === 'asset_survey' ? 'surveyor' : null;
   const u = users.find((x) => x.id === currentUser);
-  return !!role && !!u && u.roles.includes(role) && r.owner === u.id && (OPEN[r.row.kind] ?? []).includes(r.row.status);
+  // As Field::editable: while it is with its author, or to correct what the server refused.
+  const open = (OPEN[r.row.kind] ?? []).includes(r.row.status) || r.row.badge === 'rejected';
+  return !!role && !!u && u.roles.includes(role) && r.owner === u.id && open;
 }
 
 /** As Field::queue: needs review first, then what waits for her decision; oldest work first. */
@@ -398,7 +400,9 @@ function editInspection(id: string, d: InspectionDraft): Saved {
   checkInspection(d);
   rec.record = { ...d };
   Object.assign(rec.row, { title: d.subject, location: d.location, photo: firstPhoto(rec.record), photos_waiting: d.photos.length });
-  if (d.submit) takeStep(rec, 'SUBMITTED', null);
+  // A correction of a refused record that was already submitted stays submitted.
+  if (d.submit && rec.row.status !== 'SUBMITTED') takeStep(rec, 'SUBMITTED', null);
+  rec.row.rejection = null;
   touch(rec, 'saved');
   return saved(rec, geoWarnings(d.location));
 }
@@ -412,7 +416,8 @@ function editAsset(id: string, d: AssetDraft): Saved {
   if (errs.length) fail('invalid', errs);
   rec.record = { ...d };
   Object.assign(rec.row, { title: d.asset_name, location: d.location, photo: firstPhoto(rec.record), photos_waiting: d.photos.length });
-  takeStep(rec, 'PENDINGFORAPPROVAL', null);
+  if (rec.row.status !== 'PENDINGFORAPPROVAL') takeStep(rec, 'PENDINGFORAPPROVAL', null);
+  rec.row.rejection = null;
   touch(rec, 'saved');
   return saved(rec, geoWarnings(d.location));
 }

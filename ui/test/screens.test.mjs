@@ -733,6 +733,18 @@ describe('records the server refused', () => {
       assert.match(await text(box), new RegExp(tx(lang, 'reject.title')));
       assert.equal(await text(box.locator('[data-testid=rejection-text]')), tx(lang, 'reject.ward_out_of_scope'));
       await checkScreen(page, `11-rejected-record-${lang}`);
+      // Corrected and sent again: the form opens with what was refused, saves over it.
+      assert.equal(await text(page.locator('#edit-record')), tx(lang, 'record.correct'));
+      await page.click('#edit-record');
+      assert.equal(await page.inputValue('#asset-name'), 'Drain D-9');
+      await page.fill('#asset-name', 'Drain D-9, Hira Mahal');
+      await page.click('#asset-save');
+      await page.locator('[data-testid=record-detail][data-record-id="asset-rej"]').waitFor();
+      assert.equal(await page.locator('[data-testid=record-detail] [data-testid=badge]').first().getAttribute('data-badge'), 'saved');
+      assert.equal(await page.locator('[data-testid=record-detail] [data-testid=rejection]').count(), 0, 'the reason is gone with the refused change');
+      const edit = (await calls(page, 'edit_asset')).at(-1);
+      assert.equal(edit.id, 'asset-rej');
+      assert.equal(edit.draft.asset_name, 'Drain D-9, Hira Mahal');
       await done(app);
     });
 

@@ -191,7 +191,11 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
             id="edit-record"
             onClick={() => go(r.kind === 'asset_survey' ? { name: 'asset', id: r.id } : { name: 'inspection', id: r.id })}
           >
-            {r.status === 'DRAFT' || r.status === 'INITIATED' ? t('record.edit_draft') : t('record.edit_again')}
+            {r.badge === 'rejected'
+              ? t('record.correct')
+              : r.status === 'DRAFT' || r.status === 'INITIATED'
+                ? t('record.edit_draft')
+                : t('record.edit_again')}
           </button>
         </div>
       ) : null}
