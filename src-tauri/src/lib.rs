@@ -74,6 +74,13 @@ pub fn with_handlers<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::add_photo,
         commands::sync_status,
         commands::sync_now,
+        commands::day_end,
+        commands::hand_over_cash,
+        commands::reprint_receipt,
+        commands::request_cancellation,
+        commands::cash_queue,
+        commands::acknowledge_handover,
+        commands::decide_cancellation,
     ])
 }
 

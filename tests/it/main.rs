@@ -9,6 +9,7 @@
 
 mod crash;
 mod custody;
+mod dayend;
 mod money;
 mod photos;
 mod places;

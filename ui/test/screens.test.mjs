@@ -165,7 +165,7 @@ describe('home and sync bar', () => {
 
   test('each role gets its own actions', async () => {
     const expect = {
-      'u-insp': ['new-inspection'], 'u-surv': ['new-asset'], 'u-coll': ['collect-fee'], 'u-crew': ['fsm-jobs'],
+      'u-insp': ['new-inspection'], 'u-surv': ['new-asset'], 'u-coll': ['collect-fee', 'day-end'], 'u-crew': ['fsm-jobs'],
       'u-fstp': ['trips-waiting'], 'u-sup': ['fsm-jobs', 'review-list'],
     };
     for (const [user, ids] of Object.entries(expect)) {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type ReviewList } from '../api';
 import { ErrorBox, Notice, RecordList } from '../components/common';
 import { ConflictCard } from '../components/ConflictCard';
+import { CashQueue } from '../components/CashQueue';
 import { errorText, toApiError } from '../errors';
 import { t } from '../i18n';
 import { useApp } from '../context';
@@ -19,6 +20,7 @@ export function Review() {
       <h1 tabIndex={-1}>{t('review.title')}</h1>
       <Notice text={notice} />
       <ErrorBox text={error} />
+      <CashQueue />
       {list ? (
         <>
           <section aria-labelledby="conflicts-h">
