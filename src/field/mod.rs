@@ -254,7 +254,9 @@ impl Field {
         let mine = self.store.list(&Query { assignee: Some(me.id), limit: Some(LIST_LIMIT), ..Query::default() })?;
         let (mut drafts, mut waiting, mut sent_today, mut refused) = (vec![], vec![], vec![], vec![]);
         for row in mine {
-            let list = if row.status == Status::Draft {
+            // A cash handover starts as DRAFT until the supervisor acknowledges it; it is made,
+            // not a draft.
+            let list = if row.status == Status::Draft && row.kind != RecordKind::Handover {
                 &mut drafts
             } else {
                 match row.sync_state {

@@ -235,8 +235,10 @@ function home(): Home {
   const all = [...records.values()].sort((a, b) => b.row.updated_at - a.row.updated_at || (a.row.id < b.row.id ? -1 : 1));
   const mine = all.filter((r) => r.owner === u.id);
   const startOfToday = new Date().setHours(0, 0, 0, 0);
-  const drafts = mine.filter((r) => r.row.status === 'DRAFT');
-  const rest = mine.filter((r) => r.row.status !== 'DRAFT');
+  // A cash handover is DRAFT until acknowledged, but it is made, not a draft (as in Rust).
+  const isDraft = (r: Rec) => r.row.status === 'DRAFT' && r.row.kind !== 'handover';
+  const drafts = mine.filter(isDraft);
+  const rest = mine.filter((r) => !isDraft(r));
   const refused = rest.filter((r) => r.row.badge === 'rejected');
   const waiting = rest.filter((r) => r.row.badge === 'saved' || r.row.badge === 'waiting');
   const sentToday = rest.filter((r) => (r.row.badge === 'on_server' || r.row.badge === 'needs_review') && r.row.updated_at >= startOfToday);
@@ -650,6 +652,9 @@ function decideCancellation(id: string, approve: boolean, note: string | null): 
 // Seeded for the supervisor: a short handover and a cancellation waiting.
 if (sc.seed ?? true) {
   add('handover', 'DRAFT', 'Cash handover 2026-11-24', { collector: 'u-coll', day: '2026-11-24', expected_cash: 125000, counted_cash: 120000, note: '₹50 returned as change' }, { id: 'hand-1', badge: 'on_server', amount_paise: -5000, updated_at: NOW - 2 * 86_400_000 }, 'u-coll');
+  // A receipt a supervisor cancelled: it stays in the collector's list, marked.
+  add('receipt', 'NEW', 'Receipt NBH/2025-26/D1/000002', { receipt_number: 'NBH/2025-26/D1/000002', payer_name: 'Sunil Kumar', fee_head: 'WS', payment_mode: 'UPI', receipt_date: NOW - 86_400_000 }, { id: 'rcpt-c', badge: 'on_server', amount_paise: 20000, updated_at: NOW - 2 * 86_400_000 }, 'u-coll');
+  add('reversal', 'APPROVED', 'Reversal of NBH/2025-26/D1/000002', { receipt: 'rcpt-c', receipt_number: 'NBH/2025-26/D1/000002', amount: 20000, reason: 'Wrong payer' }, { id: 'rev-2', badge: 'on_server', amount_paise: -20000, updated_at: NOW - 2 * 86_400_000 }, 'u-coll');
   add('reversal', 'REQUESTED', 'Reversal of NBH/2025-26/D1/000001', { receipt: 'rcpt-0', receipt_number: 'NBH/2025-26/D1/000001', amount: 15000, reason: 'Entered twice' }, { id: 'rev-1', badge: 'on_server', amount_paise: -15000, updated_at: NOW - 2 * 86_400_000 }, 'u-coll');
 }
 
