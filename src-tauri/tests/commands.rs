@@ -645,6 +645,7 @@ fn a_collector_closes_the_day_and_the_supervisor_takes_the_cash_and_decides_the_
     assert_eq!(day["receipt_list"].as_array().unwrap().len(), 3);
     assert_eq!(day["cash_expected_paise"], 125_000);
     let _ = upi;
+}
 
 /// What a call did, in the fixture's terms: `refused` (code and each field's code), `returns`
 /// (the value) or `accepted` (any other success).
