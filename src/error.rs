@@ -72,6 +72,12 @@ pub enum Error {
     /// A file on the device (a photo) cannot be read.
     #[error("cannot read {path}: {reason}")]
     File { path: String, reason: String },
+    /// A collector's cash for this day was already handed over (once per collector and day).
+    #[error("the cash of {day} was already handed over")]
+    HandedOver { day: String },
+    /// A receipt printed on an install that did not issue it (only the issuer holds its key).
+    #[error("receipt {receipt_number} was issued by another device; reprint it there")]
+    NotIssuedHere { receipt_number: String },
     /// The local database failed (disk full, file locked, corrupted file).
     #[error("device storage failed: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -86,6 +92,8 @@ impl Error {
             Error::Immutable { .. } => "immutable",
             Error::Closed { .. } => "record_final",
             Error::BadReversal { .. } => "bad_reversal",
+            Error::HandedOver { .. } => "handover_exists",
+            Error::NotIssuedHere { .. } => "not_issued_here",
             Error::UnknownTemplate { .. } => "unknown_template",
             Error::UnknownValue { .. } => "unknown_value",
             Error::NotFound(_) | Error::PhotoNotFound(_) => "not_found",

@@ -210,3 +210,40 @@ pub fn sync_status(core: Core<'_>) -> ApiResult<SyncStatus> {
 pub async fn sync_now(core: Core<'_>) -> ApiResult<SyncStatus> {
     core.sync().sync_now(&core).await
 }
+
+// The collector's day-end (wardbook::field::dayend) and the supervisor's side of it.
+
+#[tauri::command]
+pub fn day_end(core: Core<'_>, day: Option<String>) -> ApiResult<DayEnd> {
+    core.field().day_end(day, now_millis())
+}
+
+#[tauri::command]
+pub fn hand_over_cash(core: Core<'_>, draft: HandoverDraft) -> ApiResult<HandoverView> {
+    core.field().hand_over_cash(draft, now_millis())
+}
+
+#[tauri::command]
+pub fn reprint_receipt(core: Core<'_>, id: String) -> ApiResult<PrintView> {
+    core.field().reprint_receipt(record_id(&id)?, now_millis())
+}
+
+#[tauri::command]
+pub fn request_cancellation(core: Core<'_>, id: String, reason: String) -> ApiResult<ReceiptLine> {
+    core.field().request_cancellation(record_id(&id)?, &reason, now_millis())
+}
+
+#[tauri::command]
+pub fn cash_queue(core: Core<'_>) -> ApiResult<CashQueue> {
+    core.field().cash_queue()
+}
+
+#[tauri::command]
+pub fn acknowledge_handover(core: Core<'_>, id: String, note: Option<String>) -> ApiResult<HandoverView> {
+    core.field().acknowledge_handover(record_id(&id)?, note, now_millis())
+}
+
+#[tauri::command]
+pub fn decide_cancellation(core: Core<'_>, id: String, approve: bool, note: Option<String>) -> ApiResult<Saved> {
+    core.field().decide_cancellation(record_id(&id)?, approve, note, now_millis())
+}

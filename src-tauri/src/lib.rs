@@ -78,6 +78,13 @@ pub fn with_handlers<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::edit_asset,
         commands::settle,
         commands::photo_thumbnail,
+        commands::day_end,
+        commands::hand_over_cash,
+        commands::reprint_receipt,
+        commands::request_cancellation,
+        commands::cash_queue,
+        commands::acknowledge_handover,
+        commands::decide_cancellation,
     ])
 }
 

@@ -590,6 +590,88 @@ fn amounts_and_litres_are_read_as_typed_and_more_than_the_tank_is_refused() {
     assert_eq!(view["record"]["body"]["pickup"]["volume_litres"], 2400.0, "{view}");
 }
 
+/// The server's stored status of a record, if it holds it.
+fn server_status(server: &Server, id: &str) -> Option<String> {
+    transact(&*server.store, &Scope::Admin, |sql| {
+        sql.row("SELECT status FROM records WHERE id = ?1", &[id.into()])?.map(|r| r.text(0)).transpose()
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_collector_closes_the_day_and_the_supervisor_takes_the_cash_and_decides_the_cancellation() {
+    let server = Server::start();
+    let collector = App::start();
+    collector.enroll_and_sign_in(&server, Role::Collector);
+    let fee = |amount: &str, mode: &str, payer: &str| {
+        json!({"draft": {"fee_head": "WS", "amount": amount, "payment_mode": mode, "payer_name": payer,
+                         "mobile_number": null, "instrument_number": null}})
+    };
+    let cash = collector.ok("collect_fee", fee("1,250", "CASH", "Kamla Devi"));
+    let upi = collector.ok("collect_fee", fee("300", "UPI", "Mohan Lal"));
+    let wrong = collector.ok("collect_fee", fee("500", "CASH", "Mohan Lal"));
+
+    let day = collector.ok("day_end", json!({"day": null}));
+    let modes: Vec<(String, i64, i64)> = day["by_mode"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["mode"].as_str().unwrap().into(), m["count"].as_i64().unwrap(), m["amount_paise"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(modes, [("CASH".into(), 2, 175_000), ("UPI".into(), 1, 30_000)], "{day}");
+    assert_eq!(day["cash_expected_paise"], 175_000);
+
+    let print = collector.ok("reprint_receipt", json!({"id": cash["id"]}));
+    assert!(print["html"].as_str().unwrap().contains("DUPLICATE"));
+
+    let err = collector.call("request_cancellation", json!({"id": wrong["id"], "reason": " "})).unwrap_err();
+    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("reason"), &json!("required")));
+    let line = collector.ok("request_cancellation", json!({"id": wrong["id"], "reason": "entered twice"}));
+    assert_eq!(line["cancellation"], "REQUESTED");
+
+    let draft = |amount: &str| json!({"draft": {"day": day["day"], "amount": amount, "note": null}});
+    let err = collector.call("hand_over_cash", draft("1,750.50")).unwrap_err();
+    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("amount"), &json!("more_than_collected")));
+    let handed = collector.ok("hand_over_cash", draft("1,750"));
+    assert_eq!((&handed["expected_paise"], &handed["handed_over_paise"]), (&json!(175_000), &json!(175_000)));
+    assert_eq!(collector.call("hand_over_cash", draft("1,750")).unwrap_err()["code"], "handover_exists");
+
+    let status = collector.ok("sync_now", json!({}));
+    assert_eq!((&status["online"], &status["waiting"]), (&json!(true), &json!(0)), "{status}");
+    let handover_id = handed["id"].as_str().unwrap();
+    assert_eq!(server_status(&server, handover_id).as_deref(), Some("DRAFT"), "the server holds the handover");
+    assert_eq!(collector.ok("day_end", json!({"day": null}))["handover"]["badge"], "on_server");
+
+    // The supervisor's device: the handover and the cancellation wait for her.
+    let supervisor = App::start();
+    supervisor.enroll_and_sign_in(&server, Role::Supervisor);
+    supervisor.ok("sync_now", json!({}));
+    let queue = supervisor.ok("cash_queue", json!({}));
+    assert_eq!(ids(&queue["handovers"]), [handover_id], "{queue}");
+    let cancellation = queue["cancellations"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(queue["cancellations"][0]["receipt"], wrong["id"]);
+    assert_eq!(collector.call("cash_queue", json!({})).unwrap_err()["code"], "not_allowed");
+    let ack = supervisor.ok("acknowledge_handover", json!({"id": handover_id, "note": null}));
+    assert_eq!(ack["acknowledged"], true);
+    let err = supervisor.call("decide_cancellation", json!({"id": cancellation, "approve": false, "note": null}));
+    assert_eq!(err.unwrap_err()["fields"][0]["field"], "note");
+    supervisor.ok("decide_cancellation", json!({"id": cancellation, "approve": true, "note": null}));
+    let status = supervisor.ok("sync_now", json!({}));
+    assert_eq!(status["waiting"], 0, "{status}");
+    assert_eq!(server_status(&server, handover_id).as_deref(), Some("RECONCILED"));
+    assert_eq!(server_status(&server, &cancellation).as_deref(), Some("APPROVED"));
+
+    // Back on the collector's phone: acknowledged, and the receipt stays in the list, cancelled.
+    collector.ok("sync_now", json!({}));
+    let day = collector.ok("day_end", json!({"day": null}));
+    assert_eq!(day["handover"]["acknowledged"], true);
+    let marked = day["receipt_list"].as_array().unwrap().iter().find(|r| r["id"] == wrong["id"]).unwrap().clone();
+    assert_eq!(marked["cancellation"], "APPROVED");
+    assert_eq!(day["receipt_list"].as_array().unwrap().len(), 3);
+    assert_eq!(day["cash_expected_paise"], 125_000);
+    let _ = upi;
+}
+
 /// What a call did, in the fixture's terms: `refused` (code and each field's code), `returns`
 /// (the value) or `accepted` (any other success).
 fn outcome(result: Result<Value, Value>, wants_value: bool) -> Value {

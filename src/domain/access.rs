@@ -34,7 +34,7 @@ pub fn kinds_of(role: Role) -> &'static [RecordKind] {
     match role {
         Role::Inspector => &[Inspection],
         Role::Surveyor => &[AssetSurvey],
-        Role::Collector => &[Receipt, Reversal, FsmJob],
+        Role::Collector => &[Receipt, Reversal, Handover, FsmJob],
         Role::SanitationCrew => &[FsmJob, Trip],
         Role::FstpOperator => &[Trip],
         Role::Supervisor => &[Inspection, AssetSurvey, Receipt, Reversal, Handover, FsmJob, Trip],

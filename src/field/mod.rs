@@ -7,6 +7,7 @@
 //! Every save goes to the device store first and returns at once: nothing here waits for the
 //! server.
 
+mod dayend;
 mod error;
 mod pin;
 pub mod views;
@@ -14,6 +15,7 @@ pub mod views;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use dayend::*;
 pub use error::{ApiError, ApiResult};
 pub use views::*;
 
@@ -268,9 +270,11 @@ impl Field {
             (vec![], vec![], vec![], vec![], vec![]);
         for row in mine {
             let back = workflow::content_open(row.kind, row.status) && workflow::initial(row.kind) != row.status;
+            // A cash handover starts as DRAFT until the supervisor acknowledges it; it is made,
+            // not a draft.
             let list = if row.sync_state == SyncState::Rejected {
                 &mut refused
-            } else if row.status == Status::Draft {
+            } else if row.status == Status::Draft && row.kind != RecordKind::Handover {
                 &mut drafts
             } else if back {
                 &mut returned
@@ -450,17 +454,24 @@ impl Field {
     /// user's ward when they work in exactly one, so the server can place it.
     fn new_record(&self, now: UnixMillis, body: Body) -> ApiResult<Record> {
         let me = self.me()?;
-        let refs = self.store.reference();
-        let tenant = refs.tenant.as_ref().map(|t| t.id.clone()).unwrap_or_default();
+        let tenant = self.store.reference().tenant.as_ref().map(|t| t.id.clone()).unwrap_or_default();
         let mut record = Record::new(RecordId::new(), &tenant, me.id, now, body);
+        self.place_for_me(&mut record)?;
+        Ok(record)
+    }
+
+    /// Assigns a new record to the signed-in user and places it: its place's ward, else the
+    /// user's ward when they work in exactly one.
+    fn place_for_me(&self, record: &mut Record) -> ApiResult<()> {
+        let me = self.me()?;
         record.assignee = Some(me.id);
-        crate::geo::place(refs, &mut record);
+        crate::geo::place(self.store.reference(), record);
         if record.ward.is_none()
             && let [only] = me.wards.as_slice()
         {
             record.ward = Some(only.clone());
         }
-        Ok(record)
+        Ok(())
     }
 
     /// Applies a workflow step to a record not yet saved, so a refused step saves nothing.

@@ -14,7 +14,7 @@
 use super::fy::IstDateTime;
 use super::signing::QrReceipt;
 use super::translit::printable_text;
-use super::{LedgerError, checked_total, receipt_of};
+use super::{LedgerError, PrintCopy, checked_total, receipt_of};
 use crate::domain::{Paise, Record, ReferenceData};
 
 /// The paper a printer takes.
@@ -108,10 +108,28 @@ pub fn escpos_receipt(
     qr: &QrReceipt,
     paper: Paper,
 ) -> Result<Vec<u8>, LedgerError> {
-    Ok(encode(&layout(record, refs, qr, paper)?))
+    escpos_receipt_copy(record, refs, qr, paper, PrintCopy::Original)
 }
 
-fn layout(record: &Record, refs: &ReferenceData, qr: &QrReceipt, paper: Paper) -> Result<Vec<Piece>, LedgerError> {
+/// [`escpos_receipt`] for one copy: a duplicate prints "*** DUPLICATE ***" under the title
+/// and the IST time it was reprinted.
+pub fn escpos_receipt_copy(
+    record: &Record,
+    refs: &ReferenceData,
+    qr: &QrReceipt,
+    paper: Paper,
+    copy: PrintCopy,
+) -> Result<Vec<u8>, LedgerError> {
+    Ok(encode(&layout(record, refs, qr, paper, copy)?))
+}
+
+fn layout(
+    record: &Record,
+    refs: &ReferenceData,
+    qr: &QrReceipt,
+    paper: Paper,
+    copy: PrintCopy,
+) -> Result<Vec<Piece>, LedgerError> {
     let receipt = receipt_of(record)?;
     if qr.tenant() != record.tenant {
         return Err(LedgerError::QrMismatch { field: "tenant" });
@@ -136,6 +154,12 @@ fn layout(record: &Record, refs: &ReferenceData, qr: &QrReceipt, paper: Paper) -
     out.extend(text(town));
     out.push(bold(false));
     out.extend(text("Fee receipt"));
+    if let PrintCopy::Duplicate { reprinted_at } = copy {
+        out.push(bold(true));
+        out.extend(text("*** DUPLICATE ***"));
+        out.push(bold(false));
+        out.extend(text(&format!("Reprinted: {}", IstDateTime::of(reprinted_at))));
+    }
     out.push(align(false));
     out.extend(text(&format!("Receipt: {}", receipt.receipt_number)));
     out.extend(text(&format!("Date: {}", IstDateTime::of(receipt.receipt_date))));
@@ -273,7 +297,7 @@ mod tests {
     }
 
     fn text_lines(record: &Record, paper: Paper) -> Vec<String> {
-        layout(record, &demo::reference(), &qr_for(record), paper)
+        layout(record, &demo::reference(), &qr_for(record), paper, PrintCopy::Original)
             .unwrap()
             .into_iter()
             .filter_map(|p| match p {
@@ -281,6 +305,18 @@ mod tests {
                 Piece::Command(_) => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_reprinted_slip_says_duplicate_and_when() {
+        let record = record();
+        let copy = PrintCopy::Duplicate { reprinted_at: NOW + 3_600_000 };
+        let bytes = escpos_receipt_copy(&record, &demo::reference(), &qr_for(&record), Paper::Mm58, copy).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("*** DUPLICATE ***\n"), "{text}");
+        assert!(text.contains("Reprinted: 2026-05-14 11:30 IST\n"), "{text}");
+        let original = escpos_receipt(&record, &demo::reference(), &qr_for(&record), Paper::Mm58).unwrap();
+        assert!(!String::from_utf8_lossy(&original).contains("DUPLICATE"));
     }
 
     #[test]

@@ -49,10 +49,10 @@ pub mod translit;
 
 use crate::domain::{Body, Paise, Receipt, Record, RecordKind};
 
-pub use escpos::{Paper, escpos_receipt};
+pub use escpos::{Paper, escpos_receipt, escpos_receipt_copy};
 pub use export::{CSV_HEADER, Payment, payment_json, payments_csv, payments_json};
 pub use fy::{CivilDate, FinancialYear, IstDateTime, financial_year, ist_date};
-pub use receipt_html::{PaperSize, qr_svg, receipt_html};
+pub use receipt_html::{PaperSize, qr_svg, receipt_html, receipt_html_copy};
 pub use signing::{
     DeviceKey, PublicKey, QrError, QrReceipt, SIGNATURE_LEN, canonical_bytes, check_qr, decode_signature,
     encode_signature, parse_qr, sign, sign_statement, sign_steps, step_bytes, verify, verify_statement, verify_step,
@@ -81,6 +81,14 @@ pub enum LedgerError {
     /// The signature does not verify for this record and key.
     #[error("the receipt's signature does not verify")]
     BadSignature,
+}
+
+/// Which copy of a receipt is printed: the one handed over when it was issued, or a duplicate
+/// printed later, which says so on the paper with the time it was reprinted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrintCopy {
+    Original,
+    Duplicate { reprinted_at: crate::domain::UnixMillis },
 }
 
 /// The receipt body of a record.

@@ -22,7 +22,7 @@ use qrcode::{EcLevel, QrCode};
 
 use super::fy::IstDateTime;
 use super::signing::QrReceipt;
-use super::{LedgerError, checked_total, receipt_of};
+use super::{LedgerError, PrintCopy, checked_total, receipt_of};
 use crate::domain::receipt::{AmountLine, PaymentMode};
 use crate::domain::{Paise, Record, ReferenceData};
 
@@ -70,6 +70,8 @@ const TOTAL: (&str, &str) = ("Total", "कुल");
 const VERIFY: (&str, &str) = ("Scan to verify this receipt", "इस रसीद की जाँच के लिए स्कैन करें");
 const KEY: (&str, &str) = ("Device key", "डिवाइस कुंजी");
 const THANKS: (&str, &str) = ("Thank you", "धन्यवाद");
+const DUPLICATE: (&str, &str) = ("DUPLICATE", "प्रतिलिपि");
+const REPRINTED: (&str, &str) = ("Reprinted", "पुनः मुद्रित");
 
 /// A payment mode in English and Hindi.
 fn mode_names(mode: PaymentMode) -> (&'static str, &'static str) {
@@ -117,6 +119,7 @@ body.roll80 .notes { text-align: center; }
 .qr svg { display: block; width: 32mm; height: 32mm; }
 body.roll80 .qr svg { width: 34mm; height: 34mm; }
 .small { font-size: 0.85em; }
+.duplicate { margin: 1mm 0 0; font-weight: 700; font-size: 1.2em; letter-spacing: 0.1em; border: 0.4mm solid #000; display: inline-block; padding: 0.5mm 2mm; }
 "#;
 
 /// The receipt page for a receipt record: town, fee head and ward names come from `refs`
@@ -127,6 +130,18 @@ pub fn receipt_html(
     refs: &ReferenceData,
     qr: &QrReceipt,
     paper: PaperSize,
+) -> Result<String, LedgerError> {
+    receipt_html_copy(record, refs, qr, paper, PrintCopy::Original)
+}
+
+/// [`receipt_html`] for one copy: a duplicate says "DUPLICATE / प्रतिलिपि" under the title and
+/// in the page title, with the IST time it was reprinted.
+pub fn receipt_html_copy(
+    record: &Record,
+    refs: &ReferenceData,
+    qr: &QrReceipt,
+    paper: PaperSize,
+    copy: PrintCopy,
 ) -> Result<String, LedgerError> {
     let receipt = receipt_of(record)?;
     let total = checked_total(receipt)?;
@@ -175,10 +190,11 @@ pub fn receipt_html(
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>{title} {number}</title>\n<style>@page {{ {page}; }}{STYLE}</style>\n</head>\n\
+         <title>{title} {number}{dup}</title>\n<style>@page {{ {page}; }}{STYLE}</style>\n</head>\n\
          <body class=\"{class}\">\n<header>\n<h1>{town}</h1>\n",
         title = TITLE.0,
         number = escape(&receipt.receipt_number),
+        dup = if copy == PrintCopy::Original { "" } else { " (duplicate)" },
         page = paper.page_css(roll_length_mm(&fields, &receipt.lines)),
         class = paper.class(),
         town = escape(town),
@@ -186,7 +202,17 @@ pub fn receipt_html(
     if !town_hi.is_empty() {
         let _ = writeln!(h, "<h2 lang=\"hi\">{}</h2>", escape(town_hi));
     }
-    let _ = writeln!(h, "<p class=\"title\">{}</p>\n</header>", label(TITLE));
+    let _ = writeln!(h, "<p class=\"title\">{}</p>", label(TITLE));
+    if let PrintCopy::Duplicate { reprinted_at } = copy {
+        let _ = writeln!(
+            h,
+            "<p class=\"duplicate\" data-copy=\"duplicate\">{}</p>\n<p class=\"small\">{}: {}</p>",
+            label(DUPLICATE),
+            label(REPRINTED),
+            escape(&date_time(reprinted_at))
+        );
+    }
+    let _ = writeln!(h, "</header>");
     let _ = writeln!(h, "<div class=\"fields\">");
     for (name, value) in &fields {
         let _ = writeln!(h, "<div class=\"label\">{}</div><div class=\"value\">{value}</div>", label(*name));
@@ -356,6 +382,21 @@ mod tests {
     fn page(n: u32, edit: impl FnOnce(&mut Receipt)) -> String {
         let (record, qr) = signed(n, edit);
         receipt_html(&record, &demo::reference(), &qr, PaperSize::A6).unwrap()
+    }
+
+    #[test]
+    fn a_reprint_says_duplicate_in_both_languages_with_when_and_the_original_does_not() {
+        let (record, qr) = signed(2, |_| ());
+        let original = receipt_html(&record, &demo::reference(), &qr, PaperSize::A6).unwrap();
+        assert!(!original.contains("DUPLICATE") && !original.contains("data-copy") && !original.contains("(duplicate)"));
+        let later = NOW + 2 * 86_400_000 + 3_600_000;
+        let copy = PrintCopy::Duplicate { reprinted_at: later };
+        let dup = receipt_html_copy(&record, &demo::reference(), &qr, PaperSize::A6, copy).unwrap();
+        assert!(dup.contains("DUPLICATE / <span lang=\"hi\">प्रतिलिपि</span>"), "{dup}");
+        assert!(dup.contains("16/05/2026 11:30 IST"), "the reprint time is on the page");
+        assert!(dup.contains("(duplicate)</title>"));
+        // Everything else of the original is there.
+        assert!(dup.contains(&qr_svg(&qr.to_string()).unwrap()));
     }
 
     #[test]

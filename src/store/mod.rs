@@ -204,6 +204,9 @@ impl Store {
         if let crate::domain::Body::Reversal(reversal) = &record.body {
             self.check_reversal(reversal)?;
         }
+        if let crate::domain::Body::Handover(handover) = &record.body {
+            self.check_handover(handover)?;
+        }
         let mut record = record.clone();
         let key = self.device_key()?;
         if matches!(record.body, crate::domain::Body::Receipt(_)) {

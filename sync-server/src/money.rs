@@ -2,7 +2,10 @@
 //! that issued it, dated in a financial year the town can still book, and numbered from a
 //! block granted to that very device or from that device's own series; a reversal names a
 //! real receipt of the town, in the sender's scope, for exactly its amount, and a receipt has
-//! at most one reversal open or approved.
+//! at most one reversal open or approved; a cash handover is a collector's own (a supervisor
+//! may count anyone's), once per collector and day, and its expected cash is what the server's
+//! own ledger says that collector took in cash that day (receipts minus approved reversals), so
+//! a device cannot hide a shortage by understating it.
 //!
 //! Runs inside the push's tenant transaction, after the town's row lock, so two pushes cannot
 //! both pass a check that only one may pass.
@@ -69,6 +72,7 @@ pub fn check(
             }
             another_reversal(sql, auth, after, &rev.receipt, &[Status::Requested, Status::Approved])
         }
+        (Body::Handover(handover), None) => new_handover(sql, auth, after, handover),
         (Body::Reversal(rev), Some(before))
             if after.workflow().status == Status::Approved && before.workflow().status != Status::Approved =>
         {
@@ -204,6 +208,71 @@ fn another_reversal(
         if statuses.iter().any(|s| s.as_str() == status) {
             return refuse("reversal_exists", format!("this receipt already has a reversal that is {status}"));
         }
+    }
+    Ok(None)
+}
+
+/// A new cash handover: the sender's own cash unless they are a supervisor, the first for its
+/// collector and day, and expecting exactly the cash the town's ledger holds for them that day.
+fn new_handover(
+    sql: &mut dyn Sql,
+    auth: &DeviceAuth,
+    after: &Record,
+    handover: &wardbook::domain::Handover,
+) -> Result<Option<Refusal>, AppError> {
+    use wardbook::domain::cash::{DaySummary, Taken, already_handed_over};
+    if handover.collector != after.created_by && !auth.scope.roles.contains(&wardbook::domain::Role::Supervisor) {
+        return refuse("handover_not_yours", "a collector hands over only their own cash");
+    }
+    let tenant = &auth.scope.tenant;
+    // The title names the day ("Cash handover 2026-11-25"), so only that day's are read.
+    let rows = sql.rows(
+        "SELECT doc FROM records WHERE tenant = ?1 AND kind = ?2 AND title = ?3 AND id <> ?4",
+        params![tenant, RecordKind::Handover.as_str(), after.title(), after.id.to_string()],
+    )?;
+    let mut others = Vec::new();
+    for row in rows {
+        let record = wardbook::document::RecordDoc::load(&[0; 16], &row.blob(0)?, &[])
+            .and_then(|d| d.record())
+            .map_err(|e| AppError::Internal(format!("a stored handover is unreadable: {e}")))?;
+        if let Body::Handover(h) = record.body {
+            others.push(h);
+        }
+    }
+    if already_handed_over(&others, handover.collector, &handover.day) {
+        return refuse("handover_exists", format!("the cash of {} was already handed over", handover.day));
+    }
+    let mut summary = DaySummary::new(handover.collector, &handover.day);
+    let rows = sql.rows(
+        "SELECT l.entry, r.cancelled FROM ledger l JOIN records r ON r.tenant = l.tenant AND r.id = l.record
+         WHERE l.tenant = ?1 AND l.kind = ?2",
+        params![tenant, crate::ledger::EntryKind::Receipt.as_str()],
+    )?;
+    for row in rows {
+        let entry: serde_json::Value = serde_json::from_slice(&row.blob(0)?)
+            .map_err(|e| AppError::Internal(format!("a ledger entry is unreadable: {e}")))?;
+        let taken = (|| {
+            Some(Taken {
+                collector: entry.get("created_by")?.as_str()?.parse().ok()?,
+                receipt_date: entry.get("receipt_date")?.as_i64()?,
+                mode: entry.get("payment_mode")?.as_str()?.parse().ok()?,
+                amount: wardbook::domain::Paise(entry.get("amount_paise")?.as_i64()?),
+                cancelled: false,
+            })
+        })()
+        .ok_or_else(|| AppError::Internal("a ledger receipt entry lacks a field".into()))?;
+        summary.add(&Taken { cancelled: row.bool(1)?, ..taken });
+    }
+    if summary.cash() != handover.expected_cash {
+        return refuse(
+            "handover_expected_mismatch",
+            format!(
+                "the receipts on the server say ₹{} cash for {}; the handover expects ₹{}",
+                summary.cash().rupees_text(),
+                handover.day,
+                handover.expected_cash.rupees_text()
+            ),
+        );
     }
     Ok(None)
 }

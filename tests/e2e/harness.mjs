@@ -241,6 +241,10 @@ export class Driver {
   async attribute(css, name) {
     return this.cmd('GET', `${this.session}/element/${await this.find(css)}/attribute/${name}`);
   }
+  /** A DOM property (e.g. an input's current `value`, which its attribute does not follow). */
+  async property(css, name) {
+    return this.cmd('GET', `${this.session}/element/${await this.find(css)}/property/${name}`);
+  }
   /** Waits until the element's text matches `pattern`; returns the text. */
   async waitText(css, pattern, ms = 20000) {
     return waitFor(`${this.label}: ${css} to read ${pattern}`, async () => {

@@ -11,6 +11,7 @@
 mod crash;
 mod custody;
 mod golden;
+mod dayend;
 mod money;
 mod photos;
 mod places;

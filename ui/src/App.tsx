@@ -14,6 +14,7 @@ import { FeeForm } from './screens/Fee';
 import { Jobs, NewJob, Trips } from './screens/Fsm';
 import { Review } from './screens/Review';
 import { RecordDetail } from './screens/RecordDetail';
+import { DayEnd } from './screens/DayEnd';
 
 export function App() {
   const [state, setState] = useState<AppState | null>(null);
@@ -112,6 +113,7 @@ export function App() {
       case 'new-job': screen = <NewJob />; break;
       case 'trips': screen = <Trips />; break;
       case 'review': screen = <Review />; break;
+      case 'day-end': screen = <DayEnd />; break;
       case 'record': screen = <RecordDetail key={route.id} route={route} />; break;
     }
   }

@@ -138,6 +138,32 @@ export interface ReviewList { waiting: QueueItem[]; rejected: RecordRow[]; confl
  *  ward or none: drafts, not yet confirmed by the server, confirmed with a last change today. */
 export interface Home { todo: RecordRow[]; drafts: RecordRow[]; waiting: RecordRow[]; sent_today: RecordRow[] }
 
+/** Day-end (src/field/dayend.rs). Amounts in paise; `day` is the IST day, `2026-11-25`. */
+export type PaymentMode = 'CASH' | 'UPI' | 'CHEQUE' | 'DD' | 'ONLINE' | 'OFFLINE_NEFT' | 'OFFLINE_RTGS' | 'CARD' | 'POSTAL_ORDER';
+export interface ModeTotal { mode: PaymentMode; count: number; amount_paise: number }
+export interface HandoverView {
+  id: string; collector: string; collector_name: string; day: string;
+  expected_paise: number; handed_over_paise: number; note: string | null; created_at: number;
+  acknowledged: boolean; // the supervisor acknowledged the cash received
+  badge: Badge; rejection: Rejection | null;
+}
+export interface ReceiptLine {
+  id: string; receipt_number: string; day: string; receipt_date: number; payer_name: string; fee_head: string;
+  payment_mode: PaymentMode; amount_paise: number; badge: Badge; rejection: Rejection | null;
+  cancellation: 'REQUESTED' | 'APPROVED' | 'REJECTED' | null; // APPROVED = cancelled (stays listed)
+}
+export interface DayEnd {
+  day: string; by_mode: ModeTotal[]; receipts: number; cancelled: number; reversed_paise: number; total_paise: number;
+  cash_expected_paise: number; handover: HandoverView | null; receipt_list: ReceiptLine[];
+}
+export interface HandoverDraft { day: string; amount: string; note: string | null } // amount in rupees as typed
+export interface PrintView { receipt_number: string; html: string }
+export interface CancellationView {
+  id: string; receipt: string; receipt_number: string; amount_paise: number; reason: string;
+  requested_by: string; requested_at: number; badge: Badge;
+}
+export interface CashQueue { handovers: HandoverView[]; cancellations: CancellationView[] }
+
 export const api = {
   appState: () => invoke<AppState>('app_state'),
   enroll: (server: string, code: string, deviceName: string) => invoke<AppState>('enroll', { server, code, deviceName }),
@@ -190,4 +216,20 @@ export const api = {
   addPhoto: (base64: string) => invoke<PhotoRef>('add_photo', { base64 }),
   syncStatus: () => invoke<SyncStatus>('sync_status'),
   syncNow: () => invoke<SyncStatus>('sync_now'),
+  /** Collector: the day's totals by mode, the cash to hand over, the handover, their receipts. */
+  dayEnd: (day: string | null) => invoke<DayEnd>('day_end', { day }),
+  /** Collector: hands the day's cash over. Errors: `amount` more_than_collected / not_a_number,
+   *  `note` required (less than expected), code handover_exists (once a day). */
+  handOverCash: (draft: HandoverDraft) => invoke<HandoverView>('hand_over_cash', { draft }),
+  /** A duplicate copy of a receipt this device issued (HTML marked DUPLICATE), to print. */
+  reprintReceipt: (id: string) => invoke<PrintView>('reprint_receipt', { id }),
+  /** Asks the supervisor to cancel a receipt. Errors: `reason` required; code bad_reversal
+   *  (a cancellation is already waiting or approved), not_allowed (another's receipt). */
+  requestCancellation: (id: string, reason: string) => invoke<ReceiptLine>('request_cancellation', { id, reason }),
+  /** Supervisor: handovers to acknowledge, cancellations to decide. */
+  cashQueue: () => invoke<CashQueue>('cash_queue'),
+  acknowledgeHandover: (id: string, note: string | null) => invoke<HandoverView>('acknowledge_handover', { id, note }),
+  /** Supervisor: approve, or reject with a `note` (required). */
+  decideCancellation: (id: string, approve: boolean, note: string | null) =>
+    invoke<Saved>('decide_cancellation', { id, approve, note }),
 };

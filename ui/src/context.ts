@@ -11,6 +11,7 @@ export type Route =
   | { name: 'new-job' }
   | { name: 'trips' }
   | { name: 'review' }
+  | { name: 'day-end' }
   | { name: 'record'; id: string; notice?: string; warnings?: Warning[] };
 
 export interface Ctx {

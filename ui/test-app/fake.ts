@@ -3,8 +3,9 @@
 // and read what the app sent from window.__wbFake.calls.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
-  ApiError, AppState, AssetDraft, Badge, CodeView, Conflict, FsmJobDraft, GeoPoint, Home, InspectionDraft, Kind, Lang,
-  PhotoRef, QueueItem, ReceiptDraft, RecordRow, RecordView, Reference, Role, Saved, StepView, SyncStatus, TripStepDraft, UserView, Warning,
+  ApiError, AppState, AssetDraft, Badge, CashQueue, CodeView, Conflict, DayEnd, FsmJobDraft, GeoPoint, HandoverDraft,
+  HandoverView, Home, InspectionDraft, Kind, Lang, PaymentMode, PhotoRef, PrintView, QueueItem, ReceiptDraft, ReceiptLine,
+  RecordRow, RecordView, Reference, Role, Saved, StepView, SyncStatus, TripStepDraft, UserView, Warning,
 } from '../src/api';
 import demoReference from '../../tests/fixtures/demo-reference.json';
 
@@ -242,7 +243,7 @@ if (sc.seed ?? true) {
   const c = add('inspection', 'SUBMITTED', 'Community toilet A', { subject: 'Community toilet A' }, { id: 'insp-conf', badge: 'on_server', location: p(30.3755, 76.1355) }, 'u-insp');
   c.conflicts.push({ record: 'insp-conf', title: 'Community toilet A', field: 'subject', values: ['"Community toilet A"', '"Community toilet A (east block)"'] });
   add('inspection', 'DRAFT', 'Toilet near bus stand', { subject: 'Toilet near bus stand' }, { id: 'insp-multi', location: p(30.3745, 76.1445) }, 'u-multi');
-  add('receipt', 'NEW', 'Receipt NBH/2025-26/D9/000004', { receipt_number: 'NBH/2025-26/D9/000004', payer_name: 'Kamla Devi' }, {
+  add('receipt', 'NEW', 'Receipt NBH/2025-26/D9/000004', { receipt_number: 'NBH/2025-26/D9/000004', payer_name: 'Kamla Devi', fee_head: 'PT', payment_mode: 'CASH', receipt_date: NOW - 86_400_000 }, {
     id: 'rcpt-rej', badge: 'rejected', amount_paise: 50000,
     rejection: { code: 'number_not_granted', reason: 'receipt number NBH/2025-26/D9/000004 is not from a block granted to this device' },
   }, 'u-coll');
@@ -257,7 +258,7 @@ if (sc.seed ?? true) {
   );
   const flagged = add('trip', 'DISPOSED', 'Trip PB11AB1234: 2,400 L', { vehicle: 'PB11AB1234', application_no: 'job-1', pickup: { volume_litres: 2400 } }, { id: 'trip-flag', badge: 'needs_review' }, 'u-crew');
   flagged.warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
-  add('receipt', 'NEW', 'Receipt NBH/2025-26/D1/000001', { receipt_number: 'NBH/2025-26/D1/000001', payer_name: 'Mohan Lal' }, { id: 'rcpt-0', badge: 'waiting', amount_paise: 15000 }, 'u-coll');
+  add('receipt', 'NEW', 'Receipt NBH/2025-26/D1/000001', { receipt_number: 'NBH/2025-26/D1/000001', payer_name: 'Mohan Lal', fee_head: 'WS', payment_mode: 'CASH', receipt_date: NOW - 86_400_000 }, { id: 'rcpt-0', badge: 'waiting', amount_paise: 15000 }, 'u-coll');
 }
 
 function row(r: Rec): RecordRow {
@@ -275,9 +276,11 @@ function home(): Home {
   const startOfToday = new Date().setHours(0, 0, 0, 0);
   const refused = mine.filter((r) => r.row.badge === 'rejected');
   const rest = mine.filter((r) => r.row.badge !== 'rejected');
-  const drafts = rest.filter((r) => r.row.status === 'DRAFT');
+  // A cash handover is DRAFT until acknowledged, but it is made, not a draft (as in Rust).
+  const isDraft = (r: Rec) => r.row.status === 'DRAFT' && r.row.kind !== 'handover';
+  const drafts = rest.filter(isDraft);
   const returned = rest.filter((r) => RETURNED.includes(r.row.status));
-  const others = rest.filter((r) => r.row.status !== 'DRAFT' && !RETURNED.includes(r.row.status));
+  const others = rest.filter((r) => !isDraft(r) && !RETURNED.includes(r.row.status));
   const waiting = others.filter((r) => r.row.badge === 'saved' || r.row.badge === 'waiting');
   const sentToday = others.filter((r) => (r.row.badge === 'on_server' || r.row.badge === 'needs_review') && r.row.updated_at >= startOfToday);
   const work = u.roles.includes('supervisor')
@@ -496,7 +499,7 @@ function collectFee(d: ReceiptDraft): Saved & { receipt_number: string; amount_p
   if ((d.payment_mode === 'CHEQUE' || d.payment_mode === 'DD') && !d.instrument_number) errs.push(['instrument_number', 'required']);
   if (errs.length) fail('invalid', errs);
   const number = `NBH/2025-26/D7/${String(++receiptSeq).padStart(6, '0')}`;
-  const rec = add('receipt', 'NEW', `Receipt ${number}`, { receipt_number: number, ...d }, { amount_paise: paise });
+  const rec = add('receipt', 'NEW', `Receipt ${number}`, { receipt_number: number, ...d, receipt_date: Date.now() }, { amount_paise: paise });
   touch(rec, 'saved');
   return { ...saved(rec), receipt_number: number, amount_paise: paise };
 }
@@ -663,6 +666,152 @@ function syncNow(): SyncStatus {
   return { ...sync };
 }
 
+// Day-end, as src/field/dayend.rs with src/domain/cash.rs: the same refusals, codes and fields.
+const istDay = (ms: number) => new Date(ms + 5.5 * 3_600_000).toISOString().slice(0, 10);
+const ALL_MODES: PaymentMode[] = ['CASH', 'UPI', 'CHEQUE', 'DD', 'ONLINE', 'OFFLINE_NEFT', 'OFFLINE_RTGS', 'CARD', 'POSTAL_ORDER'];
+
+function reversalsOf(receiptId: string): Rec[] {
+  return [...records.values()].filter((r) => r.row.kind === 'reversal' && r.record.receipt === receiptId);
+}
+function cancellationOf(receiptId: string): ReceiptLine['cancellation'] {
+  const order = ['APPROVED', 'REQUESTED', 'REJECTED'];
+  const s = reversalsOf(receiptId).map((r) => r.row.status).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return (s[0] as ReceiptLine['cancellation']) ?? null;
+}
+function receiptsOf(owner: string): Rec[] {
+  return [...records.values()].filter((r) => r.row.kind === 'receipt' && r.owner === owner)
+    .sort((a, b) => Number(b.record.receipt_date) - Number(a.record.receipt_date) || (a.row.id < b.row.id ? -1 : 1));
+}
+function receiptLine(r: Rec): ReceiptLine {
+  return {
+    id: r.row.id, receipt_number: String(r.record.receipt_number), day: istDay(Number(r.record.receipt_date)),
+    receipt_date: Number(r.record.receipt_date), payer_name: String(r.record.payer_name), fee_head: String(r.record.fee_head),
+    payment_mode: r.record.payment_mode as PaymentMode, amount_paise: r.row.amount_paise ?? 0, badge: r.row.badge,
+    rejection: r.row.rejection, cancellation: cancellationOf(r.row.id),
+  };
+}
+function handoverView(r: Rec): HandoverView {
+  const h = r.record;
+  return {
+    id: r.row.id, collector: String(h.collector), collector_name: users.find((u) => u.id === h.collector)?.name ?? String(h.collector),
+    day: String(h.day), expected_paise: Number(h.expected_cash), handed_over_paise: Number(h.counted_cash),
+    note: (h.note as string | null) ?? null, created_at: r.row.updated_at, acknowledged: r.row.status === 'RECONCILED',
+    badge: r.row.badge, rejection: r.row.rejection,
+  };
+}
+function needRole(role: Role) {
+  if (!me().roles.includes(role)) fail('not_allowed');
+}
+function dayEnd(dayArg: string | null): DayEnd {
+  needRole('collector');
+  const u = me();
+  const day = dayArg?.trim() || istDay(Date.now());
+  const amounts = new Map<PaymentMode, number>();
+  const counts = new Map<PaymentMode, number>();
+  let receipts = 0; let cancelled = 0; let reversed = 0; let total = 0;
+  for (const r of receiptsOf(u.id)) {
+    const line = receiptLine(r);
+    if (line.day !== day) continue;
+    receipts += 1;
+    amounts.set(line.payment_mode, amounts.get(line.payment_mode) ?? 0);
+    if (line.cancellation === 'APPROVED') { cancelled += 1; reversed += line.amount_paise; continue; }
+    amounts.set(line.payment_mode, amounts.get(line.payment_mode)! + line.amount_paise);
+    counts.set(line.payment_mode, (counts.get(line.payment_mode) ?? 0) + 1);
+    total += line.amount_paise;
+  }
+  const handover = [...records.values()].find((r) => r.row.kind === 'handover' && r.record.collector === u.id && r.record.day === day);
+  return {
+    day, receipts, cancelled, reversed_paise: reversed, total_paise: total, cash_expected_paise: amounts.get('CASH') ?? 0,
+    by_mode: ALL_MODES.filter((m) => amounts.has(m)).map((m) => ({ mode: m, count: counts.get(m) ?? 0, amount_paise: amounts.get(m)! })),
+    handover: handover ? handoverView(handover) : null,
+    receipt_list: receiptsOf(u.id).map(receiptLine),
+  };
+}
+function handOverCash(d: HandoverDraft): HandoverView {
+  needRole('collector');
+  const u = me();
+  const read = rupees(d.amount);
+  if (read === 'required') fail('invalid', [['amount', 'not_a_number']]);
+  if (typeof read === 'string' && read !== 'zero') fail('invalid', [['amount', read]]);
+  const counted = typeof read === 'number' ? read : 0;
+  const day = d.day.trim();
+  if (!day) fail('invalid', [['day', 'required']]);
+  const expected = dayEnd(day).cash_expected_paise;
+  const note = d.note?.trim() || null;
+  if (counted > expected) fail('invalid', [['amount', 'more_than_collected']]);
+  if (counted !== expected && !note) fail('invalid', [['note', 'required']]);
+  if ([...records.values()].some((r) => r.row.kind === 'handover' && r.record.collector === u.id && r.record.day === day)) fail('handover_exists');
+  const rec = add('handover', 'DRAFT', `Cash handover ${day}`, { collector: u.id, day, expected_cash: expected, counted_cash: counted, note }, { amount_paise: counted - expected });
+  touch(rec, 'saved');
+  return handoverView(rec);
+}
+function moneyActor(): Role {
+  const roles = me().roles;
+  if (roles.includes('collector')) return 'collector';
+  if (roles.includes('supervisor')) return 'supervisor';
+  return fail('not_allowed');
+}
+function reprintReceipt(id: string): PrintView {
+  moneyActor();
+  const r = get(id);
+  if (r.row.kind !== 'receipt') fail('not_a_receipt');
+  const n = String(r.record.receipt_number);
+  const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Fee receipt ${n} (duplicate)</title></head>`
+    + `<body><h1>Nabha</h1><p class="duplicate" data-copy="duplicate">DUPLICATE / <span lang="hi">प्रतिलिपि</span></p><p>${n}</p></body></html>`;
+  return { receipt_number: n, html };
+}
+function requestCancellation(id: string, reason: string): ReceiptLine {
+  const role = moneyActor();
+  const r = get(id);
+  if (r.row.kind !== 'receipt') fail('not_a_receipt');
+  if (role === 'collector' && r.owner !== currentUser) fail('not_allowed');
+  if (!reason.trim()) fail('invalid', [['reason', 'required']]);
+  if (reversalsOf(id).some((x) => x.row.status !== 'REJECTED')) fail('bad_reversal');
+  const amount = r.row.amount_paise ?? 0;
+  const rec = add('reversal', 'REQUESTED', `Reversal of ${r.record.receipt_number}`, { receipt: id, receipt_number: r.record.receipt_number, amount, reason: reason.trim() }, { amount_paise: -amount });
+  rec.row.ward = r.row.ward;
+  touch(rec, 'saved');
+  return receiptLine(r);
+}
+function cashQueue(): CashQueue {
+  needRole('supervisor');
+  const all = [...records.values()];
+  return {
+    handovers: all.filter((r) => r.row.kind === 'handover' && r.row.status === 'DRAFT').map(handoverView),
+    cancellations: all.filter((r) => r.row.kind === 'reversal' && r.row.status === 'REQUESTED').map((r) => ({
+      id: r.row.id, receipt: String(r.record.receipt), receipt_number: String(r.record.receipt_number), amount_paise: Number(r.record.amount),
+      reason: String(r.record.reason), requested_by: users.find((u) => u.id === r.owner)?.name ?? r.owner, requested_at: r.row.updated_at, badge: r.row.badge,
+    })),
+  };
+}
+function acknowledgeHandover(id: string): HandoverView {
+  needRole('supervisor');
+  const r = get(id);
+  if (r.row.kind !== 'handover') fail('not_found');
+  if (r.row.status !== 'DRAFT') fail('not_allowed');
+  r.row.status = 'RECONCILED';
+  touch(r, 'saved');
+  return handoverView(r);
+}
+function decideCancellation(id: string, approve: boolean, note: string | null): Saved {
+  needRole('supervisor');
+  const r = get(id);
+  if (r.row.kind !== 'reversal') fail('not_found');
+  if (!approve && !note?.trim()) fail('invalid', [['note', 'required']]);
+  if (r.row.status !== 'REQUESTED') fail('not_allowed');
+  r.row.status = approve ? 'APPROVED' : 'REJECTED';
+  touch(r, 'saved');
+  return saved(r);
+}
+// Seeded for the supervisor: a short handover and a cancellation waiting.
+if (sc.seed ?? true) {
+  add('handover', 'DRAFT', 'Cash handover 2026-11-24', { collector: 'u-coll', day: '2026-11-24', expected_cash: 125000, counted_cash: 120000, note: '₹50 returned as change' }, { id: 'hand-1', badge: 'on_server', amount_paise: -5000, updated_at: NOW - 2 * 86_400_000 }, 'u-coll');
+  // A receipt a supervisor cancelled: it stays in the collector's list, marked.
+  add('receipt', 'NEW', 'Receipt NBH/2025-26/D1/000002', { receipt_number: 'NBH/2025-26/D1/000002', payer_name: 'Sunil Kumar', fee_head: 'WS', payment_mode: 'UPI', receipt_date: NOW - 86_400_000 }, { id: 'rcpt-c', badge: 'on_server', amount_paise: 20000, updated_at: NOW - 2 * 86_400_000 }, 'u-coll');
+  add('reversal', 'APPROVED', 'Reversal of NBH/2025-26/D1/000002', { receipt: 'rcpt-c', receipt_number: 'NBH/2025-26/D1/000002', amount: 20000, reason: 'Wrong payer' }, { id: 'rev-2', badge: 'on_server', amount_paise: -20000, updated_at: NOW - 2 * 86_400_000 }, 'u-coll');
+  add('reversal', 'REQUESTED', 'Reversal of NBH/2025-26/D1/000001', { receipt: 'rcpt-0', receipt_number: 'NBH/2025-26/D1/000001', amount: 15000, reason: 'Entered twice' }, { id: 'rev-1', badge: 'on_server', amount_paise: -15000, updated_at: NOW - 2 * 86_400_000 }, 'u-coll');
+}
+
 type A = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 mockIPC((cmd, payload) => {
@@ -738,6 +887,13 @@ mockIPC((cmd, payload) => {
     case 'add_photo': return addPhoto(a.base64);
     case 'sync_status': return { ...sync };
     case 'sync_now': return syncNow();
+    case 'day_end': return dayEnd(a.day ?? null);
+    case 'hand_over_cash': return handOverCash(a.draft);
+    case 'reprint_receipt': return reprintReceipt(a.id);
+    case 'request_cancellation': return requestCancellation(a.id, String(a.reason ?? ''));
+    case 'cash_queue': return cashQueue();
+    case 'acknowledge_handover': return acknowledgeHandover(a.id);
+    case 'decide_cancellation': return decideCancellation(a.id, !!a.approve, a.note ?? null);
     default: fail('unknown_command');
   }
 });

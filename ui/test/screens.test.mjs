@@ -165,7 +165,7 @@ describe('home and sync bar', () => {
 
   test('each role gets its own actions', async () => {
     const expect = {
-      'u-insp': ['new-inspection'], 'u-surv': ['new-asset'], 'u-coll': ['collect-fee'], 'u-crew': ['fsm-jobs'],
+      'u-insp': ['new-inspection'], 'u-surv': ['new-asset'], 'u-coll': ['collect-fee', 'day-end'], 'u-crew': ['fsm-jobs'],
       'u-fstp': ['trips-waiting'], 'u-sup': ['fsm-jobs', 'review-list'],
     };
     for (const [user, ids] of Object.entries(expect)) {
@@ -561,6 +561,126 @@ describe('fee collection', () => {
   });
 });
 
+describe('day end', () => {
+  const rupees = (lang, r) => new Intl.NumberFormat(lang === 'hi' ? 'hi-IN' : 'en-IN', { style: 'currency', currency: 'INR' }).format(r);
+  for (const lang of LANGS) {
+    test(`collector: totals by mode, handover refused above the cash, reprint, cancellation request (${lang})`, async () => {
+      const app = await open(signedIn('u-coll', lang));
+      const { page } = app;
+      // Two receipts today: ₹1,250 cash and ₹300 UPI.
+      for (const [amount, mode, payer] of [['1,250', 'CASH', 'Kamla Devi'], ['300', 'UPI', 'Mohan Lal']]) {
+        await page.click('#go-home');
+        await page.click('#collect-fee');
+        await page.selectOption('#fee-head', 'PT');
+        await page.fill('#amount', amount);
+        await page.selectOption('#payment-mode', mode);
+        await page.fill('#payer', payer);
+        await page.click('#fee-preview');
+        await page.click('#fee-confirm');
+        await page.locator('#receipt-number').waitFor();
+      }
+      await page.click('#go-home');
+      await page.click('#day-end');
+      await page.locator('main[data-screen=day-end] [data-testid=dayend-totals]').waitFor();
+      const row = (mode) => page.locator(`[data-testid=mode-total][data-mode=${mode}]`);
+      assert.equal(await text(row('CASH').locator('[data-testid=mode-count]')), '1');
+      assert.equal(await text(row('CASH').locator('[data-testid=mode-amount]')), rupees(lang, 1250));
+      assert.equal(await text(row('UPI').locator('[data-testid=mode-amount]')), rupees(lang, 300));
+      assert.equal(await text(page.locator('[data-testid=day-total]')), rupees(lang, 1550));
+      assert.equal(rupees('en', 1250), '₹1,250.00', 'Indian grouping, two decimals');
+      assert.equal(await text(page.locator('[data-testid=cash-expected]')), rupees(lang, 1250));
+      assert.equal(await page.inputValue('#handover-amount'), '1250', 'the expected cash is filled in');
+      // Yesterday's receipts are listed too; the cancelled one stays, marked, with no cancel button.
+      const cancelled = page.locator('[data-testid=receipt-line][data-receipt="NBH/2025-26/D1/000002"]');
+      assert.equal(await cancelled.getAttribute('data-cancellation'), 'APPROVED');
+      assert.equal(await text(cancelled.locator('[data-testid=cancel-mark]')), tx(lang, 'dayend.cancel_APPROVED'));
+      assert.equal(await cancelled.locator('[data-action=cancel]').count(), 0);
+      const requested = page.locator('[data-testid=receipt-line][data-receipt="NBH/2025-26/D1/000001"]');
+      assert.equal(await text(requested.locator('[data-testid=cancel-mark]')), tx(lang, 'dayend.cancel_REQUESTED'));
+      await checkScreen(page, `11-dayend-${lang}`);
+
+      // More than was collected: refused beside the amount (as the core refuses it).
+      await page.fill('#handover-amount', '1,250.50');
+      await page.click('#handover-submit');
+      assert.equal(await fieldError(page, 'handover-amount'), tx(lang, 'ferr.more_than_collected'));
+      await page.fill('#handover-amount', '1,200');
+      await page.click('#handover-submit');
+      assert.equal(await fieldError(page, 'handover-note'), tx(lang, 'ferr.required'));
+      await checkScreen(page, `11-dayend-handover-errors-${lang}`);
+      await page.fill('#handover-amount', '1,250');
+      await page.click('#handover-submit');
+      const done1 = page.locator('[data-testid=handover-done]');
+      await done1.waitFor();
+      assert.equal(await text(done1.locator('[data-testid=handover-expected]')), rupees(lang, 1250));
+      assert.equal(await text(done1.locator('[data-testid=handover-amount]')), rupees(lang, 1250));
+      assert.equal(await text(done1.locator('[data-testid=handover-state]')), tx(lang, 'dayend.waiting_ack'));
+      assert.deepEqual((await calls(page, 'hand_over_cash')).at(-1).draft.amount, '1,250');
+
+      // Reprint: a duplicate, said on screen and on the page to print.
+      const upi = page.locator('[data-testid=receipt-line]').filter({ hasText: 'Mohan Lal' }).first();
+      await upi.locator('[data-action=reprint]').click();
+      const copy = upi.locator('[data-testid=reprint]');
+      await copy.waitFor();
+      assert.match(await text(copy.locator('[data-testid=duplicate-mark]')), new RegExp(tx(lang, 'dayend.duplicate', { number: 'NBH/2025-26/D7/000002' }).replace(/[/()]/g, '.')));
+      assert.match(await copy.locator('iframe').getAttribute('srcdoc'), /DUPLICATE/);
+      await checkScreen(page, `11-dayend-reprint-${lang}`);
+
+      // Cancellation: a reason is needed; then the receipt stays in the list, marked requested.
+      await upi.locator('[data-action=cancel]').click();
+      await upi.locator('[data-action=cancel-send]').click();
+      await upi.locator('[data-testid=field-error][data-field=reason]').waitFor();
+      assert.equal(await text(upi.locator('[data-testid=field-error]')), `⚠ ${tx(lang, 'ferr.required')}`);
+      await upi.locator('textarea').fill('Paid twice, refunded');
+      await upi.locator('[data-action=cancel-send]').click();
+      await page.locator('[data-testid=notice]', { hasText: tx(lang, 'dayend.cancel_sent') }).waitFor();
+      const after = page.locator('[data-testid=receipt-line]').filter({ hasText: 'Mohan Lal' }).first();
+      assert.equal(await after.getAttribute('data-cancellation'), 'REQUESTED');
+      assert.equal(await after.locator('[data-action=cancel]').count(), 0, 'no second request');
+      assert.equal((await calls(page, 'request_cancellation')).at(-1).reason, 'Paid twice, refunded');
+      await checkScreen(page, `11-dayend-cancel-${lang}`);
+      await done(app);
+    });
+  }
+
+  test('supervisor: acknowledges a short handover and decides cancellations, a rejection needs a reason', async () => {
+    const app = await open(signedIn('u-sup', 'en'));
+    const { page } = app;
+    await page.click('#review-list');
+    const queue = page.locator('[data-testid=cash-queue]');
+    const hand = queue.locator('[data-testid=queue-handover][data-id=hand-1]');
+    await hand.waitFor();
+    assert.equal(await text(hand.locator('[data-testid=queue-handed]')), '₹1,200.00');
+    assert.equal(await text(hand.locator('[data-testid=queue-short]')), tx('en', 'cashq.short', { amount: '₹50.00' }));
+    const rev = queue.locator('[data-testid=queue-cancellation][data-id=rev-1]');
+    assert.equal(await text(rev.locator('[data-testid=queue-reason]')), 'Entered twice');
+    await checkScreen(page, '12-cash-queue-en');
+    await page.click('#reject-rev-1');
+    assert.equal(await fieldError(page, 'decide-note-rev-1'), tx('en', 'ferr.required'));
+    await page.click('#approve-rev-1');
+    await page.locator('[data-testid=notice]', { hasText: tx('en', 'cashq.approved') }).waitFor();
+    await page.click('#ack-hand-1');
+    await page.locator('[data-testid=notice]', { hasText: tx('en', 'cashq.acknowledged') }).waitFor();
+    await queue.locator('.empty', { hasText: tx('en', 'cashq.none') }).waitFor();
+    assert.deepEqual((await calls(page, 'decide_cancellation')).map((c) => c.approve), [false, true]);
+    await done(app);
+  });
+
+  test('the fake refuses day-end work as the core does', async () => {
+    const app = await open(signedIn('u-insp', 'en'));
+    const { page } = app;
+    const refused = await page.evaluate(async () => {
+      const { invoke } = window.__TAURI_INTERNALS__;
+      const out = [];
+      for (const [cmd, args] of [['day_end', { day: null }], ['hand_over_cash', { draft: { day: '2026-11-25', amount: '1', note: null } }], ['cash_queue', {}]]) {
+        try { await invoke(cmd, args); out.push('ok'); } catch (e) { out.push(e.code); }
+      }
+      return out;
+    });
+    assert.deepEqual(refused, ['not_allowed', 'not_allowed', 'not_allowed']);
+    await done(app);
+  });
+});
+
 describe('desludging', () => {
   for (const lang of LANGS) {
     test(`crew: accept a job, trip pickup (${lang})`, async () => {
@@ -890,7 +1010,7 @@ describe('record detail', () => {
 describe('layout', () => {
   test('no horizontal scrolling at 360 px and touch targets of at least 48 px on every main screen', async () => {
     const screens = [
-      ['u-insp', '#new-inspection'], ['u-surv', '#new-asset'], ['u-coll', '#collect-fee'], ['u-crew', '#fsm-jobs'], ['u-sup', '#review-list'],
+      ['u-insp', '#new-inspection'], ['u-surv', '#new-asset'], ['u-coll', '#collect-fee'], ['u-coll', '#day-end'], ['u-crew', '#fsm-jobs'], ['u-sup', '#review-list'],
     ];
     for (const [user, button] of screens) {
       for (const lang of LANGS) {

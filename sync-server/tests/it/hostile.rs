@@ -42,6 +42,10 @@ enum Attack {
     ReversalForTenTimesItsReceipt,
     ReversalOfAMissingReceipt,
     SecondReversalOfOneReceipt,
+    HandoverHidingAShortage,
+    HandoverOfMoreThanCollected,
+    HandoverOfAnotherUsersCash,
+    SecondHandoverOfADay,
     ReceiptInAnotherDevicesBlock,
     ReceiptNumberNeverGranted,
     ReceiptInAnotherDevicesSeries,
@@ -85,6 +89,10 @@ const ATTACKS: &[(Attack, &str)] = &[
     (ReversalForTenTimesItsReceipt, "reversal_mismatch"),
     (ReversalOfAMissingReceipt, "reversal_unknown_receipt"),
     (SecondReversalOfOneReceipt, "reversal_exists"),
+    (HandoverHidingAShortage, "handover_expected_mismatch"),
+    (HandoverOfMoreThanCollected, "invalid_record"),
+    (HandoverOfAnotherUsersCash, "handover_not_yours"),
+    (SecondHandoverOfADay, "handover_exists"),
     (ReceiptInAnotherDevicesBlock, "number_not_yours"),
     (ReceiptNumberNeverGranted, "number_not_granted"),
     (ReceiptInAnotherDevicesSeries, "number_not_yours"),
@@ -134,6 +142,20 @@ fn reversal_of(receipt: &Record, amount_times: i64) -> Record {
     });
     let mut record = Record::new(RecordId::new(), TOWN_A, receipt.created_by, now(), body);
     record.ward = receipt.ward.clone();
+    record
+}
+
+/// A collector's handover of `day`'s cash as a tampered device writes it, placed in W02.
+fn handover(collector: wardbook::ids::UserId, by: wardbook::ids::UserId, day: &str, expected: i64, counted: i64) -> Record {
+    let body = Body::Handover(wardbook::domain::Handover {
+        collector,
+        day: day.into(),
+        expected_cash: wardbook::domain::Paise(expected),
+        counted_cash: wardbook::domain::Paise(counted),
+        note: Some("counted at the office".into()),
+    });
+    let mut record = Record::new(RecordId::new(), TOWN_A, by, now(), body);
+    record.ward = Some("W02".into());
     record
 }
 
@@ -197,6 +219,14 @@ impl World {
         collector.store.create(&reversal_of(&reversed_receipt, 1), now()).unwrap();
         let report = collector.sync().await.unwrap();
         assert_eq!(report.rejected, 0, "{report:?}");
+        // Yesterday's cash (none) handed over by the collector: the server takes it.
+        let user = collector.actor.user;
+        let yesterday = wardbook::ledger::ist_date(now() - DAY).to_string();
+        let mut handed = collector.store.new_handover(user, user, &yesterday, wardbook::domain::Paise(0), None, now()).unwrap();
+        handed.ward = Some("W02".into());
+        collector.store.create(&handed, now()).unwrap();
+        let report = collector.sync().await.unwrap();
+        assert_eq!((report.confirmed, report.rejected), (1, 0), "{report:?}");
         let collector_actor = hex(&collector.store.actor_id());
         World {
             server,
@@ -522,6 +552,19 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                 r.receipt = RecordId::new();
             }
             (collector, one(reversal.id, new_record(&reversal, &w.collector_actor)))
+        }
+        HandoverHidingAShortage | HandoverOfMoreThanCollected | HandoverOfAnotherUsersCash | SecondHandoverOfADay => {
+            // Today the collector took ₹151 + ₹152 in cash (the reversal is not approved).
+            let me = w.collector.actor.user;
+            let today = wardbook::ledger::ist_date(now()).to_string();
+            let yesterday = wardbook::ledger::ist_date(now() - DAY).to_string();
+            let record = match attack {
+                HandoverHidingAShortage => handover(me, me, &today, 20_000, 20_000),
+                HandoverOfMoreThanCollected => handover(me, me, &today, 30_300, 40_000),
+                HandoverOfAnotherUsersCash => handover(wardbook::demo::user_id(Role::Inspector), me, &today, 0, 0),
+                _ => handover(me, me, &yesterday, 0, 0),
+            };
+            (collector, one(record.id, new_record(&record, &w.collector_actor)))
         }
         ReceiptInAnotherDevicesBlock | ReceiptNumberNeverGranted => {
             let (block_fy, first) = w.collector_block();

@@ -16,6 +16,7 @@ export function actionsFor(roles: Role[]): Action[] {
   if (has('inspector')) out.push({ id: 'new-inspection', label: t('home.new_inspection'), icon: '☑', route: { name: 'inspection' } });
   if (has('surveyor')) out.push({ id: 'new-asset', label: t('home.new_asset'), icon: '⌖', route: { name: 'asset' } });
   if (has('collector')) out.push({ id: 'collect-fee', label: t('home.collect_fee'), icon: '₹', route: { name: 'fee' } });
+  if (has('collector')) out.push({ id: 'day-end', label: t('home.day_end'), icon: '☰', route: { name: 'day-end' } });
   if (has('sanitation_crew') || has('supervisor')) out.push({ id: 'fsm-jobs', label: t('home.fsm_jobs'), icon: '⛟', route: { name: 'jobs' } });
   if (has('fstp_operator')) out.push({ id: 'trips-waiting', label: t('home.trips_waiting'), icon: '⛽', route: { name: 'trips' } });
   if (has('supervisor')) out.push({ id: 'review-list', label: t('home.review'), icon: '✎', route: { name: 'review' } });

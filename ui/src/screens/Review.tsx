@@ -4,6 +4,7 @@ import { Badge, ErrorBox, kindText, noteText, Notice, RecordList, statusText, wa
 import { ConflictCard } from '../components/ConflictCard';
 import { Decision } from '../components/Decision';
 import { Thumb } from '../components/Thumb';
+import { CashQueue } from '../components/CashQueue';
 import { errorText, toApiError } from '../errors';
 import { dateTime, t } from '../i18n';
 import { useApp } from '../context';
@@ -61,6 +62,7 @@ export function Review() {
       <h1 tabIndex={-1}>{t('review.title')}</h1>
       <Notice text={notice} />
       <ErrorBox text={error} />
+      <CashQueue />
       {list ? (
         <>
           <section aria-labelledby="queue-h" data-testid="queue">
