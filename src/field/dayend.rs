@@ -282,11 +282,8 @@ impl Field {
         self.actor(Role::Collector).or_else(|_| self.actor(Role::Supervisor))
     }
 
-    fn name_of(&self, user: UserId) -> String {
-        self.town_user(user).map(|u| u.name.clone()).unwrap_or_else(|_| user.to_string())
-    }
-
-    fn rejection(&self, id: RecordId, state: SyncState) -> ApiResult<Option<Rejection>> {
+    /// Why the server refused a record, when it did.
+    pub(super) fn rejection(&self, id: RecordId, state: SyncState) -> ApiResult<Option<Rejection>> {
         Ok(match state {
             SyncState::Rejected => self.store.sync_state(id)?.1.as_deref().map(Rejection::parse),
             _ => None,

@@ -224,10 +224,7 @@ impl Field {
     /// A row whose record is already loaded (no second read of its document).
     fn row_view_at(&self, row: RecordRow, record: Option<&Record>) -> ApiResult<RowView> {
         let badge = badge(&row);
-        let rejection = match row.sync_state {
-            SyncState::Rejected => self.store.sync_state(row.id)?.1.as_deref().map(Rejection::parse),
-            _ => None,
-        };
+        let rejection = self.rejection(row.id, row.sync_state)?;
         let status = row.status;
         Ok(RowView {
             id: row.id,
