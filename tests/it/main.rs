@@ -10,8 +10,8 @@
 
 mod crash;
 mod custody;
-mod golden;
 mod dayend;
+mod golden;
 mod money;
 mod photos;
 mod places;
