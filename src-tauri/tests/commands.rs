@@ -598,7 +598,8 @@ fn sent_back_with_a_note_the_inspector_edits_and_resubmits_and_the_supervisor_ap
     let draft = draft["id"].as_str().unwrap().to_string();
     assert_eq!(field.ok("record", json!({"id": draft}))["editable"], true);
     assert_eq!(field.ok("record", json!({"id": plain}))["editable"], false, "submitted: with the supervisor");
-    let refused = field.call("edit_inspection", json!({"id": plain, "draft": inspection_draft("x", true)})).unwrap_err();
+    let refused =
+        field.call("edit_inspection", json!({"id": plain, "draft": inspection_draft("x", true)})).unwrap_err();
     assert_eq!(refused["code"], "not_editable");
     field.ok("edit_inspection", json!({"id": draft, "draft": inspection_draft("Toilet, old court (east)", false)}));
     assert_eq!(field.ok("record", json!({"id": draft}))["row"]["title"], "Toilet, old court (east)");

@@ -486,7 +486,9 @@ mod tests {
         edit(&mut a, |r| workflow::step(r, &refs, TransitionId::new(), inspector, Status::Submitted, 2, None).unwrap());
         sync(&mut a, &mut b);
         edit(&mut a, |r| workflow::step(r, &refs, TransitionId::new(), supervisor, Status::Approved, 3, None).unwrap());
-        edit(&mut b, |r| workflow::step(r, &refs, TransitionId::new(), supervisor, Status::SentBack, 3, Some("redo".into())).unwrap());
+        edit(&mut b, |r| {
+            workflow::step(r, &refs, TransitionId::new(), supervisor, Status::SentBack, 3, Some("redo".into())).unwrap()
+        });
         sync(&mut a, &mut b);
         let (ra, rb) = (a.record().unwrap(), b.record().unwrap());
         assert_eq!(ra, rb);

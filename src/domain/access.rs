@@ -131,13 +131,13 @@ impl Scope {
                 );
             }
             if !t.resolves_review && workflow::needs_reason(t.to) && !workflow::has_reason(t.note.as_deref()) {
-                return refuse(
-                    "reason_required",
-                    format!("a step {} → {} must say why, in its note", t.from, t.to),
-                );
+                return refuse("reason_required", format!("a step {} → {} must say why, in its note", t.from, t.to));
             }
             if t.note.as_deref().is_some_and(|n| n.chars().count() > workflow::MAX_NOTE_CHARS) {
-                return refuse("note_too_long", format!("a step's note has at most {} characters", workflow::MAX_NOTE_CHARS));
+                return refuse(
+                    "note_too_long",
+                    format!("a step's note has at most {} characters", workflow::MAX_NOTE_CHARS),
+                );
             }
             if t.at > now + MAX_CLOCK_AHEAD_MS {
                 return refuse("time_in_future", format!("the step {} → {} is dated in the future", t.from, t.to));
@@ -284,8 +284,14 @@ mod tests {
         // A tampered device skips the domain's check: a bare step to SENT_BACK.
         let mut bare = submitted.clone();
         let mut forged = bare.transitions[0].clone();
-        (forged.id, forged.by, forged.role, forged.from, forged.to, forged.note) =
-            (TransitionId::new(), supervisor.user, Role::Supervisor, Status::Submitted, Status::SentBack, Some(" ".into()));
+        (forged.id, forged.by, forged.role, forged.from, forged.to, forged.note) = (
+            TransitionId::new(),
+            supervisor.user,
+            Role::Supervisor,
+            Status::Submitted,
+            Status::SentBack,
+            Some(" ".into()),
+        );
         bare.transitions.push(forged);
         assert_eq!(code(office.check_write(Some(&submitted), &bare, NOW)), "reason_required");
         let mut sent_back = submitted.clone();

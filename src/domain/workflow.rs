@@ -417,7 +417,8 @@ mod tests {
             assert_eq!(err.to_string(), format!("invalid record: note: say why the record goes to {to}"));
         }
         let long = "x".repeat(MAX_NOTE_CHARS + 1);
-        let err = step(&mut record, &refs, TransitionId::new(), actor(Supervisor), SentBack, 2, Some(long)).unwrap_err();
+        let err =
+            step(&mut record, &refs, TransitionId::new(), actor(Supervisor), SentBack, 2, Some(long)).unwrap_err();
         assert!(err.to_string().contains("at most 1000 characters"), "{err}");
         assert_eq!(record.transitions.len(), 1, "a refused step leaves no trace");
         step(&mut record, &refs, TransitionId::new(), actor(Supervisor), SentBack, 3, Some("water tap photo".into()))
@@ -447,8 +448,15 @@ mod tests {
         assert!(trip.has_discrepancy() && trip.needs_attention());
         let err = resolve_review(&mut trip, TransitionId::new(), actor(Inspector), Scheduled, 9, None).unwrap_err();
         assert!(matches!(err, Error::InvalidTransition { role: Inspector, .. }));
-        resolve_review(&mut trip, TransitionId::new(), actor(Supervisor), Scheduled, 9, Some("tank was half full".into()))
-            .unwrap();
+        resolve_review(
+            &mut trip,
+            TransitionId::new(),
+            actor(Supervisor),
+            Scheduled,
+            9,
+            Some("tank was half full".into()),
+        )
+        .unwrap();
         assert!(trip.has_discrepancy(), "the evidence stays as it was");
         assert!(!trip.needs_attention());
         let again = resolve_review(&mut trip, TransitionId::new(), actor(Supervisor), Scheduled, 10, None);

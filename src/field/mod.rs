@@ -254,7 +254,8 @@ impl Field {
         self.store.reference().users.iter().find(|u| u.id == id).map_or_else(|| id.to_string(), |u| u.name.clone())
     }
 
-    /// The home screen at `now`. Today's work first: their own records the server refused,
+    /// The home screen at `now`. Today's work first: their own records the server refused (a
+    /// refused draft stays with the drafts),
     /// then their records sent back to them (with the supervisor's note), then for a supervisor
     /// what waits for her ([`Field::review_list`]'s queue) and for other roles the open records of
     /// their kinds in their wards. Then the user's own records (assigned to them, whatever their
@@ -268,10 +269,10 @@ impl Field {
             (vec![], vec![], vec![], vec![], vec![]);
         for row in mine {
             let back = workflow::content_open(row.kind, row.status) && workflow::initial(row.kind) != row.status;
-            let list = if row.sync_state == SyncState::Rejected {
-                &mut refused
-            } else if row.status == Status::Draft {
+            let list = if row.status == Status::Draft {
                 &mut drafts
+            } else if row.sync_state == SyncState::Rejected {
+                &mut refused
             } else if back {
                 &mut returned
             } else {
@@ -780,7 +781,8 @@ impl Field {
     /// oldest work first within each; each with the steps she may take from the list.
     fn queue(&self) -> ApiResult<Vec<QueueItem>> {
         self.actor(Role::Supervisor)?;
-        let mut rows = self.store.list(&Query { needs_attention: true, limit: Some(LIST_LIMIT), ..Query::default() })?;
+        let mut rows =
+            self.store.list(&Query { needs_attention: true, limit: Some(LIST_LIMIT), ..Query::default() })?;
         for kind in RecordKind::ALL {
             let statuses: Vec<Status> =
                 workflow::statuses(*kind).into_iter().filter(|s| workflow::awaits_approval(*kind, *s)).collect();

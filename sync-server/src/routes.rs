@@ -373,7 +373,8 @@ async fn blob_thumbnail(
     let jpeg = tokio::task::spawn_blocking(move || wardbook::photo::thumbnail(&bytes))
         .await?
         .map_err(|e| AppError::Internal(format!("the stored photo {sha256} has no thumbnail: {e}")))?;
-    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=86400")], jpeg).into_response())
+    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=86400")], jpeg)
+        .into_response())
 }
 
 /// Appends a piece of a blob at exactly the number of bytes the server has.

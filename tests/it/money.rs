@@ -113,7 +113,10 @@ fn a_receipt_is_cancelled_by_a_reversal_that_a_supervisor_approves() {
     let receipt2 = issue(&mut device, 3);
     let first = reversal_of(&receipt2, "wrong head");
     device.store.create(&first, T0).unwrap();
-    device.store.transition(first.id, as_role(Role::Supervisor), Status::Rejected, T0 + 1, Some("paid by cheque".into())).unwrap();
+    device
+        .store
+        .transition(first.id, as_role(Role::Supervisor), Status::Rejected, T0 + 1, Some("paid by cheque".into()))
+        .unwrap();
     device.store.create(&reversal_of(&receipt2, "wrong head, with proof"), T0 + 2).unwrap();
 }
 

@@ -260,9 +260,9 @@ function home(): Home {
   const all = [...records.values()].sort((a, b) => b.row.updated_at - a.row.updated_at || (a.row.id < b.row.id ? -1 : 1));
   const mine = all.filter((r) => r.owner === u.id);
   const startOfToday = new Date().setHours(0, 0, 0, 0);
-  const refused = mine.filter((r) => r.row.badge === 'rejected');
-  const rest = mine.filter((r) => r.row.badge !== 'rejected');
-  const drafts = rest.filter((r) => r.row.status === 'DRAFT');
+  const drafts = mine.filter((r) => r.row.status === 'DRAFT');
+  const refused = mine.filter((r) => r.row.status !== 'DRAFT' && r.row.badge === 'rejected');
+  const rest = mine.filter((r) => r.row.status !== 'DRAFT' && r.row.badge !== 'rejected');
   const returned = rest.filter((r) => RETURNED.includes(r.row.status));
   const others = rest.filter((r) => r.row.status !== 'DRAFT' && !RETURNED.includes(r.row.status));
   const waiting = others.filter((r) => r.row.badge === 'saved' || r.row.badge === 'waiting');

@@ -247,7 +247,11 @@ impl World {
             for (office, ids, town) in [(&mut office_a, &mut own, TOWN_A), (&mut office_b, &mut other, TOWN_B)] {
                 let mut record = build(*kind, ward, 900 + n as u32, town);
                 if let (0, wardbook::domain::Body::Inspection(i)) = (n, &mut record.body) {
-                    i.photos.push(wardbook::domain::PhotoRef { sha256: photo_name.clone(), taken_at: None, location: None });
+                    i.photos.push(wardbook::domain::PhotoRef {
+                        sha256: photo_name.clone(),
+                        taken_at: None,
+                        location: None,
+                    });
                 }
                 let record = office.create(record);
                 ids.push(record.id);
