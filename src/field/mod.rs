@@ -253,7 +253,8 @@ impl Field {
         self.store.reference().users.iter().find(|u| u.id == id).map_or_else(|| id.to_string(), |u| u.name.clone())
     }
 
-    /// The home screen at `now`. Today's work first: their own records the server refused,
+    /// The home screen at `now`. Today's work first: their own records the server refused (a
+    /// refused draft stays with the drafts),
     /// then their records sent back to them (with the supervisor's note), then for a supervisor
     /// what waits for her ([`Field::review_list`]'s queue) and for other roles the open records of
     /// their kinds in their wards. Then the user's own records (assigned to them, whatever their
@@ -269,10 +270,10 @@ impl Field {
             let back = workflow::content_open(row.kind, row.status) && workflow::initial(row.kind) != row.status;
             // A cash handover starts as DRAFT until the supervisor acknowledges it; it is made,
             // not a draft.
-            let list = if row.sync_state == SyncState::Rejected {
-                &mut refused
-            } else if row.status == Status::Draft && row.kind != RecordKind::Handover {
+            let list = if row.status == Status::Draft && row.kind != RecordKind::Handover {
                 &mut drafts
+            } else if row.sync_state == SyncState::Rejected {
+                &mut refused
             } else if back {
                 &mut returned
             } else {

@@ -274,11 +274,11 @@ function home(): Home {
   const all = [...records.values()].sort((a, b) => b.row.updated_at - a.row.updated_at || (a.row.id < b.row.id ? -1 : 1));
   const mine = all.filter((r) => r.owner === u.id);
   const startOfToday = new Date().setHours(0, 0, 0, 0);
-  const refused = mine.filter((r) => r.row.badge === 'rejected');
-  const rest = mine.filter((r) => r.row.badge !== 'rejected');
   // A cash handover is DRAFT until acknowledged, but it is made, not a draft (as in Rust).
   const isDraft = (r: Rec) => r.row.status === 'DRAFT' && r.row.kind !== 'handover';
-  const drafts = rest.filter(isDraft);
+  const drafts = mine.filter(isDraft);
+  const refused = mine.filter((r) => !isDraft(r) && r.row.badge === 'rejected');
+  const rest = mine.filter((r) => !isDraft(r) && r.row.badge !== 'rejected');
   const returned = rest.filter((r) => RETURNED.includes(r.row.status));
   const others = rest.filter((r) => !isDraft(r) && !RETURNED.includes(r.row.status));
   const waiting = others.filter((r) => r.row.badge === 'saved' || r.row.badge === 'waiting');

@@ -82,6 +82,16 @@ async fn blob_put(server: &TestServer, path: &str, token: Option<&str>, bytes: V
     (status, content_type, response.bytes().await.unwrap().to_vec())
 }
 
+/// An inspection naming a small photo (the thumbnail route's valid call uploads it).
+fn photographed(id: RecordId) -> wardbook::domain::Record {
+    let mut record = wardbook::demo::inspection(id, now(), "W01", 1);
+    if let wardbook::domain::Body::Inspection(i) = &mut record.body {
+        let name = wardbook::sync::photos::sha256_hex(&wardbook::photo::sample::jpeg(64, 48, 9, None));
+        i.photos.push(wardbook::domain::PhotoRef { sha256: name, taken_at: None, location: None });
+    }
+    record
+}
+
 /// A request that `path` answers with success (a fresh enrollment code, a real record...).
 async fn valid_call(
     server: &TestServer,
@@ -117,6 +127,16 @@ async fn valid_call(
             }
             blob_put(server, &path, token, photo).await
         }
+        ("GET", "/v1/blobs/{sha256}/thumbnail") => {
+            // The photo the test's inspection names (see `photographed`), uploaded whole.
+            let photo = wardbook::photo::sample::jpeg(64, 48, 9, None);
+            let name = wardbook::sync::photos::sha256_hex(&photo);
+            if token.is_some() {
+                let (status, _, body) = blob_put(server, &format!("/v1/blobs/{name}"), token, photo).await;
+                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+            }
+            call(server, method, &format!("/v1/blobs/{name}/thumbnail"), token, None).await
+        }
         ("GET", "/v1/reference" | "/healthz" | "/metrics" | "/openapi.json") => {
             call(server, method, path, token, None).await
         }
@@ -139,7 +159,7 @@ async fn openapi_lists_exactly_the_routes_and_every_route_answers() {
     let server = TestServer::start().await;
     let mut phone = server.device(TOWN_A, Role::Supervisor).await;
     let record = RecordId::new();
-    phone.store.create(&wardbook::demo::inspection(record, now(), "W01", 1), now()).unwrap();
+    phone.store.create(&photographed(record), now()).unwrap();
     phone.sync().await.unwrap();
     let token = phone.client.token().to_string();
 
