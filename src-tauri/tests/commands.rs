@@ -591,7 +591,9 @@ fn a_collector_closes_the_day_and_the_supervisor_takes_the_cash_and_decides_the_
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["mode"].as_str().unwrap().into(), m["count"].as_i64().unwrap(), m["amount_paise"].as_i64().unwrap()))
+        .map(|m| {
+            (m["mode"].as_str().unwrap().into(), m["count"].as_i64().unwrap(), m["amount_paise"].as_i64().unwrap())
+        })
         .collect();
     assert_eq!(modes, [("CASH".into(), 2, 175_000), ("UPI".into(), 1, 30_000)], "{day}");
     assert_eq!(day["cash_expected_paise"], 175_000);
@@ -606,7 +608,10 @@ fn a_collector_closes_the_day_and_the_supervisor_takes_the_cash_and_decides_the_
 
     let draft = |amount: &str| json!({"draft": {"day": day["day"], "amount": amount, "note": null}});
     let err = collector.call("hand_over_cash", draft("1,750.50")).unwrap_err();
-    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("amount"), &json!("more_than_collected")));
+    assert_eq!(
+        (&err["fields"][0]["field"], &err["fields"][0]["code"]),
+        (&json!("amount"), &json!("more_than_collected"))
+    );
     let handed = collector.ok("hand_over_cash", draft("1,750"));
     assert_eq!((&handed["expected_paise"], &handed["handed_over_paise"]), (&json!(175_000), &json!(175_000)));
     assert_eq!(collector.call("hand_over_cash", draft("1,750")).unwrap_err()["code"], "handover_exists");

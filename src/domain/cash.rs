@@ -103,7 +103,11 @@ pub fn day_summary(collector: UserId, day: &str, receipts: &[Record], reversals:
 
 /// A collector hands over one day's cash once: a second handover of the same collector and
 /// day among `handovers` is refused (on the device and by the server).
-pub fn already_handed_over<'a>(handovers: impl IntoIterator<Item = &'a Handover>, collector: UserId, day: &str) -> bool {
+pub fn already_handed_over<'a>(
+    handovers: impl IntoIterator<Item = &'a Handover>,
+    collector: UserId,
+    day: &str,
+) -> bool {
     handovers.into_iter().any(|h| h.collector == collector && h.day == day)
 }
 

@@ -246,7 +246,12 @@ impl Field {
     }
 
     /// The supervisor acknowledges the cash of a handover received (`note`: optional).
-    pub fn acknowledge_handover(&mut self, id: RecordId, note: Option<String>, now: UnixMillis) -> ApiResult<HandoverView> {
+    pub fn acknowledge_handover(
+        &mut self,
+        id: RecordId,
+        note: Option<String>,
+        now: UnixMillis,
+    ) -> ApiResult<HandoverView> {
         let actor = self.actor(Role::Supervisor)?;
         if self.store.row(id)?.kind != RecordKind::Handover {
             return Err(ApiError::new("not_found", format!("{id} is not a cash handover")));

@@ -388,7 +388,9 @@ mod tests {
     fn a_reprint_says_duplicate_in_both_languages_with_when_and_the_original_does_not() {
         let (record, qr) = signed(2, |_| ());
         let original = receipt_html(&record, &demo::reference(), &qr, PaperSize::A6).unwrap();
-        assert!(!original.contains("DUPLICATE") && !original.contains("data-copy") && !original.contains("(duplicate)"));
+        assert!(
+            !original.contains("DUPLICATE") && !original.contains("data-copy") && !original.contains("(duplicate)")
+        );
         let later = NOW + 2 * 86_400_000 + 3_600_000;
         let copy = PrintCopy::Duplicate { reprinted_at: later };
         let dup = receipt_html_copy(&record, &demo::reference(), &qr, PaperSize::A6, copy).unwrap();

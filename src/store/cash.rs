@@ -27,7 +27,8 @@ impl Store {
     /// `collector`'s receipts dated `day` (in India), minus approved reversals, by mode.
     pub fn day_summary(&self, collector: UserId, day: &str) -> Result<DaySummary> {
         let who = Some(collector.to_string());
-        let receipts = self.load_all(self.ids("SELECT id FROM records WHERE kind = 'receipt' AND created_by = ?1", who.clone())?)?;
+        let receipts =
+            self.load_all(self.ids("SELECT id FROM records WHERE kind = 'receipt' AND created_by = ?1", who.clone())?)?;
         let reversals = self.load_all(self.ids(
             "SELECT id FROM records WHERE kind = 'reversal' AND status = 'APPROVED'
              AND reverses IN (SELECT id FROM records WHERE kind = 'receipt' AND created_by = ?1)",
@@ -112,7 +113,8 @@ impl Store {
 
     /// The status of a receipt's reversal: an approved or open one first, else a rejected one.
     pub fn reversal_status(&self, receipt: RecordId) -> Result<Option<Status>> {
-        let mut stmt = self.conn().prepare_cached("SELECT status FROM records WHERE kind = 'reversal' AND reverses = ?1")?;
+        let mut stmt =
+            self.conn().prepare_cached("SELECT status FROM records WHERE kind = 'reversal' AND reverses = ?1")?;
         let statuses: Vec<String> =
             stmt.query_map([receipt.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         let mut statuses: Vec<Status> = statuses.iter().filter_map(|s| s.parse().ok()).collect();

@@ -139,7 +139,13 @@ fn reversal_of(receipt: &Record, amount_times: i64) -> Record {
 }
 
 /// A collector's handover of `day`'s cash as a tampered device writes it, placed in W02.
-fn handover(collector: wardbook::ids::UserId, by: wardbook::ids::UserId, day: &str, expected: i64, counted: i64) -> Record {
+fn handover(
+    collector: wardbook::ids::UserId,
+    by: wardbook::ids::UserId,
+    day: &str,
+    expected: i64,
+    counted: i64,
+) -> Record {
     let body = Body::Handover(wardbook::domain::Handover {
         collector,
         day: day.into(),
@@ -213,7 +219,8 @@ impl World {
         // Yesterday's cash (none) handed over by the collector: the server takes it.
         let user = collector.actor.user;
         let yesterday = wardbook::ledger::ist_date(now() - DAY).to_string();
-        let mut handed = collector.store.new_handover(user, user, &yesterday, wardbook::domain::Paise(0), None, now()).unwrap();
+        let mut handed =
+            collector.store.new_handover(user, user, &yesterday, wardbook::domain::Paise(0), None, now()).unwrap();
         handed.ward = Some("W02".into());
         collector.store.create(&handed, now()).unwrap();
         let report = collector.sync().await.unwrap();
