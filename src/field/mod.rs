@@ -439,7 +439,10 @@ impl Field {
             key_id: None,
         });
         let record = self.new_record(now, body)?;
-        let issued = self.store.issue_receipt(record, now)?;
+        let issued = self
+            .store
+            .issue_receipt(record, now)
+            .map_err(|e| as_draft(e.into(), &[("business_service", "fee_head"), ("lines.0.tax_head", "fee_head")]))?;
         let Body::Receipt(receipt) = &issued.body else { unreachable!("issue_receipt returns the receipt") };
         let saved = self.saved(issued.id)?;
         Ok(ReceiptIssued {
@@ -454,6 +457,9 @@ impl Field {
     /// An amount as the collector typed it (`1,250`, ` 150 `, `१५०`), in paise, for the receipt
     /// preview; the same reading `collect_fee` makes. Errors name `amount`.
     pub fn read_amount(&self, text: &str) -> ApiResult<i64> {
+        if text.trim().is_empty() {
+            return Err(ApiError::field("amount", "required", "type the amount received"));
+        }
         let amount = Paise::parse_rupees("amount", text)?;
         if amount.0 <= 0 {
             return Err(ApiError::field("amount", "zero", "must be more than zero"));
@@ -529,7 +535,11 @@ impl Field {
         if !matches!(status, Status::DsoInProgress | Status::DisposalInProgress) {
             return Err(ApiError::new("not_allowed", format!("the job is {status}, not in progress with a crew")));
         }
-        let litres = Typed::litres("volume_litres", draft.volume_litres.as_ref())?;
+        // The handover at the plant gate signs this estimate: a pickup without one could never
+        // be handed over.
+        let litres = Typed::litres("volume_litres", draft.volume_litres.as_ref())?
+            .ok_or_else(|| ApiError::field("volume_litres", "required", "estimate the litres taken from the pit"))?;
+        let litres = Some(litres);
         let refs = self.store.reference();
         let body = Body::Trip(Trip {
             application_no: fsm.application_no.clone(),

@@ -9,7 +9,9 @@ import { PlantCountersign } from '../components/Custody';
 import { t } from '../i18n';
 
 export function Jobs() {
-  const { go, synced } = useApp();
+  const { go, synced, state } = useApp();
+  // Only the office registers a desludging request (Field::create_fsm_job: supervisor).
+  const registers = state.user?.roles.includes('supervisor') ?? false;
   const [rows, setRows] = useState<RecordRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -18,9 +20,11 @@ export function Jobs() {
   return (
     <div>
       <h1 tabIndex={-1}>{t('fsm.jobs_title')}</h1>
-      <button type="button" class="primary" id="new-job" onClick={() => go({ name: 'new-job' })}>
-        <span aria-hidden="true">+ </span>{t('fsm.new_job')}
-      </button>
+      {registers && (
+        <button type="button" class="primary" id="new-job" onClick={() => go({ name: 'new-job' })}>
+          <span aria-hidden="true">+ </span>{t('fsm.new_job')}
+        </button>
+      )}
       <ErrorBox text={error} />
       {rows ? <RecordList rows={rows} empty={t('fsm.no_jobs')} /> : error ? null : <p role="status">{t('app.loading')}</p>}
     </div>
