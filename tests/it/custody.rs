@@ -33,6 +33,13 @@ fn gate_pair() -> (Device, Device) {
     (crew, operator)
 }
 
+/// A demo trip picked up on `crew` (2,500 l) and waiting for disposal.
+fn picked_up(crew: &mut Device, n: u32) -> Record {
+    let trip = wardbook::demo::trip(RecordId::new(), T0, "W01", n);
+    crew.store.create(&trip, T0).unwrap();
+    crew.store.transition(trip.id, crew_member().unwrap(), Status::WaitingForDisposal, T0 + 1, None).unwrap()
+}
+
 /// The field code of a refusal on the `custody` field.
 fn refusal(e: wardbook::Error) -> String {
     match e {
@@ -57,8 +64,7 @@ fn trip_of(record: &Record) -> &wardbook::domain::Trip {
 #[test]
 fn the_crew_hands_over_the_operator_countersigns_and_both_devices_keep_it() {
     let (mut crew, mut operator) = gate_pair();
-    let trip = wardbook::demo::trip(RecordId::new(), T0, "W01", 1);
-    crew.store.create(&trip, T0).unwrap();
+    let trip = picked_up(&mut crew, 1);
 
     let handover = crew.store.handover_code(trip.id, T0 + HOUR).unwrap();
     assert!(handover.starts_with("WBH1|pb.nabha|") && handover.len() < 250, "{handover}");
@@ -125,8 +131,7 @@ fn one_changed(code: &str) -> impl Iterator<Item = String> + '_ {
 #[test]
 fn the_operators_phone_refuses_a_handover_code_with_any_one_character_changed() {
     let (mut crew, mut operator) = gate_pair();
-    let trip = wardbook::demo::trip(RecordId::new(), T0, "W01", 1);
-    crew.store.create(&trip, T0).unwrap();
+    let trip = picked_up(&mut crew, 1);
     let code = crew.store.handover_code(trip.id, T0 + HOUR).unwrap();
     let read = operator.store.check_handover(&code).unwrap();
     assert_eq!((read.trip, read.handover.litres, read.handover.vehicle.as_str()), (trip.id, 2500, "PB11AB1234"));
@@ -155,8 +160,7 @@ fn a_device_this_phone_has_not_heard_of_is_named_as_unknown_and_a_sync_of_refere
     let (_crew, mut operator) = gate_pair();
     // A crew phone enrolled after the operator's phone last synced.
     let mut newcomer = Device::new();
-    let trip = wardbook::demo::trip(RecordId::new(), T0, "W01", 3);
-    newcomer.store.create(&trip, T0).unwrap();
+    let trip = picked_up(&mut newcomer, 3);
     let code = newcomer.store.handover_code(trip.id, T0 + HOUR).unwrap();
     let err = operator.store.check_handover(&code).unwrap_err();
     assert_eq!(refusal(err), "unknown_key");
@@ -184,8 +188,7 @@ fn a_device_this_phone_has_not_heard_of_is_named_as_unknown_and_a_sync_of_refere
 #[test]
 fn the_crews_phone_refuses_a_countersignature_with_any_one_character_changed() {
     let (mut crew, mut operator) = gate_pair();
-    let trip = wardbook::demo::trip(RecordId::new(), T0, "W01", 1);
-    crew.store.create(&trip, T0).unwrap();
+    let trip = picked_up(&mut crew, 1);
     let code = crew.store.handover_code(trip.id, T0 + HOUR).unwrap();
     let back = operator.store.countersign_handover(&code, 2400.0, &at_plant(), T0 + HOUR + 60_000).unwrap();
     for changed in one_changed(&back) {
