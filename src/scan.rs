@@ -76,7 +76,8 @@ fn grey_at(image: &DynamicImage, side: u32) -> GrayImage {
 
 fn decode(grey: &GrayImage) -> Option<String> {
     let (w, h) = (grey.width() as usize, grey.height() as usize);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| grey.get_pixel(x as u32, y as u32).0[0]);
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| grey.get_pixel(x as u32, y as u32).0[0]);
     // A damaged grid is a miss, not a failure: the next size may read it.
     prepared.detect_grids().iter().find_map(|g| g.decode().ok()).map(|(_, text)| text)
 }
@@ -90,7 +91,8 @@ pub mod sample {
     /// A QR code of `text` as a PNG, drawn by the qrcode crate the app renders its codes with,
     /// `scale` pixels per module, on a white page of `margin` pixels.
     pub fn qr_png(text: &str, scale: u32, margin: u32) -> Vec<u8> {
-        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).expect("a sample code fits a QR code");
+        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+            .expect("a sample code fits a QR code");
         let modules = code.width() as u32;
         let colors = code.to_colors();
         let side = modules * scale + 2 * margin;
@@ -103,7 +105,9 @@ pub mod sample {
             image::Luma([if dark { 20 } else { 245 }])
         });
         let mut out = Vec::new();
-        DynamicImage::ImageLuma8(page).write_to(&mut Cursor::new(&mut out), ImageFormat::Png).expect("a generated picture encodes");
+        DynamicImage::ImageLuma8(page)
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .expect("a generated picture encodes");
         out
     }
 }

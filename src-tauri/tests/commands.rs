@@ -486,7 +486,10 @@ fn crew_and_plant_scan_each_others_codes_offline_and_the_trip_is_disposed() {
     let read = plant.ok("read_code", json!({"base64": photo_of(&code)}));
     assert_eq!(read, json!(code));
     let checked = plant.ok("check_handover", json!({"code": code}));
-    assert_eq!((&checked["trip"], &checked["litres"], &checked["vehicle"]), (&json!(trip), &json!(2500), &json!("PB11AB1234")));
+    assert_eq!(
+        (&checked["trip"], &checked["litres"], &checked["vehicle"]),
+        (&json!(trip), &json!(2500), &json!("PB11AB1234"))
+    );
     let err = plant.call("read_code", json!({"base64": photo_of("")[..40].to_string()})).unwrap_err();
     assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("custody"), &json!("not_an_image")));
 
@@ -545,7 +548,10 @@ fn a_handover_code_with_one_character_changed_is_refused_on_the_plants_phone() {
     let at_plant = json!({"lat": 30.3601, "lon": 76.1602, "accuracy_m": 5.0});
     for wrong in [altered, code.replacen("|2500|", "|2900|", 1)] {
         let err = plant.call("check_handover", json!({"code": wrong})).unwrap_err();
-        assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("custody"), &json!("bad_handover_signature")));
+        assert_eq!(
+            (&err["fields"][0]["field"], &err["fields"][0]["code"]),
+            (&json!("custody"), &json!("bad_handover_signature"))
+        );
         let err = plant.call("countersign", json!({"code": wrong, "volumeLitres": 2450.0, "location": at_plant}));
         assert_eq!(err.unwrap_err()["fields"][0]["code"], "bad_handover_signature", "nothing countersigned");
     }

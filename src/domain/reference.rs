@@ -188,8 +188,5 @@ impl ReferenceData {
 }
 
 fn keys_with(keys: &[DeviceKeyRef], key_id: &str) -> Vec<crate::ledger::PublicKey> {
-    keys.iter()
-        .filter(|k| k.key_id == key_id)
-        .filter_map(|k| crate::ledger::decode_public_key(&k.public_key))
-        .collect()
+    keys.iter().filter(|k| k.key_id == key_id).filter_map(|k| crate::ledger::decode_public_key(&k.public_key)).collect()
 }

@@ -422,7 +422,10 @@ mod tests {
         // A countersignature without the disposal it signs is not enough either.
         let mut half = countersigned.clone();
         let trail = walk(half.clone(), &[(SanitationCrew, WaitingForDisposal), (SanitationCrew, Disposed)]);
-        assert_eq!(trail[1], "transition from WAITING_FOR_DISPOSAL to DISPOSED is not allowed for role sanitation_crew");
+        assert_eq!(
+            trail[1],
+            "transition from WAITING_FOR_DISPOSAL to DISPOSED is not allowed for role sanitation_crew"
+        );
         if let Body::Trip(t) = &mut half.body {
             t.disposal = Some(super::super::fsm::TripStep {
                 at: 20,

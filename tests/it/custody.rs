@@ -77,8 +77,10 @@ fn the_crew_hands_over_the_operator_countersigns_and_both_devices_keep_it() {
     assert_eq!((kept.len(), kept[0].trip, kept[0].received_litres), (1, trip.id, 2400.0));
     assert!(matches!(operator.store.get(trip.id), Err(wardbook::Error::NotFound(_))));
 
-    let done =
-        crew.store.record_countersigned(trip.id, &back, at_plant(), vec![], crew_member(), T0 + HOUR + 700_000).unwrap();
+    let done = crew
+        .store
+        .record_countersigned(trip.id, &back, at_plant(), vec![], crew_member(), T0 + HOUR + 700_000)
+        .unwrap();
     assert_eq!(done.workflow().status, Status::Disposed, "the countersigned trip is closed on the crew's phone");
     let t = trip_of(&done);
     let disposal = t.disposal.as_ref().unwrap();

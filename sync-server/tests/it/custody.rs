@@ -58,9 +58,12 @@ fn write_countersigned(device: &mut Device, trip: RecordId, code: &str, at: i64)
 
 fn server_status(server: &TestServer, id: RecordId) -> String {
     server.db.admin(|sql| {
-        sql.row("SELECT status FROM records WHERE tenant = ?1 AND id = ?2", wardbook_server::params![TOWN_A, id.to_string()])?
-            .expect("the record is on the server")
-            .text(0)
+        sql.row(
+            "SELECT status FROM records WHERE tenant = ?1 AND id = ?2",
+            wardbook_server::params![TOWN_A, id.to_string()],
+        )?
+        .expect("the record is on the server")
+        .text(0)
     })
 }
 
@@ -76,7 +79,8 @@ async fn a_countersigned_disposal_from_the_crew_device_is_accepted_and_a_tampere
     let unknown = crew.store.record_countersigned(trip, &back, at_plant(), vec![], Some(crew.actor), t0 + 41 * MIN);
     assert!(unknown.unwrap_err().to_string().contains("unknown_key"));
     crew.sync().await.unwrap();
-    let done = crew.store.record_countersigned(trip, &back, at_plant(), vec![], Some(crew.actor), t0 + 41 * MIN).unwrap();
+    let done =
+        crew.store.record_countersigned(trip, &back, at_plant(), vec![], Some(crew.actor), t0 + 41 * MIN).unwrap();
     assert_eq!(done.workflow().status, Status::Disposed);
     let report = crew.sync().await.unwrap();
     assert_eq!(report.rejected, 0);

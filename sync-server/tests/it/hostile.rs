@@ -485,7 +485,13 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
             let (signer, user) = (w.crew.store.device_key().unwrap(), w.crew.actor.user);
             let bytes = record_change(w.stored(trip), |r| {
                 let before = r.transitions.clone();
-                r.transitions.push(step(now(), user, Role::SanitationCrew, Status::WaitingForDisposal, Status::Disposed));
+                r.transitions.push(step(
+                    now(),
+                    user,
+                    Role::SanitationCrew,
+                    Status::WaitingForDisposal,
+                    Status::Disposed,
+                ));
                 wardbook::ledger::sign_steps(&signer, r, &before);
             });
             (w.crew.client.token().to_string(), one(trip, bytes))
