@@ -9,7 +9,7 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, imageops::FilterType};
+use image::{GrayImage, ImageFormat, ImageReader, imageops::FilterType};
 
 /// Why no code came out of a photo.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,10 +47,10 @@ pub fn read_qr(bytes: &[u8]) -> Result<String, ScanError> {
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(crate::photo::limits());
-    let image = reader.decode().map_err(|e| ScanError::NotAnImage(e.to_string()))?;
+    let grey = reader.decode().map_err(|e| ScanError::NotAnImage(e.to_string()))?.to_luma8();
     let mut tried = Vec::new();
     for side in SIDES {
-        let grey = grey_at(&image, side);
+        let grey = grey_at(&grey, side);
         if tried.contains(&grey.dimensions()) {
             continue;
         }
@@ -63,15 +63,14 @@ pub fn read_qr(bytes: &[u8]) -> Result<String, ScanError> {
 }
 
 /// The photo in grey, scaled down so its longest side is at most `side`.
-fn grey_at(image: &DynamicImage, side: u32) -> GrayImage {
-    let grey = image.to_luma8();
+fn grey_at(grey: &GrayImage, side: u32) -> GrayImage {
     if grey.width() <= side && grey.height() <= side {
-        return grey;
+        return grey.clone();
     }
     let scale = f64::from(side) / f64::from(grey.width().max(grey.height()));
     let w = ((f64::from(grey.width()) * scale).round() as u32).max(1);
     let h = ((f64::from(grey.height()) * scale).round() as u32).max(1);
-    image::imageops::resize(&grey, w, h, FilterType::Triangle)
+    image::imageops::resize(grey, w, h, FilterType::Triangle)
 }
 
 fn decode(grey: &GrayImage) -> Option<String> {
@@ -114,6 +113,8 @@ pub mod sample {
 
 #[cfg(test)]
 mod tests {
+    use image::DynamicImage;
+
     use super::sample::qr_png;
     use super::*;
 

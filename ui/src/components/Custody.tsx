@@ -110,7 +110,7 @@ export function CrewCustody({ tripId, onRecorded }: { tripId: string; onRecorded
         {!typing ? <FieldErr id="custody" fe={codeError(form.errors)} /> : null}
       </div>
       {/* A code scanned before the place was given: record it once the place is there. */}
-      {back && !typing ? (
+      {back && !typing && !form.errors.custody ? (
         <button type="button" class="secondary" id="record-scanned" disabled={form.busy} onClick={() => record(back)}>
           {t('custody.record')}
         </button>
