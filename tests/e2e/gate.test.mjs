@@ -10,6 +10,19 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openTown, waitFor } from './harness.mjs';
 
+/** A photo of the QR code on `device`'s screen: the code scrolled into view (a person holds the
+ *  screen up to the other camera), then a PNG of the screen. (WebDriver's element screenshot,
+ *  `GET /session/{id}/element/{el}/screenshot`, is kept as an artifact, but WebKitWebDriver
+ *  crops it from the wrong place once the page is scrolled: black where the code should be.) */
+async function photoOfCode(device, css, step) {
+  await device.cmd('POST', `${device.session}/execute/sync`, {
+    script: 'document.querySelector(arguments[0]).scrollIntoView({ block: "center" })',
+    args: [css],
+  });
+  await device.elementScreenshot(css, join(device.town.dir, `${step}-element.png`)).catch(() => {});
+  return device.screenshot(step);
+}
+
 test('crew and plant operator exchange QR codes at the gate; the trip ends disposed, unflagged', { timeout: 900000 }, async (t) => {
   const town = await openTown(t, 'gate');
 
@@ -60,8 +73,7 @@ test('crew and plant operator exchange QR codes at the gate; the trip ends dispo
   }
   await crew.click('#show-handover');
   await crew.find('[data-testid=handover-qr-image] svg');
-  await crew.screenshot('gate-handover-qr');
-  const handoverPng = await crew.elementScreenshot('[data-testid=handover-qr-image]', join(town.dir, 'handover-qr.png'));
+  const handoverPng = await photoOfCode(crew, '[data-testid=handover-qr-image] svg', 'gate-handover-qr');
 
   await operator.click('#trips-waiting');
   await operator.attach('#scan-handover', handoverPng);
@@ -73,8 +85,7 @@ test('crew and plant operator exchange QR codes at the gate; the trip ends dispo
   await operator.screenshot('gate-countersign-form');
   await operator.click('#countersign-submit');
   await operator.find('[data-testid=countersign-qr-image] svg');
-  await operator.screenshot('gate-countersign-qr');
-  const backPng = await operator.elementScreenshot('[data-testid=countersign-qr-image]', join(town.dir, 'countersign-qr.png'));
+  const backPng = await photoOfCode(operator, '[data-testid=countersign-qr-image] svg', 'gate-countersign-qr');
 
   await crew.click('#custody-loc-map');
   await crew.click('#custody-loc-mapview [data-testid=map-fstp] .plant');
