@@ -178,6 +178,9 @@ pub fn reference() -> ReferenceData {
             location: GeoPoint { lat: 30.36, lon: 76.16, accuracy_m: None },
             geofence: Geofence::Radius { centre: GeoPoint { lat: 30.36, lon: 76.16, accuracy_m: None }, metres: 150.0 },
         }],
+        // Devices are enrolled on a server: it lists their keys.
+        crew_keys: vec![],
+        operator_keys: vec![],
     }
 }
 

@@ -29,6 +29,7 @@ pub mod ids;
 pub mod ledger;
 pub mod photo;
 pub mod print;
+pub mod scan;
 pub mod store;
 
 mod error;

@@ -182,6 +182,20 @@ pub fn record_countersigned(
     core.field().record_countersigned(record_id(&trip_id)?, &code, location, now_millis())
 }
 
+/// A QR code read from a photo of the other phone's screen (camera or picked file), as base64.
+#[tauri::command]
+pub fn read_code(core: Core<'_>, base64: String) -> ApiResult<String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64.as_bytes())
+        .map_err(|e| ApiError::new("bad_file", format!("the photo did not arrive whole: {e}")))?;
+    core.field().read_code(&bytes)
+}
+
+#[tauri::command]
+pub fn check_handover(core: Core<'_>, code: String) -> ApiResult<HandoverView> {
+    core.field().check_handover(&code)
+}
+
 #[tauri::command]
 pub fn review_list(core: Core<'_>) -> ApiResult<ReviewList> {
     core.field().review_list()

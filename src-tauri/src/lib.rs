@@ -69,6 +69,8 @@ pub fn with_handlers<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::handover_code,
         commands::countersign,
         commands::record_countersigned,
+        commands::read_code,
+        commands::check_handover,
         commands::review_list,
         commands::resolve_conflict,
         commands::add_photo,

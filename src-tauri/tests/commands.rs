@@ -486,12 +486,20 @@ fn job_in_progress(server: &Server) -> (App, String) {
     (crew, trip["id"].as_str().unwrap().to_string())
 }
 
+/// A photo of a phone's screen showing `code`'s QR code, as base64 (what the UI sends).
+fn photo_of(code: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(wardbook::scan::sample::qr_png(code, 5, 30))
+}
+
 #[test]
-fn crew_and_plant_countersign_offline_and_the_server_accepts_the_pair() {
+fn crew_and_plant_scan_each_others_codes_offline_and_the_trip_is_disposed() {
     let server = Server::start();
     let (crew, trip) = job_in_progress(&server);
     let plant = App::start();
     plant.enroll_and_sign_in(&server, Role::FstpOperator);
+    // Each phone learns the other's key with the town's reference data when it syncs.
+    crew.ok("sync_now", json!({}));
     drop(server); // From here on nobody has a network.
 
     let handover = crew.ok("handover_code", json!({"tripId": trip}));
@@ -499,21 +507,32 @@ fn crew_and_plant_countersign_offline_and_the_server_accepts_the_pair() {
     assert!(code.starts_with("WBH1|"), "{code}");
     assert!(handover["qr_svg"].as_str().unwrap().starts_with("<svg"), "a QR code to scan");
 
+    // The plant's phone scans the crew's screen and checks the code before anything is typed.
+    let read = plant.ok("read_code", json!({"base64": photo_of(&code)}));
+    assert_eq!(read, json!(code));
+    let checked = plant.ok("check_handover", json!({"code": code}));
+    assert_eq!(
+        (&checked["trip"], &checked["litres"], &checked["vehicle"]),
+        (&json!(trip), &json!(2500), &json!("PB11AB1234"))
+    );
+    let err = plant.call("read_code", json!({"base64": photo_of("")[..40].to_string()})).unwrap_err();
+    assert_eq!((&err["fields"][0]["field"], &err["fields"][0]["code"]), (&json!("custody"), &json!("not_an_image")));
+
     let at_plant = json!({"lat": 30.3601, "lon": 76.1602, "accuracy_m": 5.0});
     let err = plant.call("countersign", json!({"code": code, "volumeLitres": null, "location": at_plant})).unwrap_err();
     assert_eq!(err["fields"][0]["field"], "volume_litres");
-    // A code mistyped or cut short is refused next to the code field. (Whether the crew's
-    // signature is genuine only the server can tell: it holds both devices' keys.)
     let cut = &code[..code.len() / 2];
     let err = plant.call("countersign", json!({"code": cut, "volumeLitres": 2400.0, "location": at_plant}));
     assert_eq!(err.unwrap_err()["fields"][0]["field"], "custody", "a code cut short is refused");
-    let back = plant.ok("countersign", json!({"code": code, "volumeLitres": 2400.0, "location": at_plant}));
+    let back = plant.ok("countersign", json!({"code": code, "volumeLitres": "2400", "location": at_plant}));
     let back = back["code"].as_str().unwrap().to_string();
     assert!(back.starts_with("WBC1|"), "{back}");
 
-    let saved = crew.ok("record_countersigned", json!({"tripId": trip, "code": back, "location": at_plant}));
+    let scanned = crew.ok("read_code", json!({"base64": photo_of(&back)}));
+    let saved = crew.ok("record_countersigned", json!({"tripId": trip, "code": scanned, "location": at_plant}));
     assert_eq!(saved["warnings"].as_array().unwrap().len(), 0, "inside the plant, volumes agree: {saved}");
     let view = crew.ok("record", json!({"id": trip}));
+    assert_eq!(view["row"]["status"], "DISPOSED", "not left waiting for disposal");
     assert_eq!(view["record"]["body"]["disposal"]["volume_litres"], 2400.0);
     assert!(view["record"]["body"]["custody"]["countersign"].is_object());
 }
@@ -527,32 +546,42 @@ fn the_server_checks_the_countersigned_pair_when_the_crew_syncs() {
     let code = crew.ok("handover_code", json!({"tripId": trip}))["code"].as_str().unwrap().to_string();
     let at_plant = json!({"lat": 30.3601, "lon": 76.1602, "accuracy_m": 5.0});
     let back = plant.ok("countersign", json!({"code": code, "volumeLitres": 2450.0, "location": at_plant}));
+    // The crew's phone enrolled before the plant's: it does not know that key until it syncs.
+    let err = crew.call("record_countersigned", json!({"tripId": trip, "code": back["code"], "location": at_plant}));
+    assert_eq!(err.unwrap_err()["fields"][0]["code"], "unknown_key");
+    crew.ok("sync_now", json!({}));
     crew.ok("record_countersigned", json!({"tripId": trip, "code": back["code"], "location": at_plant}));
     let status = crew.ok("sync_now", json!({}));
     assert_eq!(status["waiting"], 0, "{status}");
-    assert_eq!(crew.ok("record", json!({"id": trip}))["row"]["badge"], "on_server", "the server accepted the pair");
+    let row = crew.ok("record", json!({"id": trip}))["row"].clone();
+    assert_eq!((&row["badge"], &row["status"]), (&json!("on_server"), &json!("DISPOSED")), "accepted: {row}");
 }
 
 #[test]
-fn a_countersign_over_an_altered_handover_is_rejected_by_the_server() {
+fn a_handover_code_with_one_character_changed_is_refused_on_the_plants_phone() {
     let server = Server::start();
     let (crew, trip) = job_in_progress(&server);
     let plant = App::start();
     plant.enroll_and_sign_in(&server, Role::FstpOperator);
     let code = crew.ok("handover_code", json!({"tripId": trip}))["code"].as_str().unwrap().to_string();
-    // The code as the plant read it names another crew signature than the one the crew made.
     // One character inside the signature changes (not the last one, whose spare bits must stay
-    // zero for the code to read at all).
+    // zero for the code to read at all); and the litres.
     let mut altered = code.clone().into_bytes();
     let at = altered.len() - 10;
     altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
     let altered = String::from_utf8(altered).unwrap();
     let at_plant = json!({"lat": 30.3601, "lon": 76.1602, "accuracy_m": 5.0});
-    let back = plant.ok("countersign", json!({"code": altered, "volumeLitres": 2450.0, "location": at_plant}));
-    crew.ok("record_countersigned", json!({"tripId": trip, "code": back["code"], "location": at_plant}));
-    crew.ok("sync_now", json!({}));
-    let row = crew.ok("record", json!({"id": trip}))["row"].clone();
-    assert_eq!(row["badge"], "rejected", "the server refused the pair: {row}");
+    for wrong in [altered, code.replacen("|2500|", "|2900|", 1)] {
+        let err = plant.call("check_handover", json!({"code": wrong})).unwrap_err();
+        assert_eq!(
+            (&err["fields"][0]["field"], &err["fields"][0]["code"]),
+            (&json!("custody"), &json!("bad_handover_signature"))
+        );
+        let err = plant.call("countersign", json!({"code": wrong, "volumeLitres": 2450.0, "location": at_plant}));
+        assert_eq!(err.unwrap_err()["fields"][0]["code"], "bad_handover_signature", "nothing countersigned");
+    }
+    let view = crew.ok("record", json!({"id": trip}));
+    assert_eq!(view["row"]["status"], "WAITING_FOR_DISPOSAL");
 }
 
 #[test]

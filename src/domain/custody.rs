@@ -247,7 +247,7 @@ pub fn parse_handover_code(text: &str) -> Result<HandoverCode, CustodyError> {
         }
     }
     check_key_and_signature(key_id, signature)?;
-    Ok(HandoverCode {
+    let read = HandoverCode {
         tenant: tenant.to_string(),
         trip: parse_field("trip", trip)?,
         handover: Handover {
@@ -257,7 +257,19 @@ pub fn parse_handover_code(text: &str) -> Result<HandoverCode, CustodyError> {
             key_id: key_id.to_string(),
             signature: signature.to_string(),
         },
-    })
+    };
+    canonical(text, &handover_code(&read.tenant, read.trip, &read.handover))?;
+    Ok(read)
+}
+
+/// A code reads only as a phone writes it: the same fields written another way (`02500`,
+/// capital hex) are a changed code, refused like any other change.
+fn canonical(text: &str, written: &str) -> Result<(), CustodyError> {
+    if text.trim() == written {
+        Ok(())
+    } else {
+        fail("bad_code", "the code is not written the way a Wardbook phone writes it: a character was changed")
+    }
 }
 
 /// Reads a countersignature code, refusing anything malformed with the reason.
@@ -267,7 +279,7 @@ pub fn parse_countersign_code(text: &str) -> Result<CountersignCode, CustodyErro
         return fail("bad_code", format!("the plant field {problem}"));
     }
     check_key_and_signature(key_id, signature)?;
-    Ok(CountersignCode {
+    let read = CountersignCode {
         trip: parse_field("trip", trip)?,
         countersign: Countersign {
             received_litres: parse_field("litres", litres)?,
@@ -276,7 +288,56 @@ pub fn parse_countersign_code(text: &str) -> Result<CountersignCode, CustodyErro
             key_id: key_id.to_string(),
             signature: signature.to_string(),
         },
-    })
+    };
+    canonical(text, &countersign_code(read.trip, &read.countersign))?;
+    Ok(read)
+}
+
+fn handover_signed_by(tenant: &str, trip: RecordId, h: &Handover, key: &PublicKey) -> bool {
+    let signed = handover_bytes(tenant, trip, &h.vehicle, h.litres, h.at);
+    decode_signature(&h.signature).is_some_and(|s| verify_statement(key, &signed, &s))
+}
+
+/// The plant operator's phone, before it countersigns, with no network: is this handover signed
+/// by one of the town's crew devices? `crew` holds the crew devices' keys with the code's key
+/// id, as this phone's reference data lists them. A code with one character changed fails here
+/// (`bad_handover_signature`); a key the phone does not know (a device enrolled after the
+/// phone last synced) is `unknown_key`.
+pub fn verify_handover(code: &HandoverCode, crew: &[PublicKey]) -> Result<(), CustodyError> {
+    if crew.is_empty() {
+        return fail(
+            "unknown_key",
+            format!(
+                "this phone knows no crew device with key {}; sync it to learn the devices enrolled since",
+                code.handover.key_id
+            ),
+        );
+    }
+    if !crew.iter().any(|k| handover_signed_by(&code.tenant, code.trip, &code.handover, k)) {
+        return fail("bad_handover_signature", "the code does not match its crew device's signature");
+    }
+    Ok(())
+}
+
+/// [`check_pair`] against every candidate key: key ids are short, so more than one device may
+/// share one. The pair matches if any crew key and any operator key sign it; otherwise the
+/// answer for the first candidates is the reason (`unknown_key` when a list is empty).
+pub fn check_pair_any(record: &Record, crew: &[PublicKey], operator: &[PublicKey]) -> Result<(), CustodyError> {
+    let options = |keys: &'_ [PublicKey]| -> Vec<Option<PublicKey>> {
+        if keys.is_empty() { vec![None] } else { keys.iter().copied().map(Some).collect() }
+    };
+    let mut first = None;
+    for c in &options(crew) {
+        for o in &options(operator) {
+            match check_pair(record, c.as_ref(), o.as_ref()) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+    }
+    first.map_or(Ok(()), Err)
 }
 
 fn code_text_problem(text: &str) -> Option<&'static str> {
@@ -310,8 +371,7 @@ pub fn check_pair(record: &Record, crew: Option<&PublicKey>, operator: Option<&P
     let Some(crew) = crew else {
         return fail("unknown_key", format!("no crew device of this town has key {}", h.key_id));
     };
-    let signed = handover_bytes(&record.tenant, record.id, &h.vehicle, h.litres, h.at);
-    if !decode_signature(&h.signature).is_some_and(|s| verify_statement(crew, &signed, &s)) {
+    if !handover_signed_by(&record.tenant, record.id, h, crew) {
         return fail("bad_handover_signature", "the handover is not signed by the crew device it names");
     }
     if h.vehicle != trip.vehicle {

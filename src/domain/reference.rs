@@ -130,6 +130,16 @@ pub struct Fstp {
     pub geofence: Geofence,
 }
 
+/// The public signing key of one of the town's devices, as the server lists it for the plant
+/// gate: a phone checks the other phone's signature with no network. Nothing secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceKeyRef {
+    /// The first 4 bytes of the key's SHA-256, hex (what a signed code names).
+    pub key_id: String,
+    /// ed25519, base64url without padding.
+    pub public_key: String,
+}
+
 /// Everything a device knows about its town, kept together.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReferenceData {
@@ -140,6 +150,12 @@ pub struct ReferenceData {
     pub fee_heads: Vec<FeeHead>,
     pub vehicles: Vec<Vehicle>,
     pub fstps: Vec<Fstp>,
+    /// Keys of the devices of sanitation crew members (whose handovers an operator checks).
+    #[serde(default)]
+    pub crew_keys: Vec<DeviceKeyRef>,
+    /// Keys of the devices of plant operators (whose countersignatures a crew checks).
+    #[serde(default)]
+    pub operator_keys: Vec<DeviceKeyRef>,
 }
 
 impl ReferenceData {
@@ -159,4 +175,18 @@ impl ReferenceData {
     pub fn user(&self, id: UserId) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
     }
+
+    /// The crew devices' keys with this key id (ids are short: more than one may share one).
+    pub fn crew_keys(&self, key_id: &str) -> Vec<crate::ledger::PublicKey> {
+        keys_with(&self.crew_keys, key_id)
+    }
+
+    /// The plant operator devices' keys with this key id.
+    pub fn operator_keys(&self, key_id: &str) -> Vec<crate::ledger::PublicKey> {
+        keys_with(&self.operator_keys, key_id)
+    }
+}
+
+fn keys_with(keys: &[DeviceKeyRef], key_id: &str) -> Vec<crate::ledger::PublicKey> {
+    keys.iter().filter(|k| k.key_id == key_id).filter_map(|k| crate::ledger::decode_public_key(&k.public_key)).collect()
 }

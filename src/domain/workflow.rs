@@ -25,6 +25,29 @@ pub enum Path {
     PostPay,
 }
 
+/// What a record must hold for a step, beyond its status and the actor's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guard {
+    None,
+    /// A trip with the plant operator's countersignature and the disposal it signs: the crew
+    /// closes a trip the operator countersigned at the gate (the signature itself is checked by
+    /// [`super::custody::check_pair`], on the crew's phone and on the server).
+    Countersigned,
+}
+
+impl Guard {
+    fn holds(self, record: &Record) -> bool {
+        match self {
+            Guard::None => true,
+            Guard::Countersigned => matches!(
+                &record.body,
+                Body::Trip(t) if t.disposal.is_some()
+                    && t.custody.as_ref().is_some_and(|c| c.countersign.is_some())
+            ),
+        }
+    }
+}
+
 /// One allowed step.
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
@@ -32,14 +55,19 @@ pub struct Rule {
     pub to: Status,
     pub roles: &'static [Role],
     pub path: Path,
+    pub guard: Guard,
 }
 
 const fn rule(from: Status, to: Status, roles: &'static [Role]) -> Rule {
-    Rule { from, to, roles, path: Path::Any }
+    Rule { from, to, roles, path: Path::Any, guard: Guard::None }
 }
 
 const fn on(path: Path, from: Status, to: Status, roles: &'static [Role]) -> Rule {
-    Rule { from, to, roles, path }
+    Rule { from, to, roles, path, guard: Guard::None }
+}
+
+const fn guarded(from: Status, to: Status, roles: &'static [Role], guard: Guard) -> Rule {
+    Rule { from, to, roles, path: Path::Any, guard }
 }
 
 const INSPECTION: &[Rule] = &[
@@ -97,10 +125,12 @@ const FSM_JOB: &[Rule] = &[
     rule(AssignDso, Rejected, &[Supervisor]),
 ];
 
-/// DIGIT's vehicle trip: only the plant operator disposes or declines.
+/// DIGIT's vehicle trip: the plant operator disposes or declines; the crew closes a trip the
+/// operator countersigned at the gate (the operator's phone usually never has the trip).
 const TRIP: &[Rule] = &[
     rule(Scheduled, WaitingForDisposal, &[SanitationCrew]),
     rule(WaitingForDisposal, Disposed, &[FstpOperator]),
+    guarded(WaitingForDisposal, Disposed, &[SanitationCrew], Guard::Countersigned),
     rule(WaitingForDisposal, Declined, &[FstpOperator]),
     rule(Declined, WaitingForDisposal, &[SanitationCrew]),
 ];
@@ -200,11 +230,16 @@ pub fn last_note(record: &Record) -> Option<&Transition> {
     record.transitions.iter().rev().find(|t| has_reason(t.note.as_deref()))
 }
 
-/// Is this step in the kind's table for this role (and this job's payment path)?
+/// Is this step in the kind's table for this role (and this job's payment path), and does the
+/// record hold what the step's guard asks for?
 pub fn allows(record: &Record, from: Status, to: Status, role: Role) -> bool {
     let path = path_of(record);
     rules(record.kind()).iter().any(|r| {
-        r.from == from && r.to == to && r.roles.contains(&role) && (r.path == Path::Any || Some(r.path) == path)
+        r.from == from
+            && r.to == to
+            && r.roles.contains(&role)
+            && (r.path == Path::Any || Some(r.path) == path)
+            && r.guard.holds(record)
     })
 }
 
@@ -474,7 +509,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_plant_operator_disposes_a_trip() {
+    fn the_crew_disposes_a_trip_only_with_the_operators_countersignature() {
         let trip = demo::trip(RecordId::new(), 1, "W01", 1);
         let trail =
             walk(trip, &[(SanitationCrew, WaitingForDisposal), (SanitationCrew, Disposed), (FstpOperator, Disposed)]);
@@ -486,6 +521,38 @@ mod tests {
                 "DISPOSED"
             ]
         );
+
+        let mut countersigned = demo::trip(RecordId::new(), 1, "W01", 1);
+        let crew_key = crate::ledger::DeviceKey::from_seed([1; 32]);
+        let operator_key = crate::ledger::DeviceKey::from_seed([2; 32]);
+        let handover = super::super::custody::sign_handover(&crew_key, &countersigned, 10).unwrap();
+        let code = super::super::custody::HandoverCode {
+            tenant: countersigned.tenant.clone(),
+            trip: countersigned.id,
+            handover: handover.clone(),
+        };
+        let countersign = super::super::custody::sign_countersign(&operator_key, &code, 2400.0, None, 20).unwrap();
+        if let Body::Trip(t) = &mut countersigned.body {
+            t.custody = Some(super::super::custody::Custody { handover, countersign: Some(countersign) });
+        }
+        // A countersignature without the disposal it signs is not enough either.
+        let mut half = countersigned.clone();
+        let trail = walk(half.clone(), &[(SanitationCrew, WaitingForDisposal), (SanitationCrew, Disposed)]);
+        assert_eq!(
+            trail[1],
+            "transition from WAITING_FOR_DISPOSAL to DISPOSED is not allowed for role sanitation_crew"
+        );
+        if let Body::Trip(t) = &mut half.body {
+            t.disposal = Some(super::super::fsm::TripStep {
+                at: 20,
+                location: None,
+                volume_litres: Some(2400.0),
+                photos: vec![],
+                geofence: None,
+            });
+        }
+        let trail = walk(half, &[(SanitationCrew, WaitingForDisposal), (SanitationCrew, Disposed)]);
+        assert_eq!(trail, ["WAITING_FOR_DISPOSAL", "DISPOSED"]);
     }
 
     #[test]

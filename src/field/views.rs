@@ -292,6 +292,19 @@ pub struct CodeView {
     pub qr_svg: String,
 }
 
+/// A crew's handover as the plant operator's phone read and checked it, before countersigning.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HandoverView {
+    /// The code as read (what `countersign` takes).
+    pub code: String,
+    pub trip: RecordId,
+    pub vehicle: String,
+    /// Litres estimated at the pit.
+    pub litres: u64,
+    /// When the crew's phone signed it.
+    pub at: UnixMillis,
+}
+
 /// A quantity as the form sends it: the text as typed (`"1,250"`, `" 150 "`, `"१५०"`), read by
 /// [`crate::domain::number`], or a number.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

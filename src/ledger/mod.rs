@@ -54,8 +54,9 @@ pub use export::{CSV_HEADER, Payment, payment_json, payments_csv, payments_json}
 pub use fy::{CivilDate, FinancialYear, IstDateTime, financial_year, ist_date};
 pub use receipt_html::{PaperSize, qr_svg, receipt_html, receipt_html_copy};
 pub use signing::{
-    DeviceKey, PublicKey, QrError, QrReceipt, SIGNATURE_LEN, canonical_bytes, check_qr, decode_signature,
-    encode_signature, parse_qr, sign, sign_statement, sign_steps, step_bytes, verify, verify_statement, verify_step,
+    DeviceKey, PublicKey, QrError, QrReceipt, SIGNATURE_LEN, canonical_bytes, check_qr, decode_public_key,
+    decode_signature, encode_signature, parse_qr, sign, sign_statement, sign_steps, step_bytes, verify,
+    verify_statement, verify_step,
 };
 pub use translit::printable_text;
 

@@ -208,6 +208,12 @@ pub fn decode_signature(text: &str) -> Option<[u8; SIGNATURE_LEN]> {
     URL_SAFE_NO_PAD.decode(text).ok()?.try_into().ok()
 }
 
+/// A public key as base64url text (as enrollment registers it and reference data lists it);
+/// `None` for anything that is not a usable ed25519 key.
+pub fn decode_public_key(text: &str) -> Option<PublicKey> {
+    PublicKey::from_bytes(&URL_SAFE_NO_PAD.decode(text).ok()?).ok()
+}
+
 pub fn sign(key: &DeviceKey, record: &Record) -> Result<[u8; SIGNATURE_LEN], LedgerError> {
     Ok(key.0.sign(&canonical_bytes(record)?).to_bytes())
 }

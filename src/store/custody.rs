@@ -7,12 +7,13 @@ use rusqlite::{Connection, params};
 
 use super::Store;
 use crate::domain::custody::{
-    self, Custody, CustodyError, TripVolume, countersign_code, handover_code, parse_countersign_code,
+    self, Custody, CustodyError, HandoverCode, TripVolume, countersign_code, handover_code, parse_countersign_code,
     parse_handover_code,
 };
 use crate::domain::fsm::{Trip, TripStep};
-use crate::domain::{Body, GeoPoint, PhotoRef, Record, UnixMillis};
-use crate::ids::RecordId;
+use crate::domain::workflow::{self, Actor};
+use crate::domain::{Body, GeoPoint, PhotoRef, Record, Status, UnixMillis};
+use crate::ids::{RecordId, TransitionId};
 use crate::ledger::ist_date;
 use crate::{Error, Result};
 
@@ -58,19 +59,14 @@ impl Store {
         Ok(code)
     }
 
-    /// The plant operator: reads the crew's code, countersigns the litres received (at `fix`,
-    /// which names the plant when it is inside one's geofence) and returns the code to show back
-    /// to the crew. The countersignature is kept on this device; when the trip itself is here
-    /// and not yet countersigned, the disposal is recorded in it too.
-    pub fn countersign_handover(
-        &mut self,
-        code: &str,
-        received_litres: f64,
-        fix: &GeoPoint,
-        now: UnixMillis,
-    ) -> Result<String> {
+    /// The plant operator, before countersigning: reads the crew's code and checks, with no
+    /// network, that it is from this town and signed by one of its crew devices (the keys come
+    /// with the reference data, read afresh: the sync may have brought new ones). A code with
+    /// a character changed is refused here, before anything is signed.
+    pub fn check_handover(&mut self, code: &str) -> Result<HandoverCode> {
         let handover = parse_handover_code(code).map_err(refused)?;
-        let town = self.reference().tenant.as_ref().map(|t| t.id.clone());
+        let refs = self.reload_reference()?;
+        let town = refs.tenant.as_ref().map(|t| t.id.clone());
         if town.as_deref().is_some_and(|t| t != handover.tenant) {
             return Err(refused(CustodyError {
                 code: "custody_mismatch",
@@ -81,6 +77,24 @@ impl Store {
                 ),
             }));
         }
+        let crew = refs.crew_keys(&handover.handover.key_id);
+        custody::verify_handover(&handover, &crew).map_err(refused)?;
+        Ok(handover)
+    }
+
+    /// The plant operator: reads the crew's code (checked by [`Store::check_handover`]),
+    /// countersigns the litres received (at `fix`, which names the plant when it is inside
+    /// one's geofence) and returns the code to show back to the crew. The countersignature is
+    /// kept on this device; when the trip itself is here and not yet countersigned, the
+    /// disposal is recorded in it too.
+    pub fn countersign_handover(
+        &mut self,
+        code: &str,
+        received_litres: f64,
+        fix: &GeoPoint,
+        now: UnixMillis,
+    ) -> Result<String> {
+        let handover = self.check_handover(code)?;
         let site = self.geofence_check(fix);
         let fstp = site.inside.then_some(site.fstp).flatten();
         let countersign =
@@ -103,20 +117,25 @@ impl Store {
         if let Some(Body::Trip(t)) = here.map(|r| r.body)
             && t.custody.as_ref().is_some_and(|c| c.handover == handover.handover && c.countersign.is_none())
         {
-            self.record_countersigned(handover.trip, &back, fix.clone(), vec![], now)?;
+            self.record_countersigned(handover.trip, &back, fix.clone(), vec![], None, now)?;
         }
         Ok(back)
     }
 
     /// The crew: reads the operator's code back and records the disposal it countersigns — the
     /// litres and time the operator signed, this device's `fix` (checked against the plants'
-    /// geofences) and `photos`.
+    /// geofences) and `photos`. The pair is checked first as the server will check it
+    /// ([`custody::check_pair_any`]), against the operator devices' keys in the reference data:
+    /// a changed character or a code of another trip is refused here. With `dispose_as` (the
+    /// crew member), the same save takes the trip to `DISPOSED`, which the workflow allows a
+    /// crew only with the operator's countersignature in the trip.
     pub fn record_countersigned(
         &mut self,
         trip: RecordId,
         code: &str,
         fix: GeoPoint,
         photos: Vec<PhotoRef>,
+        dispose_as: Option<Actor>,
         now: UnixMillis,
     ) -> Result<Record> {
         let read = parse_countersign_code(code).map_err(refused)?;
@@ -141,11 +160,40 @@ impl Store {
             volume_litres: Some(c.received_litres as f64),
             photos,
         };
-        self.update(trip, now, |r| {
+        let refs = self.reload_reference()?.clone();
+        let operator = refs.operator_keys(&c.key_id);
+        if operator.is_empty() {
+            return Err(refused(CustodyError {
+                code: "unknown_key",
+                reason: format!(
+                    "this phone knows no plant operator device with key {}; sync it to learn the devices enrolled since",
+                    c.key_id
+                ),
+            }));
+        }
+        let own = self.device_key()?.public_key();
+        let record_disposal = |r: &mut Record| -> Result<()> {
             let t = trip_mut(r)?;
-            t.disposal = Some(step);
+            t.disposal = Some(step.clone());
             if let Some(custody) = t.custody.as_mut() {
-                custody.countersign = Some(c);
+                custody.countersign = Some(c.clone());
+            }
+            Ok(())
+        };
+        let mut checked = record.clone();
+        record_disposal(&mut checked)?;
+        let Body::Trip(Trip { custody: Some(kept), .. }) = &checked.body else { unreachable!("checked above") };
+        let mut crew = refs.crew_keys(&kept.handover.key_id);
+        if own.key_id() == kept.handover.key_id {
+            crew.insert(0, own);
+        }
+        custody::check_pair_any(&checked, &crew, &operator).map_err(refused)?;
+        self.update(trip, now, |r| {
+            record_disposal(r)?;
+            if let Some(actor) = dispose_as
+                && r.workflow().status == Status::WaitingForDisposal
+            {
+                workflow::step(r, &refs, TransitionId::new(), actor, Status::Disposed, now, None)?;
             }
             Ok(())
         })

@@ -445,6 +445,13 @@ impl Store {
         Ok(())
     }
 
+    /// Reads the reference data again from the file: the sync connection may have stored a
+    /// newer copy since this connection opened (the plant gate checks keys against it).
+    pub fn reload_reference(&mut self) -> Result<&ReferenceData> {
+        self.refs = query::read_reference(&self.conn)?;
+        Ok(&self.refs)
+    }
+
     /// Copies the write-ahead log back into the database file without blocking anyone. The app
     /// calls it when idle (after each sync), so saves seldom pay for SQLite's automatic
     /// checkpoint.

@@ -240,6 +240,11 @@ pub(super) fn write_reference(tx: &Transaction<'_>, refs: &ReferenceData) -> Res
     for f in &refs.fstps {
         put("fstp", f.code.clone(), json(f))?;
     }
+    for (kind, keys) in [("crew_key", &refs.crew_keys), ("operator_key", &refs.operator_keys)] {
+        for k in keys {
+            put(kind, format!("{}:{}", k.key_id, k.public_key), json(k))?;
+        }
+    }
     Ok(())
 }
 
@@ -263,6 +268,8 @@ pub(super) fn read_reference(conn: &Connection) -> Result<ReferenceData> {
             "fee_head" => refs.fee_heads.push(serde_json::from_str(&body).map_err(damaged)?),
             "vehicle" => refs.vehicles.push(serde_json::from_str(&body).map_err(damaged)?),
             "fstp" => refs.fstps.push(serde_json::from_str(&body).map_err(damaged)?),
+            "crew_key" => refs.crew_keys.push(serde_json::from_str(&body).map_err(damaged)?),
+            "operator_key" => refs.operator_keys.push(serde_json::from_str(&body).map_err(damaged)?),
             _ => {}
         }
     }

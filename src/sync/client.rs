@@ -22,6 +22,9 @@ use crate::domain::ReferenceData;
 use crate::store::Store;
 use crate::{Error, Result};
 
+/// The setting that keeps the ETag of the stored reference data.
+const REFERENCE_ETAG: &str = "reference_etag";
+
 /// How much of a device's outbox goes in one request.
 const OUTBOX_BYTES: usize = 256 * 1024;
 
@@ -191,6 +194,32 @@ impl SyncClient {
         json(&body_of(response).await?)
     }
 
+    /// The town's reference data if it changed since the copy named by `etag`: `None` when the
+    /// server answers 304 Not Modified; else the data and its new ETag.
+    pub async fn reference_since(&self, etag: Option<&str>) -> Result<Option<(ReferenceData, Option<String>)>> {
+        let mut request = self.http.get(format!("{}/v1/reference", self.server)).bearer_auth(&self.token);
+        if let Some(etag) = etag {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        let response = request.send().await.map_err(offline)?;
+        if response.status() == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(String::from);
+        Ok(Some((json(&body_of(response).await?)?, etag)))
+    }
+
+    /// Brings the device's reference data up to date (new users, vehicles, plants, and the keys
+    /// of devices enrolled since, which the plant gate checks signatures against). Asked after
+    /// every sync; an unchanged copy costs a 304.
+    pub async fn refresh_reference(&self, store: &mut Store) -> Result<bool> {
+        let etag = store.setting(REFERENCE_ETAG)?;
+        let Some((refs, etag)) = self.reference_since(etag.as_deref()).await? else { return Ok(false) };
+        store.put_reference(&refs)?;
+        store.set_setting(REFERENCE_ETAG, etag.as_deref().unwrap_or(""))?;
+        Ok(true)
+    }
+
     /// One exchange: sends the outbox and the cursor, returns the raw answer.
     async fn exchange(&self, request: &SyncRequest) -> Result<(SyncResponse, usize, usize)> {
         let body = wire::encode(request);
@@ -237,6 +266,11 @@ impl SyncClient {
             let progressed = applied.confirmed + applied.rejected > 0 || outbox.changes.is_empty();
             if !response.more && (outbox.complete || !progressed) {
                 store.set_setting("last_sync_at", &now_millis().to_string())?;
+                // The records are in; reference data that cannot be fetched now is fetched at
+                // the next sync (a failure here does not undo this one).
+                if let Err(e) = self.refresh_reference(store).await {
+                    tracing::warn!(error = %e, "reference data not refreshed");
+                }
                 return Ok(report);
             }
         }

@@ -6,9 +6,9 @@
 //! The rules are the core's ([`wardbook::domain::custody::check_pair`],
 //! [`wardbook::geo::disposal_site`]); this module finds the keys and keeps the flags.
 
-use base64::Engine;
-use wardbook::domain::custody::check_pair;
+use wardbook::domain::custody::check_pair_any;
 use wardbook::domain::fsm::Trip;
+use wardbook::domain::reference::DeviceKeyRef;
 use wardbook::domain::{Body, Record, ReferenceData, Role};
 use wardbook::ids::RecordId;
 use wardbook::ledger::PublicKey;
@@ -37,27 +37,50 @@ fn trip(record: &Record) -> Option<&Trip> {
     }
 }
 
-/// The keys of `tenant`'s devices whose key id is `key_id` and whose user holds `role`.
-fn keys(conn: &mut dyn Sql, tenant: &str, key_id: &str, role: Role) -> Result<Vec<PublicKey>, AppError> {
+/// The registered keys of `tenant`'s devices whose user holds `role` (with this key id, when
+/// one is given), as (key id, base64url key) pairs.
+fn registered_keys(
+    conn: &mut dyn Sql,
+    tenant: &str,
+    key_id: Option<&str>,
+    role: Role,
+) -> Result<Vec<(String, String)>, AppError> {
     let rows = conn.rows(
-        "SELECT d.public_key, u.roles FROM devices d JOIN users u ON u.tenant = d.tenant AND u.id = d.user_id
-         WHERE d.tenant = ?1 AND d.key_id = ?2 AND d.public_key IS NOT NULL ORDER BY d.id",
-        params![tenant, key_id],
+        "SELECT d.key_id, d.public_key, u.roles FROM devices d JOIN users u ON u.tenant = d.tenant AND u.id = d.user_id
+         WHERE d.tenant = ?1 AND (?2 = '' OR d.key_id = ?2) AND d.public_key IS NOT NULL AND d.key_id IS NOT NULL
+         ORDER BY d.key_id, d.id",
+        params![tenant, key_id.unwrap_or("")],
     )?;
     let mut out = Vec::new();
     for row in rows {
-        let roles: Vec<Role> = serde_json::from_str(&row.text(1)?)
+        let roles: Vec<Role> = serde_json::from_str(&row.text(2)?)
             .map_err(|e| AppError::Internal(format!("stored roles are unreadable: {e}")))?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(row.text(0)?)
-            .map_err(|e| AppError::Internal(format!("stored device key: {e}")))?;
-        if roles.contains(&role)
-            && let Ok(key) = PublicKey::from_bytes(&bytes)
-        {
-            out.push(key);
+        if roles.contains(&role) {
+            out.push((row.text(0)?, row.text(1)?));
         }
     }
     Ok(out)
+}
+
+/// The keys of `tenant`'s devices whose key id is `key_id` and whose user holds `role`.
+fn keys(conn: &mut dyn Sql, tenant: &str, key_id: &str, role: Role) -> Result<Vec<PublicKey>, AppError> {
+    Ok(registered_keys(conn, tenant, Some(key_id), role)?
+        .iter()
+        .filter_map(|(_, key)| wardbook::ledger::decode_public_key(key))
+        .collect())
+}
+
+/// The public keys of the town's crew and plant operator devices, as devices download them
+/// with the reference data: the plant gate has no network, so each phone checks the other's
+/// signature against these. The same devices [`check`] accepts; only key ids and public keys.
+pub fn served_keys(conn: &mut dyn Sql, tenant: &str) -> Result<(Vec<DeviceKeyRef>, Vec<DeviceKeyRef>), AppError> {
+    let list = |pairs: Vec<(String, String)>| {
+        pairs.into_iter().map(|(key_id, public_key)| DeviceKeyRef { key_id, public_key }).collect()
+    };
+    Ok((
+        list(registered_keys(conn, tenant, None, Role::SanitationCrew)?),
+        list(registered_keys(conn, tenant, None, Role::FstpOperator)?),
+    ))
 }
 
 /// The parts of a trip its custody pair speaks about.
@@ -83,24 +106,7 @@ pub fn check(
         Some(c) => keys(conn, tenant, &c.key_id, Role::FstpOperator)?,
         None => vec![],
     };
-    // Key ids are short: more than one device may share one. The pair matches if any of them
-    // signed it; otherwise the first candidate's answer is the reason.
-    let crew_options: Vec<Option<&PublicKey>> =
-        if crew.is_empty() { vec![None] } else { crew.iter().map(Some).collect() };
-    let operator_options: Vec<Option<&PublicKey>> =
-        if operator.is_empty() { vec![None] } else { operator.iter().map(Some).collect() };
-    let mut first = None;
-    for c in &crew_options {
-        for o in &operator_options {
-            match check_pair(after, *c, *o) {
-                Ok(()) => return Ok(None),
-                Err(e) => {
-                    first.get_or_insert(e);
-                }
-            }
-        }
-    }
-    Ok(first.map(|e| (e.code, e.reason)))
+    Ok(check_pair_any(after, &crew, &operator).err().map(|e| (e.code, e.reason)))
 }
 
 /// Checks a trip's disposal against the town's plants when the change recorded or moved it:

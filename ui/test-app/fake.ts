@@ -30,6 +30,8 @@ declare global {
       /** The next call of `cmd` fails with `error` (an error the real core can return, e.g. one on
        *  a field the form does not show); cleared once used. */
       failNext: { cmd: string; error: ApiError } | null;
+      /** The fake's signature of a code's fields under a key id (tests build codes with it). */
+      sign: (fields: string[], key: string) => string;
     };
   }
 }
@@ -119,7 +121,7 @@ const sync: SyncStatus = {
 };
 const records = new Map<string, Rec>();
 const calls: { cmd: string; args: unknown }[] = [];
-window.__wbFake = { calls, records, sync, failNext: null };
+window.__wbFake = { calls, records, sync, failNext: null, sign: (fields, key) => fakeSig(fields, key) };
 let seq = 0;
 let receiptSeq = 0;
 
@@ -556,39 +558,99 @@ function tripDisposal(tripId: string, step: TripStepDraft): Saved {
   return saved(trip, warnings);
 }
 
-// The chain of custody at the plant gate: codes shaped like the Rust side's (WBH1 / WBC1).
+// The chain of custody at the plant gate: codes shaped like the Rust side's (WBH1 / WBC1), each
+// "signed" with a checksum of its fields under a device key id, so a code with one character
+// changed is refused as the core refuses it (bad_handover_signature / bad_countersign_signature,
+// on `custody`), and a key id the phone does not know is unknown_key.
 const QR = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 21 21"><rect width="21" height="21" fill="#fff"/><path d="M1 1h7v7H1z"/></svg>';
+const CREW_KEYS = ['c0ffee01'];
+const OPERATOR_KEYS = ['0fe7a701'];
+/** The signed fields of each trip's handover, as the crew's phone keeps it in the trip. */
+const handovers = new Map<string, string[]>();
+
+/** FNV-1a of the signed fields and the key id, as hex: the fake's signature. */
+function fakeSig(fields: string[], key: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of [...fields, key].join('|')) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return `s${h.toString(16).padStart(8, '0')}`;
+}
+
+interface ReadHandover { tenant: string; trip: string; vehicle: string; litres: number; at: number; code: string }
+
+/** As Store::check_handover: read, this town, signed by a crew key this phone knows. */
+function checkedHandover(code: string): ReadHandover {
+  const text = code.trim();
+  const parts = text.split('|');
+  if (parts[0] !== 'WBH1' || parts.length !== 8 || !/^[0-9]+$/.test(parts[4]) || !/^[0-9]+$/.test(parts[5])) {
+    fail('invalid', [['custody', 'bad_code']]);
+  }
+  const [, tenant, trip, vehicle, litres, at, key, sig] = parts;
+  if (tenant !== 'pb.nabha') fail('invalid', [['custody', 'custody_mismatch']]);
+  if (!CREW_KEYS.includes(key)) fail('invalid', [['custody', 'unknown_key']]);
+  if (sig !== fakeSig([tenant, trip, vehicle, litres, at], key)) fail('invalid', [['custody', 'bad_handover_signature']]);
+  return { tenant, trip, vehicle, litres: Number(litres), at: Number(at), code: text };
+}
 
 function handoverCode(tripId: string): CodeView {
   if (!me().roles.includes('sanitation_crew')) fail('not_allowed');
   const trip = get(tripId);
   if (trip.row.kind !== 'trip') fail('not_found');
-  const litres = ((trip.record.pickup as TripStepDraft | undefined)?.volume_litres) ?? 0;
-  return { code: `WBH1|pb.nabha|${tripId}|PB11AB1234|${litres}|${NOW}|k1|crewsig`, qr_svg: QR };
+  const litres = String(((trip.record.pickup as TripStepDraft | undefined)?.volume_litres) ?? 0);
+  const fields = ['pb.nabha', tripId, 'PB11AB1234', litres, String(NOW)];
+  if (!handovers.has(tripId)) handovers.set(tripId, fields);
+  const kept = handovers.get(tripId)!;
+  return { code: `WBH1|${kept.join('|')}|${CREW_KEYS[0]}|${fakeSig(kept, CREW_KEYS[0])}`, qr_svg: QR };
+}
+
+/** As the core's read_code: the fake's "photos" are PNG or JPEG magic, then `WBQR:` and the
+ *  code's text (the real decoder reads real QR codes: src/scan.rs, tests/e2e/gate.test.mjs). */
+function readCode(base64: string): string {
+  const bytes = atob(base64);
+  const image = bytes.startsWith('\x89PNG') || bytes.startsWith('\xff\xd8');
+  if (!image) fail('invalid', [['custody', 'not_an_image']]);
+  const at = bytes.indexOf('WBQR:');
+  if (at < 0) fail('invalid', [['custody', 'no_code_found']]);
+  return bytes.slice(at + 5);
+}
+
+function checkHandover(code: string) {
+  if (!me().roles.includes('fstp_operator')) fail('not_allowed');
+  const h = checkedHandover(code);
+  return { code: h.code, trip: h.trip, vehicle: h.vehicle, litres: h.litres, at: h.at };
 }
 
 function countersign(code: string, typed: string | number | null, location: GeoPoint | null): CodeView {
   if (!me().roles.includes('fstp_operator')) fail('not_allowed');
-  const parts = code.split('|');
-  const errs: [string, string][] = [];
   const volume = litresOf(typed);
-  if (parts[0] !== 'WBH1' || parts.length !== 8) errs.push(['custody', 'bad_code']);
-  if (volume == null) errs.push(['volume_litres', 'required']);
-  if (!location) errs.push(['location', 'required']);
-  if (errs.length) fail('invalid', errs);
-  return { code: `WBC1|${parts[2]}|${volume}|${NOW}|FSTP-NBH-1|k2|plantsig`, qr_svg: QR };
+  if (volume == null) fail('invalid', [['volume_litres', 'required']]);
+  if (!location) fail('invalid', [['location', 'required']]);
+  const h = checkedHandover(code);
+  const fstp = metres(location!, reference.fstps[0].location) <= 150 ? 'FSTP-NBH-1' : '-';
+  const fields = [h.trip, String(Math.round(volume!)), String(NOW + 60_000), fstp];
+  const sig = fakeSig([...fields, code.trim().split('|')[7]], OPERATOR_KEYS[0]);
+  return { code: `WBC1|${fields.join('|')}|${OPERATOR_KEYS[0]}|${sig}`, qr_svg: QR };
 }
 
+/** As Store::record_countersigned: the operator's signature checked here, then DISPOSED. */
 function recordCountersigned(tripId: string, code: string, location: GeoPoint | null): Saved {
   if (!me().roles.includes('sanitation_crew')) fail('not_allowed');
-  const trip = get(tripId);
-  const parts = code.split('|');
-  if (parts[0] !== 'WBC1' || parts.length !== 7) fail('invalid', [['custody', 'bad_code']]);
-  if (parts[1] !== tripId) fail('invalid', [['custody', 'custody_mismatch']]);
   if (!location) fail('invalid', [['location', 'required']]);
-  trip.record.disposal = { volume_litres: Number(parts[2]), location, photos: [] };
+  const trip = get(tripId);
+  const parts = code.trim().split('|');
+  if (parts[0] !== 'WBC1' || parts.length !== 7 || !/^[0-9]+$/.test(parts[2])) fail('invalid', [['custody', 'bad_code']]);
+  const [, forTrip, litres, at, fstp, key, sig] = parts;
+  if (forTrip !== tripId) fail('invalid', [['custody', 'custody_mismatch']]);
+  const handover = handovers.get(tripId);
+  if (!handover) fail('invalid', [['custody', 'no_handover']]);
+  if (!OPERATOR_KEYS.includes(key)) fail('invalid', [['custody', 'unknown_key']]);
+  const crewSig = fakeSig(handover!, CREW_KEYS[0]);
+  if (sig !== fakeSig([forTrip, litres, at, fstp, crewSig], key)) fail('invalid', [['custody', 'bad_countersign_signature']]);
+  const warnings: Warning[] = [];
+  if (metres(location!, reference.fstps[0].location) > 150) warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
+  trip.record.disposal = { volume_litres: Number(litres), location, photos: [] };
+  trip.row.status = 'DISPOSED';
   touch(trip, 'saved');
-  return saved(trip);
+  return saved(trip, warnings);
 }
 
 function step(id: string, to: string, note: string | null): Saved {
@@ -882,6 +944,8 @@ mockIPC((cmd, payload) => {
     case 'handover_code': return handoverCode(a.tripId);
     case 'countersign': return countersign(a.code, a.volumeLitres, a.location);
     case 'record_countersigned': return recordCountersigned(a.tripId, a.code, a.location);
+    case 'read_code': return readCode(a.base64);
+    case 'check_handover': return checkHandover(a.code);
     case 'review_list': return reviewList();
     case 'resolve_conflict': return resolveConflict(a.recordId, a.field, a.value);
     case 'add_photo': return addPhoto(a.base64);

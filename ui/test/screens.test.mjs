@@ -781,57 +781,152 @@ describe('desludging', () => {
 });
 
 describe('chain of custody at the plant', () => {
+  // The fake's "photos" of a screen: PNG magic, then the code (the real decoder is tested in Rust
+  // and in tests/e2e/gate.test.mjs); and a file that is not an image at all.
+  const photo = (code) => ({ name: 'qr.png', mimeType: 'image/png', buffer: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.from(code ? `WBQR:${code}` : 'blank')]) });
+  const notAnImage = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('WBQR:WBC1|trip-1') };
+  const plantCode = (page, trip, litres = '2400', key = '0fe7a701') =>
+    page.evaluate(([trip, litres, key]) => {
+      const fake = window.__wbFake;
+      // The crew's signature of the handover trip-1's phone showed (at __wbHandoverAt).
+      const crew = fake.sign(['pb.nabha', 'trip-1', 'PB11AB1234', '2000', String(window.__wbHandoverAt)], 'c0ffee01');
+      const fields = [trip, litres, String(window.__wbHandoverAt + 60000), 'FSTP-NBH-1'];
+      return `WBC1|${fields.join('|')}|${key}|${fake.sign([...fields, crew], key)}`;
+    }, [trip, litres, key]);
+
   for (const lang of LANGS) {
-    test(`crew: show the handover code, read the plant's code back (${lang})`, async () => {
+    test(`crew: show the handover QR, scan the plant's QR back, the trip is disposed (${lang})`, async () => {
       const app = await open(signedIn('u-crew', lang));
       const { page } = app;
       await page.click('[data-testid=record-row][data-record-id="trip-1"]');
       await page.click('#show-handover');
       const shown = page.locator('[data-testid=handover-qr]');
       await shown.waitFor();
-      assert.match(await text(shown.locator('[data-testid=handover-qr-text]')), /^WBH1\|pb\.nabha\|trip-1\|/);
       assert.equal(await shown.locator('svg').count(), 1, 'a QR code to scan');
+      await shown.locator('summary').click();
+      const handover = await text(shown.locator('[data-testid=handover-qr-text]'));
+      assert.match(handover, /^WBH1\|pb\.nabha\|trip-1\|PB11AB1234\|2000\|/);
+      await page.evaluate((at) => { window.__wbHandoverAt = at; }, Number(handover.split('|')[5]));
       await checkScreen(page, `10-custody-crew-${lang}`);
+
+      // The scan is the main way; a bad photo says why, in words, beside the scan button.
+      await page.setInputFiles('#scan-countersign', notAnImage);
+      await page.locator('#custody-err[data-code=not_an_image]').waitFor();
+      assert.equal((await text(page.locator('#custody-err'))).replace(/^⚠\s*/, ''), tx(lang, 'ferr.not_an_image'));
+      await page.setInputFiles('#scan-countersign', photo(''));
+      await page.locator('#custody-err[data-code=no_code_found]').waitFor();
+      assert.equal((await text(page.locator('#custody-err'))).replace(/^⚠\s*/, ''), tx(lang, 'ferr.no_code_found'));
+
+      // One character changed in the operator's code: refused on this phone.
+      await page.click('#custody-loc-map');
+      await page.locator('[data-testid=map-fstp]').click();
+      const good = await plantCode(page, 'trip-1');
+      const changed = good.replace('|2400|', '|2900|');
+      await page.setInputFiles('#scan-countersign', photo(changed));
+      await page.locator('#custody-err[data-code=bad_countersign_signature]').waitFor();
+      assert.equal((await text(page.locator('#custody-err'))).replace(/^⚠\s*/, ''), tx(lang, 'ferr.bad_countersign_signature'));
+      await page.setInputFiles('#scan-countersign', photo(await plantCode(page, 'trip-1', '2400', 'deadbeef')));
+      await page.locator('#custody-err[data-code=unknown_key]').waitFor();
+      assert.equal((await text(page.locator('#custody-err'))).replace(/^⚠\s*/, ''), tx(lang, 'ferr.unknown_key'));
+      await page.setInputFiles('#scan-countersign', photo(await plantCode(page, 'trip-9')));
+      await page.locator('#custody-err[data-code=custody_mismatch]').waitFor();
+      await checkScreen(page, `10-custody-crew-refused-${lang}`);
+
+      await page.setInputFiles('#scan-countersign', photo(good));
+      await page.locator('[data-testid=notice]', { hasText: tx(lang, 'custody.recorded') }).waitFor();
+      await page.locator('[data-testid=status][data-status=DISPOSED]').waitFor();
+      const recorded = (await calls(page, 'record_countersigned')).at(-1);
+      assert.equal(recorded.code, good);
+      assert.equal(recorded.tripId, 'trip-1');
+      assert.equal(await page.locator('[data-testid=warnings] [data-code=possible_illegal_dumping]').count(), 0, 'picked at the plant: no dumping warning');
+      assert.equal(await page.locator('#scan-countersign-button').count(), 0, 'recorded once');
+      await done(app);
+    });
+
+    test(`crew: the typed code is the fallback for a broken camera (${lang})`, async () => {
+      const app = await open(signedIn('u-crew', lang));
+      const { page } = app;
+      await page.click('[data-testid=record-row][data-record-id="trip-1"]');
+      await page.click('#show-handover');
+      const shown = page.locator('[data-testid=handover-qr]');
+      await shown.locator('summary').click();
+      const handover = await text(shown.locator('[data-testid=handover-qr-text]'));
+      await page.evaluate((at) => { window.__wbHandoverAt = at; }, Number(handover.split('|')[5]));
+      await page.click('#type-countersign');
       await page.click('#record-countersigned');
       assert.equal(await fieldError(page, 'countersign-code'), tx(lang, 'ferr.required'));
-      await page.fill('#countersign-code', 'WBC1|trip-9|2400|1|FSTP-NBH-1|k2|plantsig');
+      await page.fill('#countersign-code', await plantCode(page, 'trip-1'));
+      await page.click('#record-countersigned');
+      await page.locator('#custody-loc-err[data-code=required]').waitFor();
       await page.click('#custody-loc-manual');
       await page.fill('#custody-loc-lat', '30.3601');
       await page.fill('#custody-loc-lon', '76.1602');
       await page.click('#record-countersigned');
-      await page.locator('#countersign-code-err[data-code=custody_mismatch]').waitFor();
-      assert.equal(await fieldError(page, 'countersign-code'), tx(lang, 'ferr.custody_mismatch'));
-      await page.fill('#countersign-code', 'WBC1|trip-1|2400|1|FSTP-NBH-1|k2|plantsig');
-      await page.click('#record-countersigned');
-      await page.locator('[data-testid=notice]', { hasText: tx(lang, 'custody.recorded') }).waitFor();
-      assert.deepEqual((await calls(page, 'record_countersigned')).at(-1), {
-        tripId: 'trip-1', code: 'WBC1|trip-1|2400|1|FSTP-NBH-1|k2|plantsig', location: { lat: 30.3601, lon: 76.1602, accuracy_m: null },
-      });
-      assert.equal(await page.locator('#record-countersigned').count(), 0, 'recorded once');
+      await page.locator('[data-testid=status][data-status=DISPOSED]').waitFor();
       await done(app);
     });
 
-    test(`FSTP operator: countersign a crew's code offline and show one back (${lang})`, async () => {
+    test(`FSTP operator: scan a crew's QR, checked here, countersign and show a QR back (${lang})`, async () => {
       const app = await open(signedIn('u-fstp', lang));
       const { page } = app;
       await page.click('#trips-waiting');
-      await page.fill('#handover-code', 'not a code');
+      await page.locator('#scan-handover-button').waitFor();
+      const crew = (litres = '2000', key = 'c0ffee01') => page.evaluate(([litres, key]) => {
+        const fields = ['pb.nabha', 'trip-1', 'PB11AB1234', litres, '1767238200000'];
+        return `WBH1|${fields.join('|')}|${key}|${window.__wbFake.sign(fields, key)}`;
+      }, [litres, key]);
+      const code = await crew();
+
+      // One character changed (the litres): refused on the spot, nothing to countersign.
+      await page.setInputFiles('#scan-handover', photo(code.replace('|2000|', '|3000|')));
+      await page.locator('#custody-err[data-code=bad_handover_signature]').waitFor();
+      assert.equal((await text(page.locator('#custody-err'))).replace(/^⚠\s*/, ''), tx(lang, 'ferr.bad_handover_signature'));
+      assert.equal(await page.locator('#countersign-submit').count(), 0, 'nothing to countersign');
+      // A phone enrolled since this one last synced: a distinct message.
+      await page.setInputFiles('#scan-handover', photo(await crew('2000', 'aaaa0001')));
+      await page.locator('#custody-err[data-code=unknown_key]').waitFor();
+      assert.equal((await text(page.locator('#custody-err'))).replace(/^⚠\s*/, ''), tx(lang, 'ferr.unknown_key'));
+      await checkScreen(page, `10-custody-plant-refused-${lang}`);
+
+      await page.setInputFiles('#scan-handover', photo(code));
+      const read = page.locator('[data-testid=handover-read]');
+      await read.waitFor();
+      assert.match(await text(read), /PB11AB1234/);
+      assert.match(await text(read), new RegExp(tx(lang, 'custody.checked').replace(/[.()]/g, '\\$&')));
       await page.click('#countersign-submit');
       assert.equal(await fieldError(page, 'countersign-volume'), tx(lang, 'ferr.required'));
       await page.fill('#countersign-volume', '2400');
-      await page.click('#countersign-loc-manual');
-      await page.fill('#countersign-loc-lat', '30.3601');
-      await page.fill('#countersign-loc-lon', '76.1602');
-      await page.click('#countersign-submit');
-      await page.locator('#handover-code-err[data-code=code_unreadable]').waitFor();
-      assert.equal(await fieldError(page, 'handover-code'), tx(lang, 'ferr.code_unreadable'));
-      await page.fill('#handover-code', 'WBH1|pb.nabha|trip-1|PB11AB1234|2000|1|k1|crewsig');
+      // The plant is on the map: picked there, the countersignature names it.
+      await page.click('#countersign-loc-map');
+      await page.locator('[data-testid=map-fstp]').click();
       await page.click('#countersign-submit');
       const back = page.locator('[data-testid=countersign-qr]');
       await back.waitFor();
-      assert.match(await text(back.locator('[data-testid=countersign-qr-text]')), /^WBC1\|trip-1\|2400\|/);
-      assert.match(await text(back), new RegExp(tx(lang, 'custody.show_crew').replace(/[()]/g, '\\$&')));
+      await back.locator('summary').click();
+      assert.match(await text(back.locator('[data-testid=countersign-qr-text]')), /^WBC1\|trip-1\|2400\|[0-9]+\|FSTP-NBH-1\|/);
+      assert.equal((await calls(page, 'countersign')).at(-1).code, code);
       await checkScreen(page, `10-custody-plant-${lang}`);
+      await page.click('#countersign-next');
+      await page.locator('#scan-handover-button').waitFor();
+      await done(app);
+    });
+
+    test(`FSTP operator: type the crew's code when the camera is broken (${lang})`, async () => {
+      const app = await open(signedIn('u-fstp', lang));
+      const { page } = app;
+      await page.click('#trips-waiting');
+      await page.click('#type-handover');
+      await page.fill('#handover-code', 'not a code');
+      await page.click('#check-handover');
+      await page.locator('#handover-code-err[data-code=code_unreadable]').waitFor();
+      assert.equal(await fieldError(page, 'handover-code'), tx(lang, 'ferr.code_unreadable'));
+      const code = await page.evaluate(() => {
+        const fields = ['pb.nabha', 'trip-1', 'PB11AB1234', '2000', '1767238200000'];
+        return `WBH1|${fields.join('|')}|c0ffee01|${window.__wbFake.sign(fields, 'c0ffee01')}`;
+      });
+      await page.fill('#handover-code', code);
+      await page.click('#check-handover');
+      await page.locator('[data-testid=handover-read]').waitFor();
       await done(app);
     });
   }

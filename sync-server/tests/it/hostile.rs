@@ -38,6 +38,7 @@ enum Attack {
     ApprovedInspectionEdited,
     DisposedTripLitresCut,
     CustodyPairRemoved,
+    TripClosedByItsCrewWithoutCountersign,
     TripLitresAboveTheTank,
     ReversalForTenTimesItsReceipt,
     ReversalOfAMissingReceipt,
@@ -85,6 +86,7 @@ const ATTACKS: &[(Attack, &str)] = &[
     (ApprovedInspectionEdited, "record_final"),
     (DisposedTripLitresCut, "record_final"),
     (CustodyPairRemoved, "custody_immutable"),
+    (TripClosedByItsCrewWithoutCountersign, "transition_not_allowed"),
     (TripLitresAboveTheTank, "invalid_record"),
     (ReversalForTenTimesItsReceipt, "reversal_mismatch"),
     (ReversalOfAMissingReceipt, "reversal_unknown_receipt"),
@@ -209,7 +211,8 @@ impl World {
             crew.sync().await.unwrap();
             let code = crew.store.handover_code(trip.id, t0 + 30 * MIN).unwrap();
             let back = operator.store.countersign_handover(&code, 2400.0, &at_plant(), t0 + 40 * MIN).unwrap();
-            crew.store.record_countersigned(trip.id, &back, at_plant(), vec![], t0 + 41 * MIN).unwrap();
+            // Kept waiting (no step): the operator's device disposes one below.
+            crew.store.record_countersigned(trip.id, &back, at_plant(), vec![], None, t0 + 41 * MIN).unwrap();
             assert_eq!(crew.sync().await.unwrap().rejected, 0);
             trips.push(trip.id);
         }
@@ -539,6 +542,36 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                 }
             });
             (w.crew.client.token().to_string(), one(w.waiting_trip, bytes))
+        }
+        TripClosedByItsCrewWithoutCountersign => {
+            // The crew may close a trip the plant operator countersigned; this one has a disposal
+            // but no countersignature, and the crew's own, properly signed step closes it.
+            let trip = RecordId::new();
+            let t = now();
+            w.crew.store.create(&wardbook::demo::trip(trip, t, "W01", 6), t).unwrap();
+            w.crew.store.transition(trip, w.crew.actor, Status::WaitingForDisposal, t + 1, None).unwrap();
+            let at_the_plant = wardbook::domain::fsm::TripStep {
+                at: t + 2,
+                location: Some(at_plant()),
+                volume_litres: Some(2500.0),
+                photos: vec![],
+                geofence: None,
+            };
+            w.crew.store.record_disposal(trip, at_the_plant, t + 2).unwrap();
+            assert_eq!(w.crew.sync().await.unwrap().rejected, 0);
+            let (signer, user) = (w.crew.store.device_key().unwrap(), w.crew.actor.user);
+            let bytes = record_change(w.stored(trip), |r| {
+                let before = r.transitions.clone();
+                r.transitions.push(step(
+                    now(),
+                    user,
+                    Role::SanitationCrew,
+                    Status::WaitingForDisposal,
+                    Status::Disposed,
+                ));
+                wardbook::ledger::sign_steps(&signer, r, &before);
+            });
+            (w.crew.client.token().to_string(), one(trip, bytes))
         }
         TripLitresAboveTheTank => {
             // 5,000 litres picked up by the demo town's 3,000-litre tanker: the app refuses it on

@@ -154,6 +154,7 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
         <OfflineMap
           id={`${idPrefix}-mapview`}
           wards={reference?.wards ?? []}
+          fstps={reference?.fstps ?? []}
           picked={value}
           onPick={(p) => onChange(p)}
         />

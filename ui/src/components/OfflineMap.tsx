@@ -1,13 +1,17 @@
-// Ward boundaries and record points drawn as SVG from reference data: no tiles, no network.
-// Equirectangular projection fitted to the bounds: x = lon·cos(mid latitude), y = -lat.
+// Ward boundaries, the town's treatment plants and record points drawn as SVG from reference
+// data: no tiles, no network. Equirectangular projection fitted to the bounds (wards, plants
+// with their geofences, points): x = lon·cos(mid latitude), y = -lat. A plant outside every
+// ward is inside the map, so a disposal can be picked there.
 import { useMemo, useRef, useState } from 'preact/hooks';
-import type { Badge, GeoPoint, Ward } from '../api';
+import type { Badge, Fstp, GeoPoint, Ward } from '../api';
 import { pick, t } from '../i18n';
 
 export interface MapPoint { id: string; label: string; location: GeoPoint; badge?: Badge }
 
 interface Props {
   wards: Ward[];
+  /** The town's treatment plants, drawn with their geofences. */
+  fstps?: Fstp[];
   points?: MapPoint[];
   picked?: GeoPoint | null;
   /** When given, a tap/click (or arrow keys + Enter) picks a point. */
@@ -16,13 +20,26 @@ interface Props {
 }
 
 const W = 1000;
+const M_PER_DEG_LAT = 111_320;
 
-export function OfflineMap({ wards, points = [], picked, onPick, id = 'map' }: Props) {
+/** A plant's geofence as [lon, lat] points: its polygon, or a radius's bounding corners. */
+function fenceExtent(f: Fstp): [number, number][] {
+  if (f.geofence.type === 'polygon') return f.geofence.ring;
+  const { centre, metres } = f.geofence;
+  const dLat = metres / M_PER_DEG_LAT;
+  const dLon = metres / (M_PER_DEG_LAT * Math.cos((centre.lat * Math.PI) / 180));
+  return [[centre.lon - dLon, centre.lat - dLat], [centre.lon + dLon, centre.lat + dLat]];
+}
+
+export function OfflineMap({ wards, fstps = [], points = [], picked, onPick, id = 'map' }: Props) {
   const svgRef = useRef<SVGSVGElement>(null);
   const proj = useMemo(() => {
     const lons: number[] = [];
     const lats: number[] = [];
     for (const w of wards) for (const [lon, lat] of w.boundary) { lons.push(lon); lats.push(lat); }
+    for (const f of fstps) {
+      for (const [lon, lat] of [...fenceExtent(f), [f.location.lon, f.location.lat]]) { lons.push(lon); lats.push(lat); }
+    }
     for (const p of points) { lons.push(p.location.lon); lats.push(p.location.lat); }
     if (lons.length === 0) { lons.push(76.15); lats.push(30.37); }
     let minLon = Math.min(...lons), maxLon = Math.max(...lons);
@@ -40,7 +57,7 @@ export function OfflineMap({ wards, points = [], picked, onPick, id = 'map' }: P
       lon: (x: number) => minLon + x / (k * scale),
       lat: (y: number) => maxLat - y / scale,
     };
-  }, [wards, points]);
+  }, [wards, fstps, points]);
   const [cursor, setCursor] = useState<{ x: number; y: number }>({ x: W / 2, y: proj.H / 2 });
   const [cursorShown, setCursorShown] = useState(false);
 
@@ -109,6 +126,23 @@ export function OfflineMap({ wards, points = [], picked, onPick, id = 'map' }: P
           <g key={w.code} class="ward" data-ward={w.code}>
             <polygon points={ring(w)}><title>{pick(w.name, w.name_hi)}</title></polygon>
             <text x={centre(w).x} y={centre(w).y} text-anchor="middle" dominant-baseline="middle">{w.code}</text>
+          </g>
+        ))}
+        {fstps.map((f) => (
+          <g key={f.code} class="fstp" data-fstp={f.code} data-testid="map-fstp">
+            <title>{t('map.fstp', { name: f.name })}</title>
+            {f.geofence.type === 'radius' ? (
+              <circle
+                class="fence"
+                cx={proj.x(f.geofence.centre.lon)}
+                cy={proj.y(f.geofence.centre.lat)}
+                r={Math.max(proj.y(f.geofence.centre.lat - f.geofence.metres / M_PER_DEG_LAT) - proj.y(f.geofence.centre.lat), 6)}
+              />
+            ) : (
+              <polygon class="fence" points={f.geofence.ring.map(([lon, lat]) => `${proj.x(lon).toFixed(1)},${proj.y(lat).toFixed(1)}`).join(' ')} />
+            )}
+            <rect class="plant" x={proj.x(f.location.lon) - 9} y={proj.y(f.location.lat) - 9} width={18} height={18} />
+            <text x={proj.x(f.location.lon)} y={proj.y(f.location.lat) - 16} text-anchor="middle">{f.code}</text>
           </g>
         ))}
         {points.map((p) => (
