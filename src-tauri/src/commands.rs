@@ -192,7 +192,7 @@ pub fn read_code(core: Core<'_>, base64: String) -> ApiResult<String> {
 }
 
 #[tauri::command]
-pub fn check_handover(core: Core<'_>, code: String) -> ApiResult<HandoverView> {
+pub fn check_handover(core: Core<'_>, code: String) -> ApiResult<TripHandoverView> {
     core.field().check_handover(&code)
 }
 

@@ -754,10 +754,10 @@ impl Field {
     /// The plant's operator reads the crew's code (scanned or typed) and sees what it hands over,
     /// checked on this phone: a code with a character changed, from another town, or signed by
     /// no crew device this phone knows is refused on the spot (`custody` field).
-    pub fn check_handover(&mut self, code: &str) -> ApiResult<HandoverView> {
+    pub fn check_handover(&mut self, code: &str) -> ApiResult<TripHandoverView> {
         self.actor(Role::FstpOperator)?;
         let read = self.store.check_handover(code)?;
-        Ok(HandoverView {
+        Ok(TripHandoverView {
             code: code.trim().to_string(),
             trip: read.trip,
             vehicle: read.handover.vehicle,

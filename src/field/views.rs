@@ -294,7 +294,7 @@ pub struct CodeView {
 
 /// A crew's handover as the plant operator's phone read and checked it, before countersigning.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct HandoverView {
+pub struct TripHandoverView {
     /// The code as read (what `countersign` takes).
     pub code: String,
     pub trip: RecordId,

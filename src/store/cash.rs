@@ -81,7 +81,7 @@ impl Store {
 
     /// A handover names what this device's receipts say for its day, and a day is handed over
     /// once.
-    pub(super) fn check_handover(&self, handover: &Handover) -> Result<()> {
+    pub(super) fn check_cash_handover(&self, handover: &Handover) -> Result<()> {
         let stored = self.handovers()?;
         let bodies = stored.iter().filter_map(|r| match &r.body {
             Body::Handover(h) => Some(h),

@@ -205,7 +205,7 @@ impl Store {
             self.check_reversal(reversal)?;
         }
         if let crate::domain::Body::Handover(handover) = &record.body {
-            self.check_handover(handover)?;
+            self.check_cash_handover(handover)?;
         }
         let mut record = record.clone();
         let key = self.device_key()?;

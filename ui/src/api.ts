@@ -129,7 +129,7 @@ export interface TripStepDraft { volume_litres: string | number | null; location
 /** A code one device shows and another reads: as text, and as a QR code (inline SVG). */
 export interface CodeView { code: string; qr_svg: string }
 /** A crew's handover as the plant operator's phone read it, its signature checked there. */
-export interface HandoverView { code: string; trip: string; vehicle: string; litres: number; at: number }
+export interface TripHandoverView { code: string; trip: string; vehicle: string; litres: number; at: number }
 
 export interface Saved { id: string; badge: Badge; warnings: Warning[] }
 export interface ReceiptIssued extends Saved { receipt_number: string; amount_paise: number }
@@ -215,7 +215,7 @@ export const api = {
   readCode: (base64: string) => invoke<string>('read_code', { base64 }),
   /** Operator: reads a crew's code and checks its signature on this phone before countersigning.
    *  Errors name `custody`: bad_code, bad_handover_signature, unknown_key, custody_mismatch. */
-  checkHandover: (code: string) => invoke<HandoverView>('check_handover', { code }),
+  checkHandover: (code: string) => invoke<TripHandoverView>('check_handover', { code }),
   reviewList: () => invoke<ReviewList>('review_list'),
   /** Keep one of the conflicting values (JSON text as given in Conflict.values). */
   resolveConflict: (recordId: string, field: string, value: string) =>

@@ -169,7 +169,13 @@ async fn a_refused_record_corrected_on_the_device_is_sent_again_and_accepted() {
     let sent = RecordId::new();
     inspector.store.create(&wardbook::demo::inspection(sent, now(), "W01", 2), now()).unwrap();
     inspector.sync().await.unwrap();
-    inspector.store.update(sent, now(), |r| Ok(moved_to(r, "W03"))).unwrap();
+    inspector
+        .store
+        .update(sent, now(), |r| {
+            moved_to(r, "W03");
+            Ok(())
+        })
+        .unwrap();
     let report = inspector.sync().await.unwrap();
     assert_eq!((report.pushed, report.rejected), (1, 1), "only the move was sent again: {report:?}");
     for id in [new, sent] {

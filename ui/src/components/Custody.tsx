@@ -4,7 +4,7 @@
 // received; its QR code goes back the same way and the crew's phone closes the trip. The codes
 // can be typed when a camera is broken. The server checks the pair again when either phone syncs.
 import { useRef, useState } from 'preact/hooks';
-import { api, type CodeView, type GeoPoint, type HandoverView } from '../api';
+import { api, type CodeView, type GeoPoint, type TripHandoverView } from '../api';
 import { localError, type FieldErrors } from '../errors';
 import { litres, useForm } from '../form';
 import { dateTime, num, t } from '../i18n';
@@ -139,7 +139,7 @@ export function CrewCustody({ tripId, onRecorded }: { tripId: string; onRecorded
 }
 
 /** What the operator's phone read and checked: the crew's handover, signature verified. */
-function HandoverSummary({ h }: { h: HandoverView }) {
+function HandoverSummary({ h }: { h: TripHandoverView }) {
   return (
     <div class="handover-read" data-testid="handover-read" role="status">
       <p class="ok"><span aria-hidden="true">✓ </span>{t('custody.checked')}</p>
@@ -151,7 +151,7 @@ function HandoverSummary({ h }: { h: HandoverView }) {
 /** Plant operator: scan a crew's code (checked here), countersign the litres received, show
  *  the code back. */
 export function PlantCountersign() {
-  const [handover, setHandover] = useState<HandoverView | null>(null);
+  const [handover, setHandover] = useState<TripHandoverView | null>(null);
   const [typing, setTyping] = useState(false);
   const [typed, setTyped] = useState('');
   const [volume, setVolume] = useState('');
