@@ -128,6 +128,7 @@ test('sent back with a note, edited, submitted again and approved from the queue
     args: [],
   });
   assert.deepEqual(steps, ['SUBMITTED', 'SENT_BACK', 'SUBMITTED'], 'a new step; the history kept');
+  await inspector.find('[data-testid=record-detail] img[data-testid=thumb][data-state=shown]');
   await inspector.screenshot('resubmitted');
   await inspector.syncNow();
   assert.equal(town.server.sql(`SELECT status FROM records WHERE id = '${plain}'`), 'SUBMITTED', 'the server took the resubmission');
