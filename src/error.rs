@@ -76,8 +76,10 @@ pub enum Error {
     #[error("the cash of {day} was already handed over")]
     HandedOver { day: String },
     /// A receipt printed on an install that did not issue it (only the issuer holds its key).
-    #[error("receipt {receipt_number} was issued by another device; reprint it there")]
-    NotIssuedHere { receipt_number: String },
+    #[error(
+        "receipt {receipt_number} was issued by device key {key_id}, not this install's ({this_key}); print it on the device that issued it"
+    )]
+    NotIssuedHere { receipt_number: String, key_id: String, this_key: String },
     /// The local database failed (disk full, file locked, corrupted file).
     #[error("device storage failed: {0}")]
     Storage(#[from] rusqlite::Error),

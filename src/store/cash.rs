@@ -132,14 +132,18 @@ impl Store {
         let Body::Receipt(receipt) = &record.body else {
             return Err(crate::ledger::LedgerError::NotAReceipt { kind: record.kind() }.into());
         };
+        let (Some(signature), Some(key_id)) = (&receipt.signature, &receipt.key_id) else {
+            return Err(crate::ledger::LedgerError::BadSignature.into());
+        };
         let key = self.device_key()?.public_key();
-        if receipt.key_id.as_deref() != Some(key.key_id().as_str()) {
-            return Err(Error::NotIssuedHere { receipt_number: receipt.receipt_number.clone() });
+        if key.key_id() != *key_id {
+            return Err(Error::NotIssuedHere {
+                receipt_number: receipt.receipt_number.clone(),
+                key_id: key_id.clone(),
+                this_key: key.key_id(),
+            });
         }
-        let signature = receipt
-            .signature
-            .as_deref()
-            .and_then(crate::ledger::decode_signature)
+        let signature = crate::ledger::decode_signature(signature)
             .filter(|s| crate::ledger::verify(&key, record, s))
             .ok_or(crate::ledger::LedgerError::BadSignature)?;
         Ok(QrReceipt::new(record, signature, &key)?)
