@@ -10,6 +10,7 @@ import { litres, useForm } from '../form';
 import { dateTime, num, t } from '../i18n';
 import { errAttrs, ErrorBox, Field, FieldErr } from './common';
 import { LocationPicker } from './LocationPicker';
+import { toBase64 } from './PhotoInput';
 
 /** The code field's errors in words for codes: "bad_code" here means a code that cannot be read. */
 function codeError(errors: FieldErrors) {
@@ -17,17 +18,6 @@ function codeError(errors: FieldErrors) {
   return fe && fe.code === 'bad_code' ? { ...fe, code: 'code_unreadable' } : fe;
 }
 
-function toBase64(file: Blob): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => {
-      const s = String(r.result);
-      resolve(s.slice(s.indexOf(',') + 1));
-    };
-    r.onerror = () => reject(r.error);
-    r.readAsDataURL(file);
-  });
-}
 
 /** A code to show another phone: the QR code, and the text for typing when there is no camera. */
 export function ShowCode({ code, testid, caption }: { code: CodeView; testid: string; caption: string }) {

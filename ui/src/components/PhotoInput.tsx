@@ -5,7 +5,8 @@ import { errorText, toApiError } from '../errors';
 import { t } from '../i18n';
 import { errAttrs, FieldErr } from './common';
 
-function toBase64(file: Blob): Promise<string> {
+/** A file's bytes as base64 (what the Rust side takes for photos and scanned codes). */
+export function toBase64(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
     r.onload = () => {
