@@ -8,7 +8,7 @@
 // scripts/e2e builds the binaries, starts Xvfb and sets APP, SERVER, WEBDRIVER and ARTIFACTS.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, mkdirSync, openSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -150,10 +150,15 @@ export class Driver {
   /** Starts WebKitWebDriver for the app binary with the device's data in `dataDir`. */
   static async launch(dataDir, town, label) {
     const port = await freePort();
+    // The driver's and the app's output go to a file per device, never to this process's pipes:
+    // an app window that outlives its driver must not hold the test runner's output open (the
+    // runner waits for it to close before it starts the next story).
+    const log = openSync(join(town.dir, `${label}.log`), 'a');
     const webdriver = spawn(WEBDRIVER, [`--port=${port}`], {
       env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true', WARDBOOK_DATA: dataDir },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', log, log],
     });
+    closeSync(log);
     const driver = new Driver(`http://127.0.0.1:${port}`, town, label, webdriver);
     await waitFor('WebKitWebDriver', async () => (await fetch(`${driver.base}/status`)).ok);
     const value = await driver.cmd('POST', '/session', {
@@ -218,11 +223,19 @@ export class Driver {
   }
   /** Replaces a field's text: one tap to reach the field, then one key per character. */
   async type(css, text) {
-    const el = await this.find(css);
-    await this.cmd('POST', `${this.session}/element/${el}/clear`, {});
-    await this.cmd('POST', `${this.session}/element/${el}/value`, { text });
-    this.taps += 1;
-    this.typed += [...text].length;
+    for (let attempt = 0; ; attempt++) {
+      const el = await this.find(css);
+      await this.cmd('POST', `${this.session}/element/${el}/clear`, {});
+      await this.cmd('POST', `${this.session}/element/${el}/value`, { text });
+      this.taps += 1;
+      this.typed += [...text].length;
+      // Known defect (issue 13, open): under heavy load a form can re-render while keys arrive
+      // and drop the rest of them. The field is read back; a lost typing is typed again (and
+      // counted again), and it is reported so the defect stays visible.
+      const got = await this.cmd('GET', `${this.session}/element/${await this.find(css)}/property/value`);
+      if (got === null || got === undefined || got === text || attempt >= 2) break;
+      console.log(`${this.label}: ${css} read ${JSON.stringify(got)} after typing ${JSON.stringify(text)}; typing again`);
+    }
   }
   /** Chooses an option of a <select> by its value: one tap to open, one to pick. */
   async select(css, value) {
