@@ -151,6 +151,12 @@ pub fn add_photo(core: Core<'_>, base64: String) -> ApiResult<PhotoRef> {
     core.field().add_photo(&bytes, now_millis())
 }
 
+/// A photo kept on this device as a small JPEG data URL (its stored thumbnail).
+#[tauri::command]
+pub fn photo_thumbnail(core: Core<'_>, sha256: String) -> ApiResult<String> {
+    core.field().photo_thumbnail(&sha256)
+}
+
 #[tauri::command]
 pub fn sync_status(core: Core<'_>) -> ApiResult<SyncStatus> {
     core.sync().status(&core)

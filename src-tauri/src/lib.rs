@@ -72,6 +72,7 @@ pub fn with_handlers<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::review_list,
         commands::resolve_conflict,
         commands::add_photo,
+        commands::photo_thumbnail,
         commands::sync_status,
         commands::sync_now,
     ])

@@ -410,6 +410,12 @@ fn a_photo_waits_on_the_device_then_goes_up_on_its_own_channel() {
     let jpeg = wardbook::photo::sample::jpeg(640, 480, 7, None);
     let photo = app.ok("add_photo", json!({"base64": base64::engine::general_purpose::STANDARD.encode(&jpeg)}));
     let sha = photo["sha256"].as_str().unwrap().to_string();
+    let url = app.ok("photo_thumbnail", json!({"sha256": sha}));
+    let b64 = url.as_str().unwrap().strip_prefix("data:image/jpeg;base64,").expect("a JPEG data URL");
+    let thumb = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    assert!(thumb.starts_with(&[0xFF, 0xD8]) && thumb.len() < jpeg.len(), "a small JPEG, not the photo");
+    let missing = app.call("photo_thumbnail", json!({"sha256": "0".repeat(64)})).unwrap_err();
+    assert_eq!(missing["code"], "not_found");
     let mut draft = inspection_draft("Toilet block with a photo", true);
     draft["photos"] = json!([photo]);
     let saved = app.ok("save_inspection", json!({"draft": draft}));

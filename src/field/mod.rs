@@ -681,6 +681,19 @@ impl Field {
     pub fn add_photo(&mut self, bytes: &[u8], now: UnixMillis) -> ApiResult<crate::domain::PhotoRef> {
         Ok(self.store.add_photo(bytes, now)?)
     }
+
+    /// A photo kept on this device as a small picture for forms and record details: its stored
+    /// thumbnail (JPEG, longest side ≤ 256 px, made once when the photo was added) as a
+    /// `data:image/jpeg;base64,...` URL. A photo this device does not hold is `not_found`.
+    pub fn photo_thumbnail(&self, sha256: &str) -> ApiResult<String> {
+        use base64::Engine;
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        if !valid {
+            return Err(ApiError::new("not_found", format!("{sha256} is not a photo's SHA-256")));
+        }
+        let jpeg = self.store.photo_thumbnail(&sha256.to_ascii_lowercase())?;
+        Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg)))
+    }
 }
 
 /// A record's field errors under the names of the draft the form sent (`pit.length` is the

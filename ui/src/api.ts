@@ -125,6 +125,9 @@ export interface ReviewList { needs_review: RecordRow[]; rejected: RecordRow[]; 
  *  ward or none: drafts, not yet confirmed by the server, confirmed with a last change today. */
 export interface Home { todo: RecordRow[]; drafts: RecordRow[]; waiting: RecordRow[]; sent_today: RecordRow[] }
 
+/** Thumbnails already asked for, by SHA-256 (a stored photo never changes). */
+const thumbnails = new Map<string, Promise<string>>();
+
 export const api = {
   appState: () => invoke<AppState>('app_state'),
   enroll: (server: string, code: string, deviceName: string) => invoke<AppState>('enroll', { server, code, deviceName }),
@@ -165,6 +168,17 @@ export const api = {
     invoke<Saved>('resolve_conflict', { recordId, field, value }),
   /** A photo taken or picked: bytes as base64; kept on the device by SHA-256. */
   addPhoto: (base64: string) => invoke<PhotoRef>('add_photo', { base64 }),
+  /** A photo kept on this device as a small JPEG `data:` URL (its stored 256 px thumbnail);
+   *  `not_found` for a photo this device does not hold. Cached per SHA-256 for the session. */
+  photoThumbnail: (sha256: string): Promise<string> => {
+    let hit = thumbnails.get(sha256);
+    if (!hit) {
+      hit = invoke<string>('photo_thumbnail', { sha256 });
+      thumbnails.set(sha256, hit);
+      hit.catch(() => thumbnails.delete(sha256));
+    }
+    return hit;
+  },
   syncStatus: () => invoke<SyncStatus>('sync_status'),
   syncNow: () => invoke<SyncStatus>('sync_now'),
 };

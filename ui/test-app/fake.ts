@@ -492,7 +492,18 @@ function addPhoto(base64: string): PhotoRef {
   me();
   if (!base64 || !/^[A-Za-z0-9+/=]+$/.test(base64)) fail('invalid', [['photo', 'invalid']]);
   sync.photos_waiting += 1;
-  return { sha256: hash(base64), taken_at: Date.now(), location: null };
+  const sha256 = hash(base64);
+  photoBytes.set(sha256, base64);
+  return { sha256, taken_at: Date.now(), location: null };
+}
+
+/** Photos added on this fake device, by their name; the fake's thumbnail is the picture itself. */
+const photoBytes = new Map<string, string>();
+
+function photoThumbnail(sha256: string): string {
+  const b64 = photoBytes.get(String(sha256));
+  if (!b64) fail('not_found');
+  return `data:image/jpeg;base64,${b64}`;
 }
 
 function syncNow(): SyncStatus {
@@ -575,6 +586,7 @@ mockIPC((cmd, payload) => {
     case 'review_list': return reviewList();
     case 'resolve_conflict': return resolveConflict(a.recordId, a.field, a.value);
     case 'add_photo': return addPhoto(a.base64);
+    case 'photo_thumbnail': return photoThumbnail(a.sha256);
     case 'sync_status': return { ...sync };
     case 'sync_now': return syncNow();
     default: fail('unknown_command');
