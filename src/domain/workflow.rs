@@ -238,15 +238,9 @@ pub fn step(
     if !allows(record, from, to, actor.role) {
         return Err(Error::InvalidTransition { from, to, role: actor.role });
     }
-    if let (Body::Inspection(inspection), Submitted) = (&record.body, to) {
-        let template = refs.template(&inspection.template_code, inspection.template_version)?;
-        let mut c = super::validate::Checker::new();
-        c.nested("answers", |c| {
-            for q in inspection.unanswered_required(template) {
-                c.error(&q, "required", "must be answered before submitting");
-            }
-        });
-        c.finish()?;
+    let problems = step_problems(record, refs, to)?;
+    if !problems.0.is_empty() {
+        return Err(Error::Invalid(problems));
     }
     record.transitions.push(Transition {
         id,
@@ -260,6 +254,21 @@ pub fn step(
         signature: None,
     });
     Ok(())
+}
+
+/// What a record lacks for the step to `to`, every field at once: submitting an inspection needs
+/// every required question answered.
+pub fn step_problems(record: &Record, refs: &ReferenceData, to: Status) -> crate::Result<super::validate::FieldErrors> {
+    let mut c = super::validate::Checker::new();
+    if let (Body::Inspection(inspection), Submitted) = (&record.body, to) {
+        let template = refs.template(&inspection.template_code, inspection.template_version)?;
+        c.nested("answers", |c| {
+            for q in inspection.unanswered_required(template) {
+                c.error(&q, "required", "must be answered before submitting");
+            }
+        });
+    }
+    Ok(c.into_errors())
 }
 
 /// A supervisor settles a record in review by choosing the status it should have.

@@ -36,6 +36,10 @@ pub struct UserView {
     pub roles: Vec<Role>,
     pub wards: Vec<String>,
     pub has_pin: bool,
+    /// The screens that start work this user may open (`domain::access::tasks`): the app
+    /// offers no other.
+    #[serde(default)]
+    pub tasks: Vec<String>,
 }
 
 /// Where the app is: enrolled or not, who is signed in, which language.
@@ -143,6 +147,10 @@ pub struct RecordView {
     pub warnings: Vec<WarningView>,
     /// Statuses the signed-in user may move the record to now.
     pub actions: Vec<String>,
+    /// Forms the signed-in user may fill on this record now (`domain::access::record_forms`):
+    /// `trip_pickup`, `trip_disposal`, `handover`.
+    #[serde(default)]
+    pub forms: Vec<String>,
 }
 
 /// The home screen: work for the user's roles, then the user's own records in every ward (or
@@ -187,19 +195,27 @@ pub struct InspectionDraft {
     pub location: Option<GeoPoint>,
     #[serde(default)]
     pub answers: BTreeMap<String, Answer>,
+    /// Answers to number questions as typed (`"1,250"`, `"१२"`), by question id, read by
+    /// [`crate::domain::number`]; an answer here replaces one of the same id in `answers`.
+    #[serde(default)]
+    pub numbers: BTreeMap<String, Typed>,
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
     /// Submit for review now (else keep as a draft).
     #[serde(default)]
     pub submit: bool,
+    /// The ward chosen by a user of several wards, for an inspection without a place.
+    #[serde(default)]
+    pub ward: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssetDraft {
-    pub asset_type: AssetType,
+    /// `None` when none was chosen yet (refused as `required`, with the form's other problems).
+    pub asset_type: Option<AssetType>,
     pub asset_name: String,
     pub location: Option<GeoPoint>,
-    pub condition: Condition,
+    pub condition: Option<Condition>,
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
 }
@@ -213,6 +229,9 @@ pub struct ReceiptDraft {
     pub payer_name: String,
     pub mobile_number: Option<String>,
     pub instrument_number: Option<String>,
+    /// The ward chosen by a collector of several wards (a receipt has no place).
+    #[serde(default)]
+    pub ward: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -221,9 +240,10 @@ pub struct FsmJobDraft {
     pub mobile_number: Option<String>,
     pub locality: String,
     pub location: Option<GeoPoint>,
-    pub pit_length: Option<f64>,
-    pub pit_width: Option<f64>,
-    pub pit_height: Option<f64>,
+    /// Metres as typed (`"1.5"`, `"१.५"`) or numbers.
+    pub pit_length: Option<Typed>,
+    pub pit_width: Option<Typed>,
+    pub pit_height: Option<Typed>,
     #[serde(default)]
     pub post_pay: bool,
 }
@@ -252,6 +272,16 @@ impl Typed {
             None => Ok(None),
             Some(Typed::Number(n)) => crate::domain::number::parse_litres(field, &n.to_string()),
             Some(Typed::Text(t)) => crate::domain::number::parse_litres(field, t),
+        }
+    }
+
+    /// A number in `field` (an answer, a pit size): `None` when nothing was typed.
+    pub fn number(field: &str, value: Option<&Typed>) -> crate::Result<Option<f64>> {
+        match value {
+            None => Ok(None),
+            Some(Typed::Number(n)) if n.is_finite() => Ok(Some(*n)),
+            Some(Typed::Number(_)) => crate::domain::number::parse_number(field, "NaN"),
+            Some(Typed::Text(t)) => crate::domain::number::parse_number(field, t),
         }
     }
 }

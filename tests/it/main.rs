@@ -9,6 +9,7 @@
 
 mod crash;
 mod custody;
+mod forms;
 mod money;
 mod photos;
 mod places;

@@ -28,7 +28,9 @@ export interface GeoPoint { lat: number; lon: number; accuracy_m: number | null 
 export interface PhotoRef { sha256: string; taken_at: number | null; location: GeoPoint | null }
 
 export interface Town { id: string; name: string; name_hi: string; code: string }
-export interface UserView { id: string; name: string; roles: Role[]; wards: string[]; has_pin: boolean }
+/** `tasks`: the screens that start work this user may open, decided by the core
+ *  (src/domain/access.rs TASKS): new_inspection, new_asset, collect_fee, fsm_jobs, new_fsm_job, trips, review. */
+export interface UserView { id: string; name: string; roles: Role[]; wards: string[]; has_pin: boolean; tasks: string[] }
 export interface AppState {
   enrolled: boolean;
   server: string | null;
@@ -88,6 +90,7 @@ export interface RecordView {
   conflicts: Conflict[];
   warnings: Warning[];
   actions: string[]; // statuses this user may move the record to now
+  forms: string[]; // forms this user may fill on it now: trip_pickup, trip_disposal, handover
 }
 
 export type Answer =
@@ -97,19 +100,27 @@ export type Answer =
 export interface InspectionDraft {
   template_code: string; template_version: number; subject: string;
   location: GeoPoint | null; answers: Record<string, Answer>; photos: PhotoRef[]; submit: boolean;
+  /** Answers to number questions as typed ("1,250", "१२"), read by the Rust side. */
+  numbers?: Record<string, string>;
+  /** The ward chosen by a user of several wards, for an inspection without a place. */
+  ward?: string | null;
 }
 export interface AssetDraft {
-  asset_type: 'STREETLIGHT' | 'PUBLIC_TOILET' | 'DRAIN' | 'SEPTIC_TANK' | 'BIN' | 'WATER_CONNECTION' | 'PROPERTY';
-  asset_name: string; location: GeoPoint | null; condition: 'GOOD' | 'FAIR' | 'POOR' | 'NON_FUNCTIONAL'; photos: PhotoRef[];
+  /** null when none was chosen: refused as required, with the form's other problems. */
+  asset_type: 'STREETLIGHT' | 'PUBLIC_TOILET' | 'DRAIN' | 'SEPTIC_TANK' | 'BIN' | 'WATER_CONNECTION' | 'PROPERTY' | null;
+  asset_name: string; location: GeoPoint | null; condition: 'GOOD' | 'FAIR' | 'POOR' | 'NON_FUNCTIONAL' | null; photos: PhotoRef[];
 }
 export interface ReceiptDraft {
   fee_head: string; amount: string; // rupees as typed, "150" or "150.50"
   payment_mode: 'CASH' | 'UPI' | 'CHEQUE' | 'DD' | 'CARD';
   payer_name: string; mobile_number: string | null; instrument_number: string | null;
+  /** The ward chosen by a collector of several wards (a receipt has no place). */
+  ward?: string | null;
 }
 export interface FsmJobDraft {
   applicant_name: string; mobile_number: string | null; locality: string;
-  location: GeoPoint | null; pit_length: number | null; pit_width: number | null; pit_height: number | null;
+  /** Metres as typed ("1.5", "१.५"), read by the Rust side. */
+  location: GeoPoint | null; pit_length: string | number | null; pit_width: string | number | null; pit_height: string | number | null;
   post_pay: boolean;
 }
 /** `volume_litres`: the text as typed ("2,400", "२४००"), read by the Rust side, or a number. */
@@ -146,6 +157,9 @@ export const api = {
    *  name `amount` (not_a_number, too_many_decimals, too_large, zero). */
   readAmount: (text: string) => invoke<number>('read_amount', { text }),
   collectFee: (draft: ReceiptDraft) => invoke<ReceiptIssued>('collect_fee', { draft }),
+  /** The checks `collectFee` makes, issuing nothing: the amount in paise for the preview, or
+   *  every problem of the draft at once. */
+  checkReceipt: (draft: ReceiptDraft) => invoke<number>('check_receipt', { draft }),
   createFsmJob: (draft: FsmJobDraft) => invoke<Saved>('create_fsm_job', { draft }),
   /** A workflow step (`to` is a status from RecordView.actions). */
   step: (id: string, to: string, note: string | null) => invoke<Saved>('step', { id, to, note }),

@@ -100,7 +100,7 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
   const poor = value?.accuracy_m != null && value.accuracy_m > POOR_ACCURACY_M;
 
   return (
-    <fieldset class="location" id={`${idPrefix}-fieldset`} aria-describedby={feAll ? `${idPrefix}-err` : undefined}>
+    <fieldset class={`location${feAll ? ' has-error' : ''}`} id={`${idPrefix}-fieldset`} {...errAttrs(idPrefix, feAll)}>
       <legend>{t('loc.title')}</legend>
       <p class="loc-value" data-testid="location-value" aria-live="polite">
         {value ? (

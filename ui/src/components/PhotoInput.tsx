@@ -1,6 +1,6 @@
 // A photo from the camera (or the gallery): bytes → base64 → api.addPhoto → PhotoRef.
-import { useRef, useState } from 'preact/hooks';
-import { api, type FieldError, type PhotoRef } from '../api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type ApiError, type FieldError, type PhotoRef } from '../api';
 import { errorText, toApiError } from '../errors';
 import { t } from '../i18n';
 import { errAttrs, FieldErr } from './common';
@@ -17,6 +17,33 @@ function toBase64(file: Blob): Promise<string> {
   });
 }
 
+/** A photo as a small picture (its stored 256 px thumbnail, asked once per photo); a photo
+ *  this device does not hold says so in words. */
+export function Thumbnail({ photo, n }: { photo: PhotoRef; n: number }) {
+  const [src, setSrc] = useState<string | null>(null);
+  const [missing, setMissing] = useState(false);
+  useEffect(() => {
+    let live = true;
+    setSrc(null);
+    setMissing(false);
+    api.photoThumbnail(photo.sha256).then((url) => live && setSrc(url), () => live && setMissing(true));
+    return () => { live = false; };
+  }, [photo.sha256]);
+  const alt = t('photo.item_n', { n });
+  if (missing) return <span class="thumb thumb-missing" data-testid="thumbnail-missing">{t('photo.not_here', { n })}</span>;
+  return src ? <img class="thumb" src={src} alt={alt} width={96} height={96} data-testid="thumbnail" /> : <span class="thumb thumb-loading" aria-label={alt} role="img" />;
+}
+
+/** The photos of a record as thumbnails. */
+export function Thumbnails({ photos }: { photos: PhotoRef[] }) {
+  if (!photos.length) return null;
+  return (
+    <ul class="thumbs" data-testid="thumbnails">
+      {photos.map((p, i) => <li key={p.sha256 + i}><Thumbnail photo={p} n={i + 1} /></li>)}
+    </ul>
+  );
+}
+
 interface Props {
   id: string;
   label: string;
@@ -28,7 +55,7 @@ interface Props {
 
 export function PhotoInput({ id, label, photos, onChange, fe, required }: Props) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
   const onFiles = async (input: HTMLInputElement) => {
@@ -40,7 +67,7 @@ export function PhotoInput({ id, label, photos, onChange, fe, required }: Props)
     try {
       for (const f of files) added.push(await api.addPhoto(await toBase64(f)));
     } catch (e) {
-      setError(errorText(toApiError(e)));
+      setError(toApiError(e));
     } finally {
       setBusy(false);
       input.value = '';
@@ -71,12 +98,12 @@ export function PhotoInput({ id, label, photos, onChange, fe, required }: Props)
       <div role="status" data-testid="photo-status" class="hint">
         {busy ? t('photo.adding') : photos.length ? t('photo.count', { count: photos.length }) : ''}
       </div>
-      {error ? <p class="field-error">{error}</p> : null}
+      {error ? <p class="field-error">{errorText(error)}</p> : null}
       {photos.length > 0 ? (
         <ul class="photos">
           {photos.map((p, i) => (
             <li key={p.sha256 + i} data-testid="photo" data-sha256={p.sha256}>
-              <span>{t('photo.item', { n: i + 1, id: p.sha256.slice(0, 8) })}</span>
+              <Thumbnail photo={p} n={i + 1} />
               <button
                 type="button"
                 class="link"

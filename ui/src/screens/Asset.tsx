@@ -5,39 +5,30 @@ import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useForm } from '../form';
 import { useApp } from '../context';
-import { localError, type FieldErrors } from '../errors';
 import { t } from '../i18n';
 
-export const ASSET_TYPES: AssetDraft['asset_type'][] = [
+type AssetType = NonNullable<AssetDraft['asset_type']>;
+type Condition = NonNullable<AssetDraft['condition']>;
+
+export const ASSET_TYPES: AssetType[] = [
   'STREETLIGHT', 'PUBLIC_TOILET', 'DRAIN', 'SEPTIC_TANK', 'BIN', 'WATER_CONNECTION', 'PROPERTY',
 ];
-export const CONDITIONS: AssetDraft['condition'][] = ['GOOD', 'FAIR', 'POOR', 'NON_FUNCTIONAL'];
+export const CONDITIONS: Condition[] = ['GOOD', 'FAIR', 'POOR', 'NON_FUNCTIONAL'];
 
 export function AssetForm() {
   const { go, syncChanged } = useApp();
-  const [type, setType] = useState<AssetDraft['asset_type'] | ''>('');
+  const [type, setType] = useState<AssetType | ''>('');
   const [name, setName] = useState('');
-  const [condition, setCondition] = useState<AssetDraft['condition'] | ''>('');
+  const [condition, setCondition] = useState<Condition | ''>('');
   const [location, setLocation] = useState<GeoPoint | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const { errors, general, busy, run } = useForm();
 
   const save = async (e: Event) => {
     e.preventDefault();
-    const errs: FieldErrors = {};
-    if (!type) errs.asset_type = localError('asset_type', 'required');
-    if (!name.trim()) errs.asset_name = localError('asset_name', 'required');
-    if (!condition) errs.condition = localError('condition', 'required');
-    const saved = await run(
-      () =>
-        api.saveAsset({
-          asset_type: type as AssetDraft['asset_type'],
-          asset_name: name.trim(),
-          condition: condition as AssetDraft['condition'],
-          location,
-          photos,
-        }),
-      errs,
+    // The whole draft goes to the Rust side, chosen or not: it answers with every problem.
+    const saved = await run(() =>
+      api.saveAsset({ asset_type: type || null, asset_name: name.trim(), condition: condition || null, location, photos }),
     );
     if (!saved) return;
     syncChanged();
@@ -49,7 +40,7 @@ export function AssetForm() {
       <h1 tabIndex={-1}>{t('asset.title')}</h1>
       <ErrorBox text={general} errors={errors} />
       <Field id="asset-type" label={t('asset.type')} fe={errors.asset_type} required>
-        <select id="asset-type" value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value as AssetDraft['asset_type'])} {...errAttrs('asset-type', errors.asset_type)}>
+        <select id="asset-type" value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value as AssetType)} {...errAttrs('asset-type', errors.asset_type)}>
           <option value="">{t('form.choose')}</option>
           {ASSET_TYPES.map((a) => <option key={a} value={a}>{t(`asset_type.${a}`)}</option>)}
         </select>
@@ -57,7 +48,7 @@ export function AssetForm() {
       <Field id="asset-name" label={t('asset.name')} fe={errors.asset_name} hint={t('asset.name_hint')} required>
         <input id="asset-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} {...errAttrs('asset-name', errors.asset_name, 'asset-name-hint')} />
       </Field>
-      <fieldset class={`field${errors.condition ? ' has-error' : ''}`} id="condition" aria-describedby={errors.condition ? 'condition-err' : undefined}>
+      <fieldset class={`field${errors.condition ? ' has-error' : ''}`} id="condition" {...errAttrs('condition', errors.condition)}>
         <legend>{t('asset.condition')}<span class="req"> ({t('form.required')})</span></legend>
         <div class="choice-grid">
           {CONDITIONS.map((c) => (

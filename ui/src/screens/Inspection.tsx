@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type Template } from '../api';
-import { errAttrs, ErrorBox, Field, FieldErr } from '../components/common';
+import { errAttrs, ErrorBox, Field, FieldErr, WardPicker } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useForm } from '../form';
@@ -17,8 +17,9 @@ function sortedTemplates(list: Template[]): Template[] {
   return [...list].sort((a, b) => (a.code === b.code ? b.version - a.version : a.code.localeCompare(b.code)));
 }
 
-/** Raw inputs → typed answers; numbers that do not parse become a field error. */
-function toAnswers(tpl: Template, raw: Raw, errs: FieldErrors): Record<string, Answer> {
+/** Raw inputs → typed answers, and number answers as typed (`numbers`: the Rust side reads them
+ *  — `1,250`, `१२` — and refuses what is not a number, with the form's other problems). */
+function toAnswers(tpl: Template, raw: Raw, numbers: Record<string, string>): Record<string, Answer> {
   const out: Record<string, Answer> = {};
   for (const q of tpl.questions) {
     const v = raw[q.id];
@@ -27,11 +28,7 @@ function toAnswers(tpl: Template, raw: Raw, errs: FieldErrors): Record<string, A
         if (typeof v === 'boolean') out[q.id] = { type: 'yes_no', value: v };
         break;
       case 'number':
-        if (typeof v === 'string' && v.trim() !== '') {
-          const n = Number(v.replace(',', '.'));
-          if (Number.isFinite(n)) out[q.id] = { type: 'number', value: n };
-          else errs[`answers.${q.id}`] = localError(`answers.${q.id}`, 'not_a_number');
-        }
+        if (typeof v === 'string' && v.trim() !== '') numbers[q.id] = v.trim();
         break;
       case 'text':
         if (typeof v === 'string' && v.trim() !== '') out[q.id] = { type: 'text', value: v.trim() };
@@ -84,11 +81,7 @@ function QuestionInput(props: { q: Question; value: Raw[string]; set: (v: Raw[st
           <Field id={id} label={text} fe={fe} hint={range} required={q.required}>
             <input
               id={id}
-              type="number"
               inputMode="decimal"
-              min={q.min ?? undefined}
-              max={q.max ?? undefined}
-              step="any"
               value={typeof value === 'string' ? value : ''}
               onInput={(e) => set((e.target as HTMLInputElement).value)}
               {...errAttrs(id, fe, range ? `${id}-hint` : undefined)}
@@ -165,12 +158,14 @@ export function InspectionForm() {
   const { errors, general, busy, run } = useForm();
 
   const tpl = templates.find((x) => templateKey(x) === key) ?? null;
+  const [ward, setWard] = useState('');
 
   const save = async (submit: boolean) => {
+    // The one problem the screen finds itself: without a template there is nothing to send.
     const errs: FieldErrors = {};
     if (!tpl) errs.template = localError('template', 'required');
-    if (!subject.trim()) errs.subject = localError('subject', 'required');
-    const answers = tpl ? toAnswers(tpl, raw, errs) : {};
+    const numbers: Record<string, string> = {};
+    const answers = tpl ? toAnswers(tpl, raw, numbers) : {};
     const saved = await run(
       () =>
         api.saveInspection({
@@ -179,8 +174,10 @@ export function InspectionForm() {
           subject: subject.trim(),
           location,
           answers,
+          numbers,
           photos,
           submit,
+          ward: ward || null,
         }),
       errs,
     );
@@ -225,6 +222,7 @@ export function InspectionForm() {
         </section>
       ) : null}
       <LocationPicker value={location} onChange={setLocation} errors={errors} />
+      {location ? null : <WardPicker value={ward} onChange={setWard} fe={errors.ward} />}
       <PhotoInput id="photos" label={t('photo.add')} photos={photos} onChange={setPhotos} fe={errors.photos} />
       <div class="button-row sticky-actions">
         <button type="submit" id="save-submit" class="primary" disabled={busy}>{t('inspection.submit')}</button>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ReviewList } from '../api';
+import { api, type ApiError, type ReviewList } from '../api';
 import { ErrorBox, Notice, RecordList } from '../components/common';
 import { ConflictCard } from '../components/ConflictCard';
 import { errorText, toApiError } from '../errors';
@@ -9,16 +9,16 @@ import { useApp } from '../context';
 export function Review() {
   const { synced } = useApp();
   const [list, setList] = useState<ReviewList | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const load = () => api.reviewList().then(setList, (e) => setError(errorText(toApiError(e))));
+  const load = () => api.reviewList().then(setList, (e) => setError(toApiError(e)));
   useEffect(() => { load(); }, [synced]);
 
   return (
     <div>
       <h1 tabIndex={-1}>{t('review.title')}</h1>
       <Notice text={notice} />
-      <ErrorBox text={error} />
+      <ErrorBox text={error ? errorText(error) : null} />
       {list ? (
         <>
           <section aria-labelledby="conflicts-h">
