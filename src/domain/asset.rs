@@ -114,7 +114,12 @@ mod tests {
         let mut c = Checker::new();
         AssetSurvey::check_fields(&mut c, None, " ", None, None);
         let fields: Vec<_> = c.into_errors().0.into_iter().map(|e| (e.field, e.code)).collect();
-        let expected = [("asset_type", "required"), ("asset_name", "required"), ("condition", "required"), ("location", "required")];
+        let expected = [
+            ("asset_type", "required"),
+            ("asset_name", "required"),
+            ("condition", "required"),
+            ("location", "required"),
+        ];
         assert_eq!(fields, expected.map(|(f, c)| (f.to_string(), c.to_string())));
         let mut c = Checker::new();
         let off = GeoPoint { lat: 95.0, lon: 76.0, accuracy_m: None };

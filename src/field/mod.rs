@@ -25,8 +25,8 @@ use crate::domain::reference::{ReferenceData, User};
 use crate::domain::validate::{Checker, FieldErrors, check_draft};
 use crate::domain::workflow::{self, Actor};
 use crate::domain::{
-    Address, Answer, AssetSurvey, Body, FsmJob, GeoPoint, Inspection, Paise, Receipt, Record, RecordKind, Role, Status, Trip,
-    UnixMillis,
+    Address, Answer, AssetSurvey, Body, FsmJob, GeoPoint, Inspection, Paise, Receipt, Record, RecordKind, Role, Status,
+    Trip, UnixMillis,
 };
 use crate::geo::GeoRules;
 use crate::ids::{RecordId, TransitionId, UserId};
@@ -361,17 +361,9 @@ impl Field {
 
     /// A new record of the signed-in user, assigned to them. Its ward is its place's; a record
     /// with no place in a ward (a receipt, an inspection saved without a location) gets the
-    /// user's ward when they work in exactly one, so the server can place it.
-    fn new_record(&self, now: UnixMillis, body: Body) -> ApiResult<Record> {
-        let (record, problems) = self.new_record_in(now, body, None)?;
-        match problems.0.is_empty() {
-            true => Ok(record),
-            false => Err(Error::Invalid(problems).into()),
-        }
-    }
-
-    /// [`Self::new_record`] with the ward the user `chose` for a record without a place; a
-    /// missing or foreign choice comes back as a problem to report with the form's others.
+    /// user's ward when they work in exactly one, or the one they `chose` among several, so the
+    /// server can place it (`domain::access::ward_of_new`). A missing or foreign choice comes
+    /// back as a problem to report with the form's others.
     fn new_record_in(&self, now: UnixMillis, body: Body, chosen: Option<&str>) -> ApiResult<(Record, FieldErrors)> {
         let me = self.me()?;
         let refs = self.store.reference();
@@ -440,7 +432,13 @@ impl Field {
         let (Some(asset_type), Some(condition), Some(location)) = (draft.asset_type, draft.condition, &draft.location)
         else {
             let mut c = Checker::new();
-            AssetSurvey::check_fields(&mut c, draft.asset_type, &draft.asset_name, draft.condition, draft.location.as_ref());
+            AssetSurvey::check_fields(
+                &mut c,
+                draft.asset_type,
+                &draft.asset_name,
+                draft.condition,
+                draft.location.as_ref(),
+            );
             return Err(Error::Invalid(c.into_errors()).into());
         };
         let location = location.clone();
@@ -453,7 +451,9 @@ impl Field {
             address: Address { location: Some(location), ..Address::default() },
             photos: draft.photos,
         });
-        let mut record = self.new_record(now, body)?;
+        // A survey has a place: its ward is the place's (one outside every ward is the server's to
+        // refuse, with its reason), never a choice.
+        let (mut record, _) = self.new_record_in(now, body, None)?;
         check_draft(&record, self.store.reference(), Some(Status::PendingForApproval), FieldErrors::default())?;
         self.step_unsaved(&mut record, Role::Surveyor, Status::PendingForApproval, now)?;
         self.store.create(&record, now)?;
@@ -573,7 +573,8 @@ impl Field {
             dso: None,
             vehicle: refs.vehicles.first().map(|v| v.registration_number.clone()),
         });
-        let mut record = self.new_record(now, body)?;
+        let (mut record, ward) = self.new_record_in(now, body, None)?;
+        typed.extend(ward);
         record.id = id;
         let renames = [("pit.", "pit_"), ("address.location", "location"), ("address.locality", "locality")];
         check_draft(&record, self.store.reference(), None, typed.into_errors())
@@ -631,7 +632,8 @@ impl Field {
             disposal: None,
             custody: None,
         });
-        let mut record = self.new_record(now, body)?;
+        // A trip is in its job's ward.
+        let (mut record, _) = self.new_record_in(now, body, None)?;
         record.ward = job_record.ward.clone();
         record.assignee = Some(crew.user);
         check_draft(&record, self.store.reference(), Some(Status::WaitingForDisposal), typed)
@@ -655,7 +657,8 @@ impl Field {
             typed.0.extend(c.into_errors().0);
             t.disposal = Some(step.clone());
         }
-        check_draft(&after, self.store.reference(), None, typed).map_err(|e| as_draft(e.into(), &[("disposal.", "")]))?;
+        check_draft(&after, self.store.reference(), None, typed)
+            .map_err(|e| as_draft(e.into(), &[("disposal.", "")]))?;
         self.store.record_disposal(trip, step, now).map_err(|e| as_draft(e.into(), &[("disposal.", "")]))?;
         self.store.transition(trip, operator, Status::Disposed, now, None)?;
         self.saved(trip)
@@ -776,7 +779,7 @@ impl Field {
 /// `http://` or `https://` (`address_scheme`), a host name or IP address (`address_host`), and a
 /// port that is a number up to 65535 (`address_port`). Returned without a trailing `/`.
 pub fn server_address(text: &str) -> ApiResult<String> {
-    let text = text.trim().trim_end_matches('/');
+    let text = text.trim();
     let bad = |code: &str, message: &str| ApiError::field("server", code, message);
     if text.is_empty() {
         return Err(bad("required", "is required"));
@@ -787,6 +790,7 @@ pub fn server_address(text: &str) -> ApiResult<String> {
     if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
         return Err(bad("address_scheme", "start the address with http:// or https://"));
     }
+    let rest = rest.trim_end_matches('/');
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let (host, port) = match authority.strip_prefix('[').and_then(|a| a.split_once(']')) {
         Some((inside, rest)) => (&authority[..inside.len() + 2], rest.strip_prefix(':')),
@@ -804,11 +808,13 @@ pub fn server_address(text: &str) -> ApiResult<String> {
         return Err(bad("address_host", "the server's name or IP address is not valid"));
     }
     if let Some(port) = port
-        && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().map_or(true, |p| p == 0))
+        && (port.is_empty()
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || port.parse::<u16>().map_or(true, |p| p == 0))
     {
         return Err(bad("address_port", "the port after ':' must be a number from 1 to 65535"));
     }
-    Ok(text.to_string())
+    Ok(format!("{scheme}://{rest}"))
 }
 
 /// The enroll screen's fields checked in one round before any connection: the server address
@@ -846,7 +852,9 @@ pub fn enroll_error(e: Error) -> ApiError {
             }
         }
         Error::Unauthorized { .. } if e.code() == "bad_code" => field("code", "bad_code"),
-        Error::Server { status, code, .. } if *status == 404 || *status == 405 || code == "bad_response" || code == "unknown" => {
+        Error::Server { status, code, .. }
+            if *status == 404 || *status == 405 || code == "bad_response" || code == "unknown" =>
+        {
             field("server", "bad_server")
         }
         _ => e.into(),
@@ -951,10 +959,24 @@ mod tests {
             format!("{} {}", a.fields[0].field, a.fields[0].code)
         };
         let offline = |m: &str| Error::Offline(m.into());
-        assert_eq!(of(offline("error sending request: client error (Connect): dns error: failed to lookup address information")), "server unknown_host");
-        assert_eq!(of(offline("error sending request: tcp connect error: Connection refused (os error 111)")), "server refused");
+        assert_eq!(
+            of(offline(
+                "error sending request: client error (Connect): dns error: failed to lookup address information"
+            )),
+            "server unknown_host"
+        );
+        assert_eq!(
+            of(offline("error sending request: tcp connect error: Connection refused (os error 111)")),
+            "server refused"
+        );
         assert_eq!(of(offline("error sending request: operation timed out")), "server timeout");
-        assert_eq!(of(Error::Server { status: 404, code: "unknown".into(), message: "<html>".into() }), "server bad_server");
-        assert_eq!(of(Error::Unauthorized { code: "invalid_enrollment_code".into(), message: "no".into() }), "code bad_code");
+        assert_eq!(
+            of(Error::Server { status: 404, code: "unknown".into(), message: "<html>".into() }),
+            "server bad_server"
+        );
+        assert_eq!(
+            of(Error::Unauthorized { code: "invalid_enrollment_code".into(), message: "no".into() }),
+            "code bad_code"
+        );
     }
 }

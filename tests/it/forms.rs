@@ -41,9 +41,9 @@ fn device() -> (Field, RecordId, RecordId, tempfile::TempDir) {
 fn run(field: &mut Field, cmd: &str, args: &Value, job: RecordId, trip: RecordId) -> wardbook::field::ApiError {
     let draft = |key: &str| args[key].clone();
     let result = match cmd {
-        "save_inspection" => {
-            field.save_inspection(serde_json::from_value::<InspectionDraft>(draft("draft")).unwrap(), T0 + 5).map(|_| ())
-        }
+        "save_inspection" => field
+            .save_inspection(serde_json::from_value::<InspectionDraft>(draft("draft")).unwrap(), T0 + 5)
+            .map(|_| ()),
         "save_asset" => field.save_asset(serde_json::from_value(draft("draft")).unwrap(), T0 + 5).map(|_| ()),
         "collect_fee" => {
             field.collect_fee(serde_json::from_value::<ReceiptDraft>(draft("draft")).unwrap(), T0 + 5).map(|_| ())
@@ -57,7 +57,9 @@ fn run(field: &mut Field, cmd: &str, args: &Value, job: RecordId, trip: RecordId
         }
         "trip_disposal" => {
             assert_eq!(args["tripId"], "$trip");
-            field.trip_disposal(trip, serde_json::from_value::<TripStepDraft>(draft("step")).unwrap(), T0 + 5).map(|_| ())
+            field
+                .trip_disposal(trip, serde_json::from_value::<TripStepDraft>(draft("step")).unwrap(), T0 + 5)
+                .map(|_| ())
         }
         other => panic!("no form {other}"),
     };
