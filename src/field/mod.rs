@@ -392,6 +392,8 @@ impl Field {
     pub fn save_inspection(&mut self, draft: InspectionDraft, now: UnixMillis) -> ApiResult<Saved> {
         self.actor(Role::Inspector)?;
         let mut typed = Checker::new();
+        let (location, place) = PlaceDraft::read(draft.location)?;
+        typed.extend(place);
         let mut answers = draft.answers;
         for (id, value) in &draft.numbers {
             let field = format!("answers.{id}");
@@ -409,8 +411,8 @@ impl Field {
             template_code: draft.template_code,
             template_version: draft.template_version,
             subject: draft.subject,
-            address: Address { location: draft.location.clone(), ..Address::default() },
-            location: draft.location,
+            address: Address { location: location.clone(), ..Address::default() },
+            location,
             answers,
             findings: vec![],
             photos: draft.photos,
@@ -429,19 +431,20 @@ impl Field {
     /// Saves an asset survey and sends it for approval.
     pub fn save_asset(&mut self, draft: AssetDraft, now: UnixMillis) -> ApiResult<Saved> {
         self.actor(Role::Surveyor)?;
-        let (Some(asset_type), Some(condition), Some(location)) = (draft.asset_type, draft.condition, &draft.location)
+        let (location, place) = PlaceDraft::read(draft.location)?;
+        let (Some(asset_type), Some(condition), Some(location), true) =
+            (draft.asset_type, draft.condition, location.clone(), place.0.is_empty())
         else {
             let mut c = Checker::new();
-            AssetSurvey::check_fields(
-                &mut c,
-                draft.asset_type,
-                &draft.asset_name,
-                draft.condition,
-                draft.location.as_ref(),
-            );
-            return Err(Error::Invalid(c.into_errors()).into());
+            AssetSurvey::check_fields(&mut c, draft.asset_type, &draft.asset_name, draft.condition, location.as_ref());
+            let mut errors = c.into_errors();
+            if !place.0.is_empty() {
+                // What was typed is wrong, not missing: say which box.
+                errors.0.retain(|e| e.field != "location");
+                errors.0.extend(place.0);
+            }
+            return Err(Error::Invalid(errors).into());
         };
-        let location = location.clone();
         let body = Body::AssetSurvey(AssetSurvey {
             asset_type,
             asset_name: draft.asset_name,
@@ -533,6 +536,8 @@ impl Field {
     pub fn create_fsm_job(&mut self, draft: FsmJobDraft, now: UnixMillis) -> ApiResult<Saved> {
         self.actor(Role::Supervisor)?;
         let mut typed = Checker::new();
+        let (location, place) = PlaceDraft::read(draft.location)?;
+        typed.extend(place);
         let mut size = |field: &str, value: Option<&Typed>| match Typed::number(field, value) {
             Ok(v) => Ok(v),
             Err(e) => FieldErrors::of(e).map(|errors| {
@@ -562,11 +567,7 @@ impl Field {
             applicant_name: draft.applicant_name.trim().to_string(),
             mobile_number: draft.mobile_number.map(|m| m.trim().to_string()).filter(|m| !m.is_empty()),
             pit: PitDetail { length, width, height, ..PitDetail::default() },
-            address: Address {
-                locality: Some(draft.locality.trim().to_string()),
-                location: draft.location,
-                ..Address::default()
-            },
+            address: Address { locality: Some(draft.locality.trim().to_string()), location, ..Address::default() },
             advance_amount: None,
             trip_amount: fee,
             possible_service_date: None,
@@ -611,7 +612,9 @@ impl Field {
             let status = job_record.workflow().status;
             return Err(ApiError::new("not_allowed", format!("the job is {status}, not in progress with a crew")));
         }
-        let (litres, typed) = read_litres(draft.volume_litres.as_ref())?;
+        let (litres, mut typed) = read_litres(draft.volume_litres.as_ref())?;
+        let (location, place) = PlaceDraft::read(draft.location)?;
+        typed.0.extend(place.0);
         let refs = self.store.reference();
         let body = Body::Trip(Trip {
             application_no: fsm.application_no.clone(),
@@ -622,13 +625,7 @@ impl Field {
                 .unwrap_or_default(),
             driver: self.me()?.name.clone(),
             fstp_code: refs.fstps.first().map(|f| f.code.clone()),
-            pickup: Some(TripStep {
-                at: now,
-                location: draft.location,
-                volume_litres: litres,
-                photos: draft.photos,
-                geofence: None,
-            }),
+            pickup: Some(TripStep { at: now, location, volume_litres: litres, photos: draft.photos, geofence: None }),
             disposal: None,
             custody: None,
         });
@@ -648,12 +645,16 @@ impl Field {
     pub fn trip_disposal(&mut self, trip: RecordId, draft: TripStepDraft, now: UnixMillis) -> ApiResult<Saved> {
         let operator = self.actor(Role::FstpOperator)?;
         let (litres, mut typed) = read_litres(draft.volume_litres.as_ref())?;
-        let step =
-            TripStep { at: now, location: draft.location, volume_litres: litres, photos: draft.photos, geofence: None };
+        let (location, place) = PlaceDraft::read(draft.location)?;
+        let typed_wrong = !place.0.is_empty();
+        typed.0.extend(place.0);
+        let step = TripStep { at: now, location, volume_litres: litres, photos: draft.photos, geofence: None };
         let mut after = self.store.get(trip)?;
         if let Body::Trip(t) = &mut after.body {
             let mut c = Checker::new();
-            crate::domain::fsm::check_disposal(&mut c, &step);
+            if !typed_wrong {
+                crate::domain::fsm::check_disposal(&mut c, &step);
+            }
             typed.0.extend(c.into_errors().0);
             t.disposal = Some(step.clone());
         }

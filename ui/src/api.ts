@@ -25,6 +25,9 @@ export interface FieldError {
 }
 
 export interface GeoPoint { lat: number; lon: number; accuracy_m: number | null }
+/** A place as a form sends it: a point (GPS, map), or latitude and longitude as typed, which the
+ *  Rust side reads ("30.37", "३०.३७") and refuses by box (location.lat / location.lon). */
+export type Place = GeoPoint | { lat: string; lon: string; accuracy_m?: null };
 export interface PhotoRef { sha256: string; taken_at: number | null; location: GeoPoint | null }
 
 export interface Town { id: string; name: string; name_hi: string; code: string }
@@ -99,7 +102,7 @@ export type Answer =
 
 export interface InspectionDraft {
   template_code: string; template_version: number; subject: string;
-  location: GeoPoint | null; answers: Record<string, Answer>; photos: PhotoRef[]; submit: boolean;
+  location: Place | null; answers: Record<string, Answer>; photos: PhotoRef[]; submit: boolean;
   /** Answers to number questions as typed ("1,250", "१२"), read by the Rust side. */
   numbers?: Record<string, string>;
   /** The ward chosen by a user of several wards, for an inspection without a place. */
@@ -108,7 +111,7 @@ export interface InspectionDraft {
 export interface AssetDraft {
   /** null when none was chosen: refused as required, with the form's other problems. */
   asset_type: 'STREETLIGHT' | 'PUBLIC_TOILET' | 'DRAIN' | 'SEPTIC_TANK' | 'BIN' | 'WATER_CONNECTION' | 'PROPERTY' | null;
-  asset_name: string; location: GeoPoint | null; condition: 'GOOD' | 'FAIR' | 'POOR' | 'NON_FUNCTIONAL' | null; photos: PhotoRef[];
+  asset_name: string; location: Place | null; condition: 'GOOD' | 'FAIR' | 'POOR' | 'NON_FUNCTIONAL' | null; photos: PhotoRef[];
 }
 export interface ReceiptDraft {
   fee_head: string; amount: string; // rupees as typed, "150" or "150.50"
@@ -120,11 +123,11 @@ export interface ReceiptDraft {
 export interface FsmJobDraft {
   applicant_name: string; mobile_number: string | null; locality: string;
   /** Metres as typed ("1.5", "१.५"), read by the Rust side. */
-  location: GeoPoint | null; pit_length: string | number | null; pit_width: string | number | null; pit_height: string | number | null;
+  location: Place | null; pit_length: string | number | null; pit_width: string | number | null; pit_height: string | number | null;
   post_pay: boolean;
 }
 /** `volume_litres`: the text as typed ("2,400", "२४००"), read by the Rust side, or a number. */
-export interface TripStepDraft { volume_litres: string | number | null; location: GeoPoint | null; photos: PhotoRef[] }
+export interface TripStepDraft { volume_litres: string | number | null; location: Place | null; photos: PhotoRef[] }
 
 /** A code one device shows and another reads: as text, and as a QR code (inline SVG). */
 export interface CodeView { code: string; qr_svg: string }

@@ -3,7 +3,7 @@
 // and read what the app sent from window.__wbFake.calls.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
-  ApiError, AppState, AssetDraft, Badge, CodeView, Conflict, FsmJobDraft, GeoPoint, Home, InspectionDraft, Kind, Lang,
+  ApiError, AppState, AssetDraft, Place, Badge, CodeView, Conflict, FsmJobDraft, GeoPoint, Home, InspectionDraft, Kind, Lang,
   PhotoRef, ReceiptDraft, RecordRow, RecordView, Reference, Role, Saved, SyncStatus, TripStepDraft, UserView, Warning,
 } from '../src/api';
 
@@ -273,6 +273,22 @@ function saved(rec: Rec, warnings: Warning[] = []): Saved {
   return { id: rec.row.id, badge: rec.row.badge, warnings };
 }
 
+/** As src/field/views.rs `PlaceDraft::read`: a point, or latitude and longitude as typed. */
+function readPlace(p: Place | null | undefined, errs: [string, string][]): GeoPoint | null {
+  if (!p) return null;
+  if (typeof p.lat === 'number' && typeof p.lon === 'number') return p as GeoPoint;
+  const axis = (field: string, v: string | number) => {
+    const n = numberOf(v);
+    if (n === null) errs.push([field, 'required']);
+    else if (n === 'not_a_number') errs.push([field, 'not_a_number']);
+    else return n;
+    return null;
+  };
+  const lat = axis('location.lat', p.lat);
+  const lon = axis('location.lon', p.lon);
+  return lat !== null && lon !== null ? { lat, lon, accuracy_m: null } : null;
+}
+
 function checkPoint(p: GeoPoint | null, errs: [string, string][]) {
   if (!p) return;
   if (!(p.lat >= -90 && p.lat <= 90)) errs.push(['location.lat', 'out_of_range']);
@@ -315,6 +331,7 @@ function saveInspection(d: InspectionDraft): Saved {
   const tpl = reference.templates.find((x) => x.code === d.template_code && x.version === d.template_version);
   if (!tpl) fail('invalid', [['template', 'not_a_choice']]);
   const errs: [string, string][] = [];
+  const location = readPlace(d.location, errs);
   const answers = { ...d.answers };
   for (const [id, typed] of Object.entries(d.numbers ?? {})) {
     const n = numberOf(typed);
@@ -333,14 +350,14 @@ function saveInspection(d: InspectionDraft): Saved {
     else if (a.type === 'number' && ((q.min != null && a.value < q.min) || (q.max != null && a.value > q.max))) errs.push([`answers.${q.id}`, 'out_of_range']);
     else if (a.type === 'single_choice' && !q.options.some((o) => o.code === a.value)) errs.push([`answers.${q.id}`, 'unknown_choice']);
   }
-  checkPoint(d.location, errs);
-  const wardCode = wardOfNew(d.location, d.ward, errs);
+  checkPoint(location, errs);
+  const wardCode = wardOfNew(location, d.ward, errs);
   if (errs.length) fail('invalid', errs);
   d = { ...d, answers };
-  const rec = add('inspection', d.submit ? 'SUBMITTED' : 'DRAFT', d.subject, { ...d }, { location: d.location, photos_waiting: d.photos.length, ward: wardCode });
+  const rec = add('inspection', d.submit ? 'SUBMITTED' : 'DRAFT', d.subject, { ...d }, { location: location, photos_waiting: d.photos.length, ward: wardCode });
   touch(rec, 'saved');
   sync.photos_waiting += d.photos.length;
-  return saved(rec, geoWarnings(d.location));
+  return saved(rec, geoWarnings(location));
 }
 
 function saveAsset(d: AssetDraft): Saved {
@@ -349,17 +366,20 @@ function saveAsset(d: AssetDraft): Saved {
   if (!d.asset_type) errs.push(['asset_type', 'required']);
   if (!d.asset_name.trim()) errs.push(['asset_name', 'required']);
   if (!d.condition) errs.push(['condition', 'required']);
-  if (!d.location) errs.push(['location', 'required']);
-  checkPoint(d.location, errs);
+  const typedWrong = errs.length;
+  const location = readPlace(d.location, errs);
+  if (!location && errs.length === typedWrong) errs.push(['location', 'required']);
+  checkPoint(location, errs);
   if (errs.length) fail('invalid', errs);
-  const warnings = geoWarnings(d.location);
+
+  const warnings = geoWarnings(location);
   if (d.location) {
     const near = [...records.values()].some(
-      (r) => r.row.kind === 'asset_survey' && r.record.asset_type === d.asset_type && r.row.location && metres(r.row.location, d.location!) < 10,
+      (r) => r.row.kind === 'asset_survey' && r.record.asset_type === d.asset_type && r.row.location && metres(r.row.location, location!) < 10,
     );
     if (near) warnings.push({ code: 'possible_duplicate', message: 'possible duplicate' });
   }
-  const rec = add('asset_survey', 'INITIATED', d.asset_name, { ...d }, { location: d.location, photos_waiting: d.photos.length });
+  const rec = add('asset_survey', 'INITIATED', d.asset_name, { ...d }, { location: location, photos_waiting: d.photos.length });
   touch(rec, 'saved');
   return saved(rec, warnings);
 }
@@ -442,11 +462,13 @@ function createJob(d: FsmJobDraft): Saved {
     if (n === 'not_a_number') errs.push([k, 'not_a_number']);
     else if (n !== null && n < 0) errs.push([k, 'negative']);
   }
-  checkPoint(d.location, errs);
+  const location = readPlace(d.location, errs);
+  checkPoint(location, errs);
+
   if (errs.length) fail('invalid', errs);
-  const rec = add('fsm_job', 'CREATED', `Desludging: ${d.applicant_name}, ${d.locality}`, { ...d, payment_preference: d.post_pay ? 'POST_PAY' : 'PRE_PAY' }, { location: d.location });
+  const rec = add('fsm_job', 'CREATED', `Desludging: ${d.applicant_name}, ${d.locality}`, { ...d, payment_preference: d.post_pay ? 'POST_PAY' : 'PRE_PAY' }, { location: location });
   touch(rec, 'saved');
-  return saved(rec, geoWarnings(d.location));
+  return saved(rec, geoWarnings(location));
 }
 
 function get(id: string): Rec {
@@ -463,13 +485,15 @@ function tripPickup(jobId: string, step: TripStepDraft): Saved {
   const errs: [string, string][] = [];
   const volume = requiredLitres(step.volume_litres, errs);
   withinTank('PB11AB1234', volume, errs);
-  checkPoint(step.location, errs);
+  const location = readPlace(step.location, errs);
+  checkPoint(location, errs);
   if (errs.length) fail('invalid', errs);
+
   const rec = add('trip', 'WAITING_FOR_DISPOSAL', `Trip PB11AB1234: ${volume} L`, {
     vehicle: 'PB11AB1234', application_no: job.row.id, pickup: { ...step, volume_litres: volume },
-  }, { location: step.location, photos_waiting: step.photos.length });
+  }, { location: location, photos_waiting: step.photos.length });
   touch(rec, 'saved');
-  return saved(rec, geoWarnings(step.location));
+  return saved(rec, geoWarnings(location));
 }
 
 function tripDisposal(tripId: string, step: TripStepDraft): Saved {
@@ -480,12 +504,15 @@ function tripDisposal(tripId: string, step: TripStepDraft): Saved {
   const errs: [string, string][] = [];
   const volume = requiredLitres(step.volume_litres, errs);
   withinTank(String(trip.record.vehicle ?? ''), volume, errs);
-  if (!step.location) errs.push(['location', 'required']);
-  checkPoint(step.location, errs);
+  const before = errs.length;
+  const location = readPlace(step.location, errs);
+  if (!location && errs.length === before) errs.push(['location', 'required']);
+  checkPoint(location, errs);
   if (errs.length) fail('invalid', errs);
+
   const warnings: Warning[] = [];
   const fstp = reference.fstps[0];
-  if (step.location && metres(step.location, fstp.location) > 150) warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
+  if (location && metres(location, fstp.location) > 150) warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
   const carried = ((trip.record.pickup as TripStepDraft | undefined)?.volume_litres) ?? null;
   if (carried && Math.abs(Number(carried) - volume!) / Number(carried) > 0.1) warnings.push({ code: 'volume_mismatch', message: 'volume mismatch' });
   trip.row.status = 'DISPOSED';

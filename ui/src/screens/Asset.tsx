@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type AssetDraft, type GeoPoint, type PhotoRef } from '../api';
+import { api, type AssetDraft, type Place, type PhotoRef } from '../api';
 import { errAttrs, ErrorBox, Field, FieldErr } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
@@ -20,7 +20,7 @@ export function AssetForm() {
   const [type, setType] = useState<AssetType | ''>('');
   const [name, setName] = useState('');
   const [condition, setCondition] = useState<Condition | ''>('');
-  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [location, setLocation] = useState<Place | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const { errors, general, busy, run } = useForm();
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ApiError, type GeoPoint, type RecordRow } from '../api';
+import { api, type ApiError, type Place, type RecordRow } from '../api';
 import { errAttrs, ErrorBox, Field, RecordList } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { useForm } from '../form';
@@ -65,7 +65,7 @@ export function NewJob() {
   const [applicant, setApplicant] = useState('');
   const [mobile, setMobile] = useState('');
   const [locality, setLocality] = useState('');
-  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [location, setLocation] = useState<Place | null>(null);
   const [pit, setPit] = useState({ length: '', width: '', height: '' });
   const [postPay, setPostPay] = useState(false);
   const { errors, general, busy, run } = useForm();

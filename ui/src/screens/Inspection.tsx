@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type Template } from '../api';
+import { api, type Answer, type Place, type PhotoRef, type Question, type Template } from '../api';
 import { errAttrs, ErrorBox, Field, FieldErr, WardPicker } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
@@ -153,7 +153,7 @@ export function InspectionForm() {
   const [key, setKey] = useState(templates[0] ? templateKey(templates[0]) : '');
   const [subject, setSubject] = useState('');
   const [raw, setRaw] = useState<Raw>({});
-  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [location, setLocation] = useState<Place | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const { errors, general, busy, run } = useForm();
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Answer, type ApiError, type GeoPoint, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
+import { api, type Answer, type ApiError, type Place, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
 import { Badge, errAttrs, ErrorBox, Field, kindText, Notice, RejectionBox, statusText, wardName, Warnings } from '../components/common';
 import { ConflictCard } from '../components/ConflictCard';
 import { CrewCustody } from '../components/Custody';
@@ -120,7 +120,7 @@ function mergeWarnings(a: Warning[], b: Warning[]): Warning[] {
 /** Pickup (crew, on a job) or disposal (FSTP operator, on a trip): volume, place, photo. */
 function TripStepForm({ kind, recordId, onSaved }: { kind: 'pickup' | 'disposal'; recordId: string; onSaved: (id: string, w: Warning[]) => void }) {
   const [volume, setVolume] = useState('');
-  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [location, setLocation] = useState<Place | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const { errors, general, busy, run } = useForm();
   const id = kind === 'pickup' ? 'trip-volume' : 'disposal-volume';
