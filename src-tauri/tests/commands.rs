@@ -436,7 +436,9 @@ fn a_photo_waits_on_the_device_then_goes_up_on_its_own_channel() {
 }
 
 /// The office registers a job and hands it to a crew; the crew's phone accepts it and picks up.
-fn job_in_progress(server: &Server) -> (App, String) {
+/// A crew device signed in, with a desludging job in progress with it (created, paid, assigned
+/// and accepted on the office's device, synced through the server).
+fn crew_with_job(server: &Server) -> (App, String) {
     let office = App::start();
     office.enroll_and_sign_in(server, Role::Supervisor);
     let job = office.ok(
@@ -454,6 +456,11 @@ fn job_in_progress(server: &Server) -> (App, String) {
     crew.enroll_and_sign_in(server, Role::SanitationCrew);
     crew.ok("sync_now", json!({}));
     crew.ok("step", json!({"id": job_id, "to": "DSO_INPROGRESS", "note": null}));
+    (crew, job_id)
+}
+
+fn job_in_progress(server: &Server) -> (App, String) {
+    let (crew, job_id) = crew_with_job(server);
     let pickup = json!({"jobId": job_id, "step": {"volume_litres": 2500.0,
         "location": {"lat": 30.3745, "lon": 76.1462, "accuracy_m": 9.0}, "photos": []}});
     let trip = crew.ok("trip_pickup", pickup);
@@ -562,4 +569,78 @@ fn amounts_and_litres_are_read_as_typed_and_more_than_the_tank_is_refused() {
     let trip = crew.ok("trip_pickup", pickup(json!("२,४००")));
     let view = crew.ok("record", json!({"id": trip["id"]}));
     assert_eq!(view["record"]["body"]["pickup"]["volume_litres"], 2400.0, "{view}");
+}
+
+/// What a call did, in the fixture's terms: `refused` (code and each field's code), `returns`
+/// (the value) or `accepted` (any other success).
+fn outcome(result: Result<Value, Value>, wants_value: bool) -> Value {
+    match result {
+        Err(e) => {
+            let fields: serde_json::Map<String, Value> = e["fields"]
+                .as_array()
+                .map(|fs| fs.iter().map(|f| (f["field"].as_str().unwrap().to_string(), f["code"].clone())).collect())
+                .unwrap_or_default();
+            json!({"refused": {"code": e["code"], "fields": fields}})
+        }
+        Ok(v) if wants_value => json!({"returns": v}),
+        Ok(_) => json!({"accepted": true}),
+    }
+}
+
+/// Every form's refusals, as `tests/fixtures/ui-refusals.json` lists them, from the real core
+/// through the IPC; the UI's fake backend answers the same cases in `ui/test/parity.test.mjs`
+/// (with the demo town's reference data, `tests/fixtures/demo-reference.json`, checked here),
+/// so the UI tests never pass on a rule the app does not have (or miss one it has).
+/// `WARDBOOK_BLESS=1` writes what the core answered into the fixtures (review the diff).
+#[test]
+fn every_form_refuses_what_the_fixture_says_the_fake_backend_refuses() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ui-refusals.json");
+    let mut fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let server = Server::start();
+    let (crew, job) = crew_with_job(&server);
+    // The fake answers these cases with the demo town's reference data as a device receives it.
+    let reference_path = path.with_file_name("demo-reference.json");
+    let reference = crew.ok("reference", json!({}));
+    if std::env::var_os("WARDBOOK_BLESS").is_some() {
+        std::fs::write(&reference_path, serde_json::to_string_pretty(&reference).unwrap() + "\n").unwrap();
+    }
+    let kept: Value = serde_json::from_str(&std::fs::read_to_string(&reference_path).unwrap()).unwrap();
+    assert_eq!(
+        kept, reference,
+        "tests/fixtures/demo-reference.json is not what the demo town sends (WARDBOOK_BLESS=1)"
+    );
+    let mut devices: std::collections::BTreeMap<String, App> = std::collections::BTreeMap::new();
+    devices.insert("sanitation_crew".into(), crew);
+    let mut wrong = vec![];
+    for case in fixture["cases"].as_array_mut().unwrap() {
+        let role_name = case["role"].as_str().unwrap().to_string();
+        let role: Role = role_name.parse().unwrap();
+        let app = devices.entry(role_name).or_insert_with(|| {
+            let app = App::start();
+            app.enroll_and_sign_in(&server, role);
+            app
+        });
+        let args = serde_json::to_string(&case["args"])
+            .unwrap()
+            .replace("$job_in_progress", &job)
+            .replace("$me", &wardbook::demo::user_id(role).to_string());
+        let args: Value = serde_json::from_str(&args).unwrap();
+        let got = outcome(app.call(case["cmd"].as_str().unwrap(), args), case.get("returns").is_some());
+        let want: serde_json::Map<String, Value> = ["refused", "returns", "accepted"]
+            .iter()
+            .filter_map(|k| case.get(*k).map(|v| (k.to_string(), v.clone())))
+            .collect();
+        if Value::Object(want) != got {
+            wrong.push(format!("{}: the core answers {got}", case["name"]));
+            let obj = case.as_object_mut().unwrap();
+            for k in ["refused", "returns", "accepted"] {
+                obj.remove(k);
+            }
+            obj.extend(got.as_object().unwrap().clone());
+        }
+    }
+    if std::env::var_os("WARDBOOK_BLESS").is_some() {
+        std::fs::write(&path, serde_json::to_string_pretty(&fixture).unwrap() + "\n").unwrap();
+    }
+    assert!(wrong.is_empty(), "the core and tests/fixtures/ui-refusals.json differ:\n{}", wrong.join("\n"));
 }

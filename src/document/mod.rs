@@ -134,6 +134,29 @@ impl RecordDoc {
         self.doc.save()
     }
 
+    /// The document without the changes in `drop` and every change that builds on one of them
+    /// (what remains when the server refused those changes); `None` when nothing remains.
+    pub fn without(&mut self, drop: &[ChangeHash]) -> Result<Option<RecordDoc>> {
+        let mut dropped: std::collections::HashSet<ChangeHash> = drop.iter().copied().collect();
+        let mut kept = Vec::new();
+        // `get_changes` lists a change after its dependencies, so one pass finds every descendant.
+        for change in self.doc.get_changes(&[]) {
+            if dropped.contains(&change.hash()) || change.deps().iter().any(|d| dropped.contains(d)) {
+                dropped.insert(change.hash());
+            } else {
+                kept.push(change.clone());
+            }
+        }
+        if kept.is_empty() {
+            return Ok(None);
+        }
+        let mut doc = AutoCommit::new().with_actor(self.doc.get_actor().clone());
+        guard(|| doc.apply_changes(kept))?;
+        let rest = RecordDoc { doc };
+        rest.record()?;
+        Ok(Some(rest))
+    }
+
     /// A copy with another actor: what a second device holds after receiving this record.
     pub fn fork_as(&mut self, actor: &[u8]) -> RecordDoc {
         RecordDoc { doc: self.doc.fork().with_actor(automerge::ActorId::from(actor)) }

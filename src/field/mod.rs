@@ -515,7 +515,7 @@ impl Field {
         let (record, ward) = self.new_record_in(now, body, draft.ward.as_deref())?;
         typed.0.extend(ward.0);
         check_draft(&record, self.store.reference(), None, typed)
-            .map_err(|e| as_draft(e.into(), &[("business_service", "fee_head"), ("lines.0.amount", "amount")]))?;
+            .map_err(|e| as_draft(e.into(), &[("business_service", "fee_head"), ("lines.0.tax_head", "fee_head"), ("lines.0.amount", "amount")]))?;
         Ok(record)
     }
 
@@ -523,7 +523,7 @@ impl Field {
     /// preview; the same reading `collect_fee` makes. Errors name `amount`.
     pub fn read_amount(&self, text: &str) -> ApiResult<i64> {
         if text.trim().is_empty() {
-            return Err(ApiError::field("amount", "required", "the amount received is needed"));
+            return Err(ApiError::field("amount", "required", "type the amount received"));
         }
         let amount = Paise::parse_rupees("amount", text)?;
         if amount.0 <= 0 {

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_money", include_str!("../../migrations/device/0004_money.sql")),
     ("0005_photos", include_str!("../../migrations/device/0005_photos.sql")),
     ("0006_custody", include_str!("../../migrations/device/0006_custody.sql")),
+    ("0007_refused", include_str!("../../migrations/device/0007_refused.sql")),
 ];
 
 /// The schema version this build writes.

@@ -238,6 +238,11 @@ impl Store {
 
     /// Edits a record: `edit` changes the record, the store validates it and writes only the
     /// fields that changed.
+    ///
+    /// An edit of a record the server refused is its correction: the refused changes (and any
+    /// built on them) leave the document, the edit applies to the record as the user last saw
+    /// it, and the result is written over what the server accepted, so the next sync sends the
+    /// corrected record and not the refused change again.
     pub fn update(
         &mut self,
         id: RecordId,
@@ -247,6 +252,9 @@ impl Store {
         let mut stored = self.load(id)?;
         let mut record = stored.doc.record()?;
         let kind = record.kind();
+        if stored.sync_state == SyncState::Rejected {
+            return self.correct(id, stored, record, now, edit);
+        }
         let before = record.clone();
         edit(&mut record)?;
         if record.id != id || record.kind() != kind {
@@ -266,6 +274,59 @@ impl Store {
         stored.doc.update(&record)?;
         let (doc, previous) = split(stored);
         self.write(kind, |tx, _| persist(tx, id, doc, previous, now, Origin::Local))?;
+        Ok(record)
+    }
+
+    /// [`Store::update`] of a refused record (see there).
+    fn correct(
+        &mut self,
+        id: RecordId,
+        mut stored: Stored,
+        mut record: Record,
+        now: UnixMillis,
+        edit: impl FnOnce(&mut Record) -> Result<()>,
+    ) -> Result<Record> {
+        let refused: Vec<u8> =
+            self.conn.query_row("SELECT refused_changes FROM records WHERE id = ?1", [id.to_string()], |r| r.get(0))?;
+        let refused = decode_heads(&refused)
+            .ok_or_else(|| Error::DamagedRecord { id, reason: "stored refused changes are unreadable".into() })?;
+        let accepted = stored.doc.without(&refused)?;
+        let before = match &accepted {
+            Some(doc) => Some(doc.record()?),
+            None => None,
+        };
+        edit(&mut record)?;
+        if record.id != id || record.kind() != stored.doc.record()?.kind() {
+            return Err(Error::DifferentRecords { ours: id, theirs: record.id });
+        }
+        if let Some(before) = &before {
+            if let Some(field) = before.changed_money_field(&record) {
+                return Err(Error::Immutable { id, kind: record.kind(), field });
+            }
+            if crate::domain::access::final_edit(before, &record).is_err() {
+                return Err(Error::Closed { id, kind: record.kind(), status: before.workflow().status });
+            }
+        }
+        self.place(&mut record);
+        validate(&record, &self.refs)?;
+        let signed_before = before.as_ref().map(|b| b.transitions.clone()).unwrap_or_default();
+        if record.transitions.iter().any(|t| t.signature.is_none() && !signed_before.contains(t)) {
+            crate::ledger::sign_steps(&self.device_key()?, &mut record, &signed_before);
+        }
+        let doc = match accepted {
+            Some(mut doc) => {
+                doc.update(&record)?;
+                doc
+            }
+            None => RecordDoc::new(&self.actor, &record)?,
+        };
+        // No earlier bytes to build on: the whole document is written again.
+        let previous = (Vec::new(), 0, 0, SyncState::Rejected, std::mem::take(&mut stored.pushed_heads));
+        self.write(record.kind(), |tx, _| {
+            persist(tx, id, doc, Some(previous), now, Origin::Local)?;
+            tx.execute("UPDATE records SET refused_changes = x'' WHERE id = ?1", [id.to_string()])?;
+            Ok(())
+        })?;
         Ok(record)
     }
 

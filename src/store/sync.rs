@@ -103,12 +103,18 @@ impl Store {
                     crate::sync::wire::Outcome::Rejected { code, reason } => Some(format!("{code}: {reason}")),
                     _ => None,
                 });
+                let refused: Vec<u8> = acks
+                    .iter()
+                    .filter(|a| matches!(a.outcome, crate::sync::wire::Outcome::Rejected { .. }))
+                    .flat_map(|a| a.hash.iter().copied())
+                    .collect();
                 let all_kept = record.hashes.iter().all(|h| acks.iter().any(|a| a.hash == h.0 && a.outcome.is_kept()));
                 if let Some(reason) = rejected {
                     applied.rejected += 1;
                     tx.execute(
-                        "UPDATE records SET sync_state = 'rejected', sync_error = ?2 WHERE id = ?1",
-                        params![record.id.to_string(), reason],
+                        "UPDATE records SET sync_state = 'rejected', sync_error = ?2,
+                                refused_changes = ?3 WHERE id = ?1",
+                        params![record.id.to_string(), reason, refused],
                     )?;
                 } else if all_kept {
                     applied.confirmed += 1;

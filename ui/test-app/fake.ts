@@ -6,6 +6,7 @@ import type {
   ApiError, AppState, AssetDraft, Place, Badge, CodeView, Conflict, FsmJobDraft, GeoPoint, Home, InspectionDraft, Kind, Lang,
   PhotoRef, ReceiptDraft, RecordRow, RecordView, Reference, Role, Saved, SyncStatus, TripStepDraft, UserView, Warning,
 } from '../src/api';
+import demoReference from '../../tests/fixtures/demo-reference.json';
 
 interface Scenario {
   enrolled?: boolean;
@@ -16,6 +17,9 @@ interface Scenario {
   photosWaiting?: number;
   lastSyncAgoMs?: number | null;
   seed?: boolean; // demo records (default true)
+  /** 'demo': the demo town's reference data exactly as the real core sends it
+   *  (tests/fixtures/demo-reference.json, kept true by src-tauri/tests/commands.rs). */
+  reference?: 'demo';
 }
 declare global {
   interface Window {
@@ -39,7 +43,7 @@ const ward = (code: string, name: string, name_hi: string, west: number, south: 
   boundary: [[west, south], [west + 0.01, south], [west + 0.01, south + 0.01], [west, south + 0.01], [west, south]] as [number, number][],
 });
 
-export const reference: Reference = {
+const testReference: Reference = {
   town: { id: 'pb.nabha', name: 'Nabha', name_hi: 'नाभा', code: 'NBH' },
   wards: [
     ward('W01', 'Ward 1 Hira Mahal', 'वार्ड 1 हीरा महल', 76.13, 30.37),
@@ -87,6 +91,8 @@ export const reference: Reference = {
     },
   ],
 };
+
+export const reference: Reference = sc.reference === 'demo' ? (demoReference as unknown as Reference) : testReference;
 
 const users: (Omit<UserView, 'tasks'> & { pin: string | null })[] = [
   { id: 'u-insp', name: 'Harpreet Kaur', roles: ['inspector'], wards: ['W01', 'W02'], has_pin: true, pin: '1234' },
@@ -137,6 +143,13 @@ function me() {
   const u = users.find((x) => x.id === currentUser);
   if (!u) fail('not_signed_in');
   return u!;
+}
+
+/** As Field::actor: the signed-in user must hold `role`. */
+function as(role: Role) {
+  const u = me();
+  if (!u.roles.includes(role)) fail('not_allowed');
+  return u;
 }
 
 function wardOf(p: GeoPoint | null): string | null {
@@ -327,9 +340,9 @@ function numberOf(v: string | number | null | undefined): number | null | 'not_a
 }
 
 function saveInspection(d: InspectionDraft): Saved {
-  me();
+  as('inspector');
   const tpl = reference.templates.find((x) => x.code === d.template_code && x.version === d.template_version);
-  if (!tpl) fail('invalid', [['template', 'not_a_choice']]);
+  if (!tpl) fail('unknown_template');
   const errs: [string, string][] = [];
   const location = readPlace(d.location, errs);
   const answers = { ...d.answers };
@@ -361,7 +374,7 @@ function saveInspection(d: InspectionDraft): Saved {
 }
 
 function saveAsset(d: AssetDraft): Saved {
-  me();
+  as('surveyor');
   const errs: [string, string][] = [];
   if (!d.asset_type) errs.push(['asset_type', 'required']);
   if (!d.asset_name.trim()) errs.push(['asset_name', 'required']);
@@ -427,14 +440,15 @@ function requiredLitres(v: string | number | null, errs: [string, string][]): nu
 
 /** As src/field/mod.rs `receipt_record`: every problem of a receipt draft; the paise and ward. */
 function checkReceipt(d: ReceiptDraft): { paise: number; wardCode: string | null } {
-  const u = me();
-  if (!u.roles.includes('collector')) fail('not_allowed');
+  as('collector');
   const errs: [string, string][] = [];
   if (!d.fee_head.trim()) errs.push(['fee_head', 'required']);
   else if (!reference.fee_heads.some((h) => h.code === d.fee_head)) errs.push(['fee_head', 'unknown']);
   const read = rupees(d.amount);
-  const paise = typeof read === 'number' ? read : 0;
-  if (typeof read === 'string') errs.push(['amount', read]);
+  if (typeof read === 'string') fail('invalid', [['amount', read]]);
+  const paise = read as number;
+  const errs: [string, string][] = [];
+  if (!reference.fee_heads.some((h) => h.code === d.fee_head)) errs.push(['fee_head', 'unknown']);
   if (!d.payer_name.trim()) errs.push(['payer_name', 'required']);
   if ((d.payment_mode === 'CHEQUE' || d.payment_mode === 'DD') && !d.instrument_number?.trim()) errs.push(['instrument_number', 'required']);
   if (d.mobile_number?.trim() && !/^[0-9]{10}$/.test(d.mobile_number.trim())) errs.push(['mobile_number', 'invalid']);
@@ -452,7 +466,7 @@ function collectFee(d: ReceiptDraft): Saved & { receipt_number: string; amount_p
 }
 
 function createJob(d: FsmJobDraft): Saved {
-  me();
+  as('supervisor');
   const errs: [string, string][] = [];
   if (!d.applicant_name.trim()) errs.push(['applicant_name', 'required']);
   if (d.mobile_number?.trim() && !/^[0-9]{10}$/.test(d.mobile_number.trim())) errs.push(['mobile_number', 'invalid']);
@@ -675,8 +689,8 @@ mockIPC((cmd, payload) => {
     case 'sign_in': {
       const u = users.find((x) => x.id === a.userId);
       if (!u) fail('not_found');
-      if (!/^[0-9]{4,6}$/.test(a.pin)) fail('pin_format', [['pin', 'pin_format']]);
-      if (u!.has_pin && u!.pin !== a.pin) fail('wrong_pin', [['pin', 'wrong_pin']]);
+      if (!/^[0-9]{4,6}$/.test(a.pin)) fail('invalid', [['pin', 'pin_format']]);
+      if (u!.has_pin && u!.pin !== a.pin) fail('invalid', [['pin', 'wrong_pin']]);
       if (!u!.has_pin) { u!.pin = a.pin; u!.has_pin = true; }
       currentUser = u!.id;
       return appState();

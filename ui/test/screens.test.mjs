@@ -563,7 +563,7 @@ describe('fee collection', () => {
 
 describe('desludging', () => {
   for (const lang of LANGS) {
-    test(`crew: accept a job, trip pickup, new request (${lang})`, async () => {
+    test(`crew: accept a job, trip pickup (${lang})`, async () => {
       const app = await open(signedIn('u-crew', lang));
       const { page } = app;
       await page.click('#fsm-jobs');
@@ -596,8 +596,17 @@ describe('desludging', () => {
       assert.equal(pick.step.volume_litres, litresTyped.trim(), 'sent as typed, read by the Rust side');
       assert.match(await text(page.locator('main h1')), /2500 L/);
       assert.equal(pick.step.photos.length, 1);
-      // A new request.
+      // Registering a request is the office's work: the crew is not offered it.
       await page.click('#go-home');
+      await page.click('#fsm-jobs');
+      await page.locator('[data-testid=record-row][data-record-id="job-2"]').waitFor();
+      assert.equal(await page.locator('#new-job').count(), 0, 'no "new request" for the crew');
+      await done(app);
+    });
+
+    test(`supervisor: a new desludging request (${lang})`, async () => {
+      const app = await open(signedIn('u-sup', lang));
+      const { page } = app;
       await page.click('#fsm-jobs');
       await page.click('#new-job');
       await page.fill('#applicant', 'Jaswant Singh');

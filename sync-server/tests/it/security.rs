@@ -147,3 +147,68 @@ async fn a_role_cannot_write_what_it_may_not_and_the_device_shows_it_rejected() 
     supervisor.sync().await.unwrap();
     assert!(supervisor.store.get(fine).is_ok(), "the supervisor received the inspection");
 }
+
+/// The inspector's point, moved: what a correction of a record placed outside her wards does.
+fn moved_to(record: &mut wardbook::domain::Record, ward: &str) {
+    let point = wardbook::demo::point_in(ward, 3);
+    if let wardbook::domain::Body::Inspection(i) = &mut record.body {
+        i.location = Some(point.clone());
+        i.address.location = Some(point);
+    }
+    record.ward = Some(ward.into());
+}
+
+#[tokio::test]
+async fn a_refused_record_corrected_on_the_device_is_sent_again_and_accepted() {
+    let server = TestServer::start().await;
+    let mut inspector = server.device(TOWN_A, Role::Inspector).await;
+    // A new inspection placed in a ward that is not hers: its creation is refused.
+    let new = RecordId::new();
+    inspector.store.create(&wardbook::demo::inspection(new, now(), "W03", 1), now()).unwrap();
+    // One she had sent before, then moved to that ward: only the move is refused.
+    let sent = RecordId::new();
+    inspector.store.create(&wardbook::demo::inspection(sent, now(), "W01", 2), now()).unwrap();
+    inspector.sync().await.unwrap();
+    inspector.store.update(sent, now(), |r| Ok(moved_to(r, "W03"))).unwrap();
+    let report = inspector.sync().await.unwrap();
+    assert_eq!((report.pushed, report.rejected), (1, 1), "only the move was sent again: {report:?}");
+    for id in [new, sent] {
+        let (state, reason) = inspector.store.sync_state(id).unwrap();
+        assert_eq!(state, SyncState::Rejected);
+        assert!(reason.unwrap().starts_with("ward_out_of_scope"));
+    }
+
+    // She corrects both (the right place, another subject) and syncs: both are accepted.
+    for id in [new, sent] {
+        inspector
+            .store
+            .update(id, now(), |r| {
+                moved_to(r, "W02");
+                if let wardbook::domain::Body::Inspection(i) = &mut r.body {
+                    i.subject = format!("{} (corrected)", i.subject);
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(inspector.store.sync_state(id).unwrap(), (SyncState::Saved, None), "waiting to be sent again");
+    }
+    let report = inspector.sync().await.unwrap();
+    assert_eq!((report.rejected, report.confirmed), (0, 2), "{report:?}");
+    for id in [new, sent] {
+        assert_eq!(inspector.store.sync_state(id).unwrap().0, SyncState::OnServer);
+        let record = inspector.store.get(id).unwrap();
+        assert_eq!(record.ward.as_deref(), Some("W02"));
+        // The server holds the corrected record, and a second device reads it so.
+        let ward = server.db.count(
+            "SELECT COUNT(*) FROM records WHERE id = ?1 AND ward = 'W02' AND title LIKE '%(corrected)%'",
+            wardbook_server::params![id.to_string()],
+        );
+        assert_eq!(ward, 1, "the server holds the corrected record {id}");
+    }
+    let mut supervisor = server.device(TOWN_A, Role::Supervisor).await;
+    supervisor.sync().await.unwrap();
+    for id in [new, sent] {
+        let record = supervisor.store.get(id).unwrap();
+        assert_eq!(record.ward.as_deref(), Some("W02"), "no trace of the refused place reached the office");
+    }
+}
