@@ -445,10 +445,8 @@ function checkReceipt(d: ReceiptDraft): { paise: number; wardCode: string | null
   if (!d.fee_head.trim()) errs.push(['fee_head', 'required']);
   else if (!reference.fee_heads.some((h) => h.code === d.fee_head)) errs.push(['fee_head', 'unknown']);
   const read = rupees(d.amount);
-  if (typeof read === 'string') fail('invalid', [['amount', read]]);
-  const paise = read as number;
-  const errs: [string, string][] = [];
-  if (!reference.fee_heads.some((h) => h.code === d.fee_head)) errs.push(['fee_head', 'unknown']);
+  const paise = typeof read === 'number' ? read : 0;
+  if (typeof read === 'string') errs.push(['amount', read]);
   if (!d.payer_name.trim()) errs.push(['payer_name', 'required']);
   if ((d.payment_mode === 'CHEQUE' || d.payment_mode === 'DD') && !d.instrument_number?.trim()) errs.push(['instrument_number', 'required']);
   if (d.mobile_number?.trim() && !/^[0-9]{10}$/.test(d.mobile_number.trim())) errs.push(['mobile_number', 'invalid']);

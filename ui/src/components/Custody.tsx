@@ -8,7 +8,7 @@ import { localError, type FieldErrors } from '../errors';
 import { litres, useForm } from '../form';
 import { t } from '../i18n';
 import { errAttrs, ErrorBox, Field } from './common';
-import { LocationPicker, pointOf } from './LocationPicker';
+import { LocationPicker, pointOrTyped } from './LocationPicker';
 
 /** The code field's errors in words for codes: "bad_code" here means a code that cannot be read. */
 function codeError(errors: FieldErrors) {
@@ -71,7 +71,7 @@ export function CrewCustody({ tripId, onRecorded }: { tripId: string; onRecorded
             {...errAttrs('countersign-code', codeError(form.errors), 'countersign-code-hint')}
           />
         </Field>
-        <LocationPicker value={location} onChange={(p) => setLocation(pointOf(p))} errors={form.errors} idPrefix="custody-loc" />
+        <LocationPicker value={location} onChange={(p) => setLocation(pointOrTyped(p))} errors={form.errors} idPrefix="custody-loc" />
         <button type="submit" class="primary" id="record-countersigned" disabled={form.busy}>
           {t('custody.record')}
         </button>
@@ -124,7 +124,7 @@ export function PlantCountersign() {
               {...errAttrs('countersign-volume', form.errors.volume_litres)}
             />
           </Field>
-          <LocationPicker value={location} onChange={(p) => setLocation(pointOf(p))} errors={form.errors} idPrefix="countersign-loc" />
+          <LocationPicker value={location} onChange={(p) => setLocation(pointOrTyped(p))} errors={form.errors} idPrefix="countersign-loc" />
           <button type="submit" class="primary" id="countersign-submit" disabled={form.busy}>
             {t('custody.countersign')}
           </button>

@@ -11,9 +11,22 @@ import { OfflineMap } from './OfflineMap';
 const GPS_TIMEOUT_MS = 15000;
 const POOR_ACCURACY_M = 30;
 
+/** Typed text as the place line shows it: five decimals when it reads as a plain number (the
+ *  Rust side reads it for saving, and says if it cannot). */
+const shown = (text: string) => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text).toFixed(5) : text.trim() || '…');
+
 /** The point of a place, when it is one (not latitude and longitude still as typed). */
 export function pointOf(p: Place | null | undefined): GeoPoint | null {
   return p && typeof p.lat === 'number' && typeof p.lon === 'number' ? (p as GeoPoint) : null;
+}
+
+/** A place as a point for a call that takes only points (the plant gate's countersign):
+ *  typed text that reads as plain numbers becomes the point, anything else none. */
+export function pointOrTyped(p: Place | null | undefined): GeoPoint | null {
+  if (!p || pointOf(p)) return pointOf(p);
+  const lat = Number(p.lat);
+  const lon = Number(p.lon);
+  return String(p.lat).trim() && String(p.lon).trim() && Number.isFinite(lat) && Number.isFinite(lon) ? { lat, lon, accuracy_m: null } : null;
 }
 
 interface Props {
@@ -123,9 +136,14 @@ export function LocationPicker({ value: place, onChange, errors, path = 'locatio
             {value.accuracy_m == null ? <span class="hint" data-testid="accuracy-note"><br />{t('loc.accuracy_unknown_note')}</span> : null}
           </>
         ) : place ? (
-          <span class="accuracy missing" data-testid="accuracy" data-warning="accuracy_missing">
-            <span aria-hidden="true">⚠ </span>{t('loc.accuracy_unknown')}
-          </span>
+          <>
+            {t('loc.value', { lat: shown(String(place.lat)), lon: shown(String(place.lon)) })}
+            <br />
+            <span class="accuracy missing" data-testid="accuracy" data-warning="accuracy_missing">
+              <span aria-hidden="true">⚠ </span>{t('loc.accuracy_unknown')}
+            </span>
+            <span class="hint" data-testid="accuracy-note"><br />{t('loc.accuracy_unknown_note')}</span>
+          </>
         ) : (
           t('loc.none')
         )}

@@ -59,7 +59,7 @@ const CODED: Record<string, string> = {
  *  plants by their names in the reference data. */
 export function valueText(key: string, v: string, reference: Reference | null): string {
   const last = key.split('.').pop() ?? key;
-  if (last === 'business_service' || last === 'tax_head') {
+  if (last === 'business_service' || last === 'tax_head' || last === 'fee_head') {
     const h = reference?.fee_heads.find((x) => x.code === v);
     return h ? pick(h.name, h.name_hi) : v;
   }
