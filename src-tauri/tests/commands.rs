@@ -189,16 +189,23 @@ fn home_lists_the_users_own_records_whatever_their_ward() {
     inspector.enroll_and_sign_in(&server, Role::Inspector);
     let mut draft = inspection_draft("Toilet block behind the bus stand", false);
     draft["location"] = Value::Null;
+    // The inspector works in two wards: with no place, they choose which (nothing is saved until).
+    let err = inspector.call("save_inspection", json!({"draft": draft})).unwrap_err();
+    assert_eq!(
+        err["fields"],
+        json!([{"field": "ward", "code": "required", "message": "choose the ward: you work in several"}])
+    );
+    draft["ward"] = json!("W01");
     let id = inspector.ok("save_inspection", json!({"draft": draft}))["id"].as_str().unwrap().to_string();
-    assert_eq!(inspector.ok("record", json!({"id": id}))["row"]["ward"], Value::Null);
+    assert_eq!(inspector.ok("record", json!({"id": id}))["row"]["ward"], "W01");
     let home = inspector.ok("home", json!({}));
     assert_eq!(ids(&home["drafts"]), vec![id.as_str()], "a location-less draft comes back: {home}");
     assert!(!ids(&home["todo"]).contains(&id.as_str()), "listed once: {home}");
-    // The inspector works in two wards: with no place the server cannot tell which, and says so.
     inspector.ok("sync_now", json!({}));
     let home = inspector.ok("home", json!({}));
     assert_eq!(ids(&home["drafts"]), vec![id.as_str()], "still listed after the sync: {home}");
-    assert_eq!(home["drafts"][0]["rejection"]["code"], "ward_required", "{home}");
+    assert_eq!(home["drafts"][0]["rejection"], Value::Null, "the server takes it in the chosen ward: {home}");
+    assert_eq!(home["drafts"][0]["badge"], "on_server", "{home}");
 }
 
 #[test]

@@ -374,6 +374,8 @@ impl Field {
         let mut problems = FieldErrors::default();
         match crate::domain::access::ward_of_new(&me.wards, record.ward.as_deref(), chosen) {
             Ok(ward) => record.ward = ward,
+            // A place outside every ward is not a choice to make: the server says why it refuses.
+            Err(_) if location_of(&record).is_some() => {}
             Err(e) => problems.0.push(e),
         }
         Ok((record, problems))
@@ -514,8 +516,12 @@ impl Field {
         });
         let (record, ward) = self.new_record_in(now, body, draft.ward.as_deref())?;
         typed.0.extend(ward.0);
-        check_draft(&record, self.store.reference(), None, typed)
-            .map_err(|e| as_draft(e.into(), &[("business_service", "fee_head"), ("lines.0.tax_head", "fee_head"), ("lines.0.amount", "amount")]))?;
+        check_draft(&record, self.store.reference(), None, typed).map_err(|e| {
+            as_draft(
+                e.into(),
+                &[("business_service", "fee_head"), ("lines.0.tax_head", "fee_head"), ("lines.0.amount", "amount")],
+            )
+        })?;
         Ok(record)
     }
 

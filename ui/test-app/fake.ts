@@ -328,7 +328,8 @@ function wardOfNew(p: GeoPoint | null, chosen: string | null | undefined, errs: 
     return pick;
   }
   if (u.wards.length === 1) return u.wards[0];
-  if (u.wards.length > 1) errs.push(['ward', 'required']);
+  // A place outside every ward is not a choice to make: the server says why it refuses.
+  if (u.wards.length > 1 && !p) errs.push(['ward', 'required']);
   return null;
 }
 
