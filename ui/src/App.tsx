@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { api, type AppState, type Lang, type Reference } from './api';
 import { AppCtx, type Ctx, type Route } from './context';
 import { errorText, toApiError } from './errors';
@@ -43,8 +43,11 @@ export function App() {
   }, [userId]);
 
   const route = stack[stack.length - 1];
-  useEffect(() => {
-    // A new screen: start at its top and put focus on its heading for screen readers.
+  useLayoutEffect(() => {
+    // A new screen: start at its top and put focus on its heading for screen readers. This runs
+    // in the same task as the render that put the screen up, before anyone can reach a field:
+    // run later (as an ordinary effect, after paint), it took the focus from a field the user
+    // had already started typing into, and those keys were lost.
     window.scrollTo(0, 0);
     document.querySelector<HTMLElement>('main h1')?.focus();
   }, [stack.length, route]);

@@ -1144,3 +1144,35 @@ describe('layout', () => {
     await done(app);
   });
 });
+
+describe('focus', () => {
+  test('a field reached the moment its screen opens keeps the focus and every key typed into it', async () => {
+    const app = await open(signedIn('u-insp', 'en'));
+    const { page } = app;
+    await page.locator('#new-inspection').waitFor();
+    // The tap and the first key in one go, as a fast thumb (or a loaded machine replaying queued
+    // input) delivers them: the screen's heading must have taken the focus before the field can.
+    const kept = await page.evaluate(async () => {
+      document.getElementById('new-inspection').click();
+      const field = await new Promise((resolve, reject) => {
+        let tries = 0;
+        const look = () => {
+          const f = document.getElementById('subject');
+          if (f) resolve(f);
+          else if (++tries > 10000) reject(new Error('no #subject after the tap'));
+          else queueMicrotask(look);
+        };
+        look();
+      });
+      field.focus();
+      // Long enough for everything a render schedules after paint to have run.
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200)));
+      return document.activeElement?.id;
+    });
+    assert.equal(kept, 'subject', 'the field the user went to still has the focus');
+    await page.keyboard.type('Bus stand');
+    assert.equal(await page.inputValue('#subject'), 'Bus stand');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'subject');
+    await done(app);
+  });
+});
