@@ -12,6 +12,7 @@ mod crash;
 mod custody;
 mod dayend;
 mod golden;
+mod forms;
 mod money;
 mod photos;
 mod places;
