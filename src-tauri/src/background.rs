@@ -147,17 +147,12 @@ fn note(status: &Mutex<SyncStatus>, outcome: Result<(), &'static str>) {
 
 /// Enrolls against a server and keeps the token and the town's reference data.
 pub async fn enroll(core: &AppCore, server: &str, code: &str, device_name: &str) -> ApiResult<()> {
-    let server = server.trim().trim_end_matches('/');
-    if !(server.starts_with("http://") || server.starts_with("https://")) {
-        return Err(ApiError::field("server", "bad_address", "an address like http://192.168.1.10:8480"));
-    }
-    if code.trim().is_empty() {
-        return Err(ApiError::field("code", "required", "is required"));
-    }
+    let server = &wardbook::field::check_enroll(server, code)?;
     let name = if device_name.trim().is_empty() { "field device" } else { device_name.trim() };
     let key = core.field().public_key()?;
-    let enrollment = SyncClient::enroll(server, code.trim(), name, Some(&key)).await?;
-    let refs = SyncClient::new(server, &enrollment.token).reference().await?;
+    let enrollment =
+        SyncClient::enroll(server, code.trim(), name, Some(&key)).await.map_err(wardbook::field::enroll_error)?;
+    let refs = SyncClient::new(server, &enrollment.token).reference().await.map_err(wardbook::field::enroll_error)?;
     core.field().finish_enroll(server, name, &enrollment, &refs)?;
     core.sync().start(core);
     Ok(())

@@ -82,6 +82,12 @@ pub fn collect_fee(core: Core<'_>, draft: ReceiptDraft) -> ApiResult<ReceiptIssu
     core.field().collect_fee(draft, now_millis())
 }
 
+/// Every problem of a receipt draft, or its amount in paise, without issuing it (the preview).
+#[tauri::command]
+pub fn check_receipt(core: Core<'_>, draft: ReceiptDraft) -> ApiResult<i64> {
+    core.field().check_receipt(draft, now_millis())
+}
+
 #[tauri::command]
 pub fn read_amount(core: Core<'_>, text: String) -> ApiResult<i64> {
     core.field().read_amount(&text)

@@ -62,6 +62,7 @@ pub fn with_handlers<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::save_asset,
         commands::collect_fee,
         commands::read_amount,
+        commands::check_receipt,
         commands::create_fsm_job,
         commands::step,
         commands::trip_pickup,

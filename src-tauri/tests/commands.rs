@@ -189,16 +189,23 @@ fn home_lists_the_users_own_records_whatever_their_ward() {
     inspector.enroll_and_sign_in(&server, Role::Inspector);
     let mut draft = inspection_draft("Toilet block behind the bus stand", false);
     draft["location"] = Value::Null;
+    // The inspector works in two wards: with no place, they choose which (nothing is saved until).
+    let err = inspector.call("save_inspection", json!({"draft": draft})).unwrap_err();
+    assert_eq!(
+        err["fields"],
+        json!([{"field": "ward", "code": "required", "message": "choose the ward: you work in several"}])
+    );
+    draft["ward"] = json!("W01");
     let id = inspector.ok("save_inspection", json!({"draft": draft}))["id"].as_str().unwrap().to_string();
-    assert_eq!(inspector.ok("record", json!({"id": id}))["row"]["ward"], Value::Null);
+    assert_eq!(inspector.ok("record", json!({"id": id}))["row"]["ward"], "W01");
     let home = inspector.ok("home", json!({}));
     assert_eq!(ids(&home["drafts"]), vec![id.as_str()], "a location-less draft comes back: {home}");
     assert!(!ids(&home["todo"]).contains(&id.as_str()), "listed once: {home}");
-    // The inspector works in two wards: with no place the server cannot tell which, and says so.
     inspector.ok("sync_now", json!({}));
     let home = inspector.ok("home", json!({}));
     assert_eq!(ids(&home["drafts"]), vec![id.as_str()], "still listed after the sync: {home}");
-    assert_eq!(home["drafts"][0]["rejection"]["code"], "ward_required", "{home}");
+    assert_eq!(home["drafts"][0]["rejection"], Value::Null, "the server takes it in the chosen ward: {home}");
+    assert_eq!(home["drafts"][0]["badge"], "on_server", "{home}");
 }
 
 #[test]
@@ -435,6 +442,14 @@ fn a_photo_waits_on_the_device_then_goes_up_on_its_own_channel() {
     let jpeg = wardbook::photo::sample::jpeg(640, 480, 7, None);
     let photo = app.ok("add_photo", json!({"base64": base64::engine::general_purpose::STANDARD.encode(&jpeg)}));
     let sha = photo["sha256"].as_str().unwrap().to_string();
+    let url = app.ok("photo_thumbnail", json!({"sha256": sha}));
+    let b64 = url.as_str().unwrap().strip_prefix("data:image/jpeg;base64,").expect("a JPEG data URL");
+    let thumb = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    assert!(thumb.starts_with(&[0xFF, 0xD8]) && thumb.len() < jpeg.len(), "a small JPEG, not the photo");
+    // A photo this device does not hold, and no server that has it: none to show (the screen
+    // shows its "not on this device" mark).
+    let missing = app.ok("photo_thumbnail", json!({"sha256": "0".repeat(64)}));
+    assert_eq!(missing, Value::Null);
     let mut draft = inspection_draft("Toilet block with a photo", true);
     draft["photos"] = json!([photo]);
     let saved = app.ok("save_inspection", json!({"draft": draft}));

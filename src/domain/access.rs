@@ -42,6 +42,85 @@ pub fn kinds_of(role: Role) -> &'static [RecordKind] {
     }
 }
 
+/// The ward of a new record of a user working in `wards` (empty: the whole town): the ward of
+/// its place when it has one, else the user's only ward, else the one they `chose` among theirs.
+/// A user of several wards must choose for a record without a place (`ward`, `required`); a
+/// ward not theirs is refused (`ward`, `not_a_choice`), as the server would.
+pub fn ward_of_new(
+    wards: &[WardCode],
+    placed: Option<&str>,
+    chosen: Option<&str>,
+) -> Result<Option<WardCode>, super::validate::FieldError> {
+    let error = |code: &str, message: &str| super::validate::FieldError {
+        field: "ward".into(),
+        code: code.into(),
+        message: message.into(),
+    };
+    if let Some(ward) = placed {
+        return Ok(Some(ward.to_string()));
+    }
+    let chosen = chosen.map(str::trim).filter(|w| !w.is_empty());
+    match (wards, chosen) {
+        (_, Some(ward)) if wards.is_empty() || wards.iter().any(|w| w == ward) => Ok(Some(ward.to_string())),
+        (_, Some(_)) => Err(error("not_a_choice", "is not one of your wards")),
+        ([only], None) => Ok(Some(only.clone())),
+        ([], None) => Ok(None),
+        (_, None) => Err(error("required", "choose the ward: you work in several")),
+    }
+}
+
+/// The screens of the app that start work, and the role each needs: the app offers a user only
+/// those of their roles, and the use case behind each refuses anyone else (`not_allowed`).
+pub const TASKS: &[(&str, Role)] = &[
+    ("new_inspection", Role::Inspector),
+    ("new_asset", Role::Surveyor),
+    ("collect_fee", Role::Collector),
+    ("day_end", Role::Collector),
+    ("fsm_jobs", Role::SanitationCrew),
+    ("fsm_jobs", Role::Supervisor),
+    ("new_fsm_job", Role::Supervisor),
+    ("trips", Role::FstpOperator),
+    ("review", Role::Supervisor),
+];
+
+/// The tasks `roles` may start, each once, in [`TASKS`] order.
+pub fn tasks(roles: &[Role]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for (task, role) in TASKS {
+        if roles.contains(role) && !out.contains(task) {
+            out.push(task);
+        }
+    }
+    out
+}
+
+/// The forms `roles` may fill on `record` now, beyond its workflow steps: the crew's pickup on a
+/// job in progress (`trip_pickup`), the operator's disposal on a trip waiting at the plant
+/// (`trip_disposal`), the crew's handover code at the gate (`handover`).
+pub fn record_forms(record: &Record, roles: &[Role]) -> Vec<&'static str> {
+    use super::{Body, Status};
+    let status = record.workflow().status;
+    let mut out = Vec::new();
+    match &record.body {
+        Body::FsmJob(_)
+            if roles.contains(&Role::SanitationCrew)
+                && matches!(status, Status::DsoInProgress | Status::DisposalInProgress) =>
+        {
+            out.push("trip_pickup")
+        }
+        Body::Trip(trip) if status == Status::WaitingForDisposal => {
+            if roles.contains(&Role::FstpOperator) {
+                out.push("trip_disposal");
+            }
+            if roles.contains(&Role::SanitationCrew) && trip.disposal.is_none() {
+                out.push("handover");
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 impl Scope {
     fn works_with(&self, kind: RecordKind) -> bool {
         self.roles.iter().any(|r| kinds_of(*r).contains(&kind))
@@ -205,6 +284,44 @@ mod tests {
     use crate::domain::Status;
     use crate::domain::workflow::{Actor, step};
     use crate::ids::{RecordId, TransitionId};
+
+    #[test]
+    fn a_record_without_a_place_takes_the_only_ward_or_the_chosen_one() {
+        let two = ["W01".to_string(), "W02".to_string()];
+        assert_eq!(ward_of_new(&two, Some("W03"), None), Ok(Some("W03".into())), "its place decides");
+        assert_eq!(ward_of_new(&two[..1], None, None), Ok(Some("W01".into())));
+        assert_eq!(ward_of_new(&two, None, Some("W02")), Ok(Some("W02".into())));
+        assert_eq!(ward_of_new(&two, None, None).unwrap_err().code, "required");
+        assert_eq!(ward_of_new(&two, None, Some("W03")).unwrap_err().code, "not_a_choice");
+        assert_eq!(ward_of_new(&[], None, None), Ok(None), "a whole-town user's record belongs to the town");
+        assert_eq!(ward_of_new(&[], None, Some("W03")), Ok(Some("W03".into())));
+    }
+
+    #[test]
+    fn each_role_is_offered_only_the_work_it_may_do() {
+        assert_eq!(tasks(&[Role::SanitationCrew]), ["fsm_jobs"], "the crew takes jobs but never registers one");
+        assert_eq!(tasks(&[Role::Supervisor]), ["fsm_jobs", "new_fsm_job", "review"]);
+        assert_eq!(tasks(&[Role::Inspector, Role::Surveyor]), ["new_inspection", "new_asset"]);
+        assert_eq!(tasks(&[Role::Admin]), Vec::<&str>::new());
+        let mut job = demo::fsm_job(RecordId::new(), 1, "W01", 1);
+        assert_eq!(record_forms(&job, &[Role::SanitationCrew]), Vec::<&str>::new(), "not yet assigned");
+        for (to, role) in [
+            (Status::PendingApplFeePayment, Role::Supervisor),
+            (Status::AssignDso, Role::Supervisor),
+            (Status::PendingDsoApproval, Role::Supervisor),
+            (Status::DsoInProgress, Role::SanitationCrew),
+        ] {
+            let actor = Actor { user: demo::user_id(role), role };
+            step(&mut job, &demo::reference(), TransitionId::new(), actor, to, 2, None).unwrap();
+        }
+        assert_eq!(record_forms(&job, &[Role::SanitationCrew]), ["trip_pickup"]);
+        assert_eq!(record_forms(&job, &[Role::Supervisor]), Vec::<&str>::new());
+        let mut trip = demo::trip(RecordId::new(), 1, "W01", 1);
+        let crew = Actor { user: demo::user_id(Role::SanitationCrew), role: Role::SanitationCrew };
+        step(&mut trip, &demo::reference(), TransitionId::new(), crew, Status::WaitingForDisposal, 2, None).unwrap();
+        assert_eq!(record_forms(&trip, &[Role::FstpOperator]), ["trip_disposal"]);
+        assert_eq!(record_forms(&trip, &[Role::SanitationCrew]), ["handover"]);
+    }
 
     fn scope(role: Role, wards: &[&str]) -> Scope {
         Scope {

@@ -47,8 +47,29 @@ impl AssetSurvey {
     /// The asset's name and place. A place picked on the map or typed has no accuracy: it is
     /// kept, and warned about (`geo::GeoWarning::AccuracyMissing`), never refused.
     pub(crate) fn check(&self, c: &mut Checker) {
-        c.required_text("asset_name", &self.asset_name);
-        c.geo_point("location", &self.location);
+        Self::check_fields(c, Some(self.asset_type), &self.asset_name, Some(self.condition), Some(&self.location));
+    }
+
+    /// The survey's own fields as a form gives them, every problem at once: a type, a name, a
+    /// condition, and a place on the globe (required: picked on the map, typed, or from GPS).
+    pub fn check_fields(
+        c: &mut Checker,
+        asset_type: Option<AssetType>,
+        asset_name: &str,
+        condition: Option<Condition>,
+        location: Option<&GeoPoint>,
+    ) {
+        if asset_type.is_none() {
+            c.error("asset_type", "required", "choose what kind of asset it is");
+        }
+        c.required_text("asset_name", asset_name);
+        if condition.is_none() {
+            c.error("condition", "required", "choose the asset's condition");
+        }
+        match location {
+            Some(p) => c.geo_point("location", p),
+            None => c.error("location", "required", "pick the asset's place"),
+        }
     }
 }
 
@@ -86,6 +107,24 @@ mod tests {
         assert_eq!(errors(&survey(30.375, 76.145, Some(6.0))), vec![]);
         let warned = crate::geo::check_fix(&survey(30.375, 76.145, None).location, &crate::geo::GeoRules::default());
         assert_eq!(warned, vec![crate::geo::GeoWarning::AccuracyMissing]);
+    }
+
+    #[test]
+    fn an_empty_survey_form_names_every_missing_field_at_once() {
+        let mut c = Checker::new();
+        AssetSurvey::check_fields(&mut c, None, " ", None, None);
+        let fields: Vec<_> = c.into_errors().0.into_iter().map(|e| (e.field, e.code)).collect();
+        let expected = [
+            ("asset_type", "required"),
+            ("asset_name", "required"),
+            ("condition", "required"),
+            ("location", "required"),
+        ];
+        assert_eq!(fields, expected.map(|(f, c)| (f.to_string(), c.to_string())));
+        let mut c = Checker::new();
+        let off = GeoPoint { lat: 95.0, lon: 76.0, accuracy_m: None };
+        AssetSurvey::check_fields(&mut c, Some(AssetType::Drain), "", Some(Condition::Good), Some(&off));
+        assert_eq!(c.into_errors().fields(), ["asset_name", "location.lat"]);
     }
 
     #[test]

@@ -69,6 +69,12 @@ impl FsmJob {
     pub(crate) fn check(&self, c: &mut Checker) {
         c.required_text("application_no", &self.application_no);
         c.required_text("applicant_name", &self.applicant_name);
+        if let Some(mobile) = &self.mobile_number
+            && (mobile.len() != 10 || !mobile.bytes().all(|b| b.is_ascii_digit()))
+        {
+            c.error("mobile_number", "invalid", "must be 10 digits");
+        }
+        c.required_text("address.locality", self.address.locality.as_deref().unwrap_or(""));
         if self.no_of_trips == 0 {
             c.error("no_of_trips", "out_of_range", "needs at least one trip");
         }
@@ -139,6 +145,14 @@ pub fn over_tank(refs: &super::ReferenceData, vehicle: &str, litres: Option<f64>
     let tank = refs.vehicles.iter().find(|v| v.registration_number == vehicle)?.tank_capacity_litres;
     let litres = litres?;
     (litres > tank).then(|| format!("{litres} L is more than the {tank} L tank of {vehicle}"))
+}
+
+/// A disposal is recorded where it happened (its place is checked against the plants'
+/// geofences): without a place it is refused, naming `disposal.location`.
+pub fn check_disposal(c: &mut Checker, step: &TripStep) {
+    if step.location.is_none() {
+        c.error("disposal.location", "required", "a disposal needs a GPS fix");
+    }
 }
 
 /// Received volume may differ from the pickup estimate by this share before it is flagged.

@@ -62,6 +62,19 @@ pub fn parse_litres(field: &str, text: &str) -> crate::Result<Option<f64>> {
     Ok(Some(litres))
 }
 
+/// A number as typed into `field` (an answer, a pit size): `None` when nothing was typed;
+/// refused, naming `field`, when it is not a number. Its range is the record's rule.
+pub fn parse_number(field: &str, text: &str) -> crate::Result<Option<f64>> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    plain_number(text)
+        .and_then(|p| p.parse().ok())
+        .filter(|v: &f64| v.is_finite())
+        .map(Some)
+        .ok_or_else(|| field_error(field, "not_a_number", "must be a number like 2 or 1.5"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +112,17 @@ mod tests {
         {
             assert_eq!(plain_number(typed), None, "{typed:?}");
         }
+    }
+
+    #[test]
+    fn answers_and_sizes_are_read_the_same_way_and_name_their_field() {
+        assert_eq!(parse_number("answers.seats", "१२").unwrap(), Some(12.0));
+        assert_eq!(parse_number("pit_length", " 1.5 ").unwrap(), Some(1.5));
+        assert_eq!(parse_number("pit_length", "1,250").unwrap(), Some(1250.0));
+        assert_eq!(parse_number("answers.seats", "-2").unwrap(), Some(-2.0), "the range is the record's rule");
+        assert_eq!(parse_number("pit_length", "  ").unwrap(), None);
+        assert_eq!(code(parse_number("pit_length", "2 m").unwrap_err()), "pit_length:not_a_number");
+        assert_eq!(code(parse_number("answers.seats", "1,5").unwrap_err()), "answers.seats:not_a_number");
     }
 
     #[test]

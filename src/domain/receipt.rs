@@ -124,7 +124,9 @@ impl Receipt {
     pub(crate) fn check(&self, c: &mut Checker, refs: &ReferenceData) {
         c.required_text("receipt_number", &self.receipt_number);
         c.required_text("payer_name", &self.payer_name);
-        if !refs.fee_heads.is_empty() && !refs.fee_heads.iter().any(|h| h.code == self.business_service) {
+        if self.business_service.trim().is_empty() {
+            c.error("business_service", "required", "choose the fee head");
+        } else if !refs.fee_heads.is_empty() && !refs.fee_heads.iter().any(|h| h.code == self.business_service) {
             c.error("business_service", "unknown", format!("{} is not a fee head of this town", self.business_service));
         }
         if self.lines.is_empty() {

@@ -108,14 +108,65 @@ impl Checker {
         });
     }
 
+    /// Adds problems found elsewhere (a draft's own fields), keeping their names.
+    pub fn extend(&mut self, errors: FieldErrors) {
+        self.errors.extend(errors.0);
+    }
+
+    /// Every problem found, in the order found.
+    pub fn into_errors(self) -> FieldErrors {
+        FieldErrors(self.errors)
+    }
+
     pub fn finish(self) -> crate::Result<()> {
         if self.errors.is_empty() { Ok(()) } else { Err(Error::Invalid(FieldErrors(self.errors))) }
+    }
+}
+
+impl FieldErrors {
+    /// The field errors of `e`, or `e` itself when it is not about fields.
+    pub fn of(e: Error) -> crate::Result<FieldErrors> {
+        match e {
+            Error::Invalid(errors) => Ok(errors),
+            other => Err(other),
+        }
     }
 }
 
 /// Checks a whole record against the town's reference data.
 pub fn validate(record: &Record, refs: &ReferenceData) -> crate::Result<()> {
     let mut c = Checker::new();
+    check_record(&mut c, record, refs)?;
+    c.finish()
+}
+
+/// A record a form is about to create, in one round: every problem of its fields, those of the
+/// workflow step it is about to take (`to`: the required answers of an inspection to submit),
+/// and `draft`, the problems the use case found reading what was typed (an amount or a size
+/// that is not a number, a place not given). A receipt not yet numbered is not refused for its
+/// number: the store numbers it as it issues it. An error that is not about a field (an
+/// unknown checklist template) is returned as is.
+pub fn check_draft(
+    record: &Record,
+    refs: &ReferenceData,
+    to: Option<super::Status>,
+    draft: FieldErrors,
+) -> crate::Result<()> {
+    let mut c = Checker::new();
+    c.extend(draft);
+    check_record(&mut c, record, refs)?;
+    if let Some(to) = to {
+        c.extend(super::workflow::step_problems(record, refs, to)?);
+    }
+    if let super::Body::Receipt(r) = &record.body
+        && r.receipt_number.is_empty()
+    {
+        c.errors.retain(|e| e.field != "receipt_number");
+    }
+    c.finish()
+}
+
+fn check_record(c: &mut Checker, record: &Record, refs: &ReferenceData) -> crate::Result<()> {
     c.required_text("tenant", &record.tenant);
     if let Some(ward) = &record.ward
         && !refs.wards.is_empty()
@@ -124,15 +175,15 @@ pub fn validate(record: &Record, refs: &ReferenceData) -> crate::Result<()> {
         c.error("ward", "unknown", format!("ward {ward} is not a ward of this town"));
     }
     match &record.body {
-        super::Body::Inspection(i) => i.check(&mut c, refs)?,
-        super::Body::AssetSurvey(a) => a.check(&mut c),
-        super::Body::Receipt(r) => r.check(&mut c, refs),
-        super::Body::Reversal(r) => r.check(&mut c),
-        super::Body::Handover(h) => h.check(&mut c),
-        super::Body::FsmJob(j) => j.check(&mut c),
-        super::Body::Trip(t) => t.check(&mut c, refs),
+        super::Body::Inspection(i) => i.check(c, refs)?,
+        super::Body::AssetSurvey(a) => a.check(c),
+        super::Body::Receipt(r) => r.check(c, refs),
+        super::Body::Reversal(r) => r.check(c),
+        super::Body::Handover(h) => h.check(c),
+        super::Body::FsmJob(j) => j.check(c),
+        super::Body::Trip(t) => t.check(c, refs),
     }
-    c.finish()
+    Ok(())
 }
 
 #[cfg(test)]

@@ -315,15 +315,9 @@ pub fn step(
         return Err(Error::InvalidTransition { from, to, role: actor.role });
     }
     check_note(to, note.as_deref())?;
-    if let (Body::Inspection(inspection), Submitted) = (&record.body, to) {
-        let template = refs.template(&inspection.template_code, inspection.template_version)?;
-        let mut c = super::validate::Checker::new();
-        c.nested("answers", |c| {
-            for q in inspection.unanswered_required(template) {
-                c.error(&q, "required", "must be answered before submitting");
-            }
-        });
-        c.finish()?;
+    let problems = step_problems(record, refs, to)?;
+    if !problems.0.is_empty() {
+        return Err(Error::Invalid(problems));
     }
     record.transitions.push(Transition {
         id,
@@ -337,6 +331,21 @@ pub fn step(
         signature: None,
     });
     Ok(())
+}
+
+/// What a record lacks for the step to `to`, every field at once: submitting an inspection needs
+/// every required question answered.
+pub fn step_problems(record: &Record, refs: &ReferenceData, to: Status) -> crate::Result<super::validate::FieldErrors> {
+    let mut c = super::validate::Checker::new();
+    if let (Body::Inspection(inspection), Submitted) = (&record.body, to) {
+        let template = refs.template(&inspection.template_code, inspection.template_version)?;
+        c.nested("answers", |c| {
+            for q in inspection.unanswered_required(template) {
+                c.error(&q, "required", "must be answered before submitting");
+            }
+        });
+    }
+    Ok(c.into_errors())
 }
 
 /// A step's note: a reason when the step needs one, never longer than [`MAX_NOTE_CHARS`].

@@ -167,7 +167,7 @@ impl Field {
         let counted = Paise::parse_rupees("amount", &draft.amount)?;
         let note = draft.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
         let mut record = self.store.new_handover(me.user, me.user, draft.day.trim(), counted, note, now)?;
-        self.place_for_me(&mut record)?;
+        self.place_for_me(&mut record, None)?;
         self.store.create(&record, now).map_err(|e| as_draft(e.into(), &[("counted_cash", "amount")]))?;
         self.handover_view(&self.store.get(record.id)?)
     }
@@ -205,7 +205,7 @@ impl Field {
             amount: issued.total(),
             reason: reason.trim().to_string(),
         });
-        let mut reversal = self.new_record(now, body)?;
+        let (mut reversal, _) = self.new_record_in(now, body, None)?;
         reversal.ward = record.ward.clone();
         self.store.create(&reversal, now)?;
         self.receipt_line(&record, self.store.reversal_status(receipt)?)

@@ -20,14 +20,15 @@ pub use error::{ApiError, ApiResult};
 pub use views::*;
 
 use crate::Error;
-use crate::domain::access::kinds_of;
+use crate::domain::access::{kinds_of, record_forms};
 use crate::domain::fsm::{ApplicationSource, ApplicationType, PaymentPreference, PitDetail, TripStep};
 use crate::domain::receipt::AmountLine;
 use crate::domain::reference::{ReferenceData, User};
+use crate::domain::validate::{Checker, FieldErrors, check_draft};
 use crate::domain::workflow::{self, Actor};
 use crate::domain::{
-    Address, AssetSurvey, Body, FsmJob, GeoPoint, Inspection, Paise, Receipt, Record, RecordKind, Role, Status, Trip,
-    UnixMillis,
+    Address, Answer, AssetSurvey, Body, FsmJob, GeoPoint, Inspection, Paise, Receipt, Record, RecordKind, Role, Status,
+    Trip, UnixMillis,
 };
 use crate::geo::GeoRules;
 use crate::ids::{RecordId, TransitionId, UserId};
@@ -128,6 +129,7 @@ impl Field {
             roles: user.roles.clone(),
             wards: user.wards.clone(),
             has_pin: self.store.setting(&pin::key(user.id))?.is_some(),
+            tasks: crate::domain::access::tasks(&user.roles).into_iter().map(String::from).collect(),
         })
     }
 
@@ -346,6 +348,10 @@ impl Field {
             })
             .collect();
         let editable = self.editable(&record);
+        let forms = match self.user {
+            Some(id) => record_forms(&record, &self.town_user(id)?.roles).into_iter().map(String::from).collect(),
+            None => vec![],
+        };
         Ok(RecordView {
             row,
             record: serde_json::to_value(&record).map_err(|e| ApiError::new("storage", e.to_string()))?,
@@ -355,6 +361,7 @@ impl Field {
             settle,
             history,
             editable,
+            forms,
         })
     }
 
@@ -449,27 +456,32 @@ impl Field {
 
     /// A new record of the signed-in user, assigned to them. Its ward is its place's; a record
     /// with no place in a ward (a receipt, an inspection saved without a location) gets the
-    /// user's ward when they work in exactly one, so the server can place it.
-    fn new_record(&self, now: UnixMillis, body: Body) -> ApiResult<Record> {
+    /// user's ward when they work in exactly one, or the one they `chose` among several, so the
+    /// server can place it (`domain::access::ward_of_new`). A missing or foreign choice comes
+    /// back as a problem to report with the form's others.
+    fn new_record_in(&self, now: UnixMillis, body: Body, chosen: Option<&str>) -> ApiResult<(Record, FieldErrors)> {
         let me = self.me()?;
         let tenant = self.store.reference().tenant.as_ref().map(|t| t.id.clone()).unwrap_or_default();
         let mut record = Record::new(RecordId::new(), &tenant, me.id, now, body);
-        self.place_for_me(&mut record)?;
-        Ok(record)
+        let problems = self.place_for_me(&mut record, chosen)?;
+        Ok((record, problems))
     }
 
     /// Assigns a new record to the signed-in user and places it: its place's ward, else the
-    /// user's ward when they work in exactly one.
-    fn place_for_me(&self, record: &mut Record) -> ApiResult<()> {
+    /// user's ward when they work in exactly one, else the one they `chose`. What keeps it from
+    /// a ward comes back as a problem (a place outside every ward is not one: the server says
+    /// why it refuses that).
+    fn place_for_me(&self, record: &mut Record, chosen: Option<&str>) -> ApiResult<FieldErrors> {
         let me = self.me()?;
         record.assignee = Some(me.id);
         crate::geo::place(self.store.reference(), record);
-        if record.ward.is_none()
-            && let [only] = me.wards.as_slice()
-        {
-            record.ward = Some(only.clone());
+        let mut problems = FieldErrors::default();
+        match crate::domain::access::ward_of_new(&me.wards, record.ward.as_deref(), chosen) {
+            Ok(ward) => record.ward = ward,
+            Err(_) if location_of(record).is_some() => {}
+            Err(e) => problems.0.push(e),
         }
-        Ok(())
+        Ok(problems)
     }
 
     /// Applies a workflow step to a record not yet saved, so a refused step saves nothing.
@@ -480,12 +492,18 @@ impl Field {
     }
 
     /// Saves an inspection; `submit` also sends it for review (required answers checked first).
+    /// Every problem of the draft comes back at once: the subject, the answers as typed, their
+    /// ranges and, on submit, the required answers.
     pub fn save_inspection(&mut self, draft: InspectionDraft, now: UnixMillis) -> ApiResult<Saved> {
         self.actor(Role::Inspector)?;
-        let submit = draft.submit;
-        let mut record = self.new_record(now, inspection_body(draft))?;
-        if submit {
-            self.step_unsaved(&mut record, Role::Inspector, Status::Submitted, now)?;
+        let to = draft.submit.then_some(Status::Submitted);
+        let chosen = draft.ward.clone();
+        let (body, mut typed) = inspection_body(draft)?;
+        let (mut record, ward) = self.new_record_in(now, body, chosen.as_deref())?;
+        typed.extend(ward);
+        check_draft(&record, self.store.reference(), to, typed.into_errors())?;
+        if let Some(to) = to {
+            self.step_unsaved(&mut record, Role::Inspector, to, now)?;
         }
         self.store.create(&record, now)?;
         self.saved(record.id)
@@ -498,15 +516,17 @@ impl Field {
         let actor = self.actor(Role::Inspector)?;
         self.editable_record(id, RecordKind::Inspection)?;
         let submit = draft.submit;
-        let body = inspection_body(draft);
-        self.update_content(id, body, submit.then_some((actor, Status::Submitted)), now)
+        let (body, typed) = inspection_body(draft)?;
+        self.update_content(id, body, typed.into_errors(), submit.then_some((actor, Status::Submitted)), now)
     }
 
-    /// A record's new content, and a workflow step, in one change: refused whole if either is.
+    /// A record's new content, and a workflow step, in one change: refused whole if either is,
+    /// with every problem at once (`typed`: those found reading the form's text).
     fn update_content(
         &mut self,
         id: RecordId,
         body: Body,
+        typed: FieldErrors,
         step: Option<(Actor, Status)>,
         now: UnixMillis,
     ) -> ApiResult<Saved> {
@@ -518,6 +538,7 @@ impl Field {
             if r.ward.is_none() {
                 r.ward = ward;
             }
+            check_draft(r, &refs, step.map(|(_, to)| to), typed)?;
             match step {
                 // A correction of a refused record that was already submitted stays submitted.
                 Some((_, to)) if r.workflow().status == to => Ok(()),
@@ -531,7 +552,10 @@ impl Field {
     /// Saves an asset survey and sends it for approval.
     pub fn save_asset(&mut self, draft: AssetDraft, now: UnixMillis) -> ApiResult<Saved> {
         self.actor(Role::Surveyor)?;
-        let mut record = self.new_record(now, asset_body(draft)?)?;
+        // A survey has a place: its ward is the place's (one outside every ward is the server's to
+        // refuse, with its reason), never a choice.
+        let (mut record, _) = self.new_record_in(now, asset_body(draft)?, None)?;
+        check_draft(&record, self.store.reference(), Some(Status::PendingForApproval), FieldErrors::default())?;
         self.step_unsaved(&mut record, Role::Surveyor, Status::PendingForApproval, now)?;
         self.store.create(&record, now)?;
         self.saved(record.id)
@@ -542,13 +566,48 @@ impl Field {
     pub fn edit_asset(&mut self, id: RecordId, draft: AssetDraft, now: UnixMillis) -> ApiResult<Saved> {
         let actor = self.actor(Role::Surveyor)?;
         self.editable_record(id, RecordKind::AssetSurvey)?;
-        self.update_content(id, asset_body(draft)?, Some((actor, Status::PendingForApproval)), now)
+        self.update_content(
+            id,
+            asset_body(draft)?,
+            FieldErrors::default(),
+            Some((actor, Status::PendingForApproval)),
+            now,
+        )
     }
 
     /// Issues a receipt: numbered, signed and saved on the device in one transaction.
     pub fn collect_fee(&mut self, draft: ReceiptDraft, now: UnixMillis) -> ApiResult<ReceiptIssued> {
+        let record = self.receipt_record(draft, now)?;
+        let issued = self.store.issue_receipt(record, now)?;
+        let Body::Receipt(receipt) = &issued.body else { unreachable!("issue_receipt returns the receipt") };
+        let saved = self.saved(issued.id)?;
+        Ok(ReceiptIssued {
+            id: saved.id,
+            badge: saved.badge,
+            warnings: saved.warnings,
+            receipt_number: receipt.receipt_number.clone(),
+            amount_paise: receipt.total().0,
+        })
+    }
+
+    /// The checks `collect_fee` makes, without issuing anything: for the preview the collector
+    /// shows the payer before the receipt is numbered. The amount in paise, or every problem.
+    pub fn check_receipt(&self, draft: ReceiptDraft, now: UnixMillis) -> ApiResult<i64> {
+        let record = self.receipt_record(draft, now)?;
+        match &record.body {
+            Body::Receipt(receipt) => Ok(receipt.total().0),
+            _ => unreachable!("receipt_record builds a receipt"),
+        }
+    }
+
+    /// A receipt not yet numbered from what the collector typed; every problem at once.
+    fn receipt_record(&self, draft: ReceiptDraft, now: UnixMillis) -> ApiResult<Record> {
         self.actor(Role::Collector)?;
-        let amount = Paise(self.read_amount(&draft.amount)?);
+        let (amount, mut typed) = match self.read_amount(&draft.amount) {
+            Ok(paise) => (Paise(paise), FieldErrors::default()),
+            Err(e) if !e.fields.is_empty() => (Paise(0), FieldErrors(e.fields)),
+            Err(e) => return Err(e),
+        };
         let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let body = Body::Receipt(Receipt {
             receipt_number: String::new(),
@@ -565,20 +624,15 @@ impl Field {
             signature: None,
             key_id: None,
         });
-        let record = self.new_record(now, body)?;
-        let issued = self
-            .store
-            .issue_receipt(record, now)
-            .map_err(|e| as_draft(e.into(), &[("business_service", "fee_head"), ("lines.0.tax_head", "fee_head")]))?;
-        let Body::Receipt(receipt) = &issued.body else { unreachable!("issue_receipt returns the receipt") };
-        let saved = self.saved(issued.id)?;
-        Ok(ReceiptIssued {
-            id: saved.id,
-            badge: saved.badge,
-            warnings: saved.warnings,
-            receipt_number: receipt.receipt_number.clone(),
-            amount_paise: receipt.total().0,
-        })
+        let (record, ward) = self.new_record_in(now, body, draft.ward.as_deref())?;
+        typed.0.extend(ward.0);
+        check_draft(&record, self.store.reference(), None, typed).map_err(|e| {
+            as_draft(
+                e.into(),
+                &[("business_service", "fee_head"), ("lines.0.tax_head", "fee_head"), ("lines.0.amount", "amount")],
+            )
+        })?;
+        Ok(record)
     }
 
     /// An amount as the collector typed it (`1,250`, ` 150 `, `१५०`), in paise, for the receipt
@@ -597,6 +651,21 @@ impl Field {
     /// Registers a desludging application taken in the field.
     pub fn create_fsm_job(&mut self, draft: FsmJobDraft, now: UnixMillis) -> ApiResult<Saved> {
         self.actor(Role::Supervisor)?;
+        let mut typed = Checker::new();
+        let (location, place) = PlaceDraft::read(draft.location)?;
+        typed.extend(place);
+        let mut size = |field: &str, value: Option<&Typed>| match Typed::number(field, value) {
+            Ok(v) => Ok(v),
+            Err(e) => FieldErrors::of(e).map(|errors| {
+                typed.extend(errors);
+                None
+            }),
+        };
+        let (length, width, height) = (
+            size("pit_length", draft.pit_length.as_ref())?,
+            size("pit_width", draft.pit_width.as_ref())?,
+            size("pit_height", draft.pit_height.as_ref())?,
+        );
         let refs = self.store.reference();
         let town = refs.tenant.as_ref().map(|t| t.code.clone()).unwrap_or_else(|| "ULB".into());
         let fee = refs.fee_heads.iter().find(|h| h.code == "FSM").and_then(|h| h.default_amount);
@@ -612,25 +681,22 @@ impl Field {
             vehicle_type: None,
             vehicle_capacity_litres: None,
             applicant_name: draft.applicant_name.trim().to_string(),
-            mobile_number: draft.mobile_number.filter(|m| !m.trim().is_empty()),
-            pit: PitDetail {
-                length: draft.pit_length,
-                width: draft.pit_width,
-                height: draft.pit_height,
-                ..PitDetail::default()
-            },
-            address: Address { locality: Some(draft.locality), location: draft.location, ..Address::default() },
+            mobile_number: draft.mobile_number.map(|m| m.trim().to_string()).filter(|m| !m.is_empty()),
+            pit: PitDetail { length, width, height, ..PitDetail::default() },
+            address: Address { locality: Some(draft.locality.trim().to_string()), location, ..Address::default() },
             advance_amount: None,
             trip_amount: fee,
             possible_service_date: None,
             dso: None,
             vehicle: refs.vehicles.first().map(|v| v.registration_number.clone()),
         });
-        let mut record = self.new_record(now, body)?;
+        let (mut record, ward) = self.new_record_in(now, body, None)?;
+        typed.extend(ward);
         record.id = id;
-        self.store
-            .create(&record, now)
-            .map_err(|e| as_draft(e.into(), &[("pit.", "pit_"), ("address.location", "location")]))?;
+        let renames = [("pit.", "pit_"), ("address.location", "location"), ("address.locality", "locality")];
+        check_draft(&record, self.store.reference(), None, typed.into_errors())
+            .map_err(|e| as_draft(e.into(), &renames))?;
+        self.store.create(&record, now).map_err(|e| as_draft(e.into(), &renames))?;
         self.saved(record.id)
     }
 
@@ -672,15 +738,13 @@ impl Field {
         let Body::FsmJob(fsm) = &job_record.body else {
             return Err(ApiError::new("not_a_job", format!("{job} is not a desludging job")));
         };
-        let status = job_record.workflow().status;
-        if !matches!(status, Status::DsoInProgress | Status::DisposalInProgress) {
+        if !record_forms(&job_record, &[crew.role]).contains(&"trip_pickup") {
+            let status = job_record.workflow().status;
             return Err(ApiError::new("not_allowed", format!("the job is {status}, not in progress with a crew")));
         }
-        // The handover at the plant gate signs this estimate: a pickup without one could never
-        // be handed over.
-        let litres = Typed::litres("volume_litres", draft.volume_litres.as_ref())?
-            .ok_or_else(|| ApiError::field("volume_litres", "required", "estimate the litres taken from the pit"))?;
-        let litres = Some(litres);
+        let (litres, mut typed) = read_litres(draft.volume_litres.as_ref())?;
+        let (location, place) = PlaceDraft::read(draft.location)?;
+        typed.0.extend(place.0);
         let refs = self.store.reference();
         let body = Body::Trip(Trip {
             application_no: fsm.application_no.clone(),
@@ -691,22 +755,16 @@ impl Field {
                 .unwrap_or_default(),
             driver: self.me()?.name.clone(),
             fstp_code: refs.fstps.first().map(|f| f.code.clone()),
-            pickup: Some(TripStep {
-                at: now,
-                location: draft.location,
-                volume_litres: litres,
-                photos: draft.photos,
-                geofence: None,
-            }),
+            pickup: Some(TripStep { at: now, location, volume_litres: litres, photos: draft.photos, geofence: None }),
             disposal: None,
             custody: None,
         });
-        let mut record = self.new_record(now, body)?;
+        // A trip is in its job's ward.
+        let (mut record, _) = self.new_record_in(now, body, None)?;
         record.ward = job_record.ward.clone();
         record.assignee = Some(crew.user);
-        if let Body::Trip(trip) = &record.body {
-            self.within_tank(&trip.vehicle, litres)?;
-        }
+        check_draft(&record, self.store.reference(), Some(Status::WaitingForDisposal), typed)
+            .map_err(|e| as_draft(e.into(), &[("pickup.", "")]))?;
         self.step_unsaved(&mut record, Role::SanitationCrew, Status::WaitingForDisposal, now)?;
         self.store.create(&record, now).map_err(|e| as_draft(e.into(), &[("pickup.", "")]))?;
         self.saved(record.id)
@@ -716,25 +774,25 @@ impl Field {
     /// geofences on the device, and a disposal outside them is kept and flagged.
     pub fn trip_disposal(&mut self, trip: RecordId, draft: TripStepDraft, now: UnixMillis) -> ApiResult<Saved> {
         let operator = self.actor(Role::FstpOperator)?;
-        let litres = Typed::litres("volume_litres", draft.volume_litres.as_ref())?;
-        if let Body::Trip(t) = &self.store.get(trip)?.body {
-            self.within_tank(&t.vehicle, litres)?;
+        let (litres, mut typed) = read_litres(draft.volume_litres.as_ref())?;
+        let (location, place) = PlaceDraft::read(draft.location)?;
+        let typed_wrong = !place.0.is_empty();
+        typed.0.extend(place.0);
+        let step = TripStep { at: now, location, volume_litres: litres, photos: draft.photos, geofence: None };
+        let mut after = self.store.get(trip)?;
+        if let Body::Trip(t) = &mut after.body {
+            let mut c = Checker::new();
+            if !typed_wrong {
+                crate::domain::fsm::check_disposal(&mut c, &step);
+            }
+            typed.0.extend(c.into_errors().0);
+            t.disposal = Some(step.clone());
         }
-        let step =
-            TripStep { at: now, location: draft.location, volume_litres: litres, photos: draft.photos, geofence: None };
+        check_draft(&after, self.store.reference(), None, typed)
+            .map_err(|e| as_draft(e.into(), &[("disposal.", "")]))?;
         self.store.record_disposal(trip, step, now).map_err(|e| as_draft(e.into(), &[("disposal.", "")]))?;
         self.store.transition(trip, operator, Status::Disposed, now, None)?;
         self.saved(trip)
-    }
-
-    /// Litres more than the trip's vehicle holds are a typing mistake: refused on the field
-    /// before anything is saved (the record's own validation, which the server runs too, says
-    /// the same).
-    fn within_tank(&self, vehicle: &str, litres: Option<f64>) -> ApiResult<()> {
-        match crate::domain::fsm::over_tank(self.store.reference(), vehicle, litres) {
-            Some(reason) => Err(ApiError::field("volume_litres", "too_large", &reason)),
-            None => Ok(()),
-        }
     }
 
     /// The crew at the plant gate: the signed handover of a trip, to show the operator.
@@ -908,6 +966,107 @@ impl Field {
     }
 }
 
+/// The sync server's address as typed on the enroll screen, checked before any connection is
+/// tried, so a malformed address says what is wrong with it rather than "cannot reach": it needs
+/// `http://` or `https://` (`address_scheme`), a host name or IP address (`address_host`), and a
+/// port that is a number up to 65535 (`address_port`). Returned without a trailing `/`.
+pub fn server_address(text: &str) -> ApiResult<String> {
+    let text = text.trim();
+    let bad = |code: &str, message: &str| ApiError::field("server", code, message);
+    if text.is_empty() {
+        return Err(bad("required", "is required"));
+    }
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Err(bad("address_scheme", "start the address with http:// or https://"));
+    };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return Err(bad("address_scheme", "start the address with http:// or https://"));
+    }
+    let rest = rest.trim_end_matches('/');
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (host, port) = match authority.strip_prefix('[').and_then(|a| a.split_once(']')) {
+        Some((inside, rest)) => (&authority[..inside.len() + 2], rest.strip_prefix(':')),
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && (host.starts_with('[') && host.ends_with(']')
+            || host.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-') && !label.starts_with('-')
+            }));
+    if !host_ok {
+        return Err(bad("address_host", "the server's name or IP address is not valid"));
+    }
+    if let Some(port) = port
+        && (port.is_empty()
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || port.parse::<u16>().map_or(true, |p| p == 0))
+    {
+        return Err(bad("address_port", "the port after ':' must be a number from 1 to 65535"));
+    }
+    Ok(format!("{scheme}://{rest}"))
+}
+
+/// The enroll screen's fields checked in one round before any connection: the server address
+/// ([`server_address`]) and the one-time code (`required`). The address to use, or every problem.
+pub fn check_enroll(server: &str, code: &str) -> ApiResult<String> {
+    let address = server_address(server);
+    let mut fields = address.as_ref().err().map(|e| e.fields.clone()).unwrap_or_default();
+    if code.trim().is_empty() {
+        fields.extend(ApiError::field("code", "required", "is required").fields);
+    }
+    match address {
+        Ok(address) if fields.is_empty() => Ok(address),
+        _ => Err(Error::Invalid(FieldErrors(fields)).into()),
+    }
+}
+
+/// What went wrong enrolling at a well-formed address, said of the address field: no server of
+/// that name (`unknown_host`), nothing answering there (`refused`), no answer in time
+/// (`timeout`), an answer that is not a Wardbook server's (`bad_server`), a wrong code
+/// (`bad_code`, on the code field), else `unreachable`.
+pub fn enroll_error(e: Error) -> ApiError {
+    let message = e.to_string();
+    let field = |name: &str, code: &str| ApiError::field(name, code, &message);
+    match &e {
+        Error::Offline(reason) => {
+            let reason = reason.to_ascii_lowercase();
+            if reason.contains("dns") || reason.contains("lookup") || reason.contains("name or service not known") {
+                field("server", "unknown_host")
+            } else if reason.contains("refused") {
+                field("server", "refused")
+            } else if reason.contains("timed out") || reason.contains("timeout") {
+                field("server", "timeout")
+            } else {
+                field("server", "unreachable")
+            }
+        }
+        Error::Unauthorized { .. } if e.code() == "bad_code" => field("code", "bad_code"),
+        Error::Server { status, code, .. }
+            if *status == 404 || *status == 405 || code == "bad_response" || code == "unknown" =>
+        {
+            field("server", "bad_server")
+        }
+        _ => e.into(),
+    }
+}
+
+/// Litres as typed, required: the value read, or the problem with it (to report with the form's
+/// others).
+fn read_litres(value: Option<&Typed>) -> ApiResult<(Option<f64>, FieldErrors)> {
+    match Typed::litres("volume_litres", value) {
+        Ok(Some(litres)) => Ok((Some(litres), FieldErrors::default())),
+        Ok(None) => {
+            let mut c = Checker::new();
+            c.error("volume_litres", "required", "the litres are needed");
+            Ok((None, c.into_errors()))
+        }
+        Err(e) => Ok((None, FieldErrors::of(e)?)),
+    }
+}
+
 /// A thumbnail's JPEG bytes as the `data:` URL an `<img>` shows.
 pub fn thumbnail_url(jpeg: &[u8]) -> String {
     use base64::Engine;
@@ -915,28 +1074,59 @@ pub fn thumbnail_url(jpeg: &[u8]) -> String {
 }
 
 /// An inspection as its form describes it.
-fn inspection_body(draft: InspectionDraft) -> Body {
-    Body::Inspection(Inspection {
+fn inspection_body(draft: InspectionDraft) -> ApiResult<(Body, Checker)> {
+    let mut typed = Checker::new();
+    let (location, place) = PlaceDraft::read(draft.location)?;
+    typed.extend(place);
+    let mut answers = draft.answers;
+    for (id, value) in &draft.numbers {
+        let field = format!("answers.{id}");
+        match Typed::number(&field, Some(value)) {
+            Ok(Some(n)) => {
+                answers.insert(id.clone(), Answer::Number(n));
+            }
+            Ok(None) => {
+                answers.remove(id);
+            }
+            Err(e) => typed.extend(FieldErrors::of(e)?),
+        }
+    }
+    let body = Body::Inspection(Inspection {
         template_code: draft.template_code,
         template_version: draft.template_version,
         subject: draft.subject,
-        address: Address { location: draft.location.clone(), ..Address::default() },
-        location: draft.location,
-        answers: draft.answers,
+        address: Address { location: location.clone(), ..Address::default() },
+        location,
+        answers,
         findings: vec![],
         photos: draft.photos,
-    })
+    });
+    Ok((body, typed))
 }
 
-/// An asset survey as its form describes it; its place is required.
+/// An asset survey as its form describes it; its type, condition and place are required, and
+/// every one missing (or a place typed wrong, by box) is refused at once.
 fn asset_body(draft: AssetDraft) -> ApiResult<Body> {
-    let location = draft.location.ok_or_else(|| ApiError::field("location", "required", "pick the asset's place"))?;
+    let (location, place) = PlaceDraft::read(draft.location)?;
+    let (Some(asset_type), Some(condition), Some(location), true) =
+        (draft.asset_type, draft.condition, location.clone(), place.0.is_empty())
+    else {
+        let mut c = Checker::new();
+        AssetSurvey::check_fields(&mut c, draft.asset_type, &draft.asset_name, draft.condition, location.as_ref());
+        let mut errors = c.into_errors();
+        if !place.0.is_empty() {
+            // What was typed is wrong, not missing: say which box.
+            errors.0.retain(|e| e.field != "location");
+            errors.0.extend(place.0);
+        }
+        return Err(Error::Invalid(errors).into());
+    };
     Ok(Body::AssetSurvey(AssetSurvey {
-        asset_type: draft.asset_type,
+        asset_type,
         asset_name: draft.asset_name,
         attributes: BTreeMap::new(),
         location: location.clone(),
-        condition: draft.condition,
+        condition,
         address: Address { location: Some(location), ..Address::default() },
         photos: draft.photos,
     }))
@@ -981,5 +1171,69 @@ fn location_of(record: &Record) -> Option<GeoPoint> {
         Body::FsmJob(j) => j.address.location.clone(),
         Body::Trip(t) => t.disposal.as_ref().or(t.pickup.as_ref()).and_then(|s| s.location.clone()),
         Body::Reversal(_) | Body::Handover(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> String {
+        match server_address(text) {
+            Ok(ok) => format!("ok {ok}"),
+            Err(e) => format!("{} {}", e.fields[0].field, e.fields[0].code),
+        }
+    }
+
+    #[test]
+    fn a_malformed_server_address_says_what_is_wrong_with_it() {
+        assert_eq!(code(" http://192.168.1.10:8480/ "), "ok http://192.168.1.10:8480");
+        assert_eq!(code("https://wardbook.pb.gov.in"), "ok https://wardbook.pb.gov.in");
+        assert_eq!(code("http://[::1]:8480"), "ok http://[::1]:8480");
+        assert_eq!(code(""), "server required");
+        assert_eq!(code("192.168.1.10:8480"), "server address_scheme");
+        assert_eq!(code("ftp://wardbook.in"), "server address_scheme");
+        assert_eq!(code("http://"), "server address_host");
+        assert_eq!(code("http://ward book.in"), "server address_host");
+        assert_eq!(code("http://wardbook..in"), "server address_host");
+        assert_eq!(code("http://192.168.1.10:84a0"), "server address_port");
+        assert_eq!(code("http://192.168.1.10:70000"), "server address_port");
+        assert_eq!(code("http://192.168.1.10:"), "server address_port");
+    }
+
+    #[test]
+    fn the_enroll_form_is_checked_in_one_round() {
+        let e = check_enroll("wardbook.in", " ").unwrap_err();
+        let fields: Vec<_> = e.fields.iter().map(|f| (f.field.as_str(), f.code.as_str())).collect();
+        assert_eq!(fields, [("server", "address_scheme"), ("code", "required")]);
+        assert_eq!(check_enroll("http://10.0.0.2:8480/", "123456").unwrap(), "http://10.0.0.2:8480");
+    }
+
+    #[test]
+    fn a_failed_enrollment_names_the_field_and_the_cause() {
+        let of = |e: Error| {
+            let a = enroll_error(e);
+            format!("{} {}", a.fields[0].field, a.fields[0].code)
+        };
+        let offline = |m: &str| Error::Offline(m.into());
+        assert_eq!(
+            of(offline(
+                "error sending request: client error (Connect): dns error: failed to lookup address information"
+            )),
+            "server unknown_host"
+        );
+        assert_eq!(
+            of(offline("error sending request: tcp connect error: Connection refused (os error 111)")),
+            "server refused"
+        );
+        assert_eq!(of(offline("error sending request: operation timed out")), "server timeout");
+        assert_eq!(
+            of(Error::Server { status: 404, code: "unknown".into(), message: "<html>".into() }),
+            "server bad_server"
+        );
+        assert_eq!(
+            of(Error::Unauthorized { code: "invalid_enrollment_code".into(), message: "no".into() }),
+            "code bad_code"
+        );
     }
 }

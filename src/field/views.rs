@@ -36,6 +36,10 @@ pub struct UserView {
     pub roles: Vec<Role>,
     pub wards: Vec<String>,
     pub has_pin: bool,
+    /// The screens that start work this user may open (`domain::access::tasks`): the app
+    /// offers no other.
+    #[serde(default)]
+    pub tasks: Vec<String>,
 }
 
 /// Where the app is: enrolled or not, who is signed in, which language.
@@ -195,6 +199,10 @@ pub struct RecordView {
     /// The signed-in user may open it in its form again (their draft, or sent back to them).
     #[serde(default)]
     pub editable: bool,
+    /// Forms the signed-in user may fill on this record now (`domain::access::record_forms`):
+    /// `trip_pickup`, `trip_disposal`, `handover`.
+    #[serde(default)]
+    pub forms: Vec<String>,
 }
 
 /// The home screen: work for the user's roles, then the user's own records in every ward (or
@@ -240,22 +248,30 @@ pub struct InspectionDraft {
     pub template_code: String,
     pub template_version: u32,
     pub subject: String,
-    pub location: Option<GeoPoint>,
+    pub location: Option<PlaceDraft>,
     #[serde(default)]
     pub answers: BTreeMap<String, Answer>,
+    /// Answers to number questions as typed (`"1,250"`, `"१२"`), by question id, read by
+    /// [`crate::domain::number`]; an answer here replaces one of the same id in `answers`.
+    #[serde(default)]
+    pub numbers: BTreeMap<String, Typed>,
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
     /// Submit for review now (else keep as a draft).
     #[serde(default)]
     pub submit: bool,
+    /// The ward chosen by a user of several wards, for an inspection without a place.
+    #[serde(default)]
+    pub ward: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssetDraft {
-    pub asset_type: AssetType,
+    /// `None` when none was chosen yet (refused as `required`, with the form's other problems).
+    pub asset_type: Option<AssetType>,
     pub asset_name: String,
-    pub location: Option<GeoPoint>,
-    pub condition: Condition,
+    pub location: Option<PlaceDraft>,
+    pub condition: Option<Condition>,
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
 }
@@ -269,6 +285,9 @@ pub struct ReceiptDraft {
     pub payer_name: String,
     pub mobile_number: Option<String>,
     pub instrument_number: Option<String>,
+    /// The ward chosen by a collector of several wards (a receipt has no place).
+    #[serde(default)]
+    pub ward: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -276,10 +295,11 @@ pub struct FsmJobDraft {
     pub applicant_name: String,
     pub mobile_number: Option<String>,
     pub locality: String,
-    pub location: Option<GeoPoint>,
-    pub pit_length: Option<f64>,
-    pub pit_width: Option<f64>,
-    pub pit_height: Option<f64>,
+    pub location: Option<PlaceDraft>,
+    /// Metres as typed (`"1.5"`, `"१.५"`) or numbers.
+    pub pit_length: Option<Typed>,
+    pub pit_width: Option<Typed>,
+    pub pit_height: Option<Typed>,
     #[serde(default)]
     pub post_pay: bool,
 }
@@ -323,13 +343,59 @@ impl Typed {
             Some(Typed::Text(t)) => crate::domain::number::parse_litres(field, t),
         }
     }
+
+    /// A number in `field` (an answer, a pit size): `None` when nothing was typed.
+    pub fn number(field: &str, value: Option<&Typed>) -> crate::Result<Option<f64>> {
+        match value {
+            None => Ok(None),
+            Some(Typed::Number(n)) if n.is_finite() => Ok(Some(*n)),
+            Some(Typed::Number(_)) => crate::domain::number::parse_number(field, "NaN"),
+            Some(Typed::Text(t)) => crate::domain::number::parse_number(field, t),
+        }
+    }
+}
+
+/// A place as a form sends it: a point (from GPS or the map), or latitude and longitude as the
+/// person typed them (`"30.37"`, `"३०.३७"`), read here so a slip is named on its own box.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum PlaceDraft {
+    Point(GeoPoint),
+    Typed { lat: Typed, lon: Typed },
+}
+
+impl PlaceDraft {
+    /// The point, and the problems of what was typed (`location.lat` / `location.lon`:
+    /// `required`, `not_a_number`; the globe's range is the record's rule).
+    pub fn read(place: Option<PlaceDraft>) -> crate::Result<(Option<GeoPoint>, crate::domain::validate::FieldErrors)> {
+        let mut c = crate::domain::validate::Checker::new();
+        let (lat, lon) = match place {
+            None => return Ok((None, c.into_errors())),
+            Some(PlaceDraft::Point(p)) => return Ok((Some(p), c.into_errors())),
+            Some(PlaceDraft::Typed { lat, lon }) => (lat, lon),
+        };
+        let mut axis = |field: &str, value: &Typed| match Typed::number(field, Some(value)) {
+            Ok(Some(v)) => Ok(Some(v)),
+            Ok(None) => {
+                c.error(field, "required", "type both latitude and longitude");
+                Ok(None)
+            }
+            Err(e) => crate::domain::validate::FieldErrors::of(e).map(|errors| {
+                c.extend(errors);
+                None
+            }),
+        };
+        let (lat, lon) = (axis("location.lat", &lat)?, axis("location.lon", &lon)?);
+        let point = lat.zip(lon).map(|(lat, lon)| GeoPoint { lat, lon, accuracy_m: None });
+        Ok((point, c.into_errors()))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TripStepDraft {
     /// Litres as typed, or a number.
     pub volume_litres: Option<Typed>,
-    pub location: Option<GeoPoint>,
+    pub location: Option<PlaceDraft>,
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
 }
@@ -354,6 +420,31 @@ mod tests {
         assert_eq!(Typed::litres("volume_litres", draft.volume_litres.as_ref()).unwrap(), Some(2400.5));
         assert!(Typed::litres("volume_litres", Some(&Typed::Number(-1.0))).is_err());
         assert_eq!(Typed::litres("volume_litres", None).unwrap(), None);
+    }
+
+    #[test]
+    fn a_place_comes_as_a_point_or_as_typed_numbers_and_a_slip_names_its_box() {
+        let read = |v: serde_json::Value| {
+            let (point, errors) = PlaceDraft::read(serde_json::from_value(v).unwrap()).unwrap();
+            (
+                point.map(|p| (p.lat, p.lon, p.accuracy_m)),
+                errors.0.into_iter().map(|e| format!("{} {}", e.field, e.code)).collect::<Vec<_>>(),
+            )
+        };
+        let none: Vec<String> = vec![];
+        assert_eq!(
+            read(serde_json::json!({"lat": 30.37, "lon": 76.14, "accuracy_m": 6.0})),
+            (Some((30.37, 76.14, Some(6.0))), none.clone())
+        );
+        assert_eq!(
+            read(serde_json::json!({"lat": " ३०.३७ ", "lon": "76.14"})),
+            (Some((30.37, 76.14, None)), none.clone())
+        );
+        assert_eq!(
+            read(serde_json::json!({"lat": "30,37", "lon": ""})),
+            (None, vec!["location.lat not_a_number".into(), "location.lon required".into()])
+        );
+        assert_eq!(read(serde_json::Value::Null), (None, none));
     }
 
     #[test]

@@ -41,9 +41,10 @@ impl Store {
     /// Records a trip's disposal at the plant, with the geofence check of its fix kept in the
     /// trip. A disposal outside every plant's fence is kept too, and flagged for the supervisor.
     pub fn record_disposal(&mut self, trip: RecordId, mut step: TripStep, now: UnixMillis) -> Result<Record> {
-        let point = step.location.clone().ok_or_else(|| {
-            crate::domain::validate::field_error("disposal.location", "required", "a disposal needs a GPS fix")
-        })?;
+        let mut c = crate::domain::validate::Checker::new();
+        crate::domain::fsm::check_disposal(&mut c, &step);
+        c.finish()?;
+        let Some(point) = step.location.clone() else { unreachable!("check_disposal requires the place") };
         step.geofence = Some(self.geofence_check(&point));
         self.update(trip, now, |record| match &mut record.body {
             Body::Trip(t) => {

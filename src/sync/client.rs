@@ -86,8 +86,17 @@ pub struct SyncClient {
     numbers: (u64, u32),
 }
 
+/// The error and its causes in one sentence ("... dns error: failed to lookup ...", "...
+/// Connection refused ..."), so the screens can say which it was.
 fn offline(e: reqwest::Error) -> Error {
-    Error::Offline(e.to_string())
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    Error::Offline(text)
 }
 
 async fn error_of(response: reqwest::Response) -> Error {

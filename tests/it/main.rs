@@ -11,6 +11,7 @@
 mod crash;
 mod custody;
 mod dayend;
+mod forms;
 mod golden;
 mod money;
 mod photos;

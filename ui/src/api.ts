@@ -25,10 +25,15 @@ export interface FieldError {
 }
 
 export interface GeoPoint { lat: number; lon: number; accuracy_m: number | null }
+/** A place as a form sends it: a point (GPS, map), or latitude and longitude as typed, which the
+ *  Rust side reads ("30.37", "३०.३७") and refuses by box (location.lat / location.lon). */
+export type Place = GeoPoint | { lat: string; lon: string; accuracy_m?: null };
 export interface PhotoRef { sha256: string; taken_at: number | null; location: GeoPoint | null }
 
 export interface Town { id: string; name: string; name_hi: string; code: string }
-export interface UserView { id: string; name: string; roles: Role[]; wards: string[]; has_pin: boolean }
+/** `tasks`: the screens that start work this user may open, decided by the core
+ *  (src/domain/access.rs TASKS): new_inspection, new_asset, collect_fee, fsm_jobs, new_fsm_job, trips, review. */
+export interface UserView { id: string; name: string; roles: Role[]; wards: string[]; has_pin: boolean; tasks: string[] }
 export interface AppState {
   enrolled: boolean;
   server: string | null;
@@ -99,6 +104,7 @@ export interface RecordView {
   settle?: string[]; // statuses a supervisor may settle it to when it needs review
   history?: StepView[]; // its workflow steps with their notes
   editable?: boolean; // the user may open it in its form again (their draft, or sent back)
+  forms: string[]; // forms this user may fill on it now: trip_pickup, trip_disposal, handover
 }
 
 export type Answer =
@@ -107,24 +113,32 @@ export type Answer =
 
 export interface InspectionDraft {
   template_code: string; template_version: number; subject: string;
-  location: GeoPoint | null; answers: Record<string, Answer>; photos: PhotoRef[]; submit: boolean;
+  location: Place | null; answers: Record<string, Answer>; photos: PhotoRef[]; submit: boolean;
+  /** Answers to number questions as typed ("1,250", "१२"), read by the Rust side. */
+  numbers?: Record<string, string>;
+  /** The ward chosen by a user of several wards, for an inspection without a place. */
+  ward?: string | null;
 }
 export interface AssetDraft {
-  asset_type: 'STREETLIGHT' | 'PUBLIC_TOILET' | 'DRAIN' | 'SEPTIC_TANK' | 'BIN' | 'WATER_CONNECTION' | 'PROPERTY';
-  asset_name: string; location: GeoPoint | null; condition: 'GOOD' | 'FAIR' | 'POOR' | 'NON_FUNCTIONAL'; photos: PhotoRef[];
+  /** null when none was chosen: refused as required, with the form's other problems. */
+  asset_type: 'STREETLIGHT' | 'PUBLIC_TOILET' | 'DRAIN' | 'SEPTIC_TANK' | 'BIN' | 'WATER_CONNECTION' | 'PROPERTY' | null;
+  asset_name: string; location: Place | null; condition: 'GOOD' | 'FAIR' | 'POOR' | 'NON_FUNCTIONAL' | null; photos: PhotoRef[];
 }
 export interface ReceiptDraft {
   fee_head: string; amount: string; // rupees as typed, "150" or "150.50"
   payment_mode: 'CASH' | 'UPI' | 'CHEQUE' | 'DD' | 'CARD';
   payer_name: string; mobile_number: string | null; instrument_number: string | null;
+  /** The ward chosen by a collector of several wards (a receipt has no place). */
+  ward?: string | null;
 }
 export interface FsmJobDraft {
   applicant_name: string; mobile_number: string | null; locality: string;
-  location: GeoPoint | null; pit_length: number | null; pit_width: number | null; pit_height: number | null;
+  /** Metres as typed ("1.5", "१.५"), read by the Rust side. */
+  location: Place | null; pit_length: string | number | null; pit_width: string | number | null; pit_height: string | number | null;
   post_pay: boolean;
 }
 /** `volume_litres`: the text as typed ("2,400", "२४००"), read by the Rust side, or a number. */
-export interface TripStepDraft { volume_litres: string | number | null; location: GeoPoint | null; photos: PhotoRef[] }
+export interface TripStepDraft { volume_litres: string | number | null; location: Place | null; photos: PhotoRef[] }
 
 /** A code one device shows and another reads: as text, and as a QR code (inline SVG). */
 export interface CodeView { code: string; qr_svg: string }
@@ -184,6 +198,9 @@ export const api = {
    *  name `amount` (not_a_number, too_many_decimals, too_large, zero). */
   readAmount: (text: string) => invoke<number>('read_amount', { text }),
   collectFee: (draft: ReceiptDraft) => invoke<ReceiptIssued>('collect_fee', { draft }),
+  /** The checks `collectFee` makes, issuing nothing: the amount in paise for the preview, or
+   *  every problem of the draft at once. */
+  checkReceipt: (draft: ReceiptDraft) => invoke<number>('check_receipt', { draft }),
   createFsmJob: (draft: FsmJobDraft) => invoke<Saved>('create_fsm_job', { draft }),
   /** A workflow step (`to` is a status from RecordView.actions). SENT_BACK, PENDINGFORMODIFICATION
    *  and REJECTED need a reason: refused `invalid` on field `note` without one. */

@@ -4,7 +4,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
   ApiError, AppState, AssetDraft, Badge, CashQueue, CodeView, Conflict, DayEnd, FsmJobDraft, GeoPoint, HandoverDraft,
-  HandoverView, Home, InspectionDraft, Kind, Lang, PaymentMode, PhotoRef, PrintView, QueueItem, ReceiptDraft, ReceiptLine,
+  HandoverView, Home, InspectionDraft, Kind, Lang, PaymentMode, PhotoRef, Place, PrintView, QueueItem, ReceiptDraft, ReceiptLine,
   RecordRow, RecordView, Reference, Role, Saved, StepView, SyncStatus, TripStepDraft, UserView, Warning,
 } from '../src/api';
 import demoReference from '../../tests/fixtures/demo-reference.json';
@@ -58,6 +58,7 @@ const testReference: Reference = {
       code: 'PUBLIC_TOILET', version: 1, title: 'Public toilet inspection', title_hi: 'सार्वजनिक शौचालय निरीक्षण',
       questions: [
         { id: 'water', text: 'Is running water available?', text_hi: 'क्या पानी उपलब्ध है?', answer_type: 'yes_no', options: [], required: true, weight: 2, min: null, max: null },
+        { id: 'clean', text: 'Is the floor clean?', text_hi: 'क्या फर्श साफ है?', answer_type: 'yes_no', options: [], required: true, weight: 1, min: null, max: null },
         { id: 'seats', text: 'Working seats', text_hi: 'चालू सीटें', answer_type: 'number', options: [], required: false, weight: 0, min: 0, max: 100 },
         {
           id: 'smell', text: 'Smell', text_hi: 'गंध', answer_type: 'single_choice', required: false, weight: 0, min: null, max: null,
@@ -96,7 +97,7 @@ const testReference: Reference = {
 
 export const reference: Reference = sc.reference === 'demo' ? (demoReference as unknown as Reference) : testReference;
 
-const users: (UserView & { pin: string | null })[] = [
+const users: (Omit<UserView, 'tasks'> & { pin: string | null })[] = [
   { id: 'u-insp', name: 'Harpreet Kaur', roles: ['inspector'], wards: ['W01', 'W02'], has_pin: true, pin: '1234' },
   { id: 'u-surv', name: 'Amandeep Singh', roles: ['surveyor'], wards: ['W01', 'W02', 'W03'], has_pin: true, pin: '1234' },
   { id: 'u-coll', name: 'Ravi Kumar', roles: ['collector'], wards: ['W02'], has_pin: true, pin: '1234' },
@@ -105,7 +106,13 @@ const users: (UserView & { pin: string | null })[] = [
   { id: 'u-sup', name: 'Meena Sharma', roles: ['supervisor'], wards: [], has_pin: true, pin: '1234' },
   { id: 'u-multi', name: 'Pooja Rani', roles: ['inspector', 'collector'], wards: ['W02'], has_pin: false, pin: null },
 ];
-const view = (u: (typeof users)[number]): UserView => ({ id: u.id, name: u.name, roles: u.roles, wards: u.wards, has_pin: u.has_pin });
+/** As src/domain/access.rs `TASKS`: the screens that start work, and the role each needs. */
+const TASKS: [string, Role][] = [
+  ['new_inspection', 'inspector'], ['new_asset', 'surveyor'], ['collect_fee', 'collector'], ['day_end', 'collector'], ['fsm_jobs', 'sanitation_crew'],
+  ['fsm_jobs', 'supervisor'], ['new_fsm_job', 'supervisor'], ['trips', 'fstp_operator'], ['review', 'supervisor'],
+];
+const tasksOf = (roles: Role[]) => [...new Set(TASKS.filter(([, r]) => roles.includes(r)).map(([task]) => task))];
+const view = (u: (typeof users)[number]): UserView => ({ id: u.id, name: u.name, roles: u.roles, wards: u.wards, has_pin: u.has_pin, tasks: tasksOf(u.roles) });
 
 let enrolled = sc.enrolled ?? true;
 let server: string | null = enrolled ? 'https://wardbook.example.in' : null;
@@ -224,6 +231,17 @@ const STEPS: [Kind, string, string, Role[]][] = [
   ['fsm_job', 'DSO_INPROGRESS', 'PENDING_APPL_FEE_PAYMENT', ['sanitation_crew']],
   ['trip', 'WAITING_FOR_DISPOSAL', 'DECLINED', ['fstp_operator']],
 ];
+/** As src/domain/access.rs `record_forms`. */
+function forms(rec: Rec): string[] {
+  const roles = users.find((u) => u.id === currentUser)?.roles ?? [];
+  const out: string[] = [];
+  if (rec.row.kind === 'fsm_job' && roles.includes('sanitation_crew') && ['DSO_INPROGRESS', 'DISPOSAL_IN_PROGRESS'].includes(rec.row.status)) out.push('trip_pickup');
+  if (rec.row.kind === 'trip' && rec.row.status === 'WAITING_FOR_DISPOSAL') {
+    if (roles.includes('fstp_operator')) out.push('trip_disposal');
+    if (roles.includes('sanitation_crew') && !rec.record.disposal) out.push('handover');
+  }
+  return out;
+}
 function actions(rec: Rec): string[] {
   const roles = users.find((u) => u.id === currentUser)?.roles ?? [];
   return STEPS.filter(([k, from, , rs]) => k === rec.row.kind && from === rec.row.status && rs.some((r) => roles.includes(r))).map((s) => s[2]);
@@ -252,7 +270,7 @@ if (sc.seed ?? true) {
   // Sent back to the inspector with the supervisor's note; a disposed trip flagged for review.
   const back = add('inspection', 'SENT_BACK', 'Toilet block, Hira Mahal', {
     subject: 'Toilet block, Hira Mahal', template_code: 'PUBLIC_TOILET', template_version: 1,
-    answers: { water: { type: 'yes_no', value: false }, seats: { type: 'number', value: 3 } }, location: p(30.375, 76.1352), photos: [],
+    answers: { water: { type: 'yes_no', value: false }, clean: { type: 'yes_no', value: true }, seats: { type: 'number', value: 3 } }, location: p(30.375, 76.1352), photos: [],
   }, { id: 'insp-back', badge: 'on_server', location: p(30.375, 76.1352), note: 'Photograph the water tap' }, 'u-insp');
   back.history.push(
     { at: NOW - 3_600_000, by: 'Harpreet Kaur', role: 'inspector', from: 'DRAFT', to: 'SUBMITTED', note: null, settles: false },
@@ -349,6 +367,22 @@ function saved(rec: Rec, warnings: Warning[] = []): Saved {
   return { id: rec.row.id, badge: rec.row.badge, warnings };
 }
 
+/** As src/field/views.rs `PlaceDraft::read`: a point, or latitude and longitude as typed. */
+function readPlace(p: Place | null | undefined, errs: [string, string][]): GeoPoint | null {
+  if (!p) return null;
+  if (typeof p.lat === 'number' && typeof p.lon === 'number') return p as GeoPoint;
+  const axis = (field: string, v: string | number) => {
+    const n = numberOf(v);
+    if (n === null) errs.push([field, 'required']);
+    else if (n === 'not_a_number') errs.push([field, 'not_a_number']);
+    else return n;
+    return null;
+  };
+  const lat = axis('location.lat', p.lat);
+  const lon = axis('location.lon', p.lon);
+  return lat !== null && lon !== null ? { lat, lon, accuracy_m: null } : null;
+}
+
 function checkPoint(p: GeoPoint | null, errs: [string, string][]) {
   if (!p) return;
   if (!(p.lat >= -90 && p.lat <= 90)) errs.push(['location.lat', 'out_of_range']);
@@ -357,38 +391,76 @@ function checkPoint(p: GeoPoint | null, errs: [string, string][]) {
   if (p.accuracy_m != null && !(p.accuracy_m >= 0)) errs.push(['location.accuracy_m', 'negative']);
 }
 
-/** As src/field/mod.rs `within_tank`: more litres than the vehicle holds is refused. */
-function withinTank(vehicle: string, litres: number | null) {
+/** As src/domain/fsm.rs `over_tank`: more litres than the vehicle holds is refused. */
+function withinTank(vehicle: string, litres: number | null, errs: [string, string][]) {
   const v = reference.vehicles.find((x) => x.registration_number === vehicle);
-  if (v && litres != null && litres > v.tank_capacity_litres) fail('invalid', [['volume_litres', 'too_large']]);
+  if (v && litres != null && litres > v.tank_capacity_litres) errs.push(['volume_litres', 'too_large']);
 }
 
-function checkInspection(d: InspectionDraft) {
+/** As src/domain/access.rs `ward_of_new`: a record without a place takes the user's only ward,
+ *  or the one a user of several wards chose among theirs. */
+function wardOfNew(p: GeoPoint | null, chosen: string | null | undefined, errs: [string, string][]): string | null {
+  const placed = wardOf(p);
+  if (placed) return placed;
+  const u = me();
+  const pick = chosen?.trim() || null;
+  if (pick) {
+    if (u.wards.length && !u.wards.includes(pick)) errs.push(['ward', 'not_a_choice']);
+    return pick;
+  }
+  if (u.wards.length === 1) return u.wards[0];
+  // A place outside every ward is not a choice to make: the server says why it refuses.
+  if (u.wards.length > 1 && !p) errs.push(['ward', 'required']);
+  return null;
+}
+
+/** As src/domain/number.rs `parse_number`: null when nothing was typed, else a number or 'not_a_number'. */
+function numberOf(v: string | number | null | undefined): number | null | 'not_a_number' {
+  if (v == null || (typeof v === 'string' && !v.trim())) return null;
+  const n = typeof v === 'number' ? v : Number(plainNumber(v) ?? NaN);
+  return Number.isFinite(n) ? n : 'not_a_number';
+}
+
+/** As Field::save_inspection / edit_inspection: every problem of the draft at once; the record's
+ *  place, answers (numbers as typed, read) and ward. */
+function checkInspection(d: InspectionDraft, chooseWard: boolean): { location: GeoPoint | null; answers: InspectionDraft['answers']; wardCode: string | null } {
   const tpl = reference.templates.find((x) => x.code === d.template_code && x.version === d.template_version);
   if (!tpl) fail('unknown_template');
   const errs: [string, string][] = [];
+  const location = readPlace(d.location, errs);
+  const answers = { ...d.answers };
+  for (const [id, typed] of Object.entries(d.numbers ?? {})) {
+    const n = numberOf(typed);
+    if (n === 'not_a_number') errs.push([`answers.${id}`, 'not_a_number']);
+    else if (n === null) delete answers[id];
+    else answers[id] = { type: 'number', value: n };
+  }
   if (!d.subject.trim()) errs.push(['subject', 'required']);
   for (const q of tpl!.questions) {
-    const a = d.answers[q.id];
+    const a = answers[q.id];
     if (!a) {
-      if (q.required && d.submit) errs.push([`answers.${q.id}`, 'required']);
+      if (q.required && d.submit && !errs.some(([f]) => f === `answers.${q.id}`)) errs.push([`answers.${q.id}`, 'required']);
       continue;
     }
     if (a.type !== q.answer_type) errs.push([`answers.${q.id}`, 'wrong_type']);
     else if (a.type === 'number' && ((q.min != null && a.value < q.min) || (q.max != null && a.value > q.max))) errs.push([`answers.${q.id}`, 'out_of_range']);
+    else if (a.type === 'single_choice' && !q.options.some((o) => o.code === a.value)) errs.push([`answers.${q.id}`, 'unknown_choice']);
   }
-  checkPoint(d.location, errs);
+  checkPoint(location, errs);
+  const wardCode = chooseWard ? wardOfNew(location, d.ward, errs) : null;
   if (errs.length) fail('invalid', errs);
+  return { location, answers, wardCode };
 }
 
 function saveInspection(d: InspectionDraft): Saved {
   as('inspector');
-  checkInspection(d);
-  const rec = add('inspection', 'DRAFT', d.subject, { ...d }, { location: d.location, photos_waiting: d.photos.length });
+  const { location, answers, wardCode } = checkInspection(d, true);
+  d = { ...d, answers };
+  const rec = add('inspection', 'DRAFT', d.subject, { ...d }, { location, photos_waiting: d.photos.length, ward: wardCode });
   if (d.submit) takeStep(rec, 'SUBMITTED', null);
   touch(rec, 'saved');
   sync.photos_waiting += d.photos.length;
-  return saved(rec, geoWarnings(d.location));
+  return saved(rec, geoWarnings(location));
 }
 
 /** As Field::editable_record: the author's own record, while it is with them. */
@@ -402,29 +474,25 @@ function editableRecord(id: string, kind: Kind, role: Role): Rec {
 
 function editInspection(id: string, d: InspectionDraft): Saved {
   const rec = editableRecord(id, 'inspection', 'inspector');
-  checkInspection(d);
-  rec.record = { ...d };
-  Object.assign(rec.row, { title: d.subject, location: d.location, photo: firstPhoto(rec.record), photos_waiting: d.photos.length });
+  const { location, answers } = checkInspection(d, false);
+  rec.record = { ...d, location, answers };
+  Object.assign(rec.row, { title: d.subject, location, photo: firstPhoto(rec.record), photos_waiting: d.photos.length });
   // A correction of a refused record that was already submitted stays submitted.
   if (d.submit && rec.row.status !== 'SUBMITTED') takeStep(rec, 'SUBMITTED', null);
   rec.row.rejection = null;
   touch(rec, 'saved');
-  return saved(rec, geoWarnings(d.location));
+  return saved(rec, geoWarnings(location));
 }
 
 function editAsset(id: string, d: AssetDraft): Saved {
   const rec = editableRecord(id, 'asset_survey', 'surveyor');
-  const errs: [string, string][] = [];
-  if (!d.location) fail('invalid', [['location', 'required']]);
-  if (!d.asset_name.trim()) errs.push(['asset_name', 'required']);
-  checkPoint(d.location, errs);
-  if (errs.length) fail('invalid', errs);
-  rec.record = { ...d };
-  Object.assign(rec.row, { title: d.asset_name, location: d.location, photo: firstPhoto(rec.record), photos_waiting: d.photos.length });
+  const location = checkAsset(d);
+  rec.record = { ...d, location };
+  Object.assign(rec.row, { title: d.asset_name, location, photo: firstPhoto(rec.record), photos_waiting: d.photos.length });
   if (rec.row.status !== 'PENDINGFORAPPROVAL') takeStep(rec, 'PENDINGFORAPPROVAL', null);
   rec.row.rejection = null;
   touch(rec, 'saved');
-  return saved(rec, geoWarnings(d.location));
+  return saved(rec, geoWarnings(location));
 }
 
 function settle(id: string, to: string, note: string | null): Saved {
@@ -436,21 +504,32 @@ function settle(id: string, to: string, note: string | null): Saved {
   return saved(rec);
 }
 
+/** As Field's asset_body: type, condition and place required, every problem at once; the place. */
+function checkAsset(d: AssetDraft): GeoPoint {
+  const errs: [string, string][] = [];
+  if (!d.asset_type) errs.push(['asset_type', 'required']);
+  if (!d.asset_name.trim()) errs.push(['asset_name', 'required']);
+  if (!d.condition) errs.push(['condition', 'required']);
+  const typedWrong = errs.length;
+  const location = readPlace(d.location, errs);
+  if (!location && errs.length === typedWrong) errs.push(['location', 'required']);
+  checkPoint(location, errs);
+  if (errs.length) fail('invalid', errs);
+  return location!;
+}
+
 function saveAsset(d: AssetDraft): Saved {
   as('surveyor');
-  if (!d.location) fail('invalid', [['location', 'required']]);
-  const errs: [string, string][] = [];
-  if (!d.asset_name.trim()) errs.push(['asset_name', 'required']);
-  checkPoint(d.location, errs);
-  if (errs.length) fail('invalid', errs);
-  const warnings = geoWarnings(d.location);
+  const location = checkAsset(d);
+
+  const warnings = geoWarnings(location);
   if (d.location) {
     const near = [...records.values()].some(
-      (r) => r.row.kind === 'asset_survey' && r.record.asset_type === d.asset_type && r.row.location && metres(r.row.location, d.location!) < 10,
+      (r) => r.row.kind === 'asset_survey' && r.record.asset_type === d.asset_type && r.row.location && metres(r.row.location, location!) < 10,
     );
     if (near) warnings.push({ code: 'possible_duplicate', message: 'possible duplicate' });
   }
-  const rec = add('asset_survey', 'INITIATED', d.asset_name, { ...d }, { location: d.location, photos_waiting: d.photos.length });
+  const rec = add('asset_survey', 'INITIATED', d.asset_name, { ...d, location }, { location, photos_waiting: d.photos.length });
   takeStep(rec, 'PENDINGFORAPPROVAL', null); // as Field::save_asset: saved and sent for approval
   touch(rec, 'saved');
   return saved(rec, warnings);
@@ -480,28 +559,44 @@ function rupees(text: string): number | string {
   return paise === 0 ? 'zero' : paise;
 }
 
-/** As src/field/views.rs `Typed::litres`: a number, typed text, or nothing. */
-function litresOf(v: string | number | null): number | null {
-  if (v == null || (typeof v === 'string' && !v.trim())) return null;
-  const n = typeof v === 'number' ? v : Number(plainNumber(v) ?? NaN);
-  if (!Number.isFinite(n)) fail('invalid', [['volume_litres', 'not_a_number']]);
-  if (n < 0) fail('invalid', [['volume_litres', 'negative']]);
+/** As src/field/views.rs `Typed::litres`: a number, typed text, or nothing; a problem goes to `errs`. */
+function litresOf(v: string | number | null, errs: [string, string][]): number | null {
+  const n = numberOf(v);
+  if (n === 'not_a_number') errs.push(['volume_litres', 'not_a_number']);
+  else if (n !== null && n < 0) errs.push(['volume_litres', 'negative']);
+  else return n;
+  return null;
+}
+
+/** As src/field/mod.rs `read_litres`: litres are required on a trip's step. */
+function requiredLitres(v: string | number | null, errs: [string, string][]): number | null {
+  const before = errs.length;
+  const n = litresOf(v, errs);
+  if (n === null && errs.length === before) errs.push(['volume_litres', 'required']);
   return n;
 }
 
-function collectFee(d: ReceiptDraft): Saved & { receipt_number: string; amount_paise: number } {
+/** As src/field/mod.rs `receipt_record`: every problem of a receipt draft; the paise and ward. */
+function checkReceipt(d: ReceiptDraft): { paise: number; wardCode: string | null } {
   as('collector');
-  // As Field::collect_fee: the amount is read first, then the receipt is validated.
-  const read = rupees(d.amount);
-  if (typeof read === 'string') fail('invalid', [['amount', read]]);
-  const paise = read as number;
   const errs: [string, string][] = [];
-  if (!reference.fee_heads.some((h) => h.code === d.fee_head)) errs.push(['fee_head', 'unknown']);
+  if (!d.fee_head.trim()) errs.push(['fee_head', 'required']);
+  else if (!reference.fee_heads.some((h) => h.code === d.fee_head)) errs.push(['fee_head', 'unknown']);
+  const read = rupees(d.amount);
+  const paise = typeof read === 'number' ? read : 0;
+  if (typeof read === 'string') errs.push(['amount', read]);
   if (!d.payer_name.trim()) errs.push(['payer_name', 'required']);
-  if ((d.payment_mode === 'CHEQUE' || d.payment_mode === 'DD') && !d.instrument_number) errs.push(['instrument_number', 'required']);
+  if ((d.payment_mode === 'CHEQUE' || d.payment_mode === 'DD') && !d.instrument_number?.trim()) errs.push(['instrument_number', 'required']);
+  if (d.mobile_number?.trim() && !/^[0-9]{10}$/.test(d.mobile_number.trim())) errs.push(['mobile_number', 'invalid']);
+  const wardCode = wardOfNew(null, d.ward, errs);
   if (errs.length) fail('invalid', errs);
+  return { paise, wardCode };
+}
+
+function collectFee(d: ReceiptDraft): Saved & { receipt_number: string; amount_paise: number } {
+  const { paise, wardCode } = checkReceipt(d);
   const number = `NBH/2025-26/D7/${String(++receiptSeq).padStart(6, '0')}`;
-  const rec = add('receipt', 'NEW', `Receipt ${number}`, { receipt_number: number, ...d, receipt_date: Date.now() }, { amount_paise: paise });
+  const rec = add('receipt', 'NEW', `Receipt ${number}`, { receipt_number: number, ...d, receipt_date: Date.now() }, { amount_paise: paise, ward: wardCode });
   touch(rec, 'saved');
   return { ...saved(rec), receipt_number: number, amount_paise: paise };
 }
@@ -510,13 +605,20 @@ function createJob(d: FsmJobDraft): Saved {
   as('supervisor');
   const errs: [string, string][] = [];
   if (!d.applicant_name.trim()) errs.push(['applicant_name', 'required']);
+  if (d.mobile_number?.trim() && !/^[0-9]{10}$/.test(d.mobile_number.trim())) errs.push(['mobile_number', 'invalid']);
   if (!d.locality.trim()) errs.push(['locality', 'required']);
-  for (const k of ['pit_length', 'pit_width', 'pit_height'] as const) if (d[k] != null && d[k]! < 0) errs.push([k, 'negative']);
-  checkPoint(d.location, errs);
+  for (const k of ['pit_length', 'pit_width', 'pit_height'] as const) {
+    const n = numberOf(d[k]);
+    if (n === 'not_a_number') errs.push([k, 'not_a_number']);
+    else if (n !== null && n < 0) errs.push([k, 'negative']);
+  }
+  const location = readPlace(d.location, errs);
+  checkPoint(location, errs);
+
   if (errs.length) fail('invalid', errs);
-  const rec = add('fsm_job', 'CREATED', `Desludging: ${d.applicant_name}, ${d.locality}`, { ...d, payment_preference: d.post_pay ? 'POST_PAY' : 'PRE_PAY' }, { location: d.location });
+  const rec = add('fsm_job', 'CREATED', `Desludging: ${d.applicant_name}, ${d.locality}`, { ...d, payment_preference: d.post_pay ? 'POST_PAY' : 'PRE_PAY' }, { location: location });
   touch(rec, 'saved');
-  return saved(rec, geoWarnings(d.location));
+  return saved(rec, geoWarnings(location));
 }
 
 function get(id: string): Rec {
@@ -529,14 +631,19 @@ function tripPickup(jobId: string, step: TripStepDraft): Saved {
   const u = me();
   if (!u.roles.includes('sanitation_crew')) fail('not_allowed');
   const job = get(jobId);
-  const volume = litresOf(step.volume_litres);
-  if (volume == null) fail('invalid', [['volume_litres', 'required']]);
-  withinTank('PB11AB1234', volume);
+  if (!forms(job).includes('trip_pickup')) fail('not_allowed');
+  const errs: [string, string][] = [];
+  const volume = requiredLitres(step.volume_litres, errs);
+  withinTank('PB11AB1234', volume, errs);
+  const location = readPlace(step.location, errs);
+  checkPoint(location, errs);
+  if (errs.length) fail('invalid', errs);
+
   const rec = add('trip', 'WAITING_FOR_DISPOSAL', `Trip PB11AB1234: ${volume} L`, {
     vehicle: 'PB11AB1234', application_no: job.row.id, pickup: { ...step, volume_litres: volume },
-  }, { location: step.location, photos_waiting: step.photos.length });
+  }, { location: location, photos_waiting: step.photos.length });
   touch(rec, 'saved');
-  return saved(rec, geoWarnings(step.location));
+  return saved(rec, geoWarnings(location));
 }
 
 function tripDisposal(tripId: string, step: TripStepDraft): Saved {
@@ -544,12 +651,18 @@ function tripDisposal(tripId: string, step: TripStepDraft): Saved {
   if (!u.roles.includes('fstp_operator')) fail('not_allowed');
   const trip = get(tripId);
   if (trip.row.status !== 'WAITING_FOR_DISPOSAL') fail('not_allowed');
-  const volume = litresOf(step.volume_litres);
-  if (volume == null) fail('invalid', [['volume_litres', 'required']]);
-  withinTank(String(trip.record.vehicle ?? ''), volume);
+  const errs: [string, string][] = [];
+  const volume = requiredLitres(step.volume_litres, errs);
+  withinTank(String(trip.record.vehicle ?? ''), volume, errs);
+  const before = errs.length;
+  const location = readPlace(step.location, errs);
+  if (!location && errs.length === before) errs.push(['location', 'required']);
+  checkPoint(location, errs);
+  if (errs.length) fail('invalid', errs);
+
   const warnings: Warning[] = [];
   const fstp = reference.fstps[0];
-  if (step.location && metres(step.location, fstp.location) > 150) warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
+  if (location && metres(location, fstp.location) > 150) warnings.push({ code: 'possible_illegal_dumping', message: 'outside every plant' });
   const carried = ((trip.record.pickup as TripStepDraft | undefined)?.volume_litres) ?? null;
   if (carried && Math.abs(Number(carried) - volume!) / Number(carried) > 0.1) warnings.push({ code: 'volume_mismatch', message: 'volume mismatch' });
   trip.row.status = 'DISPOSED';
@@ -621,8 +734,9 @@ function checkHandover(code: string) {
 
 function countersign(code: string, typed: string | number | null, location: GeoPoint | null): CodeView {
   if (!me().roles.includes('fstp_operator')) fail('not_allowed');
-  const volume = litresOf(typed);
-  if (volume == null) fail('invalid', [['volume_litres', 'required']]);
+  const errs: [string, string][] = [];
+  const volume = requiredLitres(typed, errs);
+  if (errs.length) fail('invalid', errs);
   if (!location) fail('invalid', [['location', 'required']]);
   const h = checkedHandover(code);
   const fstp = metres(location!, reference.fstps[0].location) <= 150 ? 'FSTP-NBH-1' : '-';
@@ -701,17 +815,17 @@ function addPhoto(base64: string): PhotoRef {
   if (!base64 || !/^[A-Za-z0-9+/=]+$/.test(base64)) fail('invalid', [['photo', 'invalid']]);
   sync.photos_waiting += 1;
   const sha256 = hash(base64);
-  photos.add(sha256);
+  photos.set(sha256, base64);
   return { sha256, taken_at: Date.now(), location: null };
 }
 
 /** Photos whose bytes this (fake) device holds: the ones added here. */
-const photos = new Set<string>();
-/** A 2×2 grey PNG standing in for a thumbnail. */
-const THUMB = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAADklEQVR4nGPYv38/AwMACFIDIR7pm2IAAAAASUVORK5CYII=';
+const photos = new Map<string, string>();
 
+/** The fake's thumbnail is the picture itself (the core's is a 256 px JPEG made from it). */
 function photoThumbnail(sha256: string): string | null {
-  return photos.has(sha256) ? THUMB : null;
+  const b64 = photos.get(String(sha256));
+  return b64 ? `data:image/jpeg;base64,${b64}` : null;
 }
 
 function syncNow(): SyncStatus {
@@ -874,6 +988,18 @@ if (sc.seed ?? true) {
   add('reversal', 'REQUESTED', 'Reversal of NBH/2025-26/D1/000001', { receipt: 'rcpt-0', receipt_number: 'NBH/2025-26/D1/000001', amount: 15000, reason: 'Entered twice' }, { id: 'rev-1', badge: 'on_server', amount_paise: -15000, updated_at: NOW - 2 * 86_400_000 }, 'u-coll');
 }
 
+/** As src/field/mod.rs `server_address`: what is wrong with a typed server address, or null. */
+function serverAddress(text: string): string | null {
+  const m = /^([A-Za-z]+):\/\/([^/?#]*)/.exec(text.trim());
+  if (!m || !/^https?$/i.test(m[1])) return 'address_scheme';
+  const bracket = /^(\[[^\]]*\])(?::(.*))?$/.exec(m[2]);
+  const [host, port] = bracket ? [bracket[1], bracket[2]] : m[2].includes(':') ? [m[2].slice(0, m[2].lastIndexOf(':')), m[2].slice(m[2].lastIndexOf(':') + 1)] : [m[2], undefined];
+  const hostOk = host !== '' && (bracket !== null || host.split('.').every((l) => /^[\p{L}\p{N}][\p{L}\p{N}-]*$/u.test(l)));
+  if (!hostOk) return 'address_host';
+  if (port !== undefined && (!/^[0-9]+$/.test(port) || Number(port) < 1 || Number(port) > 65535)) return 'address_port';
+  return null;
+}
+
 type A = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 mockIPC((cmd, payload) => {
@@ -887,11 +1013,14 @@ mockIPC((cmd, payload) => {
   switch (cmd) {
     case 'app_state': return appState();
     case 'enroll': {
+      // As src/field/mod.rs `check_enroll`: the address and the code in one round.
       const errs: [string, string][] = [];
-      if (!a.server) errs.push(['server', 'required']);
-      if (!a.code) errs.push(['code', 'required']);
+      const address = a.server?.trim() ? serverAddress(String(a.server)) : 'required';
+      if (address) errs.push(['server', address]);
+      if (!a.code?.trim()) errs.push(['code', 'required']);
       if (errs.length) fail('invalid', errs);
-      if (!/^https?:\/\//.test(a.server) || a.server.includes('unreachable')) fail('unreachable');
+      if (a.server.includes('unreachable')) fail('invalid', [['server', 'unreachable']]);
+      if (a.server.includes('no-such-host')) fail('invalid', [['server', 'unknown_host']]);
       if (a.code !== '123456') fail('bad_code');
       enrolled = true;
       server = a.server;
@@ -921,7 +1050,7 @@ mockIPC((cmd, payload) => {
       const record = { id: r.row.id, tenant: 'pb.nabha', ward: r.row.ward, body: { kind: r.row.kind, ...r.record } };
       const v: RecordView = {
         row: row(r), record, conflicts: r.conflicts, warnings: r.warnings, actions: actions(r),
-        settle: settleOptions(r), history: r.history.map((h) => ({ ...h })), editable: editable(r),
+        settle: settleOptions(r), history: r.history.map((h) => ({ ...h })), editable: editable(r), forms: forms(r),
       };
       return v;
     }
@@ -933,6 +1062,7 @@ mockIPC((cmd, payload) => {
       return read;
     }
     case 'collect_fee': return collectFee(a.draft);
+    case 'check_receipt': return checkReceipt(a.draft).paise;
     case 'create_fsm_job': return createJob(a.draft);
     case 'step': return step(a.id, a.to, a.note ?? null);
     case 'edit_inspection': return editInspection(a.id, a.draft);
@@ -949,6 +1079,7 @@ mockIPC((cmd, payload) => {
     case 'review_list': return reviewList();
     case 'resolve_conflict': return resolveConflict(a.recordId, a.field, a.value);
     case 'add_photo': return addPhoto(a.base64);
+    case 'photo_thumbnail': return photoThumbnail(a.sha256);
     case 'sync_status': return { ...sync };
     case 'sync_now': return syncNow();
     case 'day_end': return dayEnd(a.day ?? null);

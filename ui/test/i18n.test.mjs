@@ -79,3 +79,14 @@ test('keys built from codes exist for every code of the contract and the domain'
   }
   assert.deepEqual(missing, []);
 });
+
+test('one Hindi wording never stands for two different English ones', () => {
+  // "जाँच सूची" once meant both "Review list" and "Checklist".
+  const byHindi = new Map();
+  for (const [k, v] of Object.entries(hi)) byHindi.set(v, [...(byHindi.get(v) ?? []), k]);
+  const norm = (s) => s.toLowerCase().replace(/[.:]+$/, '');
+  const clashes = [...byHindi.entries()]
+    .filter(([, keys]) => new Set(keys.map((k) => norm(en[k]))).size > 1)
+    .map(([h, keys]) => `${h}: ${keys.map((k) => `${k}="${en[k]}"`).join(', ')}`);
+  assert.deepEqual(clashes, []);
+});

@@ -54,7 +54,7 @@ describe('the supervisor\'s queue', () => {
       assert.equal(await survey.locator('[data-testid=thumb]').getAttribute('data-state'), 'none');
       const nr = queue.locator('[data-testid=queue-item][data-record-id="insp-nr"]');
       await nr.locator('[data-testid=thumb][data-state=not_here]').waitFor();
-      assert.equal(await nr.locator('[data-testid=thumb]').getAttribute('aria-label'), tx(lang, 'photo.not_here'));
+      assert.equal(await nr.locator('[data-testid=thumb]').getAttribute('aria-label'), tx(lang, 'photo.not_here', { n: 1 }));
       await checkScreen(page, `20-queue-${lang}`);
 
       // Send back asks a reason: an empty one is refused on the screen, nothing is sent.
@@ -157,7 +157,7 @@ describe('sent back to the inspector', () => {
       assert.equal(await text(page.locator('[data-testid=notice]')), `✓ ${tx(lang, 'inspection.resubmitted')}`);
       const sent = (await calls(page, 'edit_inspection')).at(-1);
       assert.equal(sent.id, 'insp-back');
-      assert.deepEqual([sent.draft.submit, sent.draft.answers.water, sent.draft.answers.seats], [true, { type: 'yes_no', value: true }, { type: 'number', value: 4 }]);
+      assert.deepEqual([sent.draft.submit, sent.draft.answers.water, sent.draft.numbers.seats], [true, { type: 'yes_no', value: true }, '4']);
       assert.equal(sent.draft.photos.length, 1);
       assert.deepEqual(await detail.locator('[data-testid=history-step]').evaluateAll((s) => s.map((x) => x.dataset.to)), ['SUBMITTED', 'SENT_BACK', 'SUBMITTED']);
       assert.equal(await page.locator('#edit-record').count(), 0, 'with the supervisor again: no editing');

@@ -1,7 +1,7 @@
 // Every screen, filled in as a user would, in English and in Hindi, against the fake Rust side.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, openApp, checkScreen, axeCheck, shot, calls, text, tx } from './harness.mjs';
+import { launch, startServer, openApp, checkScreen, axeCheck, shot, calls, text, tx, catalogs as catalogsForTest } from './harness.mjs';
 
 let browser;
 let srv;
@@ -190,21 +190,28 @@ describe('inspection', () => {
       assert.match(await text(page.locator('fieldset#q-water legend')), new RegExp(lang === 'hi' ? 'क्या पानी उपलब्ध है\\?' : 'Is running water available\\?'));
       assert.match(await text(page.locator('label[for=q-seats]')), new RegExp(lang === 'hi' ? 'चालू सीटें' : 'Working seats'));
       assert.equal(await text(page.locator('#q-smell option[value=mild]')), lang === 'hi' ? 'हल्की' : 'Mild');
-      // Nothing filled: the subject is required (checked on the device).
-      await page.click('#save-submit');
-      assert.equal(await fieldError(page, 'subject'), tx(lang, 'ferr.required'));
-      // The Rust side's field errors: a required yes/no left out, a number out of range.
-      await page.fill('#subject', 'Community toilet, Bouran Gate');
-      await page.fill('#q-seats', '150');
+      // Nothing filled but a seat count out of range, tapped from the bottom of the form: every
+      // problem comes back in one round — the subject, both required answers, the range, and
+      // the ward of a place-less record of a two-ward inspector — each beside its field; the
+      // box counts them, and the first bad field is scrolled to and focused.
+      await page.fill('#q-seats', '१५०');
+      await page.locator('#save-submit').scrollIntoViewIfNeeded();
       await page.click('#save-submit');
       await page.locator('#q-seats-err').waitFor();
-      assert.equal(await fieldError(page, 'q-seats'), tx(lang, 'ferr.out_of_range'));
+      assert.equal(await fieldError(page, 'subject'), tx(lang, 'ferr.required'));
       assert.equal(await fieldError(page, 'q-water'), tx(lang, 'ferr.required'));
-      assert.equal(await page.locator('#subject-err').count(), 0);
-      assert.equal(await text(page.locator('[data-testid=error]')), `⚠ ${tx(lang, 'form.fix_fields', { count: 2 })}`);
+      assert.equal(await fieldError(page, 'q-clean'), tx(lang, 'ferr.required'));
+      assert.equal(await fieldError(page, 'q-seats'), tx(lang, 'ferr.out_of_range'));
+      assert.equal(await fieldError(page, 'ward'), tx(lang, 'ferr.required'));
+      assert.equal(await text(page.locator('[data-testid=error]')), `⚠ ${tx(lang, 'form.fix_fields', { count: 5 })}`);
+      assert.equal((await calls(page, 'save_inspection')).length, 1, 'one round');
+      await page.waitForFunction(() => document.activeElement?.id === 'subject');
+      assert.ok(await page.locator('#subject').evaluate((e) => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }), 'the first bad field is in view');
       await checkScreen(page, `04-inspection-errors-${lang}`);
+      await page.fill('#subject', 'Community toilet, Bouran Gate');
       await page.click('#q-water-yes');
-      await page.fill('#q-seats', '4');
+      await page.click('#q-clean-no');
+      await page.fill('#q-seats', '४');
       await page.selectOption('#q-smell', 'mild');
       await page.check('#q-facilities-soap');
       await page.check('#q-facilities-ramp');
@@ -229,7 +236,7 @@ describe('inspection', () => {
       assert.equal(draft.template_code, 'PUBLIC_TOILET');
       assert.deepEqual(draft.location, { lat: 30.3755, lon: 76.1355, accuracy_m: 8 });
       assert.deepEqual(draft.answers.water, { type: 'yes_no', value: true });
-      assert.deepEqual(draft.answers.seats, { type: 'number', value: 4 });
+      assert.deepEqual(draft.numbers, { seats: '४' }, 'numbers go as typed; the Rust side reads them');
       assert.deepEqual(draft.answers.smell, { type: 'single_choice', value: 'mild' });
       assert.deepEqual(draft.answers.facilities, { type: 'multi_choice', value: ['soap', 'ramp'] });
       assert.deepEqual(draft.answers.remarks, { type: 'text', value: 'Tap leaking' });
@@ -247,6 +254,10 @@ describe('inspection', () => {
     const { page } = app;
     await page.click('#new-inspection');
     await page.fill('#subject', 'शौचालय ब्लॉक 3');
+    // No place: an inspector of two wards says which (a user of one ward is never asked).
+    await page.click('#save-draft');
+    assert.equal(await fieldError(page, 'ward'), tx('hi', 'ferr.required'));
+    await page.selectOption('#ward', 'W02');
     await page.click('#save-draft');
     await page.locator('[data-testid=record-detail]').waitFor();
     assert.equal(await text(page.locator('[data-testid=notice]')), `✓ ${tx('hi', 'inspection.drafted')}`);
@@ -303,7 +314,7 @@ describe('asset survey', () => {
       const draft = (await calls(page, 'save_asset')).at(-1).draft;
       assert.deepEqual({ ...draft, photos: draft.photos.length }, {
         asset_type: 'STREETLIGHT', asset_name: 'SL-115', condition: 'POOR', photos: 1,
-        location: { lat: 30.37521, lon: 76.14521, accuracy_m: null },
+        location: { lat: '30.37521', lon: '76.14521', accuracy_m: null }, // as typed: the Rust side reads it
       });
       await checkScreen(page, `05-asset-saved-${lang}`);
       await done(app);
@@ -461,6 +472,7 @@ describe('submit buttons below a photo field', () => {
     await tapCorner(page, '#save-submit');
     await page.locator('#subject-err').waitFor();
     await page.fill('#subject', 'Toilet block 9');
+    await page.selectOption('#ward', 'W02');
     await tapCorner(page, '#save-draft');
     await page.locator('[data-testid=record-detail]').waitFor();
     assert.equal((await calls(page, 'save_inspection')).at(-1).draft.submit, false);
@@ -531,7 +543,7 @@ describe('fee collection', () => {
       assert.equal(await text(page.locator('#receipt-number')), 'NBH/2025-26/D7/000001');
       assert.equal(await text(page.locator('[data-testid=receipt-amount]')), rupees);
       assert.deepEqual((await calls(page, 'collect_fee')).at(-1).draft, {
-        fee_head: 'WS', amount: typed.trim(), payment_mode: 'CHEQUE', payer_name: 'Mohan Lal', mobile_number: '9876543210', instrument_number: '004512',
+        fee_head: 'WS', amount: typed.trim(), payment_mode: 'CHEQUE', payer_name: 'Mohan Lal', mobile_number: '9876543210', instrument_number: '004512', ward: null,
       });
       await checkScreen(page, `06-fee-receipt-${lang}`);
       await page.click('#fee-view');
@@ -549,10 +561,10 @@ describe('fee collection', () => {
     await page.fill('#amount', '99999999999999999999');
     await page.fill('#payer', 'Big Payer');
     await page.click('#fee-preview');
-    // The amount is read by the Rust side (read_amount) before the preview.
+    // The whole draft is checked by the Rust side (check_receipt) before the preview.
     assert.equal(await fieldError(page, 'amount'), tx('en', 'ferr.too_large'));
     assert.equal(await page.locator('[data-testid=receipt-preview]').count(), 0);
-    assert.deepEqual((await calls(page, 'read_amount')).at(-1), { text: '99999999999999999999' });
+    assert.equal((await calls(page, 'check_receipt')).at(-1).draft.amount, '99999999999999999999');
     await page.fill('#amount', '12,50');
     await page.click('#fee-preview');
     await page.locator('#amount-err[data-code=not_a_number]').waitFor();
@@ -736,13 +748,14 @@ describe('desludging', () => {
       assert.equal(await fieldError(page, 'pit-length'), tx(lang, 'ferr.negative'));
       await checkScreen(page, `07-fsm-new-job-${lang}`);
       await page.fill('#locality', 'Hira Mahal');
-      await page.fill('#pit-length', '2');
+      await page.fill('#pit-length', '२');
+      await page.fill('#pit-width', '1.5');
       await page.check('#post-pay');
       await page.click('#job-save');
       await page.locator('[data-testid=record-detail]').waitFor();
       assert.equal(await text(page.locator('[data-testid=status]')), tx(lang, 'status.CREATED'));
       const job = (await calls(page, 'create_fsm_job')).at(-1).draft;
-      assert.deepEqual(job, { applicant_name: 'Jaswant Singh', mobile_number: null, locality: 'Hira Mahal', location: null, pit_length: 2, pit_width: null, pit_height: null, post_pay: true });
+      assert.deepEqual(job, { applicant_name: 'Jaswant Singh', mobile_number: null, locality: 'Hira Mahal', location: null, pit_length: '२', pit_width: '1.5', pit_height: null, post_pay: true }, 'sizes as typed: the Rust side reads them');
       await done(app);
     });
 
@@ -773,7 +786,7 @@ describe('desludging', () => {
         return w < f;
       });
       assert.ok(order, 'warnings above the details');
-      assert.deepEqual((await calls(page, 'trip_disposal')).at(-1), { tripId: 'trip-1', step: { volume_litres: '1500', location: { lat: 30.4, lon: 76.2, accuracy_m: null }, photos: [] } });
+      assert.deepEqual((await calls(page, 'trip_disposal')).at(-1), { tripId: 'trip-1', step: { volume_litres: '1500', location: { lat: '30.40', lon: '76.20', accuracy_m: null }, photos: [] } });
       await checkScreen(page, `07-fstp-disposal-${lang}`);
       await done(app);
     });
@@ -1024,13 +1037,16 @@ describe('home lists my records whatever their ward', () => {
     const { page } = app;
     await page.click('#new-inspection');
     await page.fill('#subject', 'Toilet behind the bus stand');
+    // Without a place, an inspector of two wards chooses the ward (the server places it there).
+    await page.selectOption('#ward', 'W01');
     await page.click('#save-draft');
     await page.locator('[data-testid=record-detail]').waitFor();
     assert.equal((await calls(page, 'save_inspection')).at(-1).draft.location, null);
+    assert.equal((await calls(page, 'save_inspection')).at(-1).draft.ward, 'W01');
     await page.click('#go-home');
     const drafts = page.locator('[data-testid=home-drafts]');
     await drafts.locator('[data-testid=record-row]', { hasText: 'Toilet behind the bus stand' }).waitFor();
-    assert.match(await text(drafts.locator('[data-testid=record-row]', { hasText: 'Toilet behind the bus stand' })), new RegExp(tx('en', 'ward.none')));
+    assert.match(await text(drafts.locator('[data-testid=record-row]', { hasText: 'Toilet behind the bus stand' })), /Ward 1 Hira Mahal/);
     assert.equal(await drafts.locator('[data-record-id="insp-draft"]').count(), 1, 'the older draft too');
     assert.equal(await page.locator('[data-testid=home-todo] [data-record-id="insp-draft"]').count(), 0, 'listed once');
     await done(app);
@@ -1173,6 +1189,129 @@ describe('focus', () => {
     await page.keyboard.type('Bus stand');
     assert.equal(await page.inputValue('#subject'), 'Bus stand');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'subject');
+    await done(app);
+  });
+});
+
+describe('one round of errors, languages, codes in words, photos as pictures', () => {
+  test('a survey saved empty marks every field at once, focuses the first, and a language switch re-words them', async () => {
+    const app = await open(signedIn('u-surv', 'en'));
+    const { page } = app;
+    await page.click('#new-asset');
+    await page.locator('#asset-save').scrollIntoViewIfNeeded();
+    await page.click('#asset-save');
+    await page.locator('#loc-err').waitFor();
+    assert.equal((await calls(page, 'save_asset')).length, 1, 'one round: one call');
+    for (const id of ['asset-type', 'asset-name']) assert.equal(await fieldError(page, id), tx('en', 'ferr.required'));
+    assert.equal(await text(page.locator('#loc-err')), `⚠ ${tx('en', 'ferr.required')}`);
+    assert.equal(await page.locator('#loc-fieldset').getAttribute('aria-invalid'), 'true');
+    assert.match(await text(page.locator('#condition-err')), new RegExp(tx('en', 'ferr.required')));
+    assert.equal(await text(page.locator('[data-testid=error]')), `⚠ ${tx('en', 'form.fix_fields', { count: 4 })}`);
+    await page.waitForFunction(() => document.activeElement?.id === 'asset-type');
+    // The errors already shown follow the language: they are kept as codes, worded when drawn.
+    await page.click('#lang-hi');
+    await page.waitForFunction(() => document.documentElement.lang === 'hi');
+    assert.equal(await text(page.locator('#asset-name-err')), `⚠ ${tx('hi', 'ferr.required')}`);
+    assert.equal(await text(page.locator('[data-testid=error]')), `⚠ ${tx('hi', 'form.fix_fields', { count: 4 })}`);
+    await checkScreen(page, '15-errors-after-switch-hi');
+    await page.click('#lang-en');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.equal(await text(page.locator('#asset-name-err')), `⚠ ${tx('en', 'ferr.required')}`);
+    await done(app);
+  });
+
+  test('a typed latitude that is not a number is named on its own box', async () => {
+    const app = await open(signedIn('u-surv', 'en'));
+    const { page } = app;
+    await page.click('#new-asset');
+    await page.selectOption('#asset-type', 'DRAIN');
+    await page.fill('#asset-name', 'Drain D-4');
+    await page.click('label[for=condition-FAIR]');
+    await page.click('#loc-manual');
+    await page.fill('#loc-lat', '30,37');
+    await page.fill('#loc-lon', '200');
+    await page.click('#asset-save');
+    await page.locator('#loc-lat-err').waitFor();
+    assert.equal(await fieldError(page, 'loc-lat'), tx('en', 'ferr.not_a_number'));
+    assert.equal(await page.locator('#loc-err').count(), 0, 'not "no place": the box that is wrong');
+    await page.fill('#loc-lat', '३०.३७५');
+    await page.click('#asset-save');
+    await page.locator('#loc-lon-err[data-code=out_of_range]').waitFor();
+    assert.equal(await page.locator('#loc-lat-err').count(), 0, 'Devanagari digits are read');
+    await done(app);
+  });
+
+  for (const lang of LANGS) {
+    test(`codes a record holds are shown in words (${lang})`, async () => {
+      const app = await open(signedIn('u-surv', lang));
+      const { page } = app;
+      await page.click('[data-testid=record-row][data-record-id="asset-1"]');
+      const fields = page.locator('[data-testid=fields]');
+      await fields.waitFor();
+      const shown = await text(fields);
+      assert.doesNotMatch(shown, /STREETLIGHT|\bGOOD\b/, 'no raw codes');
+      assert.match(shown, new RegExp(tx(lang, 'asset_type.STREETLIGHT')));
+      assert.match(shown, new RegExp(tx(lang, 'condition.GOOD')));
+      await done(app);
+    });
+  }
+
+  test('a receipt shows its fee head by name and its payment mode in words', async () => {
+    const app = await open(signedIn('u-coll', 'hi'));
+    const { page } = app;
+    await page.click('#collect-fee');
+    await page.selectOption('#fee-head', 'PT');
+    await page.fill('#amount', '१,२५०');
+    await page.fill('#payer', 'कमला देवी');
+    await page.selectOption('#payment-mode', 'UPI');
+    await page.click('#fee-preview');
+    await page.click('#fee-confirm');
+    await page.click('#fee-view');
+    const fields = page.locator('[data-testid=fields]');
+    await fields.waitFor();
+    const shown = await text(fields);
+    assert.match(shown, /संपत्ति कर/);
+    assert.match(shown, new RegExp(tx('hi', 'mode.UPI')));
+    assert.doesNotMatch(shown, /\bPT\b/);
+    await done(app);
+  });
+
+  test('the Hindi review list is not the checklist', () => {
+    const { hi } = catalogsForTest;
+    assert.notEqual(hi['home.review'], hi['inspection.template']);
+    assert.equal(hi['home.review'], 'समीक्षा सूची');
+  });
+
+  test('photos show as thumbnails on the form and on the record', async () => {
+    const app = await open(signedIn('u-surv', 'en'));
+    const { page } = app;
+    await page.click('#new-asset');
+    // A real JPEG, drawn in the page.
+    const jpeg = Buffer.from(await page.evaluate(() => {
+      const c = document.createElement('canvas');
+      c.width = 64; c.height = 48;
+      const g = c.getContext('2d');
+      g.fillStyle = '#c33'; g.fillRect(0, 0, 64, 48);
+      return c.toDataURL('image/jpeg').split(',')[1];
+    }), 'base64');
+    await page.setInputFiles('#asset-photo', { name: 'pole.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    const thumb = page.locator('.photo-field [data-testid=thumb][data-state=shown]');
+    await thumb.waitFor();
+    assert.match(await thumb.getAttribute('src'), /^data:image\/jpeg;base64,/);
+    assert.ok(await thumb.evaluate((img) => img.complete && img.naturalWidth > 0), 'the picture is drawn');
+    assert.equal(await thumb.getAttribute('alt'), tx('en', 'photo.item_n', { n: 1 }));
+    assert.equal(await page.locator('.photo-field').getByText(/[0-9a-f]{8}/).count(), 0, 'no hash shown');
+    await page.selectOption('#asset-type', 'STREETLIGHT');
+    await page.fill('#asset-name', 'SL-9');
+    await page.click('label[for=condition-GOOD]');
+    await page.click('#loc-map');
+    await page.locator('#loc-mapview [data-ward=W01] polygon').click();
+    await page.click('#asset-save');
+    const onRecord = page.locator('[data-testid=record-detail] [data-testid=thumbnails] [data-testid=thumb][data-state=shown]');
+    await onRecord.waitFor();
+    assert.ok(await onRecord.evaluate((img) => img.naturalWidth > 0));
+    assert.equal((await calls(page, 'photo_thumbnail')).length, 1, 'asked once, then cached');
+    await checkScreen(page, '15-record-thumbnail-en');
     await done(app);
   });
 });

@@ -40,6 +40,7 @@ enum Attack {
     CustodyPairRemoved,
     TripClosedByItsCrewWithoutCountersign,
     TripLitresAboveTheTank,
+    JobWithoutLocalityOrAMobileOfFiveDigits,
     ReversalForTenTimesItsReceipt,
     ReversalOfAMissingReceipt,
     SecondReversalOfOneReceipt,
@@ -88,6 +89,7 @@ const ATTACKS: &[(Attack, &str)] = &[
     (CustodyPairRemoved, "custody_immutable"),
     (TripClosedByItsCrewWithoutCountersign, "transition_not_allowed"),
     (TripLitresAboveTheTank, "invalid_record"),
+    (JobWithoutLocalityOrAMobileOfFiveDigits, "invalid_record"),
     (ReversalForTenTimesItsReceipt, "reversal_mismatch"),
     (ReversalOfAMissingReceipt, "reversal_unknown_receipt"),
     (SecondReversalOfOneReceipt, "reversal_exists"),
@@ -581,6 +583,16 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                 t.pickup.as_mut().unwrap().volume_litres = Some(5000.0);
             }
             (w.crew.client.token().to_string(), one(trip.id, new_record(&trip, &[0x5d; 16])))
+        }
+        JobWithoutLocalityOrAMobileOfFiveDigits => {
+            // The form refuses both (with every other problem, in one round); a tampered phone
+            // sends them anyway.
+            let mut job = wardbook::demo::fsm_job(RecordId::new(), now(), "W02", 6);
+            if let Body::FsmJob(j) = &mut job.body {
+                j.mobile_number = Some("98765".into());
+                j.address.locality = None;
+            }
+            (collector, one(job.id, new_record(&job, &w.collector_actor)))
         }
         ReversalForTenTimesItsReceipt | ReversalOfAMissingReceipt | SecondReversalOfOneReceipt => {
             let mut reversal = match attack {

@@ -1,6 +1,6 @@
 // Two (or more) values of one field written on different devices, side by side; a person keeps one.
 import { useState } from 'preact/hooks';
-import { api, type Conflict } from '../api';
+import { api, type ApiError, type Conflict } from '../api';
 import { errorText, toApiError } from '../errors';
 import { t, tCode } from '../i18n';
 
@@ -18,7 +18,7 @@ function show(json: string): string {
 
 export function ConflictCard({ c, canResolve, onResolved }: { c: Conflict; canResolve: boolean; onResolved: () => void }) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   const keep = async (value: string) => {
     setBusy(true);
     setError(null);
@@ -26,7 +26,7 @@ export function ConflictCard({ c, canResolve, onResolved }: { c: Conflict; canRe
       await api.resolveConflict(c.record, c.field, value);
       onResolved();
     } catch (e) {
-      setError(errorText(toApiError(e)));
+      setError(toApiError(e));
     } finally {
       setBusy(false);
     }
@@ -57,7 +57,7 @@ export function ConflictCard({ c, canResolve, onResolved }: { c: Conflict; canRe
           </div>
         ))}
       </div>
-      {error ? <p class="field-error" role="alert">{error}</p> : null}
+      {error ? <p class="field-error" role="alert">{errorText(error)}</p> : null}
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { localError, type FieldErrors } from '../errors';
 import { litres, useForm } from '../form';
 import { dateTime, num, t } from '../i18n';
 import { errAttrs, ErrorBox, Field, FieldErr } from './common';
-import { LocationPicker } from './LocationPicker';
+import { LocationPicker, pointOrTyped } from './LocationPicker';
 import { toBase64 } from './PhotoInput';
 
 /** The code field's errors in words for codes: "bad_code" here means a code that cannot be read. */
@@ -94,7 +94,7 @@ export function CrewCustody({ tripId, onRecorded }: { tripId: string; onRecorded
           {t('custody.show_handover')}
         </button>
       )}
-      <LocationPicker value={location} onChange={setLocation} errors={form.errors} idPrefix="custody-loc" />
+      <LocationPicker value={location} onChange={(p) => setLocation(pointOrTyped(p))} errors={form.errors} idPrefix="custody-loc" />
       <div class="field">
         <ScanButton id="scan-countersign" label={t('custody.scan_plant')} busy={form.busy} failed={!typing && !!form.errors.custody} onImage={scanned} />
         {!typing ? <FieldErr id="custody" fe={codeError(form.errors)} /> : null}
@@ -224,7 +224,7 @@ export function PlantCountersign() {
                   {...errAttrs('countersign-volume', form.errors.volume_litres)}
                 />
               </Field>
-              <LocationPicker value={location} onChange={setLocation} errors={form.errors} idPrefix="countersign-loc" />
+              <LocationPicker value={location} onChange={(p) => setLocation(pointOrTyped(p))} errors={form.errors} idPrefix="countersign-loc" />
               <button type="submit" class="primary" id="countersign-submit" disabled={form.busy}>
                 {t('custody.countersign')}
               </button>

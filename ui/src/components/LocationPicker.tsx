@@ -1,7 +1,7 @@
 // Where: GPS with a timeout, or a point picked on the offline map, or typed numbers.
 // The accuracy is always shown; a picked or typed point has no accuracy (null).
 import { useEffect, useState } from 'preact/hooks';
-import type { GeoPoint } from '../api';
+import type { GeoPoint, Place } from '../api';
 import { useApp } from '../context';
 import type { FieldErrors } from '../errors';
 import { num, t } from '../i18n';
@@ -11,17 +11,37 @@ import { OfflineMap } from './OfflineMap';
 const GPS_TIMEOUT_MS = 15000;
 const POOR_ACCURACY_M = 30;
 
+/** Typed text as the place line shows it: five decimals when it reads as a plain number (the
+ *  Rust side reads it for saving, and says if it cannot). */
+const shown = (text: string) => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text).toFixed(5) : text.trim() || '…');
+
+/** The point of a place, when it is one (not latitude and longitude still as typed). */
+export function pointOf(p: Place | null | undefined): GeoPoint | null {
+  return p && typeof p.lat === 'number' && typeof p.lon === 'number' ? (p as GeoPoint) : null;
+}
+
+/** A place as a point for a call that takes only points (the plant gate's countersign):
+ *  typed text that reads as plain numbers becomes the point, anything else none. */
+export function pointOrTyped(p: Place | null | undefined): GeoPoint | null {
+  if (!p || pointOf(p)) return pointOf(p);
+  const lat = Number(p.lat);
+  const lon = Number(p.lon);
+  return String(p.lat).trim() && String(p.lon).trim() && Number.isFinite(lat) && Number.isFinite(lon) ? { lat, lon, accuracy_m: null } : null;
+}
+
 interface Props {
-  value: GeoPoint | null;
-  onChange: (p: GeoPoint | null) => void;
+  value: Place | null;
+  /** A point from GPS or the map, or the boxes' text as typed (the Rust side reads it). */
+  onChange: (p: Place | null) => void;
   errors: FieldErrors;
   /** Field path prefix of this location in the form's errors (default "location"). */
   path?: string;
   idPrefix?: string;
 }
 
-export function LocationPicker({ value, onChange, errors, path = 'location', idPrefix = 'loc' }: Props) {
+export function LocationPicker({ value: place, onChange, errors, path = 'location', idPrefix = 'loc' }: Props) {
   const { reference } = useApp();
+  const value = pointOf(place);
   const [gps, setGps] = useState<'idle' | 'finding' | 'failed'>('idle');
   const [gpsReason, setGpsReason] = useState<string>('');
   const [mapOpen, setMapOpen] = useState(false);
@@ -36,7 +56,8 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
   useEffect(() => {
     const active = typeof document !== 'undefined' ? document.activeElement?.id : undefined;
     if (active === `${idPrefix}-lat` || active === `${idPrefix}-lon`) return;
-    const same = (text: string, n: number | undefined) => n !== undefined && text.trim() !== '' && Number(text.replace(',', '.')) === n;
+    if (place && !value) return; // the boxes' own text, as typed
+    const same = (text: string, n: number | undefined) => n !== undefined && text.trim() !== '' && Number(text) === n;
     setLat((cur) => (same(cur, value?.lat) ? cur : value ? String(value.lat) : ''));
     setLon((cur) => (same(cur, value?.lon) ? cur : value ? String(value.lon) : ''));
   }, [value?.lat, value?.lon]);
@@ -82,16 +103,12 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
     );
   };
 
+  // What is typed goes as typed: the Rust side reads it (`30.37`, `३०.३७`) and names the box
+  // that is wrong, with the form's other problems.
   const typed = (la: string, lo: string) => {
     setLat(la);
     setLon(lo);
-    const a = Number(la.replace(',', '.'));
-    const o = Number(lo.replace(',', '.'));
-    if (la.trim() !== '' && lo.trim() !== '' && Number.isFinite(a) && Number.isFinite(o)) {
-      onChange({ lat: a, lon: o, accuracy_m: null });
-    } else if (la.trim() === '' && lo.trim() === '') {
-      onChange(null);
-    }
+    onChange(la.trim() === '' && lo.trim() === '' ? null : { lat: la, lon: lo, accuracy_m: null });
   };
 
   const feAll = errors[path];
@@ -100,7 +117,7 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
   const poor = value?.accuracy_m != null && value.accuracy_m > POOR_ACCURACY_M;
 
   return (
-    <fieldset class="location" id={`${idPrefix}-fieldset`} aria-describedby={feAll ? `${idPrefix}-err` : undefined}>
+    <fieldset class={`location${feAll ? ' has-error' : ''}`} id={`${idPrefix}-fieldset`} {...errAttrs(idPrefix, feAll)}>
       <legend>{t('loc.title')}</legend>
       <p class="loc-value" data-testid="location-value" aria-live="polite">
         {value ? (
@@ -117,6 +134,15 @@ export function LocationPicker({ value, onChange, errors, path = 'location', idP
               </span>
             )}
             {value.accuracy_m == null ? <span class="hint" data-testid="accuracy-note"><br />{t('loc.accuracy_unknown_note')}</span> : null}
+          </>
+        ) : place ? (
+          <>
+            {t('loc.value', { lat: shown(String(place.lat)), lon: shown(String(place.lon)) })}
+            <br />
+            <span class="accuracy missing" data-testid="accuracy" data-warning="accuracy_missing">
+              <span aria-hidden="true">⚠ </span>{t('loc.accuracy_unknown')}
+            </span>
+            <span class="hint" data-testid="accuracy-note"><br />{t('loc.accuracy_unknown_note')}</span>
           </>
         ) : (
           t('loc.none')

@@ -1,9 +1,10 @@
 // A photo from the camera (or the gallery): bytes → base64 → api.addPhoto → PhotoRef.
 import { useRef, useState } from 'preact/hooks';
-import { api, type FieldError, type PhotoRef } from '../api';
+import { api, type ApiError, type FieldError, type PhotoRef } from '../api';
 import { errorText, toApiError } from '../errors';
 import { t } from '../i18n';
 import { errAttrs, FieldErr } from './common';
+import { Thumb } from './Thumb';
 
 /** A file's bytes as base64 (what the Rust side takes for photos and scanned codes). */
 export function toBase64(file: Blob): Promise<string> {
@@ -18,6 +19,16 @@ export function toBase64(file: Blob): Promise<string> {
   });
 }
 
+/** The photos of a record as thumbnails. */
+export function Thumbnails({ photos }: { photos: PhotoRef[] }) {
+  if (!photos.length) return null;
+  return (
+    <ul class="thumbs" data-testid="thumbnails">
+      {photos.map((p, i) => <li key={p.sha256 + i}><Thumb sha256={p.sha256} n={i + 1} size={96} /></li>)}
+    </ul>
+  );
+}
+
 interface Props {
   id: string;
   label: string;
@@ -29,7 +40,7 @@ interface Props {
 
 export function PhotoInput({ id, label, photos, onChange, fe, required }: Props) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
   const onFiles = async (input: HTMLInputElement) => {
@@ -41,7 +52,7 @@ export function PhotoInput({ id, label, photos, onChange, fe, required }: Props)
     try {
       for (const f of files) added.push(await api.addPhoto(await toBase64(f)));
     } catch (e) {
-      setError(errorText(toApiError(e)));
+      setError(toApiError(e));
     } finally {
       setBusy(false);
       input.value = '';
@@ -72,12 +83,12 @@ export function PhotoInput({ id, label, photos, onChange, fe, required }: Props)
       <div role="status" data-testid="photo-status" class="hint">
         {busy ? t('photo.adding') : photos.length ? t('photo.count', { count: photos.length }) : ''}
       </div>
-      {error ? <p class="field-error">{error}</p> : null}
+      {error ? <p class="field-error">{errorText(error)}</p> : null}
       {photos.length > 0 ? (
         <ul class="photos">
           {photos.map((p, i) => (
             <li key={p.sha256 + i} data-testid="photo" data-sha256={p.sha256}>
-              <span>{t('photo.item', { n: i + 1, id: p.sha256.slice(0, 8) })}</span>
+              <Thumb sha256={p.sha256} n={i + 1} size={96} />
               <button
                 type="button"
                 class="link"

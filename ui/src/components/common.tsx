@@ -57,31 +57,29 @@ export function Field(props: {
 }
 
 /** A form's or a screen's error. With `errors` (the form's field errors), the box counts the
- *  errors shown beside their fields, and spells out — field name and message — every error
- *  whose field this screen does not show, so no problem is ever a bare count. */
+ *  errors, and spells out — field name and message — every error whose field this screen does not
+ *  show, so no problem is ever a bare count. Only codes are kept: the words are the language's of
+ *  the moment. */
 export function ErrorBox({ text, errors }: { text: string | null; errors?: Record<string, FieldError> }) {
   const slot = useRef<HTMLSpanElement>(null);
-  const [seen, setSeen] = useState<{ shown: number; lines: string[] }>({ shown: 0, lines: [] });
+  const [unshown, setUnshown] = useState<string[]>([]);
   const list = Object.values(errors ?? {});
   useLayoutEffect(() => {
-    if (!list.length) {
-      if (seen.shown || seen.lines.length) setSeen({ shown: 0, lines: [] });
-      return;
-    }
     const scope = slot.current?.closest('form') ?? document;
     const marked = new Set(
       [...scope.querySelectorAll<HTMLElement>('[data-testid=field-error][data-field]')].map((e) => e.dataset.field),
     );
-    const lines = list.filter((fe) => !marked.has(fe.field)).map((fe) => `${fieldName(fe.field)}: ${fieldErrorMessage(fe)}`);
-    setSeen({ shown: list.length - lines.length, lines });
+    const missing = list.filter((fe) => !marked.has(fe.field)).map((fe) => fe.field);
+    if (missing.join('\n') !== unshown.join('\n')) setUnshown(missing);
   }, [errors]);
-  const shownText = list.length ? (seen.shown ? t('form.fix_fields', { count: seen.shown }) : null) : text;
-  const lines = list.length ? seen.lines : [];
+  const lines = list.filter((fe) => unshown.includes(fe.field)).map((fe) => `${fieldName(fe.field)}: ${fieldErrorMessage(fe)}`);
+  const shown = list.length - lines.length;
+  const shownText = list.length ? (shown ? t('form.fix_fields', { count: shown }) : null) : text;
   return (
     <>
       <span ref={slot} hidden />
       {shownText || lines.length ? (
-        <div class="error-box" role="alert" data-testid="error">
+        <div class="error-box" role="alert" data-testid="error" data-count={list.length || undefined}>
           {shownText ? <><span aria-hidden="true">⚠ </span>{shownText}</> : null}
           {lines.length ? (
             <>
@@ -202,5 +200,21 @@ export function RecordList({ rows, empty }: { rows: RecordRow[]; empty: string }
         </li>
       ))}
     </ul>
+  );
+}
+
+/** The ward of a record without a place, for a user of several wards (a user of one ward gets
+ *  it without asking; the core decides and refuses a missing choice as `ward` `required`). */
+export function WardPicker({ value, onChange, fe }: { value: string; onChange: (ward: string) => void; fe?: FieldError }) {
+  const { state, reference } = useApp();
+  const wards = state.user?.wards ?? [];
+  if (wards.length < 2) return null;
+  return (
+    <Field id="ward" label={t('ward.choose')} fe={fe} hint={t('ward.choose_hint')} required>
+      <select id="ward" value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)} {...errAttrs('ward', fe, 'ward-hint')}>
+        <option value="">{t('form.choose')}</option>
+        {wards.map((w) => <option key={w} value={w}>{wardName(w, reference)}</option>)}
+      </select>
+    </Field>
   );
 }

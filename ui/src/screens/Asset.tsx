@@ -1,25 +1,28 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type AssetDraft, type GeoPoint, type PhotoRef } from '../api';
+import { api, type AssetDraft, type Place, type PhotoRef } from '../api';
 import { errAttrs, ErrorBox, Field, FieldErr, noteText } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useForm } from '../form';
 import { useApp } from '../context';
-import { errorText, localError, toApiError, type FieldErrors } from '../errors';
+import { errorText, toApiError } from '../errors';
 import { t } from '../i18n';
 
-export const ASSET_TYPES: AssetDraft['asset_type'][] = [
+type AssetType = NonNullable<AssetDraft['asset_type']>;
+type Condition = NonNullable<AssetDraft['condition']>;
+
+export const ASSET_TYPES: AssetType[] = [
   'STREETLIGHT', 'PUBLIC_TOILET', 'DRAIN', 'SEPTIC_TANK', 'BIN', 'WATER_CONNECTION', 'PROPERTY',
 ];
-export const CONDITIONS: AssetDraft['condition'][] = ['GOOD', 'FAIR', 'POOR', 'NON_FUNCTIONAL'];
+export const CONDITIONS: Condition[] = ['GOOD', 'FAIR', 'POOR', 'NON_FUNCTIONAL'];
 
 /** A new survey, or with `id` one sent back for changes, opened as it was saved. */
 export function AssetForm({ id }: { id?: string } = {}) {
   const { go, syncChanged } = useApp();
-  const [type, setType] = useState<AssetDraft['asset_type'] | ''>('');
+  const [type, setType] = useState<AssetType | ''>('');
   const [name, setName] = useState('');
-  const [condition, setCondition] = useState<AssetDraft['condition'] | ''>('');
-  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [condition, setCondition] = useState<Condition | ''>('');
+  const [location, setLocation] = useState<Place | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const { errors, general, busy, run } = useForm();
   const [loaded, setLoaded] = useState<{ status: string; note: string | null } | null>(null);
@@ -29,9 +32,9 @@ export function AssetForm({ id }: { id?: string } = {}) {
     if (!id) return;
     api.record(id).then((v) => {
       const body = (v.record as { body: AssetDraft }).body;
-      setType(body.asset_type);
+      setType(body.asset_type ?? '');
       setName(body.asset_name);
-      setCondition(body.condition);
+      setCondition(body.condition ?? '');
       setLocation(body.location ?? null);
       setPhotos(body.photos ?? []);
       setLoaded({ status: v.row.status, note: v.row.note ?? null });
@@ -40,18 +43,9 @@ export function AssetForm({ id }: { id?: string } = {}) {
 
   const save = async (e: Event) => {
     e.preventDefault();
-    const errs: FieldErrors = {};
-    if (!type) errs.asset_type = localError('asset_type', 'required');
-    if (!name.trim()) errs.asset_name = localError('asset_name', 'required');
-    if (!condition) errs.condition = localError('condition', 'required');
-    const draft: AssetDraft = {
-      asset_type: type as AssetDraft['asset_type'],
-      asset_name: name.trim(),
-      condition: condition as AssetDraft['condition'],
-      location,
-      photos,
-    };
-    const saved = await run(() => (id ? api.editAsset(id, draft) : api.saveAsset(draft)), errs);
+    // The whole draft goes to the Rust side, chosen or not: it answers with every problem.
+    const draft: AssetDraft = { asset_type: type || null, asset_name: name.trim(), condition: condition || null, location, photos };
+    const saved = await run(() => (id ? api.editAsset(id, draft) : api.saveAsset(draft)));
     if (!saved) return;
     syncChanged();
     go({ name: 'record', id: saved.id, notice: id ? t('asset.resubmitted') : t('asset.saved'), warnings: saved.warnings }, true);
@@ -73,7 +67,7 @@ export function AssetForm({ id }: { id?: string } = {}) {
       {loaded?.note ? <div class="note-box" role="note" data-testid="sent-back-note"><p>{noteText(loaded.status, loaded.note)}</p></div> : null}
       <ErrorBox text={general} errors={errors} />
       <Field id="asset-type" label={t('asset.type')} fe={errors.asset_type} required>
-        <select id="asset-type" value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value as AssetDraft['asset_type'])} {...errAttrs('asset-type', errors.asset_type)}>
+        <select id="asset-type" value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value as AssetType)} {...errAttrs('asset-type', errors.asset_type)}>
           <option value="">{t('form.choose')}</option>
           {ASSET_TYPES.map((a) => <option key={a} value={a}>{t(`asset_type.${a}`)}</option>)}
         </select>
@@ -81,7 +75,7 @@ export function AssetForm({ id }: { id?: string } = {}) {
       <Field id="asset-name" label={t('asset.name')} fe={errors.asset_name} hint={t('asset.name_hint')} required>
         <input id="asset-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} {...errAttrs('asset-name', errors.asset_name, 'asset-name-hint')} />
       </Field>
-      <fieldset class={`field${errors.condition ? ' has-error' : ''}`} id="condition" aria-describedby={errors.condition ? 'condition-err' : undefined}>
+      <fieldset class={`field${errors.condition ? ' has-error' : ''}`} id="condition" {...errAttrs('condition', errors.condition)}>
         <legend>{t('asset.condition')}<span class="req"> ({t('form.required')})</span></legend>
         <div class="choice-grid">
           {CONDITIONS.map((c) => (

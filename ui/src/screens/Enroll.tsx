@@ -1,7 +1,8 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { focusFirstError } from '../form';
 import { api, type ApiError, type AppState } from '../api';
 import { errAttrs, ErrorBox, Field } from '../components/common';
-import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { errorText, fieldsOf, toApiError, type FieldErrors } from '../errors';
 import { t } from '../i18n';
 
 /** Which field a whole-call error belongs next to. */
@@ -13,17 +14,18 @@ export function Enroll({ onDone }: { onDone: (s: AppState) => void }) {
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [general, setGeneral] = useState<string | null>(null);
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (attempt) focusFirstError(document.querySelector('main') ?? document);
+  }, [attempt]);
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const local: FieldErrors = {};
-    if (!server.trim()) local.server = localError('server', 'required');
-    if (!code.trim()) local.code = localError('code', 'required');
-    if (!name.trim()) local.device_name = localError('device_name', 'required');
-    setErrors(local);
-    setGeneral(null);
-    if (Object.keys(local).length) return;
+    // The Rust side checks the address (what is wrong with it, before trying to connect) and the
+    // code in one round; a device with no name is called "field device".
+    setErrors({});
+    setFailure(null);
     setBusy(true);
     try {
       onDone(await api.enroll(server.trim(), code.trim(), name.trim()));
@@ -34,7 +36,8 @@ export function Enroll({ onDone }: { onDone: (s: AppState) => void }) {
       const at = CODE_FIELD[a.code];
       if (at && !f[at]) f[at] = { field: at, code: a.code, message: a.message };
       setErrors(f);
-      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
+      setFailure(Object.keys(f).length ? null : a);
+      setAttempt((n) => n + 1);
     } finally {
       setBusy(false);
     }
@@ -44,7 +47,7 @@ export function Enroll({ onDone }: { onDone: (s: AppState) => void }) {
     <form onSubmit={submit} noValidate>
       <h1 tabIndex={-1}>{t('enroll.title')}</h1>
       <p>{t('enroll.intro')}</p>
-      <ErrorBox text={general} errors={errors} />
+      <ErrorBox text={failure ? errorText(failure) : null} errors={errors} />
       <Field id="enroll-server" label={t('enroll.server')} fe={errors.server} hint={t('enroll.server_hint')} required>
         <input
           id="enroll-server"
@@ -65,7 +68,7 @@ export function Enroll({ onDone }: { onDone: (s: AppState) => void }) {
           {...errAttrs('enroll-code', errors.code, 'enroll-code-hint')}
         />
       </Field>
-      <Field id="enroll-name" label={t('enroll.name')} fe={errors.device_name} hint={t('enroll.name_hint')} required>
+      <Field id="enroll-name" label={t('enroll.name')} fe={errors.device_name} hint={t('enroll.name_hint')}>
         <input
           id="enroll-name"
           value={name}

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, type FeeHead, type ReceiptDraft, type ReceiptIssued } from '../api';
-import { errAttrs, ErrorBox, Field, Notice } from '../components/common';
+import { errAttrs, ErrorBox, Field, Notice, WardPicker } from '../components/common';
 import { useApp } from '../context';
-import { errorText, fieldsOf, localError, toApiError, type FieldErrors } from '../errors';
+import { useForm } from '../form';
 import { money, pick, t } from '../i18n';
 
 export const MODES: ReceiptDraft['payment_mode'][] = ['CASH', 'UPI', 'CHEQUE', 'DD', 'CARD'];
@@ -20,9 +20,8 @@ export function FeeForm() {
   const [mobile, setMobile] = useState('');
   const [instrument, setInstrument] = useState('');
   const [step, setStep] = useState<'form' | 'preview' | 'done'>('form');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [general, setGeneral] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [ward, setWard] = useState('');
+  const { errors, general, busy, run, setErrors } = useForm();
   const [issued, setIssued] = useState<ReceiptIssued | null>(null);
   const [paise, setPaise] = useState(0);
 
@@ -42,51 +41,28 @@ export function FeeForm() {
     payer_name: payer.trim(),
     mobile_number: mobile.trim() || null,
     instrument_number: needsInstrument ? instrument.trim() || null : null,
+    ward: ward || null,
   });
 
+  // The core checks the whole draft (the amount read as the receipt will read it: `1,250`,
+  // ` 150 `, `१५०`) and answers with every problem at once; nothing is issued yet.
   const preview = async (e: Event) => {
     e.preventDefault();
-    const errs: FieldErrors = {};
-    if (!head) errs.fee_head = localError('fee_head', 'required');
-    if (!amount.trim()) errs.amount = localError('amount', 'required');
-    else if (/^\s*-/.test(amount)) errs.amount = localError('amount', 'negative');
-    else {
-      // The amount is read as the receipt will read it (`1,250`, ` 150 `, `१५०`): by the Rust side.
-      try {
-        setPaise(await api.readAmount(amount));
-      } catch (err) {
-        const f = fieldsOf(toApiError(err));
-        errs.amount = f.amount ?? localError('amount', 'not_a_number');
-      }
-    }
-    if (!payer.trim()) errs.payer_name = localError('payer_name', 'required');
-    if (mobile.trim() && !/^[0-9]{10}$/.test(mobile.trim())) errs.mobile_number = localError('mobile_number', 'mobile');
-    if (needsInstrument && !instrument.trim()) errs.instrument_number = localError('instrument_number', 'required');
-    setErrors(errs);
-    if (Object.keys(errs).length) {
-      setGeneral(t('form.fix_fields', { count: Object.keys(errs).length }));
-      return;
-    }
-    setGeneral(null);
+    const checked = await run(() => api.checkReceipt(draft()));
+    if (checked === null) return;
+    setPaise(checked);
     setStep('preview');
   };
 
   const confirm = async () => {
-    setBusy(true);
-    try {
-      const r = await api.collectFee(draft());
-      setIssued(r);
-      setStep('done');
-      syncChanged();
-    } catch (err) {
-      const a = toApiError(err);
-      const f = fieldsOf(a);
-      setErrors(f);
-      setGeneral(Object.keys(f).length ? t('form.fix_fields', { count: Object.keys(f).length }) : errorText(a));
+    const r = await run(() => api.collectFee(draft()));
+    if (!r) {
       setStep('form');
-    } finally {
-      setBusy(false);
+      return;
     }
+    setIssued(r);
+    setStep('done');
+    syncChanged();
   };
 
   const again = () => {
@@ -172,6 +148,7 @@ export function FeeForm() {
       <Field id="mobile" label={t('fee.mobile')} fe={errors.mobile_number} hint={t('fee.mobile_hint')}>
         <input id="mobile" type="tel" inputMode="numeric" autocomplete="tel" value={mobile} onInput={(e) => setMobile((e.target as HTMLInputElement).value)} {...errAttrs('mobile', errors.mobile_number, 'mobile-hint')} />
       </Field>
+      <WardPicker value={ward} onChange={setWard} fe={errors.ward} />
       <button type="submit" id="fee-preview" class="primary">{t('fee.preview')}</button>
     </form>
   );

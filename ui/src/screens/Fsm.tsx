@@ -1,31 +1,30 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type GeoPoint, type RecordRow } from '../api';
+import { api, type ApiError, type Place, type RecordRow } from '../api';
 import { errAttrs, ErrorBox, Field, RecordList } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { useForm } from '../form';
 import { useApp } from '../context';
-import { errorText, localError, toApiError, type FieldErrors } from '../errors';
+import { errorText, toApiError } from '../errors';
 import { PlantCountersign } from '../components/Custody';
 import { t } from '../i18n';
 
 export function Jobs() {
   const { go, synced, state } = useApp();
-  // Only the office registers a desludging request (Field::create_fsm_job: supervisor).
-  const registers = state.user?.roles.includes('supervisor') ?? false;
+  const canRegister = state.user?.tasks.includes('new_fsm_job') ?? false;
   const [rows, setRows] = useState<RecordRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   useEffect(() => {
-    api.listRecords('fsm_job').then(setRows, (e) => setError(errorText(toApiError(e))));
+    api.listRecords('fsm_job').then(setRows, (e) => setError(toApiError(e)));
   }, [synced]);
   return (
     <div>
       <h1 tabIndex={-1}>{t('fsm.jobs_title')}</h1>
-      {registers && (
+      {canRegister ? (
         <button type="button" class="primary" id="new-job" onClick={() => go({ name: 'new-job' })}>
           <span aria-hidden="true">+ </span>{t('fsm.new_job')}
         </button>
-      )}
-      <ErrorBox text={error} />
+      ) : null}
+      <ErrorBox text={error ? errorText(error) : null} />
       {rows ? <RecordList rows={rows} empty={t('fsm.no_jobs')} /> : error ? null : <p role="status">{t('app.loading')}</p>}
     </div>
   );
@@ -33,11 +32,11 @@ export function Jobs() {
 
 export function Trips() {
   const { synced, state } = useApp();
-  const operator = state.user?.roles.includes('fstp_operator') ?? false;
+  const operator = state.user?.tasks.includes('trips') ?? false;
   const [rows, setRows] = useState<RecordRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   useEffect(() => {
-    api.listRecords('trip').then(setRows, (e) => setError(errorText(toApiError(e))));
+    api.listRecords('trip').then(setRows, (e) => setError(toApiError(e)));
   }, [synced]);
   const waiting = (rows ?? []).filter((r) => r.status === 'WAITING_FOR_DISPOSAL');
   const others = (rows ?? []).filter((r) => r.status !== 'WAITING_FOR_DISPOSAL');
@@ -45,7 +44,7 @@ export function Trips() {
     <div>
       <h1 tabIndex={-1}>{t('fsm.trips_title')}</h1>
       {operator ? <PlantCountersign /> : null}
-      <ErrorBox text={error} />
+      <ErrorBox text={error ? errorText(error) : null} />
       {rows ? (
         <>
           <RecordList rows={waiting} empty={t('fsm.no_trips')} />
@@ -61,42 +60,31 @@ export function Trips() {
   );
 }
 
-const numberOrNull = (s: string) => (s.trim() === '' ? null : Number(s.replace(',', '.')));
-
 export function NewJob() {
   const { go, syncChanged } = useApp();
   const [applicant, setApplicant] = useState('');
   const [mobile, setMobile] = useState('');
   const [locality, setLocality] = useState('');
-  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [location, setLocation] = useState<Place | null>(null);
   const [pit, setPit] = useState({ length: '', width: '', height: '' });
   const [postPay, setPostPay] = useState(false);
   const { errors, general, busy, run } = useForm();
 
+  // Everything goes to the Rust side as typed (sizes too: `1.5`, `१.५`); it answers with every
+  // problem at once.
   const save = async (e: Event) => {
     e.preventDefault();
-    const errs: FieldErrors = {};
-    if (!applicant.trim()) errs.applicant_name = localError('applicant_name', 'required');
-    if (!locality.trim()) errs.locality = localError('locality', 'required');
-    if (mobile.trim() && !/^[0-9]{10}$/.test(mobile.trim())) errs.mobile_number = localError('mobile_number', 'mobile');
-    for (const k of ['length', 'width', 'height'] as const) {
-      const n = numberOrNull(pit[k]);
-      if (n !== null && !Number.isFinite(n)) errs[`pit_${k}`] = localError(`pit_${k}`, 'not_a_number');
-      else if (n !== null && n < 0) errs[`pit_${k}`] = localError(`pit_${k}`, 'negative');
-    }
-    const saved = await run(
-      () =>
-        api.createFsmJob({
-          applicant_name: applicant.trim(),
-          mobile_number: mobile.trim() || null,
-          locality: locality.trim(),
-          location,
-          pit_length: numberOrNull(pit.length),
-          pit_width: numberOrNull(pit.width),
-          pit_height: numberOrNull(pit.height),
-          post_pay: postPay,
-        }),
-      errs,
+    const saved = await run(() =>
+      api.createFsmJob({
+        applicant_name: applicant.trim(),
+        mobile_number: mobile.trim() || null,
+        locality: locality.trim(),
+        location,
+        pit_length: pit.length.trim() || null,
+        pit_width: pit.width.trim() || null,
+        pit_height: pit.height.trim() || null,
+        post_pay: postPay,
+      }),
     );
     if (!saved) return;
     syncChanged();

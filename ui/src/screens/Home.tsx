@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Home as HomeT, type Role } from '../api';
+import { api, type ApiError, type Home as HomeT } from '../api';
 import { ErrorBox, RecordList } from '../components/common';
 import { OfflineMap, type MapPoint } from '../components/OfflineMap';
 import { useApp, type Route } from '../context';
@@ -9,32 +9,35 @@ import { rolesText } from './SignIn';
 
 interface Action { id: string; label: string; icon: string; route: Route }
 
-/** The actions a set of roles has, each once, in a fixed order. */
-export function actionsFor(roles: Role[]): Action[] {
-  const has = (r: Role) => roles.includes(r);
-  const out: Action[] = [];
-  if (has('inspector')) out.push({ id: 'new-inspection', label: t('home.new_inspection'), icon: '☑', route: { name: 'inspection' } });
-  if (has('surveyor')) out.push({ id: 'new-asset', label: t('home.new_asset'), icon: '⌖', route: { name: 'asset' } });
-  if (has('collector')) out.push({ id: 'collect-fee', label: t('home.collect_fee'), icon: '₹', route: { name: 'fee' } });
-  if (has('collector')) out.push({ id: 'day-end', label: t('home.day_end'), icon: '☰', route: { name: 'day-end' } });
-  if (has('sanitation_crew') || has('supervisor')) out.push({ id: 'fsm-jobs', label: t('home.fsm_jobs'), icon: '⛟', route: { name: 'jobs' } });
-  if (has('fstp_operator')) out.push({ id: 'trips-waiting', label: t('home.trips_waiting'), icon: '⛽', route: { name: 'trips' } });
-  if (has('supervisor')) out.push({ id: 'review-list', label: t('home.review'), icon: '✎', route: { name: 'review' } });
-  return out;
+/** Each task the core offers (UserView.tasks, src/domain/access.rs) as a Home button. */
+const TASK_BUTTONS: Record<string, () => Action> = {
+  new_inspection: () => ({ id: 'new-inspection', label: t('home.new_inspection'), icon: '☑', route: { name: 'inspection' } }),
+  new_asset: () => ({ id: 'new-asset', label: t('home.new_asset'), icon: '⌖', route: { name: 'asset' } }),
+  collect_fee: () => ({ id: 'collect-fee', label: t('home.collect_fee'), icon: '₹', route: { name: 'fee' } }),
+  day_end: () => ({ id: 'day-end', label: t('home.day_end'), icon: '☰', route: { name: 'day-end' } }),
+  fsm_jobs: () => ({ id: 'fsm-jobs', label: t('home.fsm_jobs'), icon: '⛟', route: { name: 'jobs' } }),
+  trips: () => ({ id: 'trips-waiting', label: t('home.trips_waiting'), icon: '⛽', route: { name: 'trips' } }),
+  review: () => ({ id: 'review-list', label: t('home.review'), icon: '✎', route: { name: 'review' } }),
+};
+
+/** The Home buttons of the tasks a user may start, in the core's order (a task without a Home
+ *  button of its own, like new_fsm_job, is offered on its screen). */
+export function actionsFor(tasks: string[]): Action[] {
+  return tasks.filter((task) => TASK_BUTTONS[task]).map((task) => TASK_BUTTONS[task]());
 }
 
 export function Home() {
   const { state, reference, go, synced } = useApp();
   const user = state.user!;
   const [home, setHome] = useState<HomeT | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   const [showMap, setShowMap] = useState(false);
 
   useEffect(() => {
-    api.home().then(setHome, (e) => setError(errorText(toApiError(e))));
+    api.home().then(setHome, (e) => setError(toApiError(e)));
   }, [synced]);
 
-  const actions = actionsFor(user.roles);
+  const actions = actionsFor(user.tasks ?? []);
   const points: MapPoint[] = [];
   for (const r of [...(home?.todo ?? []), ...(home?.drafts ?? []), ...(home?.waiting ?? []), ...(home?.sent_today ?? [])]) {
     if (r.location && !points.some((p) => p.id === r.id)) points.push({ id: r.id, label: r.title, location: r.location, badge: r.badge });
@@ -58,7 +61,7 @@ export function Home() {
       ) : (
         <p>{t('home.no_actions')}</p>
       )}
-      <ErrorBox text={error} />
+      <ErrorBox text={error ? errorText(error) : null} />
       <section aria-labelledby="todo-h" data-testid="home-todo">
         <h2 id="todo-h">{t('home.todo')}</h2>
         {home ? <RecordList rows={home.todo} empty={t('home.todo_empty')} /> : <p role="status">{t('app.loading')}</p>}

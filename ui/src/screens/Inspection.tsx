@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type Template } from '../api';
-import { errAttrs, ErrorBox, Field, FieldErr, noteText } from '../components/common';
+import { api, type Answer, type GeoPoint, type Place, type PhotoRef, type Question, type Template } from '../api';
+import { errAttrs, ErrorBox, Field, FieldErr, noteText, WardPicker } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useForm } from '../form';
@@ -17,8 +17,9 @@ function sortedTemplates(list: Template[]): Template[] {
   return [...list].sort((a, b) => (a.code === b.code ? b.version - a.version : a.code.localeCompare(b.code)));
 }
 
-/** Raw inputs → typed answers; numbers that do not parse become a field error. */
-function toAnswers(tpl: Template, raw: Raw, errs: FieldErrors): Record<string, Answer> {
+/** Raw inputs → typed answers, and number answers as typed (`numbers`: the Rust side reads them
+ *  — `1,250`, `१२` — and refuses what is not a number, with the form's other problems). */
+function toAnswers(tpl: Template, raw: Raw, numbers: Record<string, string>): Record<string, Answer> {
   const out: Record<string, Answer> = {};
   for (const q of tpl.questions) {
     const v = raw[q.id];
@@ -27,11 +28,7 @@ function toAnswers(tpl: Template, raw: Raw, errs: FieldErrors): Record<string, A
         if (typeof v === 'boolean') out[q.id] = { type: 'yes_no', value: v };
         break;
       case 'number':
-        if (typeof v === 'string' && v.trim() !== '') {
-          const n = Number(v.replace(',', '.'));
-          if (Number.isFinite(n)) out[q.id] = { type: 'number', value: n };
-          else errs[`answers.${q.id}`] = localError(`answers.${q.id}`, 'not_a_number');
-        }
+        if (typeof v === 'string' && v.trim() !== '') numbers[q.id] = v.trim();
         break;
       case 'text':
         if (typeof v === 'string' && v.trim() !== '') out[q.id] = { type: 'text', value: v.trim() };
@@ -99,11 +96,7 @@ function QuestionInput(props: { q: Question; value: Raw[string]; set: (v: Raw[st
           <Field id={id} label={text} fe={fe} hint={range} required={q.required}>
             <input
               id={id}
-              type="number"
               inputMode="decimal"
-              min={q.min ?? undefined}
-              max={q.max ?? undefined}
-              step="any"
               value={typeof value === 'string' ? value : ''}
               onInput={(e) => set((e.target as HTMLInputElement).value)}
               {...errAttrs(id, fe, range ? `${id}-hint` : undefined)}
@@ -176,7 +169,7 @@ export function InspectionForm({ id }: { id?: string } = {}) {
   const [key, setKey] = useState(templates[0] ? templateKey(templates[0]) : '');
   const [subject, setSubject] = useState('');
   const [raw, setRaw] = useState<Raw>({});
-  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [location, setLocation] = useState<Place | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const { errors, general, busy, run } = useForm();
   const [loaded, setLoaded] = useState<{ status: string; note: string | null } | null>(null);
@@ -196,13 +189,25 @@ export function InspectionForm({ id }: { id?: string } = {}) {
   }, [id]);
 
   const tpl = templates.find((x) => templateKey(x) === key) ?? null;
+  const [ward, setWard] = useState('');
 
   const save = async (submit: boolean) => {
+    // The one problem the screen finds itself: without a template there is nothing to send.
     const errs: FieldErrors = {};
     if (!tpl) errs.template = localError('template', 'required');
-    if (!subject.trim()) errs.subject = localError('subject', 'required');
-    const answers = tpl ? toAnswers(tpl, raw, errs) : {};
-    const draft = { template_code: tpl?.code ?? '', template_version: tpl?.version ?? 0, subject: subject.trim(), location, answers, photos, submit };
+    const numbers: Record<string, string> = {};
+    const answers = tpl ? toAnswers(tpl, raw, numbers) : {};
+    const draft = {
+      template_code: tpl?.code ?? '',
+      template_version: tpl?.version ?? 0,
+      subject: subject.trim(),
+      location,
+      answers,
+      numbers,
+      photos,
+      submit,
+      ward: ward || null,
+    };
     const saved = await run(() => (id ? api.editInspection(id, draft) : api.saveInspection(draft)), errs);
     if (!saved) return;
     syncChanged();
@@ -257,6 +262,7 @@ export function InspectionForm({ id }: { id?: string } = {}) {
         </section>
       ) : null}
       <LocationPicker value={location} onChange={setLocation} errors={errors} />
+      {location || id ? null : <WardPicker value={ward} onChange={setWard} fe={errors.ward} />}
       <PhotoInput id="photos" label={t('photo.add')} photos={photos} onChange={setPhotos} fe={errors.photos} />
       <div class="button-row sticky-actions">
         <button type="submit" id="save-submit" class="primary" disabled={busy}>{id && loaded?.status !== 'DRAFT' ? t('inspection.resubmit') : t('inspection.submit')}</button>

@@ -1,15 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Answer, type GeoPoint, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
+import { api, type Answer, type ApiError, type Place, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
 import { Badge, errAttrs, ErrorBox, Field, kindText, noteText, Notice, RejectionBox, statusText, wardName, Warnings } from '../components/common';
 import { Decision } from '../components/Decision';
-import { Thumb } from '../components/Thumb';
 import { ConflictCard } from '../components/ConflictCard';
 import { CrewCustody } from '../components/Custody';
 import { LocationPicker } from '../components/LocationPicker';
-import { PhotoInput } from '../components/PhotoInput';
-import { litres, useForm } from '../form';
+import { PhotoInput, Thumbnails } from '../components/PhotoInput';
+import { useForm } from '../form';
 import { useApp, type Route } from '../context';
-import { errorText, toApiError, type FieldErrors } from '../errors';
+import { errorText, toApiError } from '../errors';
 import { dateTime, money, num, pick, t, tCode } from '../i18n';
 
 /** The record's JSON as label/value lines (nested objects become dotted names). */
@@ -50,6 +49,48 @@ function answerText(q: Question, a: Answer): string {
   }
 }
 
+/** Codes a record holds, shown in words: the catalog's `<prefix>.<code>`, else the code. */
+const CODED: Record<string, string> = {
+  asset_type: 'asset_type', condition: 'condition', payment_mode: 'mode', source: 'source',
+  application_type: 'app_type', payment_preference: 'pay_pref', sanitation_type: 'sanitation',
+  property_usage: 'usage', vehicle_type: 'vehicle_type', status: 'status',
+};
+
+/** A value of the record's field `key` as a person reads it: codes translated, fee heads and
+ *  plants by their names in the reference data. */
+export function valueText(key: string, v: string, reference: Reference | null): string {
+  const last = key.split('.').pop() ?? key;
+  if (last === 'business_service' || last === 'tax_head' || last === 'fee_head') {
+    const h = reference?.fee_heads.find((x) => x.code === v);
+    return h ? pick(h.name, h.name_hi) : v;
+  }
+  if (last === 'fstp_code') {
+    const f = reference?.fstps.find((x) => x.code === v);
+    return f ? f.name : v;
+  }
+  const prefix = CODED[last];
+  return prefix ? tCode(prefix, v, 'code.other', { code: v }) : v;
+}
+
+/** Every photo a record names (its own, its answers', its trip steps'). */
+function photosOf(record: unknown): PhotoRef[] {
+  const out: PhotoRef[] = [];
+  const walk = (v: unknown, depth: number) => {
+    if (!v || typeof v !== 'object' || depth > 5) return;
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        if (x && typeof x === 'object' && typeof (x as PhotoRef).sha256 === 'string') {
+          if (!out.some((p) => p.sha256 === (x as PhotoRef).sha256)) out.push(x as PhotoRef);
+        } else walk(x, depth + 1);
+      }
+      return;
+    }
+    for (const x of Object.values(v as Record<string, unknown>)) walk(x, depth + 1);
+  };
+  walk((record as { body?: unknown })?.body, 0);
+  return out;
+}
+
 /** Label/value lines of a record's content: checklist answers under their questions, then the
  *  kind's own fields under their translated names. */
 function details(record: unknown, reference: Reference | null): [string, string][] {
@@ -65,7 +106,7 @@ function details(record: unknown, reference: Reference | null): [string, string]
   }
   for (const [k, v] of flatten(body)) {
     if (HIDDEN.test(k)) continue;
-    const shown = /^\d+$/.test(v) && /(_date|(^|\.)at)$/.test(k) ? dateTime(Number(v)) : /^\d+$/.test(v) && /amount$/.test(k) ? money(Number(v)) : v;
+    const shown = /^\d+$/.test(v) && /(_date|(^|\.)at)$/.test(k) ? dateTime(Number(v)) : /^\d+$/.test(v) && /amount$/.test(k) ? money(Number(v)) : valueText(k, v, reference);
     lines.push([tCode('field', k, 'field.other', { field: k.replace(/[._]/g, ' ') }), shown]);
   }
   return lines;
@@ -80,16 +121,16 @@ function mergeWarnings(a: Warning[], b: Warning[]): Warning[] {
 /** Pickup (crew, on a job) or disposal (FSTP operator, on a trip): volume, place, photo. */
 function TripStepForm({ kind, recordId, onSaved }: { kind: 'pickup' | 'disposal'; recordId: string; onSaved: (id: string, w: Warning[]) => void }) {
   const [volume, setVolume] = useState('');
-  const [location, setLocation] = useState<GeoPoint | null>(null);
+  const [location, setLocation] = useState<Place | null>(null);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const { errors, general, busy, run } = useForm();
   const id = kind === 'pickup' ? 'trip-volume' : 'disposal-volume';
 
   const save = async (e: Event) => {
     e.preventDefault();
-    const errs: FieldErrors = {};
-    const step = { volume_litres: litres(volume, errs), location, photos };
-    const saved = await run(() => (kind === 'pickup' ? api.tripPickup(recordId, step) : api.tripDisposal(recordId, step)), errs);
+    // Litres as typed: the Rust side reads them (`2,400`, `२४००`) and answers with every problem.
+    const step = { volume_litres: volume.trim(), location, photos };
+    const saved = await run(() => (kind === 'pickup' ? api.tripPickup(recordId, step) : api.tripDisposal(recordId, step)));
     if (saved) onSaved(saved.id, saved.warnings);
   };
 
@@ -113,12 +154,12 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
   const { state, reference, go, syncChanged, synced } = useApp();
   const roles = state.user?.roles ?? [];
   const [view, setView] = useState<RecordView | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   const [notice, setNotice] = useState<string | null>(route.notice ?? null);
   const [extraWarnings, setExtraWarnings] = useState<Warning[]>(route.warnings ?? []);
   const [note, setNote] = useState('');
 
-  const load = () => api.record(route.id).then((v) => { setView(v); setError(null); }, (e) => setError(errorText(toApiError(e))));
+  const load = () => api.record(route.id).then((v) => { setView(v); setError(null); }, (e) => setError(toApiError(e)));
   useEffect(() => { load(); }, [route.id, synced]);
 
   const stepped = async (to: string, saved: { warnings: Warning[] }, settled = false) => {
@@ -133,7 +174,7 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
     return (
       <div>
         <h1 tabIndex={-1}>{t('record.title')}</h1>
-        <ErrorBox text={error} />
+        <ErrorBox text={error ? errorText(error) : null} />
         {error ? null : <p role="status">{t('app.loading')}</p>}
       </div>
     );
@@ -141,10 +182,11 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
 
   const r = view.row;
   const warnings = mergeWarnings(view.warnings, extraWarnings);
-  const canPickup = r.kind === 'fsm_job' && roles.includes('sanitation_crew') && (r.status === 'DSO_INPROGRESS' || r.status === 'DISPOSAL_IN_PROGRESS');
-  const canDispose = r.kind === 'trip' && roles.includes('fstp_operator') && r.status === 'WAITING_FOR_DISPOSAL';
-  const disposed = !!(view.record as { body?: { disposal?: unknown } })?.body?.disposal;
-  const canHandOver = r.kind === 'trip' && roles.includes('sanitation_crew') && r.status === 'WAITING_FOR_DISPOSAL' && !disposed;
+  // The forms this user may fill on this record now: the core decides (RecordView.forms).
+  const canPickup = view.forms.includes('trip_pickup');
+  const canDispose = view.forms.includes('trip_disposal');
+  const canHandOver = view.forms.includes('handover');
+  const photos = photosOf(view.record);
   const fields = details(view.record, reference).slice(0, 60);
 
   return (
@@ -158,7 +200,7 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
         </div>
       ) : null}
       <Warnings warnings={warnings} />
-      <ErrorBox text={error} />
+      <ErrorBox text={error ? errorText(error) : null} />
       <div class="record-head">
         <Badge badge={r.badge} />
         <span class="status" data-testid="status" data-status={r.status}>{statusText(r.status)}</span>
@@ -180,7 +222,6 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
             </dd>
           </>
         ) : null}
-        {r.photo ? <><dt>{t('record.photo')}</dt><dd><Thumb sha256={r.photo} /></dd></> : null}
         {r.photos_waiting > 0 ? <><dt>{t('record.photos')}</dt><dd>{t('row.photos_waiting', { count: r.photos_waiting })}</dd></> : null}
       </dl>
       {view.editable ? (
@@ -198,6 +239,12 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
                 : t('record.edit_again')}
           </button>
         </div>
+      ) : null}
+      {photos.length ? (
+        <section aria-labelledby="photos-h">
+          <h2 id="photos-h">{t('record.photos')}</h2>
+          <Thumbnails photos={photos} />
+        </section>
       ) : null}
       {view.actions.length || view.settle?.length ? (
         <section class="panel" aria-labelledby="actions-h">

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type QueueItem, type ReviewList } from '../api';
+import { api, type ApiError, type QueueItem, type ReviewList } from '../api';
 import { Badge, ErrorBox, kindText, noteText, Notice, RecordList, statusText, wardName } from '../components/common';
 import { ConflictCard } from '../components/ConflictCard';
 import { Decision } from '../components/Decision';
@@ -46,9 +46,9 @@ function QueueLine({ item, onDone }: { item: QueueItem; onDone: (to: string) => 
 export function Review() {
   const { synced, syncChanged } = useApp();
   const [list, setList] = useState<ReviewList | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const load = () => api.reviewList().then(setList, (e) => setError(errorText(toApiError(e))));
+  const load = () => api.reviewList().then(setList, (e) => setError(toApiError(e)));
   useEffect(() => { load(); }, [synced]);
 
   const decided = (title: string, to: string) => {
@@ -61,7 +61,7 @@ export function Review() {
     <div>
       <h1 tabIndex={-1}>{t('review.title')}</h1>
       <Notice text={notice} />
-      <ErrorBox text={error} />
+      <ErrorBox text={error ? errorText(error) : null} />
       <CashQueue />
       {list ? (
         <>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type AppState, type FieldError, type UserView } from '../api';
+import { api, type ApiError, type AppState, type FieldError, type UserView } from '../api';
 import { errAttrs, ErrorBox, Field } from '../components/common';
 import { errorText, localError, toApiError } from '../errors';
 import { t, tCode } from '../i18n';
@@ -10,15 +10,15 @@ export function rolesText(user: UserView): string {
 
 export function SignIn({ onDone }: { onDone: (s: AppState) => void }) {
   const [users, setUsers] = useState<UserView[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
   const [chosen, setChosen] = useState<UserView | null>(null);
   const [pin, setPin] = useState('');
   const [pinError, setPinError] = useState<FieldError | undefined>();
-  const [general, setGeneral] = useState<string | null>(null);
+  const [general, setGeneral] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api.deviceUsers().then(setUsers, (e) => setLoadError(errorText(toApiError(e))));
+    api.deviceUsers().then(setUsers, (e) => setLoadError(toApiError(e)));
   }, []);
 
   useEffect(() => {
@@ -44,7 +44,7 @@ export function SignIn({ onDone }: { onDone: (s: AppState) => void }) {
         setPinError({ field: 'pin', code: a.code, message: a.message });
       } else {
         setPinError(undefined);
-        setGeneral(errorText(a));
+        setGeneral(a);
       }
       setPin('');
     } finally {
@@ -56,7 +56,7 @@ export function SignIn({ onDone }: { onDone: (s: AppState) => void }) {
     return (
       <div>
         <h1 tabIndex={-1}>{t('signin.choose')}</h1>
-        <ErrorBox text={loadError} />
+        <ErrorBox text={loadError ? errorText(loadError) : null} />
         {users === null && !loadError ? <p role="status">{t('app.loading')}</p> : null}
         {users && users.length === 0 ? <p>{t('signin.no_users')}</p> : null}
         <ul class="users">
@@ -88,7 +88,7 @@ export function SignIn({ onDone }: { onDone: (s: AppState) => void }) {
     <form onSubmit={submit} noValidate>
       <h1 tabIndex={-1}>{first ? t('signin.set_pin_title', { name: chosen.name }) : t('signin.pin_title', { name: chosen.name })}</h1>
       <p class="user-roles">{rolesText(chosen)}</p>
-      <ErrorBox text={general} />
+      <ErrorBox text={general ? errorText(general) : null} />
       <Field id="pin" label={first ? t('signin.new_pin') : t('signin.pin')} fe={pinError} hint={t('signin.pin_hint')}>
         <input
           id="pin"
