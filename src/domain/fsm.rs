@@ -202,6 +202,11 @@ impl Trip {
         for (name, step) in [("pickup", &self.pickup), ("disposal", &self.disposal)] {
             if let Some(step) = step {
                 c.nested(name, |c| {
+                    // The litres a step measured are what the plant-gate handover signs and the
+                    // office reconciles: a step without them is not recorded.
+                    if step.volume_litres.is_none() {
+                        c.error("volume_litres", "required", "the litres of this step are needed");
+                    }
                     c.non_negative("volume_litres", step.volume_litres);
                     if let Some(reason) = over_tank(refs, &self.vehicle, step.volume_litres) {
                         c.error("volume_litres", "too_large", reason);

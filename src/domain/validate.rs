@@ -153,8 +153,19 @@ pub fn check_draft(
     draft: FieldErrors,
 ) -> crate::Result<()> {
     let mut c = Checker::new();
+    let read_wrong: Vec<String> = draft.0.iter().map(|e| e.field.clone()).collect();
     c.extend(draft);
     check_record(&mut c, record, refs)?;
+    // A value the draft's reading found wrong (litres typed as "abc") is left out of the record,
+    // which then lacks it: say what is wrong with it, not also that it is missing.
+    let read = read_wrong.len();
+    let mut at = 0;
+    c.errors.retain(|e| {
+        at += 1;
+        at <= read
+            || e.code != "required"
+            || !read_wrong.iter().any(|f| e.field == *f || e.field.ends_with(&format!(".{f}")))
+    });
     if let Some(to) = to {
         c.extend(super::workflow::step_problems(record, refs, to)?);
     }

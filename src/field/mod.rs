@@ -1053,16 +1053,11 @@ pub fn enroll_error(e: Error) -> ApiError {
     }
 }
 
-/// Litres as typed, required: the value read, or the problem with it (to report with the form's
-/// others).
+/// Litres as typed: the value read (none when nothing was typed: the trip step's own rule says
+/// they are required), or the problem with it (to report with the form's others).
 fn read_litres(value: Option<&Typed>) -> ApiResult<(Option<f64>, FieldErrors)> {
     match Typed::litres("volume_litres", value) {
-        Ok(Some(litres)) => Ok((Some(litres), FieldErrors::default())),
-        Ok(None) => {
-            let mut c = Checker::new();
-            c.error("volume_litres", "required", "the litres are needed");
-            Ok((None, c.into_errors()))
-        }
+        Ok(litres) => Ok((litres, FieldErrors::default())),
         Err(e) => Ok((None, FieldErrors::of(e)?)),
     }
 }

@@ -151,8 +151,8 @@ fn signed_by(record: &Record, key: &wardbook::ledger::PublicKey) -> bool {
     signature.is_some_and(|s| wardbook::ledger::verify(key, record, &s))
 }
 
-/// A new reversal must name a receipt of this town that the sender may see, by its number and
-/// for its whole amount.
+/// A new reversal must name a receipt of this town that the sender may see and issued (a
+/// supervisor may ask for any), by its number and for its whole amount.
 fn reversal_target(
     sql: &mut dyn Sql,
     auth: &DeviceAuth,
@@ -175,6 +175,12 @@ fn reversal_target(
     let Body::Receipt(r) = &receipt.body else {
         return Err(AppError::Internal(format!("record {} is stored as a receipt but is not one", rev.receipt)));
     };
+    if receipt.created_by != auth.scope.user && !auth.scope.roles.contains(&wardbook::domain::Role::Supervisor) {
+        return refuse(
+            "reversal_not_yours",
+            format!("a collector asks to cancel only the receipts they issued; {} is not yours", rev.receipt_number),
+        );
+    }
     if r.receipt_number != rev.receipt_number || r.total() != rev.amount {
         return refuse(
             "reversal_mismatch",

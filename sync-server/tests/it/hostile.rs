@@ -40,10 +40,12 @@ enum Attack {
     CustodyPairRemoved,
     TripClosedByItsCrewWithoutCountersign,
     TripLitresAboveTheTank,
+    TripPickedUpWithoutLitres,
     JobWithoutLocalityOrAMobileOfFiveDigits,
     ReversalForTenTimesItsReceipt,
     ReversalOfAMissingReceipt,
     SecondReversalOfOneReceipt,
+    ReversalOfAnotherCollectorsReceipt,
     HandoverHidingAShortage,
     HandoverOfMoreThanCollected,
     HandoverOfAnotherUsersCash,
@@ -89,10 +91,12 @@ const ATTACKS: &[(Attack, &str)] = &[
     (CustodyPairRemoved, "custody_immutable"),
     (TripClosedByItsCrewWithoutCountersign, "transition_not_allowed"),
     (TripLitresAboveTheTank, "invalid_record"),
+    (TripPickedUpWithoutLitres, "invalid_record"),
     (JobWithoutLocalityOrAMobileOfFiveDigits, "invalid_record"),
     (ReversalForTenTimesItsReceipt, "reversal_mismatch"),
     (ReversalOfAMissingReceipt, "reversal_unknown_receipt"),
     (SecondReversalOfOneReceipt, "reversal_exists"),
+    (ReversalOfAnotherCollectorsReceipt, "reversal_not_yours"),
     (HandoverHidingAShortage, "handover_expected_mismatch"),
     (HandoverOfMoreThanCollected, "invalid_record"),
     (HandoverOfAnotherUsersCash, "handover_not_yours"),
@@ -120,6 +124,8 @@ struct World {
     supervisor: Device,
     collector: Device,
     other_collector: Device,
+    /// Another collector of the town, a person of their own (in W02, where the receipts are).
+    second_collector: Device,
     crew: Device,
     /// A supervisor device enrolled without a signing key (supervisors may issue receipts).
     keyless_supervisor: Device,
@@ -180,6 +186,13 @@ impl World {
         let mut supervisor = server.device(TOWN_A, Role::Supervisor).await;
         let mut collector = server.device(TOWN_A, Role::Collector).await;
         let other_collector = server.device(TOWN_A, Role::Collector).await;
+        let second = wardbook::domain::reference::User {
+            id: wardbook::ids::UserId::new(),
+            name: "Second collector".into(),
+            roles: vec![Role::Collector],
+            wards: vec!["W02".into()],
+        };
+        let second_collector = Device::enroll_as(&server.url(), &server.db, TOWN_A, &second).await;
         let mut crew = server.device(TOWN_A, Role::SanitationCrew).await;
         let mut operator = server.device(TOWN_A, Role::FstpOperator).await;
         let keyless_supervisor = {
@@ -246,6 +259,7 @@ impl World {
             supervisor,
             collector,
             other_collector,
+            second_collector,
             crew,
             keyless_supervisor,
             other_town,
@@ -575,12 +589,14 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
             });
             (w.crew.client.token().to_string(), one(trip, bytes))
         }
-        TripLitresAboveTheTank => {
-            // 5,000 litres picked up by the demo town's 3,000-litre tanker: the app refuses it on
-            // the form; a tampered phone sends it anyway.
+        TripLitresAboveTheTank | TripPickedUpWithoutLitres => {
+            // 5,000 litres picked up by the demo town's 3,000-litre tanker, or a pickup with no
+            // litres at all (which the gate handover could not sign): the app refuses both on
+            // the form; a tampered phone sends them anyway.
             let mut trip = wardbook::demo::trip(RecordId::new(), now(), "W01", 5);
             if let Body::Trip(t) = &mut trip.body {
-                t.pickup.as_mut().unwrap().volume_litres = Some(5000.0);
+                t.pickup.as_mut().unwrap().volume_litres =
+                    if let TripLitresAboveTheTank = attack { Some(5000.0) } else { None };
             }
             (w.crew.client.token().to_string(), one(trip.id, new_record(&trip, &[0x5d; 16])))
         }
@@ -604,6 +620,15 @@ async fn craft(w: &mut World, attack: Attack) -> (String, Vec<RecordBytes>) {
                 r.receipt = RecordId::new();
             }
             (collector, one(reversal.id, new_record(&reversal, &w.collector_actor)))
+        }
+        ReversalOfAnotherCollectorsReceipt => {
+            // A collector asks to cancel a receipt someone else issued (her app offers only her
+            // own; a tampered one sends it anyway).
+            let me = &w.second_collector;
+            let mut reversal = reversal_of(&w.receipt, 1);
+            reversal.created_by = me.actor.user;
+            let actor = hex(&me.store.actor_id());
+            (me.client.token().to_string(), one(reversal.id, new_record(&reversal, &actor)))
         }
         HandoverHidingAShortage | HandoverOfMoreThanCollected | HandoverOfAnotherUsersCash | SecondHandoverOfADay => {
             // Today the collector took ₹151 + ₹152 in cash (the reversal is not approved).

@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tempfile::TempDir;
 use wardbook::domain::Role;
 use wardbook::domain::workflow::Actor;
+use wardbook::ids::UserId;
 use wardbook::store::Store;
 use wardbook::sync::client::SyncClient;
 use wardbook_server::cli::{database_path, demo_reference};
@@ -226,9 +227,19 @@ impl Device {
         Device::enroll_with_key(url, &code, tenant, role, true).await
     }
 
+    /// A device of a member of staff added to the town now (`user`, in their first role).
+    pub async fn enroll_as(url: &str, db: &TestDb, tenant: &str, user: &wardbook::domain::reference::User) -> Device {
+        db.admin(|sql| db::user_add(sql, tenant, user));
+        let (_, code) = db.admin(|sql| db::device_enroll(sql, tenant, user.id));
+        Device::enroll_user(url, &code, tenant, user.id, user.roles[0], true).await
+    }
+
     /// Enrolls with an enrollment code, registering the device's signing key or not.
     pub async fn enroll_with_key(url: &str, code: &str, tenant: &str, role: Role, with_key: bool) -> Device {
-        let user = wardbook::demo::user_id(role);
+        Device::enroll_user(url, code, tenant, wardbook::demo::user_id(role), role, with_key).await
+    }
+
+    async fn enroll_user(url: &str, code: &str, tenant: &str, user: UserId, role: Role, with_key: bool) -> Device {
         let dir = TempDir::new().unwrap();
         let mut store = Store::open(dir.path().join("device.sqlite3")).unwrap();
         let key = store.device_key().unwrap().public_key();
