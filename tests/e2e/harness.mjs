@@ -221,25 +221,30 @@ export class Driver {
     await this.cmd('POST', `${this.session}/element/${await this.find(css)}/click`, {});
     this.taps += 1;
   }
-  /** Replaces a field's text: one tap to reach the field, then one key per character. */
+  /** Replaces a field's text: one tap to reach the field, then one key per character. The
+   *  field is read back: every key typed must be in it (a screen that took the focus away while
+   *  keys arrived once lost them, see App.tsx). */
   async type(css, text) {
-    for (let attempt = 0; ; attempt++) {
-      const el = await this.find(css);
-      await this.cmd('POST', `${this.session}/element/${el}/clear`, {});
-      await this.cmd('POST', `${this.session}/element/${el}/value`, { text });
-      this.taps += 1;
-      this.typed += [...text].length;
-      // Known defect (issue 13, open): under heavy load a form can re-render while keys arrive
-      // and drop the rest of them. The field is read back; a lost typing is typed again (and
-      // counted again), and it is reported so the defect stays visible.
-      const got = await this.cmd('GET', `${this.session}/element/${await this.find(css)}/property/value`);
-      if (got === null || got === undefined || got === text || attempt >= 2) break;
-      console.log(`${this.label}: ${css} read ${JSON.stringify(got)} after typing ${JSON.stringify(text)}; typing again`);
+    const el = await this.find(css);
+    await this.cmd('POST', `${this.session}/element/${el}/clear`, {});
+    await this.cmd('POST', `${this.session}/element/${el}/value`, { text });
+    this.taps += 1;
+    this.typed += [...text].length;
+    const got = await this.cmd('GET', `${this.session}/element/${await this.find(css)}/property/value`);
+    if (got !== null && got !== undefined && got !== text) {
+      throw new Error(`${this.label}: ${css} reads ${JSON.stringify(got)} after typing ${JSON.stringify(text)}: keys were lost`);
     }
   }
   /** Chooses an option of a <select> by its value: one tap to open, one to pick. */
   async select(css, value) {
-    await this.click(`${css} option[value="${value}"]`);
+    // By the option's value property: Preact leaves out the value attribute of an option whose
+    // text is its value, so `option[value=...]` would not find it.
+    const n = await this.cmd('POST', `${this.session}/execute/sync`, {
+      script: 'return [...document.querySelectorAll(arguments[0] + " option")].findIndex((o) => o.value === arguments[1]) + 1',
+      args: [css, value],
+    });
+    if (!n) throw new Error(`${this.label}: ${css} offers no option ${JSON.stringify(value)}`);
+    await this.click(`${css} option:nth-of-type(${n})`);
     this.taps += 1;
   }
   /** Gives a file input a file from this machine (a photo taken, an image picked): one tap. */
