@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const UI = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -111,3 +112,33 @@ export async function calls(page, cmd) {
 export async function text(locator) {
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();
 }
+
+/** One browser and one app server for a test file (opened before its tests, closed after), and
+ *  how its tests open the app and close it again. */
+export function appSuite() {
+  let browser;
+  let srv;
+  before(async () => {
+    [browser, srv] = await Promise.all([launch(), startServer()]);
+  });
+  after(async () => {
+    await browser?.close();
+    srv?.server.close();
+  });
+  return {
+    /** The app in a new browser context, with `opts.scenario` for the fake Rust side. */
+    open: async (opts) => {
+      const app = await openApp(browser, srv.url, opts);
+      app.page.setDefaultTimeout(5000);
+      return app;
+    },
+    /** Closes the app; nothing may have been logged as an error in its console. */
+    done: async (app) => {
+      assert.deepEqual(app.errors, [], 'no errors in the page console');
+      await app.context.close();
+    },
+  };
+}
+
+/** The fake's scenario of a signed-in user. */
+export const signedIn = (user, lang, extra = {}) => ({ scenario: { user, lang, ...extra } });

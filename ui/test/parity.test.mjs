@@ -1,11 +1,11 @@
 // The UI's fake backend (test-app/fake.ts) refuses what the real core refuses, form by form: the
 // cases of tests/fixtures/ui-refusals.json, which src-tauri/tests/commands.rs runs through the
 // real core over Tauri's IPC, answered here by the fake the screen tests run against.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, startServer, openApp, UI } from './harness.mjs';
+import { appSuite, UI } from './harness.mjs';
 
 const fixture = JSON.parse(readFileSync(join(UI, '..', 'tests', 'fixtures', 'ui-refusals.json'), 'utf8'));
 // The fake's users and records standing for the real core's demo users and the crew's job.
@@ -15,15 +15,7 @@ const FAKE_USER = {
 };
 const JOB_IN_PROGRESS = 'job-1';
 
-let browser;
-let srv;
-before(async () => {
-  [browser, srv] = await Promise.all([launch(), startServer()]);
-});
-after(async () => {
-  await browser?.close();
-  srv?.server.close();
-});
+const { open } = appSuite();
 
 /** As src-tauri/tests/commands.rs `outcome`. */
 function outcome(result, wantsValue) {
@@ -40,7 +32,7 @@ test('the fake backend answers every case of ui-refusals.json as the core does',
   const pages = new Map();
   for (const c of fixture.cases) {
     const user = FAKE_USER[c.role];
-    if (!pages.has(user)) pages.set(user, await openApp(browser, srv.url, { scenario: { user, reference: 'demo' } }));
+    if (!pages.has(user)) pages.set(user, await open({ scenario: { user, reference: 'demo' } }));
     const { page } = pages.get(user);
     const args = JSON.parse(JSON.stringify(c.args).replaceAll('$job_in_progress', JOB_IN_PROGRESS).replaceAll('$me', user));
     const result = await page.evaluate(async ({ cmd, args }) => {

@@ -1,31 +1,11 @@
 // The send-back loop and the supervisor's queue, against the fake Rust side, in both languages.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, openApp, checkScreen, calls, text, tx } from './harness.mjs';
+import { appSuite, signedIn, checkScreen, calls, text, tx } from './harness.mjs';
 
-let browser;
-let srv;
-before(async () => {
-  [browser, srv] = await Promise.all([launch(), startServer()]);
-});
-after(async () => {
-  await browser?.close();
-  srv?.server.close();
-});
+const { open, done } = appSuite();
 
 const LANGS = ['en', 'hi'];
-const signedIn = (user, lang) => ({ scenario: { user, lang } });
-
-async function open(opts) {
-  const app = await openApp(browser, srv.url, opts);
-  app.page.setDefaultTimeout(5000);
-  return app;
-}
-
-async function done(app) {
-  assert.deepEqual(app.errors, [], 'no errors in the page console');
-  await app.context.close();
-}
 
 /** A command called as the UI calls it; resolves to the answer or to the error object. */
 async function invoke(page, cmd, args) {

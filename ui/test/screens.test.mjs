@@ -1,31 +1,11 @@
 // Every screen, filled in as a user would, in English and in Hindi, against the fake Rust side.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, openApp, checkScreen, axeCheck, shot, calls, text, tx, catalogs as catalogsForTest } from './harness.mjs';
+import { appSuite, signedIn, checkScreen, axeCheck, shot, calls, text, tx, catalogs as catalogsForTest } from './harness.mjs';
 
-let browser;
-let srv;
-before(async () => {
-  [browser, srv] = await Promise.all([launch(), startServer()]);
-});
-after(async () => {
-  await browser?.close();
-  srv?.server.close();
-});
+const { open, done } = appSuite();
 
 const LANGS = ['en', 'hi'];
-const signedIn = (user, lang, extra = {}) => ({ scenario: { user, lang, ...extra } });
-
-async function open(opts) {
-  const app = await openApp(browser, srv.url, opts);
-  app.page.setDefaultTimeout(5000);
-  return app;
-}
-
-async function done(app) {
-  assert.deepEqual(app.errors, [], 'no errors in the page console');
-  await app.context.close();
-}
 
 /** The error shown next to an input: its id-err element, and the input points at it. */
 async function fieldError(page, inputId) {

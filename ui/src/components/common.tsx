@@ -218,3 +218,14 @@ export function WardPicker({ value, onChange, fe }: { value: string; onChange: (
     </Field>
   );
 }
+
+/** A form opened on a stored record, while the record loads (or why it cannot). */
+export function Loading({ title, error }: { title: string; error: string | null }) {
+  return (
+    <div>
+      <h1 tabIndex={-1}>{title}</h1>
+      <ErrorBox text={error} />
+      {error ? null : <p role="status">{t('app.loading')}</p>}
+    </div>
+  );
+}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type AssetDraft, type Place, type PhotoRef } from '../api';
-import { errAttrs, ErrorBox, Field, FieldErr, noteText } from '../components/common';
+import { errAttrs, ErrorBox, Field, FieldErr, Loading, noteText } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useForm } from '../form';
@@ -51,15 +51,7 @@ export function AssetForm({ id }: { id?: string } = {}) {
     go({ name: 'record', id: saved.id, notice: id ? t('asset.resubmitted') : t('asset.saved'), warnings: saved.warnings }, true);
   };
 
-  if (id && !loaded) {
-    return (
-      <div>
-        <h1 tabIndex={-1}>{t('asset.edit_title')}</h1>
-        <ErrorBox text={loadError} />
-        {loadError ? null : <p role="status">{t('app.loading')}</p>}
-      </div>
-    );
-  }
+  if (id && !loaded) return <Loading title={t('asset.edit_title')} error={loadError} />;
 
   return (
     <form onSubmit={save} noValidate>

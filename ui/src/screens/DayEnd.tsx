@@ -4,7 +4,7 @@
 // screen only shows it.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type DayEnd as DayEndT, type PrintView, type ReceiptLine } from '../api';
-import { Badge, errAttrs, ErrorBox, Field, Notice, rejectionText } from '../components/common';
+import { Badge, errAttrs, ErrorBox, Field, Loading, Notice, rejectionText } from '../components/common';
 import { useApp } from '../context';
 import { errorText, toApiError } from '../errors';
 import { useForm } from '../form';
@@ -28,7 +28,7 @@ export function DayEnd() {
   useEffect(() => { load(); }, [synced]);
   const changed = (text: string) => { setNotice(text); syncChanged(); load(); };
 
-  if (!data) return <div><h1 tabIndex={-1}>{t('dayend.title')}</h1><ErrorBox text={error} />{error ? null : <p role="status">{t('app.loading')}</p>}</div>;
+  if (!data) return <Loading title={t('dayend.title')} error={error} />;
 
   const today = data.receipt_list.filter((r) => r.day === data.day);
   const earlier = data.receipt_list.filter((r) => r.day !== data.day);

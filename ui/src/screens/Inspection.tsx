@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Answer, type GeoPoint, type Place, type PhotoRef, type Question, type Template } from '../api';
-import { errAttrs, ErrorBox, Field, FieldErr, noteText, WardPicker } from '../components/common';
+import { errAttrs, ErrorBox, Field, FieldErr, Loading, noteText, WardPicker } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
 import { useForm } from '../form';
@@ -215,15 +215,7 @@ export function InspectionForm({ id }: { id?: string } = {}) {
     go({ name: 'record', id: saved.id, notice, warnings: saved.warnings }, true);
   };
 
-  if (id && !loaded) {
-    return (
-      <div>
-        <h1 tabIndex={-1}>{t('inspection.edit_title')}</h1>
-        <ErrorBox text={loadError} />
-        {loadError ? null : <p role="status">{t('app.loading')}</p>}
-      </div>
-    );
-  }
+  if (id && !loaded) return <Loading title={t('inspection.edit_title')} error={loadError} />;
 
   return (
     <form onSubmit={(e) => { e.preventDefault(); save(true); }} noValidate>

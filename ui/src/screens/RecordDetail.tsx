@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Answer, type ApiError, type Place, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
-import { Badge, errAttrs, ErrorBox, Field, kindText, noteText, Notice, RejectionBox, statusText, wardName, Warnings } from '../components/common';
+import { Badge, errAttrs, ErrorBox, Field, kindText, Loading, noteText, Notice, RejectionBox, statusText, wardName, Warnings } from '../components/common';
 import { Decision } from '../components/Decision';
 import { ConflictCard } from '../components/ConflictCard';
 import { CrewCustody } from '../components/Custody';
@@ -170,15 +170,7 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
     await load();
   };
 
-  if (!view) {
-    return (
-      <div>
-        <h1 tabIndex={-1}>{t('record.title')}</h1>
-        <ErrorBox text={error ? errorText(error) : null} />
-        {error ? null : <p role="status">{t('app.loading')}</p>}
-      </div>
-    );
-  }
+  if (!view) return <Loading title={t('record.title')} error={error ? errorText(error) : null} />;
 
   const r = view.row;
   const warnings = mergeWarnings(view.warnings, extraWarnings);
