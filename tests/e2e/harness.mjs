@@ -235,6 +235,20 @@ export class Driver {
       throw new Error(`${this.label}: ${css} reads ${JSON.stringify(got)} after typing ${JSON.stringify(text)}: keys were lost`);
     }
   }
+  /** From Home, a new inspection of the demo checklist filled in as the stories need it: the
+   *  subject, every required question (running water yes, the floor `clean`, light yes), the
+   *  working seats when given, and the place typed (no GPS under Xvfb). Not submitted. */
+  async fillInspection({ subject, clean = false, seats = null, place }) {
+    await this.click('#new-inspection');
+    await this.type('#subject', subject);
+    await this.click('#q-water-yes');
+    await this.click(clean ? '#q-clean-yes' : '#q-clean-no');
+    if (seats !== null) await this.type('#q-seats', seats);
+    await this.click('#q-light-yes');
+    await this.click('#loc-manual');
+    await this.type('#loc-lat', place[0]);
+    await this.type('#loc-lon', place[1]);
+  }
   /** Chooses an option of a <select> by its value: one tap to open, one to pick. */
   async select(css, value) {
     // By the option's value property: Preact leaves out the value attribute of an option whose

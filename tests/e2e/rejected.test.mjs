@@ -12,15 +12,8 @@ test('a refused inspection shows why, is corrected and accepted', { timeout: 240
   const town = await openTown(t, 'rejected');
   const inspector = await town.device('inspector');
 
-  await inspector.click('#new-inspection');
-  await inspector.type('#subject', 'Toilet block, Patiala Gate');
-  await inspector.click('#q-water-yes');
-  await inspector.click('#q-clean-no');
-  await inspector.click('#q-light-yes');
   // Patiala Gate is ward 3: not one of the inspector's wards (1 and 2).
-  await inspector.click('#loc-manual');
-  await inspector.type('#loc-lat', '30.385');
-  await inspector.type('#loc-lon', '76.135');
+  await inspector.fillInspection({ subject: 'Toilet block, Patiala Gate', place: ['30.385', '76.135'] });
   await inspector.click('#save-submit');
   await inspector.find('[data-testid=record-detail]');
   await inspector.screenshot('submitted');

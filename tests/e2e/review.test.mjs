@@ -38,15 +38,7 @@ function png(width, height) {
 /** Fills the demo checklist and a typed place, then clicks Submit; returns the record's id. */
 async function inspect(inspector, subject, photo) {
   await inspector.click('#go-home');
-  await inspector.click('#new-inspection');
-  await inspector.type('#subject', subject);
-  await inspector.click('#q-water-yes');
-  await inspector.click('#q-clean-no');
-  await inspector.type('#q-seats', '6');
-  await inspector.click('#q-light-yes');
-  await inspector.click('#loc-manual');
-  await inspector.type('#loc-lat', '30.3745');
-  await inspector.type('#loc-lon', '76.1462');
+  await inspector.fillInspection({ subject, seats: '6', place: ['30.3745', '76.1462'] });
   if (photo) {
     await inspector.attach('#photos', photo);
     await inspector.find('[data-testid=photo]');
