@@ -171,6 +171,19 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// A photo file read: the SHA-256 of the camera's bytes (to find it if added again) and what
+/// [`prepare`] made of it. Pure work, no store: the slow part of adding a photo.
+#[derive(Clone, Debug)]
+pub struct TakenPhoto {
+    pub original: String,
+    pub prepared: PreparedPhoto,
+}
+
+/// Reads a photo file ([`prepare`]) and names the file by its SHA-256.
+pub fn take(bytes: &[u8]) -> Result<TakenPhoto, PhotoError> {
+    Ok(TakenPhoto { original: crate::sync::photos::sha256_hex(bytes), prepared: prepare(bytes)? })
+}
+
 /// Reads a JPEG or PNG photo: its EXIF facts, an upright upload copy whose longest side is at
 /// most [`UPLOAD_MAX_SIDE`] (never enlarged) and a thumbnail. Anything else is refused.
 pub fn prepare(bytes: &[u8]) -> Result<PreparedPhoto, PhotoError> {

@@ -1,6 +1,7 @@
 //! The Wardbook field app: a Tauri 2 window over the core's use cases (`wardbook::field`).
 //!
-//! - `commands` — one thin command per use case; no rule lives here.
+//! - `commands` — one thin command per use case, run off the window's thread (`AppCore::run`);
+//!   no rule lives here.
 //! - `background` — the sync task: a second connection to the device store syncs on a timer,
 //!   on "Sync now" and with backoff after failures, so saving never waits for the network.
 //!
@@ -12,7 +13,7 @@ mod background;
 pub mod commands;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tauri::{Builder, Manager, Runtime};
 use wardbook::field::{ApiError, ApiResult, Field};
@@ -21,7 +22,7 @@ pub use background::Sync;
 
 /// Everything the commands share: the signed-in session over the device store, and sync.
 pub struct AppCore {
-    field: Mutex<Field>,
+    field: Arc<Mutex<Field>>,
     sync: Sync,
 }
 
@@ -32,17 +33,38 @@ impl AppCore {
             .map_err(|e| ApiError::new("storage", format!("cannot create {}: {e}", dir.display())))?;
         let db = dir.join("wardbook.db");
         let field = Field::open(&db)?;
-        Ok(AppCore { field: Mutex::new(field), sync: Sync::new(db) })
+        Ok(AppCore { field: Arc::new(Mutex::new(field)), sync: Sync::new(db) })
     }
 
     /// The session; a panic in another command cannot make the store unusable.
     pub fn field(&self) -> std::sync::MutexGuard<'_, Field> {
-        self.field.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.field)
+    }
+
+    /// Runs a use case on the blocking pool, never on the window's thread: a slow one (a large
+    /// photo, a PIN's hash, a long list) leaves the window drawing and answering taps.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Field) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let field = self.field.clone();
+        blocking(move || work(&mut lock(&field))).await?
     }
 
     pub fn sync(&self) -> &Sync {
         &self.sync
     }
+}
+
+fn lock(field: &Mutex<Field>) -> std::sync::MutexGuard<'_, Field> {
+    field.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Work with no session to hold (reading a photo's pixels, a QR code), on the blocking pool.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::new("internal", format!("the command stopped before it finished: {e}")))
 }
 
 /// Registers the commands: used by the app and by the tests' mock runtime alike.

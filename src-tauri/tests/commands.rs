@@ -96,19 +96,7 @@ impl App {
 
     /// Calls a command as the UI does; `Err` holds the error object the UI receives.
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
+        call_on(&self.webview, cmd, args)
     }
 
     fn ok(&self, cmd: &str, args: Value) -> Value {
@@ -124,6 +112,23 @@ impl App {
         let state = self.ok("sign_in", json!({"userId": user, "pin": "4321"}));
         assert_eq!(state["user"]["id"], user);
     }
+}
+
+/// A command called in `webview` as the UI calls it (from any thread).
+fn call_on(webview: &tauri::WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
 }
 
 fn inspection_draft(subject: &str, submit: bool) -> Value {
@@ -891,4 +896,42 @@ fn sent_back_with_a_note_the_inspector_edits_and_resubmits_and_the_supervisor_ap
     assert_eq!(server_status(&server, &pictured).as_deref(), Some("REJECTED"));
     field.ok("sync_now", json!({}));
     assert_eq!(field.ok("record", json!({"id": plain}))["editable"], false, "approved: closed");
+}
+
+/// A large photo (a 12-megapixel camera file: read, turned upright, scaled to the upload copy and
+/// the thumbnail) keeps no other command waiting: Home answers while the photo is still being
+/// read. Each command runs off the window's thread, and the photo's pixels are read without
+/// holding the session.
+#[test]
+fn a_slow_command_does_not_hold_up_a_quick_one() {
+    use base64::Engine;
+    use std::time::{Duration, Instant};
+    let server = Server::start();
+    let app = App::start();
+    app.enroll_and_sign_in(&server, Role::Inspector);
+    let camera = wardbook::photo::sample::jpeg(4000, 3000, 11, None);
+    let base64 = base64::engine::general_purpose::STANDARD.encode(&camera);
+    let webview = &app.webview;
+    std::thread::scope(|s| {
+        let slow = s.spawn(|| {
+            let started = Instant::now();
+            let photo = call_on(webview, "add_photo", json!({ "base64": base64 }));
+            (photo, started.elapsed())
+        });
+        // Long enough for the photo command to have started and taken whatever it holds.
+        std::thread::sleep(Duration::from_millis(150));
+        let started = Instant::now();
+        let home = app.ok("home", json!({}));
+        let quick = started.elapsed();
+        let photo_still_running = !slow.is_finished();
+        let (photo, slow) = slow.join().unwrap();
+        eprintln!("Home answered in {quick:?} while the photo took {slow:?}");
+        let photo = photo.expect("the photo is kept");
+        assert_eq!(photo["sha256"].as_str().map(str::len), Some(64));
+        assert!(home["todo"].is_array(), "Home answered: {home}");
+        assert!(
+            photo_still_running,
+            "Home answered after {quick:?}, but only once the photo ({slow:?}) was done: it waited for it"
+        );
+    });
 }

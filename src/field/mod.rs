@@ -805,7 +805,7 @@ impl Field {
     /// the QR code's text, for [`Field::check_handover`] or [`Field::record_countersigned`].
     /// A photo with no readable code is refused on the `custody` field (`no_code_found`,
     /// `not_an_image`), never a crash.
-    pub fn read_code(&self, image: &[u8]) -> ApiResult<String> {
+    pub fn read_code(image: &[u8]) -> ApiResult<String> {
         crate::scan::read_qr(image).map_err(|e| ApiError::field("custody", e.code(), &e.to_string()))
     }
 
@@ -963,6 +963,16 @@ impl Field {
     /// Keeps a photo on the device by its SHA-256; its upload copy waits for the photo channel.
     pub fn add_photo(&mut self, bytes: &[u8], now: UnixMillis) -> ApiResult<crate::domain::PhotoRef> {
         Ok(self.store.add_photo(bytes, now)?)
+    }
+
+    /// Keeps a photo already read ([`crate::photo::take`], the slow part, done without the
+    /// session): what [`Field::add_photo`] does after reading it.
+    pub fn keep_photo(
+        &mut self,
+        photo: crate::photo::TakenPhoto,
+        now: UnixMillis,
+    ) -> ApiResult<crate::domain::PhotoRef> {
+        Ok(self.store.keep_photo(photo, now)?)
     }
 }
 

@@ -29,7 +29,17 @@ impl Store {
         if let Some(found) = self.photo_by_original(&original)? {
             return Ok(found);
         }
-        let prepared = crate::photo::prepare(bytes)?;
+        self.keep_photo(crate::photo::take(bytes)?, now)
+    }
+
+    /// Keeps a photo read by [`crate::photo::take`] (which needs no store, so the app reads the
+    /// pixels without holding the session); a photo whose file was added before is returned as
+    /// it was kept.
+    pub fn keep_photo(&mut self, photo: crate::photo::TakenPhoto, now: UnixMillis) -> Result<PhotoRef> {
+        let crate::photo::TakenPhoto { original, prepared } = photo;
+        if let Some(found) = self.photo_by_original(&original)? {
+            return Ok(found);
+        }
         let sha256 = sha256_hex(&prepared.upload);
         let location = prepared.exif.location.clone();
         self.conn.execute(
