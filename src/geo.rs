@@ -147,6 +147,18 @@ pub fn assign_ward(refs: &ReferenceData, at: &GeoPoint) -> WardAssignment {
     WardAssignment { ward, on_boundary, candidates }
 }
 
+impl DisposalCheck {
+    /// The check as a trip keeps it ([`crate::domain::fsm::GeofenceCheck`]): metres rounded,
+    /// `-1` when the town has no usable fence.
+    pub fn as_kept(&self) -> crate::domain::fsm::GeofenceCheck {
+        crate::domain::fsm::GeofenceCheck {
+            fstp: self.fstp.clone(),
+            inside: self.inside,
+            distance_m: if self.distance_to_nearest_m.is_finite() { self.distance_to_nearest_m.round() } else { -1.0 },
+        }
+    }
+}
+
 /// Gives a record without a ward the ward of its place, if it has one inside a ward. The device
 /// does this when a record is created; the server does it to every record it judges, so a
 /// record that names no ward is still held to the wards of the user who sends it.

@@ -22,3 +22,6 @@ id_type!(
 pub type TenantId = String;
 /// A ward code within a town, e.g. `W03`.
 pub type WardCode = String;
+
+/// Milliseconds since the Unix epoch, as the caller's clock gave them.
+pub type UnixMillis = i64;

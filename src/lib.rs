@@ -20,12 +20,14 @@
 #[macro_use]
 mod macros;
 
+pub mod calendar;
 pub mod demo;
 pub mod document;
 pub mod domain;
 pub mod field;
 pub mod geo;
 pub mod ids;
+pub mod keys;
 pub mod ledger;
 pub mod photo;
 pub mod print;
@@ -36,3 +38,4 @@ mod error;
 
 pub use error::{Error, Result};
 pub mod sync;
+pub mod wire;

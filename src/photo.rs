@@ -171,6 +171,12 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The SHA-256 of `bytes` in lowercase hex: a blob's name.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A photo file read: the SHA-256 of the camera's bytes (to find it if added again) and what
 /// [`prepare`] made of it. Pure work, no store: the slow part of adding a photo.
 #[derive(Clone, Debug)]
@@ -181,7 +187,7 @@ pub struct TakenPhoto {
 
 /// Reads a photo file ([`prepare`]) and names the file by its SHA-256.
 pub fn take(bytes: &[u8]) -> Result<TakenPhoto, PhotoError> {
-    Ok(TakenPhoto { original: crate::sync::photos::sha256_hex(bytes), prepared: prepare(bytes)? })
+    Ok(TakenPhoto { original: sha256_hex(bytes), prepared: prepare(bytes)? })
 }
 
 /// Reads a JPEG or PNG photo: its EXIF facts, an upright upload copy whose longest side is at

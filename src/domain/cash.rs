@@ -59,7 +59,7 @@ impl DaySummary {
 
     /// Counts `taken` when it is this collector's, dated this day (in India).
     pub fn add(&mut self, taken: &Taken) {
-        if taken.collector != self.collector || crate::ledger::ist_date(taken.receipt_date).to_string() != self.day {
+        if taken.collector != self.collector || crate::calendar::ist_date(taken.receipt_date).to_string() != self.day {
             return;
         }
         self.receipts += 1;

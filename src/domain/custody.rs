@@ -36,7 +36,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use super::fsm::{Trip, VOLUME_TOLERANCE};
 use super::{Body, Record, UnixMillis};
 use crate::ids::RecordId;
-use crate::ledger::{DeviceKey, PublicKey, decode_signature, encode_signature, sign_statement, verify_statement};
+use crate::keys::{DeviceKey, PublicKey, decode_signature, encode_signature, sign_statement, verify_statement};
 
 /// The first field of a handover code.
 pub const HANDOVER_PREFIX: &str = "WBH1";

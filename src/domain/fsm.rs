@@ -124,21 +124,6 @@ pub struct GeofenceCheck {
     pub distance_m: f64,
 }
 
-impl GeofenceCheck {
-    /// The check as a trip keeps it: metres rounded, `-1` when the town has no usable fence.
-    pub fn of(check: &crate::geo::DisposalCheck) -> GeofenceCheck {
-        GeofenceCheck {
-            fstp: check.fstp.clone(),
-            inside: check.inside,
-            distance_m: if check.distance_to_nearest_m.is_finite() {
-                check.distance_to_nearest_m.round()
-            } else {
-                -1.0
-            },
-        }
-    }
-}
-
 /// Why `litres` cannot be in `vehicle`: more than its tank holds (a typing mistake, or a
 /// tampered figure). `None` when it fits or the town does not know the vehicle.
 pub fn over_tank(refs: &super::ReferenceData, vehicle: &str, litres: Option<f64>) -> Option<String> {

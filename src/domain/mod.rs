@@ -91,8 +91,7 @@ string_enum!(
     }
 );
 
-/// Milliseconds since the Unix epoch, as the caller's clock gave them.
-pub type UnixMillis = i64;
+pub use crate::ids::UnixMillis;
 
 /// A GPS fix. `accuracy_m` is the radius (metres) the receiver reported, when it did.
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]

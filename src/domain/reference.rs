@@ -177,16 +177,16 @@ impl ReferenceData {
     }
 
     /// The crew devices' keys with this key id (ids are short: more than one may share one).
-    pub fn crew_keys(&self, key_id: &str) -> Vec<crate::ledger::PublicKey> {
+    pub fn crew_keys(&self, key_id: &str) -> Vec<crate::keys::PublicKey> {
         keys_with(&self.crew_keys, key_id)
     }
 
     /// The plant operator devices' keys with this key id.
-    pub fn operator_keys(&self, key_id: &str) -> Vec<crate::ledger::PublicKey> {
+    pub fn operator_keys(&self, key_id: &str) -> Vec<crate::keys::PublicKey> {
         keys_with(&self.operator_keys, key_id)
     }
 }
 
-fn keys_with(keys: &[DeviceKeyRef], key_id: &str) -> Vec<crate::ledger::PublicKey> {
-    keys.iter().filter(|k| k.key_id == key_id).filter_map(|k| crate::ledger::decode_public_key(&k.public_key)).collect()
+fn keys_with(keys: &[DeviceKeyRef], key_id: &str) -> Vec<crate::keys::PublicKey> {
+    keys.iter().filter(|k| k.key_id == key_id).filter_map(|k| crate::keys::decode_public_key(&k.public_key)).collect()
 }

@@ -532,8 +532,8 @@ mod tests {
         );
 
         let mut countersigned = demo::trip(RecordId::new(), 1, "W01", 1);
-        let crew_key = crate::ledger::DeviceKey::from_seed([1; 32]);
-        let operator_key = crate::ledger::DeviceKey::from_seed([2; 32]);
+        let crew_key = crate::keys::DeviceKey::from_seed([1; 32]);
+        let operator_key = crate::keys::DeviceKey::from_seed([2; 32]);
         let handover = super::super::custody::sign_handover(&crew_key, &countersigned, 10).unwrap();
         let code = super::super::custody::HandoverCode {
             tenant: countersigned.tenant.clone(),

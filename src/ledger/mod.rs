@@ -42,21 +42,22 @@
 
 pub mod escpos;
 pub mod export;
-pub mod fy;
 pub mod receipt_html;
 pub mod signing;
 pub mod translit;
 
 use crate::domain::{Body, Paise, Receipt, Record, RecordKind};
 
+/// The Indian financial year and IST dates, kept below the domain in [`crate::calendar`].
+pub use crate::calendar as fy;
+pub use crate::calendar::{CivilDate, FinancialYear, IstDateTime, financial_year, ist_date};
 pub use escpos::{Paper, escpos_receipt, escpos_receipt_copy};
 pub use export::{CSV_HEADER, Payment, payment_json, payments_csv, payments_json};
-pub use fy::{CivilDate, FinancialYear, IstDateTime, financial_year, ist_date};
 pub use receipt_html::{PaperSize, qr_svg, receipt_html, receipt_html_copy};
 pub use signing::{
-    DeviceKey, PublicKey, QrError, QrReceipt, SIGNATURE_LEN, canonical_bytes, check_qr, decode_public_key,
-    decode_signature, encode_signature, parse_qr, sign, sign_statement, sign_steps, step_bytes, verify,
-    verify_statement, verify_step,
+    BadPublicKey, DeviceKey, PublicKey, QrError, QrReceipt, SIGNATURE_LEN, canonical_bytes, check_qr,
+    decode_public_key, decode_signature, encode_signature, parse_qr, sign, sign_statement, sign_steps, step_bytes,
+    verify, verify_statement, verify_step,
 };
 pub use translit::printable_text;
 
@@ -73,9 +74,6 @@ pub enum LedgerError {
     /// A value that cannot go into the QR payload (empty, too long, `|` or non-ASCII).
     #[error("{field} {value:?} cannot be written in a receipt QR code")]
     NotQrSafe { field: &'static str, value: String },
-    /// Bytes that are not an ed25519 public key.
-    #[error("not an ed25519 public key: {0}")]
-    BadPublicKey(String),
     /// A scanned QR code names a different receipt, amount, date or device than the record.
     #[error("the QR code's {field} does not match the receipt")]
     QrMismatch { field: &'static str },

@@ -38,8 +38,11 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use sha2::{Digest, Sha256};
+
+pub use crate::keys::{
+    BadPublicKey, DeviceKey, PublicKey, SIGNATURE_LEN, decode_public_key, decode_signature, encode_signature,
+    sign_statement, verify_statement,
+};
 
 use super::fy::{CivilDate, ist_date};
 use super::{LedgerError, checked_total, receipt_of};
@@ -47,82 +50,12 @@ use crate::domain::{Paise, Record};
 
 /// The context string that opens the canonical bytes (field 0).
 pub const CANONICAL_CONTEXT: &str = "wardbook/receipt/v1";
-/// Length of an ed25519 signature.
-pub const SIGNATURE_LEN: usize = 64;
 /// The first field of a QR payload.
 pub const QR_PREFIX: &str = "WBR1";
 /// QR payloads longer than this are refused before they are split.
 pub const QR_MAX_LEN: usize = 512;
 /// Longest tenant or receipt number a QR payload carries.
 pub const QR_MAX_FIELD_LEN: usize = 64;
-
-/// A device's signing key. Its `Debug` shows the key id only, never the secret.
-#[derive(Clone)]
-pub struct DeviceKey(SigningKey);
-
-impl DeviceKey {
-    /// The key whose RFC 8032 secret is `seed`: 32 bytes from the caller's random source.
-    pub fn from_seed(seed: [u8; 32]) -> DeviceKey {
-        DeviceKey(SigningKey::from_bytes(&seed))
-    }
-
-    /// The seed, for the store to keep.
-    pub fn seed(&self) -> [u8; 32] {
-        self.0.to_bytes()
-    }
-
-    pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.0.verifying_key())
-    }
-}
-
-impl fmt::Debug for DeviceKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceKey").field("key_id", &self.public_key().key_id()).finish_non_exhaustive()
-    }
-}
-
-/// A device's public key, as the server and verifiers keep it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PublicKey(VerifyingKey);
-
-impl PublicKey {
-    /// Reads 32 bytes, refusing other lengths, bytes that are not a curve point and weak
-    /// (small-order) keys.
-    pub fn from_bytes(bytes: &[u8]) -> Result<PublicKey, LedgerError> {
-        let bytes: &[u8; 32] = bytes
-            .try_into()
-            .map_err(|_| LedgerError::BadPublicKey(format!("expected 32 bytes, got {}", bytes.len())))?;
-        let key = VerifyingKey::from_bytes(bytes).map_err(|_| LedgerError::BadPublicKey("not a curve point".into()))?;
-        if key.is_weak() {
-            return Err(LedgerError::BadPublicKey("a weak (small-order) key".into()));
-        }
-        Ok(PublicKey(key))
-    }
-
-    pub fn to_bytes(&self) -> [u8; 32] {
-        self.0.to_bytes()
-    }
-
-    /// The first 8 lowercase hex digits of SHA-256 of the key's 32 bytes: a short name for
-    /// the key on a slip (not a security boundary: the verifier looks the key up by it and
-    /// then checks the signature with the whole key).
-    pub fn key_id(&self) -> String {
-        Sha256::digest(self.to_bytes())[..4].iter().map(|b| format!("{b:02x}")).collect()
-    }
-}
-
-/// Signs other canonical statements than receipts (a trip's custody handover and
-/// countersignature, [`crate::domain::custody`]). Every such statement opens with its own
-/// length-prefixed context string, so a signature of one kind never verifies as another.
-pub fn sign_statement(key: &DeviceKey, bytes: &[u8]) -> [u8; SIGNATURE_LEN] {
-    key.0.sign(bytes).to_bytes()
-}
-
-/// Whether `signature` is `public`'s signature of the statement `bytes` (strict RFC 8032).
-pub fn verify_statement(public: &PublicKey, bytes: &[u8], signature: &[u8]) -> bool {
-    Signature::from_slice(signature).is_ok_and(|s| public.0.verify_strict(bytes, &s).is_ok())
-}
 
 /// The context that opens a workflow step's signed bytes.
 pub const STEP_CONTEXT: &str = "wardbook/step/v1";
@@ -198,34 +131,15 @@ pub fn canonical_bytes(record: &Record) -> Result<Vec<u8>, LedgerError> {
 
 /// The device's signature of a receipt record. Deterministic: the same key and record give
 /// the same bytes.
-/// A signature as stored in a receipt and printed in its QR code: base64url, no padding.
-pub fn encode_signature(signature: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(signature)
-}
-
-/// The reverse of [`encode_signature`]; `None` for anything that is not 64 bytes of base64url.
-pub fn decode_signature(text: &str) -> Option<[u8; SIGNATURE_LEN]> {
-    URL_SAFE_NO_PAD.decode(text).ok()?.try_into().ok()
-}
-
-/// A public key as base64url text (as enrollment registers it and reference data lists it);
-/// `None` for anything that is not a usable ed25519 key.
-pub fn decode_public_key(text: &str) -> Option<PublicKey> {
-    PublicKey::from_bytes(&URL_SAFE_NO_PAD.decode(text).ok()?).ok()
-}
-
 pub fn sign(key: &DeviceKey, record: &Record) -> Result<[u8; SIGNATURE_LEN], LedgerError> {
-    Ok(key.0.sign(&canonical_bytes(record)?).to_bytes())
+    Ok(sign_statement(key, &canonical_bytes(record)?))
 }
 
 /// Whether `signature` is `public`'s signature of this receipt record. False for anything
 /// else: another record or key, a changed field, a signature of the wrong length, a
 /// non-canonical signature, a record that is not a receipt.
 pub fn verify(public: &PublicKey, record: &Record, signature: &[u8]) -> bool {
-    let (Ok(bytes), Ok(signature)) = (canonical_bytes(record), Signature::from_slice(signature)) else {
-        return false;
-    };
-    public.0.verify_strict(&bytes, &signature).is_ok()
+    canonical_bytes(record).is_ok_and(|bytes| verify_statement(public, &bytes, signature))
 }
 
 /// What a receipt's QR code says. Made from a signed record ([`QrReceipt::new`]) or read from
@@ -488,14 +402,11 @@ mod tests {
     fn public_keys_of_the_wrong_size_or_shape_are_refused() {
         let good = key().public_key().to_bytes();
         assert_eq!(PublicKey::from_bytes(&good), Ok(key().public_key()));
-        assert_eq!(
-            PublicKey::from_bytes(&good[..31]),
-            Err(LedgerError::BadPublicKey("expected 32 bytes, got 31".into()))
-        );
+        assert_eq!(PublicKey::from_bytes(&good[..31]), Err(BadPublicKey("expected 32 bytes, got 31".into())));
         // The identity point has small order.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        assert_eq!(PublicKey::from_bytes(&identity), Err(LedgerError::BadPublicKey("a weak (small-order) key".into())));
+        assert_eq!(PublicKey::from_bytes(&identity), Err(BadPublicKey("a weak (small-order) key".into())));
     }
 
     #[test]

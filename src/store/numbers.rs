@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Store;
 use crate::domain::{Body, Record, RecordKind, UnixMillis};
-use crate::sync::wire::NumberBlock;
+use crate::wire::NumberBlock;
 use crate::{Error, Result};
 
 /// Hex digits of the actor id in a device series: 11 (44 bits) keep two devices of a state

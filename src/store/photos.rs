@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::Store;
 use crate::domain::{GeoPoint, PhotoRef, Record, UnixMillis};
 use crate::ids::RecordId;
-use crate::sync::photos::sha256_hex;
+use crate::photo::sha256_hex;
 use crate::{Error, Result};
 
 impl Store {

@@ -35,7 +35,7 @@ impl Store {
 
     /// Where a disposal fix is relative to the town's plants, as a trip keeps it.
     pub fn geofence_check(&self, point: &crate::domain::GeoPoint) -> GeofenceCheck {
-        GeofenceCheck::of(&geo::disposal_site(self.reference(), point))
+        geo::disposal_site(self.reference(), point).as_kept()
     }
 
     /// Records a trip's disposal at the plant, with the geofence check of its fix kept in the

@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use super::{Origin, Store, SyncState, encode_heads, load, merge_in};
 use crate::domain::{RecordKind, UnixMillis};
 use crate::ids::RecordId;
-use crate::sync::wire::{Cursor, RecordBytes, SyncResponse};
+use crate::wire::{Cursor, RecordBytes, SyncResponse};
 use crate::{Error, Result};
 
 /// The changes one sync request carries, and what the store needs to settle them.
@@ -100,12 +100,12 @@ impl Store {
             for record in &sent.sent {
                 let acks: Vec<_> = response.acks.iter().filter(|a| a.record == record.id).collect();
                 let rejected = acks.iter().find_map(|a| match &a.outcome {
-                    crate::sync::wire::Outcome::Rejected { code, reason } => Some(format!("{code}: {reason}")),
+                    crate::wire::Outcome::Rejected { code, reason } => Some(format!("{code}: {reason}")),
                     _ => None,
                 });
                 let refused: Vec<u8> = acks
                     .iter()
-                    .filter(|a| matches!(a.outcome, crate::sync::wire::Outcome::Rejected { .. }))
+                    .filter(|a| matches!(a.outcome, crate::wire::Outcome::Rejected { .. }))
                     .flat_map(|a| a.hash.iter().copied())
                     .collect();
                 let all_kept = record.hashes.iter().all(|h| acks.iter().any(|a| a.hash == h.0 && a.outcome.is_kept()));

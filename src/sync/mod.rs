@@ -9,4 +9,5 @@
 
 pub mod client;
 pub mod photos;
-pub mod wire;
+/// The wire types, kept below the store and the client in [`crate::wire`].
+pub use crate::wire;

@@ -14,18 +14,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 use super::client::{Backoff, ErrorBody};
 use crate::{Error, Result};
 
 /// The piece of a photo one `PUT` carries.
 pub const DEFAULT_CHUNK_BYTES: usize = 16 * 1024;
 
-/// The SHA-256 of `bytes` in lowercase hex: a blob's name.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::photo::sha256_hex;
 
 /// What one upload cost.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -13,6 +13,7 @@ mod custody;
 mod dayend;
 mod forms;
 mod golden;
+mod layers;
 mod money;
 mod photos;
 mod places;

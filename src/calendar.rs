@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::domain::UnixMillis;
+use crate::ids::UnixMillis;
 
 /// IST is UTC+5:30.
 pub const IST_OFFSET_MILLIS: i64 = (5 * 60 + 30) * 60 * 1000;
