@@ -109,7 +109,12 @@ impl Error {
             Error::Server { .. } => "server_error",
             Error::NewerDatabase { .. } => "newer_database",
             Error::File { .. } | Error::Photo(_) => "bad_file",
-            _ => "storage",
+            Error::BadDocument(_) => "damaged_record",
+            Error::DifferentRecords { .. } => "internal",
+            Error::BadReference { .. } => "bad_reference",
+            Error::Protocol(_) => "protocol",
+            Error::Ledger(_) => "ledger",
+            Error::Storage(_) => "storage",
         }
     }
 }

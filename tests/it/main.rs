@@ -8,6 +8,7 @@
 //! - `receipt_pdf`: receipts printed to PDF by headless Chromium (and `wardbook receipt-pdf`),
 //!   read back with poppler in English and Hindi.
 
+mod codes;
 mod crash;
 mod custody;
 mod dayend;
