@@ -33,6 +33,35 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::RecordId;
 
+// The JSON of the HTTP side (errors, enrollment): the same types on both ends.
+
+/// The server's error body: a stable code and a sentence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// What the server gives a device at enrollment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Enrollment {
+    pub device_id: String,
+    pub token: String,
+    pub tenant: String,
+    pub user_id: String,
+    pub user_name: String,
+}
+
+/// The request a device makes to enroll.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_name: String,
+    /// The device's receipt signing key (ed25519, base64url), registered with the device.
+    #[serde(default)]
+    pub public_key: Option<String>,
+}
+
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The media type of sync bodies.

@@ -33,7 +33,7 @@ use crate::domain::{
 use crate::geo::GeoRules;
 use crate::ids::{RecordId, TransitionId, UserId};
 use crate::store::{Query, RecordRow, Store, SyncState};
-use crate::sync::client::Enrollment;
+use crate::wire::Enrollment;
 
 const SERVER: &str = "app.server";
 const TOKEN: &str = "app.token";

@@ -296,8 +296,9 @@ fn nowrap(text: &str) -> String {
     format!("<span class=\"nowrap\">{}</span>", escape(text))
 }
 
-/// Text made safe for HTML element content and quoted attribute values.
-fn escape(text: &str) -> String {
+/// Text made safe for HTML element content and quoted attribute values (the receipt page and
+/// the server's public check page).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

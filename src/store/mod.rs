@@ -164,9 +164,11 @@ impl Store {
         let seed: [u8; 32] = match found.as_deref().map(<[u8; 32]>::try_from) {
             Some(Ok(seed)) => seed,
             _ => {
+                // The secret of the device's receipts: 32 bytes from the operating system's
+                // random source (not built from ids, whose randomness is not the key's to rely on).
                 let mut seed = [0u8; 32];
-                seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-                seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+                rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut seed)
+                    .map_err(|e| Error::File { path: "the system's random source".into(), reason: e.to_string() })?;
                 self.conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('signing_seed', ?1)
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -15,7 +15,6 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
 use super::wire::{self, CONTENT_TYPE, DEFAULT_PAGE_BYTES, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use crate::domain::ReferenceData;
@@ -37,32 +36,7 @@ pub fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// The server's error body: a stable code and a sentence.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
-}
-
-/// What the server gives a device at enrollment.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Enrollment {
-    pub device_id: String,
-    pub token: String,
-    pub tenant: String,
-    pub user_id: String,
-    pub user_name: String,
-}
-
-/// The request a device makes to enroll.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EnrollRequest {
-    pub code: String,
-    pub device_name: String,
-    /// The device's receipt signing key (ed25519, base64url), registered with the device.
-    #[serde(default)]
-    pub public_key: Option<String>,
-}
+pub use crate::wire::{EnrollRequest, Enrollment, ErrorBody};
 
 /// Totals of one sync, for the sync bar and logs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

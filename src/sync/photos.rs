@@ -14,7 +14,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::client::{Backoff, ErrorBody};
+use super::client::Backoff;
+use crate::wire::ErrorBody;
 use crate::{Error, Result};
 
 /// The piece of a photo one `PUT` carries.

@@ -8,7 +8,7 @@ use wardbook::domain::ReferenceData;
 use wardbook::domain::access::Scope;
 use wardbook::domain::reference::User;
 use wardbook::ids::{DeviceId, RecordId, UserId};
-use wardbook::sync::client::Enrollment;
+use wardbook::wire::Enrollment;
 
 use crate::error::AppError;
 use crate::params;

@@ -94,12 +94,8 @@ impl AppError {
     }
 }
 
-/// The JSON body of every error.
-#[derive(serde::Serialize, serde::Deserialize, Debug)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
-}
+/// The JSON body of every error (the type the device reads it with).
+pub use wardbook::wire::ErrorBody;
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {

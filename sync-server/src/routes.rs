@@ -16,8 +16,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use wardbook::domain::Record;
 use wardbook::ids::RecordId;
-use wardbook::sync::client::EnrollRequest;
 use wardbook::sync::wire::{self, CONTENT_TYPE, DEFAULT_PAGE_BYTES, MAX_BODY_BYTES, PROTOCOL_VERSION, SyncResponse};
+use wardbook::wire::EnrollRequest;
 
 use crate::blobs::{BlobState, BlobStore, MAX_BLOB_BYTES, Range};
 use crate::db::{self, DeviceAuth};

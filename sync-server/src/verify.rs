@@ -64,9 +64,7 @@ pub fn parse(code: &str) -> Option<QrReceipt> {
     parse_qr(code).ok()
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use wardbook::ledger::receipt_html::escape;
 
 /// The page, in English and Hindi.
 pub fn page(verdict: Verdict, qr: Option<&QrReceipt>) -> String {
