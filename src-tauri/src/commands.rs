@@ -41,7 +41,10 @@ pub async fn device_users(core: Core<'_>) -> ApiResult<Vec<UserView>> {
 
 #[tauri::command]
 pub async fn sign_in(core: Core<'_>, user_id: String, pin: String) -> ApiResult<AppState> {
-    core.run(move |field| field.sign_in(&user_id, &pin)).await
+    // The PIN's hash is checked without the session, so other commands go on meanwhile.
+    let attempt = core.run(move |field| field.pin_attempt(&user_id, &pin)).await?;
+    let checked = crate::blocking(move || attempt.check()).await??;
+    core.run(move |field| field.finish_sign_in(checked)).await
 }
 
 #[tauri::command]

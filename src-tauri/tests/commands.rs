@@ -24,6 +24,7 @@ struct Server {
     store: Arc<dyn ServerStore>,
     _dir: TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -37,14 +38,14 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let app = router(AppState::with_blobs(store.clone(), dir.path().join("blobs")));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 axum_serve(listener, app, stopped).await;
             });
         });
-        Server { addr, store, _dir: dir, stop: Some(stop) }
+        Server { addr, store, _dir: dir, stop: Some(stop), thread: Some(thread) }
     }
 
     fn url(&self) -> String {
@@ -74,6 +75,12 @@ impl Drop for Server {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        // Gone means gone: the port closed before the server's files are removed (a request
+        // racing the shutdown once met a deleted database and came back "server_error"
+        // instead of "unreachable").
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }

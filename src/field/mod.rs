@@ -10,6 +10,7 @@
 mod dayend;
 mod error;
 mod pin;
+pub use pin::{CheckedPin, PinAttempt};
 pub mod views;
 
 use std::collections::BTreeMap;
@@ -146,18 +147,27 @@ impl Field {
 
     /// Signs a user in; their first sign-in on this device sets the PIN (4 to 6 digits).
     pub fn sign_in(&mut self, user: &str, pin_text: &str) -> ApiResult<AppState> {
+        let attempt = self.pin_attempt(user, pin_text)?;
+        let checked = attempt.check()?;
+        self.finish_sign_in(checked)
+    }
+
+    /// A sign-in's first part, quick: who, and the PIN hash kept for them. Its check
+    /// ([`PinAttempt::check`], the slow Argon2 part) needs no session, so the app runs it while
+    /// other commands go on; [`Field::finish_sign_in`] then signs the user in.
+    pub fn pin_attempt(&self, user: &str, pin_text: &str) -> ApiResult<PinAttempt> {
         let id: UserId = user.parse().map_err(|_| ApiError::new("unknown_user", "no such user"))?;
         self.town_user(id)?;
         pin::check_format(pin_text)?;
-        let key = pin::key(id);
-        match self.store.setting(&key)? {
-            Some(stored) if !pin::verify(&stored, pin_text) => {
-                return Err(ApiError::field("pin", "wrong_pin", "the PIN does not match"));
-            }
-            Some(_) => {}
-            None => self.store.set_setting(&key, &pin::hash(pin_text))?,
+        Ok(PinAttempt { user: id, pin: pin_text.to_string(), stored: self.store.setting(&pin::key(id))? })
+    }
+
+    /// Signs in the user of a PIN checked right; their first sign-in keeps the PIN's hash.
+    pub fn finish_sign_in(&mut self, checked: CheckedPin) -> ApiResult<AppState> {
+        if let Some(hash) = &checked.new_hash {
+            self.store.set_setting(&pin::key(checked.user), hash)?;
         }
-        self.user = Some(id);
+        self.user = Some(checked.user);
         self.state()
     }
 

@@ -44,3 +44,31 @@ pub(super) fn verify(stored: &str, pin: &str) -> bool {
         _ => false,
     }
 }
+
+/// A PIN typed for a user, with the hash kept for them (none before their first sign-in).
+#[derive(Clone, Debug)]
+pub struct PinAttempt {
+    pub(super) user: UserId,
+    pub(super) pin: String,
+    pub(super) stored: Option<String>,
+}
+
+/// A PIN that matched (or was set on a first sign-in, with the hash to keep).
+#[derive(Clone, Debug)]
+pub struct CheckedPin {
+    pub(super) user: UserId,
+    pub(super) new_hash: Option<String>,
+}
+
+impl PinAttempt {
+    /// The slow part of signing in (Argon2id), with no store: right, or `wrong_pin`.
+    pub fn check(self) -> ApiResult<CheckedPin> {
+        match &self.stored {
+            Some(stored) if !verify(stored, &self.pin) => {
+                Err(ApiError::field("pin", "wrong_pin", "the PIN does not match"))
+            }
+            Some(_) => Ok(CheckedPin { user: self.user, new_hash: None }),
+            None => Ok(CheckedPin { user: self.user, new_hash: Some(hash(&self.pin)) }),
+        }
+    }
+}
