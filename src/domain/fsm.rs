@@ -65,6 +65,56 @@ pub struct FsmJob {
     pub vehicle: Option<String>,
 }
 
+/// What a supervisor registers in the field for a desludging request (the rest is the town's
+/// defaults: a field officer's ad hoc request for one trip of a residential septic tank).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldRequest {
+    pub applicant_name: String,
+    pub mobile_number: Option<String>,
+    pub locality: String,
+    pub location: Option<GeoPoint>,
+    pub pit: PitDetail,
+    pub post_pay: bool,
+}
+
+/// A request's application number: `FSM-<town>-<8 characters of its record id>`, unique per
+/// record and short enough to read out on the phone.
+pub fn application_no(town_code: &str, id: crate::ids::RecordId) -> String {
+    format!("FSM-{town_code}-{}", &id.to_string().replace('-', "")[20..28].to_uppercase())
+}
+
+impl FsmJob {
+    /// A field request as the town's job: its number, the town's FSM fee for a trip, the town's
+    /// first vehicle.
+    pub fn from_field_request(refs: &super::ReferenceData, id: crate::ids::RecordId, r: FieldRequest) -> FsmJob {
+        let town = refs.tenant.as_ref().map(|t| t.code.clone()).unwrap_or_else(|| "ULB".into());
+        FsmJob {
+            application_no: application_no(&town, id),
+            source: ApplicationSource::FieldOfficer,
+            sanitation_type: "SEPTIC_TANK".into(),
+            property_usage: "RESIDENTIAL".into(),
+            application_type: ApplicationType::Adhoc,
+            payment_preference: if r.post_pay { PaymentPreference::PostPay } else { PaymentPreference::PrePay },
+            no_of_trips: 1,
+            vehicle_type: None,
+            vehicle_capacity_litres: None,
+            applicant_name: r.applicant_name.trim().to_string(),
+            mobile_number: r.mobile_number.map(|m| m.trim().to_string()).filter(|m| !m.is_empty()),
+            pit: r.pit,
+            address: Address {
+                locality: Some(r.locality.trim().to_string()),
+                location: r.location,
+                ..Address::default()
+            },
+            advance_amount: None,
+            trip_amount: refs.fee_heads.iter().find(|h| h.code == "FSM").and_then(|h| h.default_amount),
+            possible_service_date: None,
+            dso: None,
+            vehicle: refs.vehicles.first().map(|v| v.registration_number.clone()),
+        }
+    }
+}
+
 impl FsmJob {
     pub(crate) fn check(&self, c: &mut Checker) {
         c.required_text("application_no", &self.application_no);
@@ -157,6 +207,26 @@ pub struct Trip {
     /// The crew's signed handover at the plant and the operator's countersignature
     /// ([`super::custody`]).
     pub custody: Option<super::custody::Custody>,
+}
+
+impl Trip {
+    /// A job's trip as its crew picks the sludge up: the job's vehicle (else the town's first)
+    /// on its way to the town's first plant.
+    pub fn picked_up(refs: &super::ReferenceData, job: &FsmJob, driver: &str, pickup: TripStep) -> Trip {
+        Trip {
+            application_no: job.application_no.clone(),
+            vehicle: job
+                .vehicle
+                .clone()
+                .or_else(|| refs.vehicles.first().map(|v| v.registration_number.clone()))
+                .unwrap_or_default(),
+            driver: driver.to_string(),
+            fstp_code: refs.fstps.first().map(|f| f.code.clone()),
+            pickup: Some(pickup),
+            disposal: None,
+            custody: None,
+        }
+    }
 }
 
 impl Trip {

@@ -22,7 +22,7 @@ pub use views::*;
 
 use crate::Error;
 use crate::domain::access::{kinds_of, record_forms};
-use crate::domain::fsm::{ApplicationSource, ApplicationType, PaymentPreference, PitDetail, TripStep};
+use crate::domain::fsm::{FieldRequest, PitDetail, TripStep};
 use crate::domain::receipt::AmountLine;
 use crate::domain::reference::{ReferenceData, User};
 use crate::domain::validate::{Checker, FieldErrors, check_draft};
@@ -676,30 +676,16 @@ impl Field {
             size("pit_width", draft.pit_width.as_ref())?,
             size("pit_height", draft.pit_height.as_ref())?,
         );
-        let refs = self.store.reference();
-        let town = refs.tenant.as_ref().map(|t| t.code.clone()).unwrap_or_else(|| "ULB".into());
-        let fee = refs.fee_heads.iter().find(|h| h.code == "FSM").and_then(|h| h.default_amount);
         let id = RecordId::new();
-        let body = Body::FsmJob(FsmJob {
-            application_no: format!("FSM-{town}-{}", &id.to_string().replace('-', "")[20..28].to_uppercase()),
-            source: ApplicationSource::FieldOfficer,
-            sanitation_type: "SEPTIC_TANK".into(),
-            property_usage: "RESIDENTIAL".into(),
-            application_type: ApplicationType::Adhoc,
-            payment_preference: if draft.post_pay { PaymentPreference::PostPay } else { PaymentPreference::PrePay },
-            no_of_trips: 1,
-            vehicle_type: None,
-            vehicle_capacity_litres: None,
-            applicant_name: draft.applicant_name.trim().to_string(),
-            mobile_number: draft.mobile_number.map(|m| m.trim().to_string()).filter(|m| !m.is_empty()),
+        let request = FieldRequest {
+            applicant_name: draft.applicant_name,
+            mobile_number: draft.mobile_number,
+            locality: draft.locality,
+            location,
             pit: PitDetail { length, width, height, ..PitDetail::default() },
-            address: Address { locality: Some(draft.locality.trim().to_string()), location, ..Address::default() },
-            advance_amount: None,
-            trip_amount: fee,
-            possible_service_date: None,
-            dso: None,
-            vehicle: refs.vehicles.first().map(|v| v.registration_number.clone()),
-        });
+            post_pay: draft.post_pay,
+        };
+        let body = Body::FsmJob(FsmJob::from_field_request(self.store.reference(), id, request));
         let (mut record, ward) = self.new_record_in(now, body, None)?;
         typed.extend(ward);
         record.id = id;
@@ -755,20 +741,8 @@ impl Field {
         let (litres, mut typed) = read_litres(draft.volume_litres.as_ref())?;
         let (location, place) = PlaceDraft::read(draft.location)?;
         typed.0.extend(place.0);
-        let refs = self.store.reference();
-        let body = Body::Trip(Trip {
-            application_no: fsm.application_no.clone(),
-            vehicle: fsm
-                .vehicle
-                .clone()
-                .or_else(|| refs.vehicles.first().map(|v| v.registration_number.clone()))
-                .unwrap_or_default(),
-            driver: self.me()?.name.clone(),
-            fstp_code: refs.fstps.first().map(|f| f.code.clone()),
-            pickup: Some(TripStep { at: now, location, volume_litres: litres, photos: draft.photos, geofence: None }),
-            disposal: None,
-            custody: None,
-        });
+        let pickup = TripStep { at: now, location, volume_litres: litres, photos: draft.photos, geofence: None };
+        let body = Body::Trip(Trip::picked_up(self.store.reference(), fsm, &self.me()?.name, pickup));
         // A trip is in its job's ward.
         let (mut record, _) = self.new_record_in(now, body, None)?;
         record.ward = job_record.ward.clone();
