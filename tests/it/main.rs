@@ -83,3 +83,15 @@ pub fn as_created(mut record: wardbook::domain::Record) -> wardbook::domain::Rec
 pub fn as_role(role: Role) -> Actor {
     Actor { user: demo::user_id(role), role }
 }
+
+/// Every `.rs` file under `dir` (the source-reading tests: `codes`, `layers`).
+pub fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
