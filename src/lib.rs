@@ -32,6 +32,7 @@ pub mod ledger;
 pub mod photo;
 pub mod print;
 pub mod scan;
+pub mod schema;
 pub mod store;
 
 mod error;

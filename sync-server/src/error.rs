@@ -122,6 +122,12 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<wardbook::schema::Newer> for AppError {
+    fn from(n: wardbook::schema::Newer) -> AppError {
+        AppError::NewerSchema { found: n.found, supported: n.supported }
+    }
+}
+
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
         AppError::Database(e.to_string())

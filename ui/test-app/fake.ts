@@ -265,7 +265,8 @@ if (sc.seed ?? true) {
   add('inspection', 'DRAFT', 'Toilet near bus stand', { subject: 'Toilet near bus stand' }, { id: 'insp-multi', location: p(30.3745, 76.1445) }, 'u-multi');
   add('receipt', 'NEW', 'Receipt NBH/2025-26/D9/000004', { receipt_number: 'NBH/2025-26/D9/000004', payer_name: 'Kamla Devi', fee_head: 'PT', payment_mode: 'CASH', receipt_date: NOW - 86_400_000 }, {
     id: 'rcpt-rej', badge: 'rejected', amount_paise: 50000,
-    rejection: { code: 'number_not_granted', reason: 'receipt number NBH/2025-26/D9/000004 is not from a block granted to this device' },
+    // A code this build has no words for (a newer server's): the server's own sentence is shown.
+    rejection: { code: 'block_withdrawn', reason: 'receipt number NBH/2025-26/D9/000004 is from a block the office withdrew' },
   }, 'u-coll');
   // Sent back to the inspector with the supervisor's note; a disposed trip flagged for review.
   const back = add('inspection', 'SENT_BACK', 'Toilet block, Hira Mahal', {

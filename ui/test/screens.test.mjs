@@ -959,7 +959,7 @@ describe('records the server refused', () => {
     test(`a code without a translation shows the server's own sentence (${lang})`, async () => {
       const app = await open(signedIn('u-coll', lang));
       const { page } = app;
-      const sentence = 'receipt number NBH/2025-26/D9/000004 is not from a block granted to this device';
+      const sentence = 'receipt number NBH/2025-26/D9/000004 is from a block the office withdrew';
       const row = page.locator('[data-testid=record-row][data-record-id="rcpt-rej"]');
       assert.equal(await text(row.locator('[data-testid=rejection]')), `✕ ${sentence}`);
       await row.click();

@@ -179,12 +179,6 @@ pub fn transact<T>(
     out.ok_or_else(|| AppError::Internal("a transaction finished without running its work".into()))
 }
 
-/// A numbered migration of one backend.
-pub struct Migration {
-    pub version: i64,
-    pub sql: &'static str,
-}
-
 /// Opens the store a server is configured for: a PostgreSQL URL, or a SQLite file.
 pub fn open(
     database: Option<&str>,

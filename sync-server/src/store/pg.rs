@@ -6,18 +6,18 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{NoTls, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
 
-use super::{Migration, Row, Scope, ServerStore, Sql, Val};
+use super::{Row, Scope, ServerStore, Sql, Val};
 use crate::error::AppError;
 
-const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, sql: include_str!("../../../migrations/server-postgres/0001_init.sql") },
-    Migration { version: 2, sql: include_str!("../../../migrations/server-postgres/0002_epoch.sql") },
-    Migration { version: 3, sql: include_str!("../../../migrations/server-postgres/0003_ledger.sql") },
-    Migration { version: 4, sql: include_str!("../../../migrations/server-postgres/0004_numbers.sql") },
-    Migration { version: 5, sql: include_str!("../../../migrations/server-postgres/0005_signing.sql") },
-    Migration { version: 6, sql: include_str!("../../../migrations/server-postgres/0006_flags.sql") },
-    Migration { version: 7, sql: include_str!("../../../migrations/server-postgres/0007_hygiene.sql") },
-    Migration { version: 8, sql: include_str!("../../../migrations/server-postgres/0008_trust.sql") },
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/server-postgres/0001_init.sql"),
+    include_str!("../../../migrations/server-postgres/0002_epoch.sql"),
+    include_str!("../../../migrations/server-postgres/0003_ledger.sql"),
+    include_str!("../../../migrations/server-postgres/0004_numbers.sql"),
+    include_str!("../../../migrations/server-postgres/0005_signing.sql"),
+    include_str!("../../../migrations/server-postgres/0006_flags.sql"),
+    include_str!("../../../migrations/server-postgres/0007_hygiene.sql"),
+    include_str!("../../../migrations/server-postgres/0008_trust.sql"),
 ];
 
 /// The schema version this build of the PostgreSQL backend writes.
@@ -111,6 +111,24 @@ impl Sql for Tx<'_, '_> {
     }
 }
 
+/// The PostgreSQL schema's migrations, counted in `wardbook_schema`, all run in the one
+/// transaction that holds the migration lock.
+struct PgSchema<'a, 'b>(&'a mut postgres::Transaction<'b>);
+
+impl wardbook::schema::Migrate for PgSchema<'_, '_> {
+    type Error = postgres::Error;
+
+    fn applied(&mut self) -> Result<i64, postgres::Error> {
+        Ok(self.0.query_one("SELECT COALESCE(MAX(version), 0) FROM wardbook_schema", &[])?.get(0))
+    }
+
+    fn apply(&mut self, version: i64, sql: &str) -> Result<(), postgres::Error> {
+        self.0.batch_execute(sql)?;
+        self.0.execute("INSERT INTO wardbook_schema (version) VALUES ($1)", &[&version])?;
+        Ok(())
+    }
+}
+
 impl PgStore {
     /// Connects, migrates (one process at a time) and refuses a schema newer than this build.
     pub fn open(url: &str) -> Result<PgStore, AppError> {
@@ -123,14 +141,7 @@ impl PgStore {
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS wardbook_schema (version BIGINT NOT NULL)")?;
-        let found: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM wardbook_schema", &[])?.get(0);
-        if found > SCHEMA_VERSION {
-            return Err(AppError::NewerSchema { found, supported: SCHEMA_VERSION });
-        }
-        for m in MIGRATIONS.iter().filter(|m| m.version > found) {
-            tx.batch_execute(m.sql)?;
-            tx.execute("INSERT INTO wardbook_schema (version) VALUES ($1)", &[&m.version])?;
-        }
+        wardbook::schema::migrate::<_, AppError>(&mut PgSchema(&mut tx), MIGRATIONS)?;
         tx.commit()?;
         drop(client);
         let store = PgStore { pool: Some(pool) };

@@ -10,18 +10,18 @@ use std::time::{Duration, Instant};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql, TransactionBehavior, params_from_iter};
 
-use super::{Migration, Row, Scope, ServerStore, Sql, Val};
+use super::{Row, Scope, ServerStore, Sql, Val};
 use crate::error::AppError;
 
-const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, sql: include_str!("../../../migrations/server-sqlite/0001_init.sql") },
-    Migration { version: 2, sql: include_str!("../../../migrations/server-sqlite/0002_epoch.sql") },
-    Migration { version: 3, sql: include_str!("../../../migrations/server-sqlite/0003_ledger.sql") },
-    Migration { version: 4, sql: include_str!("../../../migrations/server-sqlite/0004_numbers.sql") },
-    Migration { version: 5, sql: include_str!("../../../migrations/server-sqlite/0005_signing.sql") },
-    Migration { version: 6, sql: include_str!("../../../migrations/server-sqlite/0006_flags.sql") },
-    Migration { version: 7, sql: include_str!("../../../migrations/server-sqlite/0007_hygiene.sql") },
-    Migration { version: 8, sql: include_str!("../../../migrations/server-sqlite/0008_trust.sql") },
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/server-sqlite/0001_init.sql"),
+    include_str!("../../../migrations/server-sqlite/0002_epoch.sql"),
+    include_str!("../../../migrations/server-sqlite/0003_ledger.sql"),
+    include_str!("../../../migrations/server-sqlite/0004_numbers.sql"),
+    include_str!("../../../migrations/server-sqlite/0005_signing.sql"),
+    include_str!("../../../migrations/server-sqlite/0006_flags.sql"),
+    include_str!("../../../migrations/server-sqlite/0007_hygiene.sql"),
+    include_str!("../../../migrations/server-sqlite/0008_trust.sql"),
 ];
 
 /// The schema version this build of the SQLite backend writes.
@@ -122,16 +122,11 @@ impl SqliteStore {
         // The server is the system of record: an acknowledged change survives a power cut.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if found > SCHEMA_VERSION {
-            return Err(AppError::NewerSchema { found, supported: SCHEMA_VERSION });
-        }
-        for m in MIGRATIONS.iter().filter(|m| m.version > found) {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute_batch(m.sql)?;
-            tx.pragma_update(None, "user_version", m.version)?;
-            tx.commit()?;
-        }
+        let behavior = TransactionBehavior::Immediate;
+        wardbook::schema::migrate::<_, AppError>(
+            &mut wardbook::schema::Sqlite { conn: &mut conn, behavior },
+            MIGRATIONS,
+        )?;
         let identity = if in_memory {
             None
         } else {
