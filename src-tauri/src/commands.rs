@@ -138,10 +138,8 @@ pub async fn photo_thumbnail(core: Core<'_>, sha256: String) -> ApiResult<PhotoT
     use std::sync::{Mutex, OnceLock};
     static FETCHED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
     let fetched = FETCHED.get_or_init(Default::default);
-    let (local, enrollment) = {
-        let field = core.field();
-        (field.photo_thumbnail(&sha256)?, field.enrollment()?)
-    };
+    let wanted = sha256.clone();
+    let (local, enrollment) = core.run(move |field| Ok((field.photo_thumbnail(&wanted)?, field.enrollment()?))).await?;
     if local.is_some() {
         return Ok(local);
     }

@@ -152,20 +152,18 @@ pub fn check_draft(
     to: Option<super::Status>,
     draft: FieldErrors,
 ) -> crate::Result<()> {
-    let mut c = Checker::new();
-    let read_wrong: Vec<String> = draft.0.iter().map(|e| e.field.clone()).collect();
-    c.extend(draft);
-    check_record(&mut c, record, refs)?;
+    let mut own = Checker::new();
+    check_record(&mut own, record, refs)?;
     // A value the draft's reading found wrong (litres typed as "abc") is left out of the record,
     // which then lacks it: say what is wrong with it, not also that it is missing.
-    let read = read_wrong.len();
-    let mut at = 0;
-    c.errors.retain(|e| {
-        at += 1;
-        at <= read
-            || e.code != "required"
-            || !read_wrong.iter().any(|f| e.field == *f || e.field.ends_with(&format!(".{f}")))
-    });
+    let read_wrong = |e: &FieldError| {
+        e.code == "required"
+            && draft.0.iter().any(|d| e.field == d.field || e.field.ends_with(&format!(".{}", d.field)))
+    };
+    let own: Vec<FieldError> = own.into_errors().0.into_iter().filter(|e| !read_wrong(e)).collect();
+    let mut c = Checker::new();
+    c.extend(draft);
+    c.extend(FieldErrors(own));
     if let Some(to) = to {
         c.extend(super::workflow::step_problems(record, refs, to)?);
     }

@@ -25,21 +25,25 @@ impl Store {
     /// ([`Error::Photo`]) and nothing is stored. Adding the same file again returns the photo
     /// already kept. Attach the returned [`PhotoRef`] to a record to have it uploaded.
     pub fn add_photo(&mut self, bytes: &[u8], now: UnixMillis) -> Result<PhotoRef> {
-        let original = sha256_hex(bytes);
-        if let Some(found) = self.photo_by_original(&original)? {
+        // Looked up first: a photo added again is not read and scaled again.
+        if let Some(found) = self.photo_by_original(&sha256_hex(bytes))? {
             return Ok(found);
         }
-        self.keep_photo(crate::photo::take(bytes)?, now)
+        self.insert_photo(crate::photo::take(bytes)?, now)
     }
 
     /// Keeps a photo read by [`crate::photo::take`] (which needs no store, so the app reads the
     /// pixels without holding the session); a photo whose file was added before is returned as
     /// it was kept.
     pub fn keep_photo(&mut self, photo: crate::photo::TakenPhoto, now: UnixMillis) -> Result<PhotoRef> {
-        let crate::photo::TakenPhoto { original, prepared } = photo;
-        if let Some(found) = self.photo_by_original(&original)? {
+        if let Some(found) = self.photo_by_original(&photo.original)? {
             return Ok(found);
         }
+        self.insert_photo(photo, now)
+    }
+
+    fn insert_photo(&mut self, photo: crate::photo::TakenPhoto, now: UnixMillis) -> Result<PhotoRef> {
+        let crate::photo::TakenPhoto { original, prepared } = photo;
         let sha256 = sha256_hex(&prepared.upload);
         let location = prepared.exif.location.clone();
         self.conn.execute(
