@@ -45,6 +45,18 @@ macro_rules! id_type {
             }
         }
 
+        /// The UI contract: an id is its hyphenated text.
+        impl ts_rs::TS for $name {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+            fn name(_: &ts_rs::Config) -> String {
+                "string".into()
+            }
+            fn inline(_: &ts_rs::Config) -> String {
+                "string".into()
+            }
+        }
+
         impl autosurgeon::Hydrate for $name {
             fn hydrate_string(s: &'_ str) -> Result<Self, autosurgeon::HydrateError> {
                 s.parse().map_err(|_| {
@@ -101,6 +113,27 @@ macro_rules! string_enum {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let text = String::deserialize(d)?;
                 text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        /// The UI contract: the union of the spellings, declared once under the Rust name.
+        impl ts_rs::TS for $name {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+            fn name(_: &ts_rs::Config) -> String {
+                stringify!($name).into()
+            }
+            fn inline(_: &ts_rs::Config) -> String {
+                [$(concat!("\"", $text, "\"")),+].join(" | ")
+            }
+            fn decl(cfg: &ts_rs::Config) -> String {
+                format!("type {} = {};", stringify!($name), Self::inline(cfg))
+            }
+            fn decl_concrete(cfg: &ts_rs::Config) -> String {
+                Self::decl(cfg)
+            }
+            fn output_path() -> Option<std::path::PathBuf> {
+                Some(concat!(stringify!($name), ".ts").into())
             }
         }
 

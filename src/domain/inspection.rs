@@ -10,7 +10,7 @@ use super::validate::Checker;
 use super::{Address, GeoPoint, PhotoRef};
 
 /// An answer to one checklist question.
-#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Answer {
     YesNo(bool),

@@ -94,7 +94,7 @@ string_enum!(
 pub use crate::ids::UnixMillis;
 
 /// A GPS fix. `accuracy_m` is the radius (metres) the receiver reported, when it did.
-#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,
@@ -127,7 +127,7 @@ impl Address {
 }
 
 /// A photo kept on the device by its SHA-256 (hex); the bytes travel on their own channel.
-#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct PhotoRef {
     #[key]
     pub sha256: String,
@@ -307,6 +307,24 @@ impl Record {
             Body::Trip(t) => t.pickup.as_ref().and_then(|p| p.location.as_ref()),
             Body::Reversal(_) | Body::Handover(_) => None,
         }
+    }
+
+    /// Where a list's map shows the record: its place, and a trip where it last was (the
+    /// plant once disposed, else the pit).
+    pub fn map_place(&self) -> Option<&GeoPoint> {
+        match &self.body {
+            Body::Trip(t) => t.disposal.as_ref().and_then(|d| d.location.as_ref()).or_else(|| self.location()),
+            _ => self.location(),
+        }
+    }
+
+    /// The reason given with the step that put the record in its status (a supervisor's note
+    /// when she sent it back or rejected it); none once another step followed, or for a
+    /// supervisor's step settling a review.
+    pub fn status_note(&self) -> Option<&str> {
+        workflow::last_note(self)
+            .filter(|t| t.to == self.workflow().status && !t.resolves_review)
+            .and_then(|t| t.note.as_deref())
     }
 
     /// Every photo the record names (checklist answers, survey, pickup and disposal), each

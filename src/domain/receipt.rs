@@ -8,7 +8,9 @@ use super::validate::Checker;
 use super::{GeoPoint, UnixMillis};
 
 /// An amount of money in paise (1 rupee = 100 paise). Money is never a float.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
 #[serde(transparent)]
 pub struct Paise(pub i64);
 

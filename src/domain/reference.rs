@@ -8,7 +8,7 @@ use super::{GeoPoint, Paise, Role};
 use crate::ids::{TenantId, UserId, WardCode};
 
 /// A town (ULB).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Tenant {
     pub id: TenantId,
     pub name: String,
@@ -18,7 +18,7 @@ pub struct Tenant {
 }
 
 /// A ward with its boundary: one closed ring of `[lon, lat]` points (GeoJSON order).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Ward {
     pub code: WardCode,
     pub name: String,
@@ -49,7 +49,7 @@ string_enum!(
 );
 
 /// One allowed choice of a choice question.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ChoiceOption {
     pub code: String,
     pub label: String,
@@ -59,7 +59,7 @@ pub struct ChoiceOption {
 }
 
 /// One checklist question.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Question {
     pub id: String,
     pub text: String,
@@ -79,7 +79,7 @@ pub struct Question {
 
 /// A versioned checklist. An inspection names the code and the version it was filled from;
 /// a new version never changes how an old inspection reads.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ChecklistTemplate {
     pub code: String,
     pub version: u32,
@@ -95,7 +95,7 @@ impl ChecklistTemplate {
 }
 
 /// A head of account the town collects for (DIGIT `businessService`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FeeHead {
     pub code: String,
     pub name: String,
@@ -104,7 +104,7 @@ pub struct FeeHead {
 }
 
 /// A desludging vehicle.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Vehicle {
     pub registration_number: String,
     pub model: String,
@@ -114,7 +114,7 @@ pub struct Vehicle {
 }
 
 /// Where a plant accepts sludge: a radius around a point, or a polygon (`[lon, lat]` ring).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Geofence {
     Radius { centre: GeoPoint, metres: f64 },
@@ -122,7 +122,7 @@ pub enum Geofence {
 }
 
 /// A faecal sludge treatment plant.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Fstp {
     pub code: String,
     pub name: String,

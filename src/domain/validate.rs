@@ -8,7 +8,7 @@ use crate::Error;
 use crate::domain::reference::ReferenceData;
 
 /// One problem with one field.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct FieldError {
     /// Dotted path of the field, as the form names it.
     pub field: String,

@@ -16,7 +16,7 @@ use crate::ledger::{PaperSize, PrintCopy};
 use crate::store::SyncState;
 
 /// One payment mode of a day: receipts that stand and their amount (cancelled ones left out).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ModeTotal {
     pub mode: PaymentMode,
     pub count: u32,
@@ -24,7 +24,7 @@ pub struct ModeTotal {
 }
 
 /// A handover of one collector's cash for one day.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct HandoverView {
     pub id: RecordId,
     pub collector: UserId,
@@ -42,7 +42,7 @@ pub struct HandoverView {
 }
 
 /// One of the collector's receipts, with the state of its cancellation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ReceiptLine {
     pub id: RecordId,
     pub receipt_number: String,
@@ -61,7 +61,7 @@ pub struct ReceiptLine {
 }
 
 /// The collector's day-end screen.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct DayEnd {
     pub day: String,
     /// Payment modes with a receipt that day, in the order of [`PaymentMode::ALL`].
@@ -78,7 +78,7 @@ pub struct DayEnd {
 }
 
 /// The collector's handover form: the day, and the cash handed over as typed.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct HandoverDraft {
     pub day: String,
     /// Rupees as typed (`1,250`, `1250.50`, `१२५०`).
@@ -87,14 +87,14 @@ pub struct HandoverDraft {
 }
 
 /// A page to print (the receipt's bilingual HTML, marked duplicate for a reprint).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct PrintView {
     pub receipt_number: String,
     pub html: String,
 }
 
 /// A cancellation request waiting for the supervisor.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct CancellationView {
     pub id: RecordId,
     pub receipt: RecordId,
@@ -108,7 +108,7 @@ pub struct CancellationView {
 
 /// What waits for the supervisor's hand on money: handovers to acknowledge, cancellations to
 /// approve or reject.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct CashQueue {
     pub handovers: Vec<HandoverView>,
     pub cancellations: Vec<CancellationView>,

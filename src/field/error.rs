@@ -5,8 +5,10 @@ use crate::Error;
 use crate::domain::validate::FieldError;
 
 /// A failed use case, as the UI sees it (`ui/src/api.ts`, `ApiError`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ApiError {
+    /// One of the contract's `ErrorCode`s (every code this build's Rust side sends).
+    #[ts(type = "ErrorCode")]
     pub code: String,
     pub message: String,
     pub fields: Vec<FieldError>,

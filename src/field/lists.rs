@@ -78,7 +78,7 @@ impl Field {
     /// One record with its conflicts, warnings, history and the steps the user may take.
     pub fn record(&self, id: RecordId) -> ApiResult<RecordView> {
         let record = self.store.get(id)?;
-        let row = self.row_view_at(self.store.row(id)?, Some(&record))?;
+        let row = self.row_view(self.store.row(id)?)?;
         let conflicts = self.conflict_views(Some(id))?;
         let warnings = self.warnings(&record)?;
         let actions = self.actions(&record)?;
@@ -201,7 +201,7 @@ impl Field {
             let item = QueueItem {
                 actions: self.actions(&record)?,
                 settle: self.settle_options(&record),
-                row: self.row_view_at(row, Some(&record))?,
+                row: self.row_view(row)?,
             };
             items.push((!attention, item));
         }

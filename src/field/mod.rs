@@ -114,19 +114,10 @@ impl Field {
         self.store.list(&query)?.into_iter().map(|row| self.row_view(row)).collect()
     }
 
+    /// A list line, from the record's row alone: a list never loads the documents.
     fn row_view(&self, row: RecordRow) -> ApiResult<RowView> {
-        match self.store.get(row.id) {
-            Ok(record) => self.row_view_at(row, Some(&record)),
-            Err(Error::DamagedRecord { .. }) => self.row_view_at(row, None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// A row whose record is already loaded (no second read of its document).
-    fn row_view_at(&self, row: RecordRow, record: Option<&Record>) -> ApiResult<RowView> {
         let badge = badge(&row);
         let rejection = self.rejection(row.id, row.sync_state)?;
-        let status = row.status;
         Ok(RowView {
             id: row.id,
             kind: row.kind,
@@ -137,15 +128,12 @@ impl Field {
             amount_paise: row.amount_paise,
             badge,
             photos_waiting: self.store.photos_waiting(Some(row.id))?,
-            location: record.and_then(location_of),
+            location: row.location,
             rejection,
-            author: record.map(|r| self.name_of(r.created_by)),
-            work_at: record.map_or(row.updated_at, Record::work_at),
-            note: record
-                .and_then(workflow::last_note)
-                .filter(|t| t.to == status && !t.resolves_review)
-                .and_then(|t| t.note.clone()),
-            photo: record.and_then(|r| r.photos().first().map(|p| p.sha256.clone())),
+            author: Some(self.name_of(row.created_by)),
+            work_at: row.work_at.unwrap_or(row.updated_at),
+            note: row.note,
+            photo: row.photo,
         })
     }
 
@@ -237,7 +225,7 @@ impl Field {
         let mut problems = FieldErrors::default();
         match crate::domain::access::ward_of_new(&me.wards, record.ward.as_deref(), chosen) {
             Ok(ward) => record.ward = ward,
-            Err(_) if location_of(record).is_some() => {}
+            Err(_) if record.map_place().is_some() => {}
             Err(e) => problems.0.push(e),
         }
         Ok(problems)
@@ -284,17 +272,5 @@ fn badge(row: &RecordRow) -> Badge {
         SyncState::Waiting => Badge::Waiting,
         SyncState::OnServer => Badge::OnServer,
         SyncState::Rejected => Badge::Rejected,
-    }
-}
-
-/// Where a record was made, for the map.
-fn location_of(record: &Record) -> Option<GeoPoint> {
-    match &record.body {
-        Body::Inspection(i) => i.location.clone().or_else(|| i.address.location.clone()),
-        Body::AssetSurvey(a) => Some(a.location.clone()),
-        Body::Receipt(r) => r.location.clone(),
-        Body::FsmJob(j) => j.address.location.clone(),
-        Body::Trip(t) => t.disposal.as_ref().or(t.pickup.as_ref()).and_then(|s| s.location.clone()),
-        Body::Reversal(_) | Body::Handover(_) => None,
     }
 }

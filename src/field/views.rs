@@ -11,7 +11,7 @@ use crate::domain::{Answer, GeoPoint, PhotoRef, RecordKind, Role, UnixMillis};
 use crate::ids::{RecordId, UserId};
 
 /// The language of the screens.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -29,7 +29,7 @@ impl Lang {
 }
 
 /// A member of staff who may sign in on this device.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct UserView {
     pub id: UserId,
     pub name: String,
@@ -43,7 +43,7 @@ pub struct UserView {
 }
 
 /// Where the app is: enrolled or not, who is signed in, which language.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct AppState {
     pub enrolled: bool,
     pub server: Option<String>,
@@ -53,7 +53,7 @@ pub struct AppState {
 }
 
 /// The sync bar.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct SyncStatus {
     pub online: bool,
     pub syncing: bool,
@@ -64,7 +64,7 @@ pub struct SyncStatus {
 }
 
 /// The town's reference data as the forms need it (users are in `device_users`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ReferenceView {
     pub town: Option<Tenant>,
     pub wards: Vec<Ward>,
@@ -75,7 +75,7 @@ pub struct ReferenceView {
 }
 
 /// A record's state as one badge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Badge {
     Saved,
@@ -86,7 +86,7 @@ pub enum Badge {
 }
 
 /// One line of a list.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct RowView {
     pub id: RecordId,
     pub kind: RecordKind,
@@ -117,7 +117,7 @@ pub struct RowView {
 }
 
 /// One workflow step as the record's screen shows it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct StepView {
     pub at: UnixMillis,
     /// The name of who took it (their id when this device does not know them).
@@ -131,7 +131,7 @@ pub struct StepView {
 }
 
 /// A line of the supervisor's queue: the record and what she may do with it from the list.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct QueueItem {
     pub row: RowView,
     /// Statuses she may move it to ([`RecordView::actions`]).
@@ -146,7 +146,7 @@ pub type PhotoThumb = Option<String>;
 
 /// The server's answer to a refused change: a stable code the UI translates (`ward_out_of_scope`,
 /// `record_final`...) and the server's own sentence, shown when the code has no translation.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Rejection {
     pub code: String,
     pub reason: String,
@@ -165,7 +165,7 @@ impl Rejection {
 }
 
 /// A conflicted field with every value, as JSON text.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ConflictView {
     pub record: RecordId,
     pub title: String,
@@ -174,16 +174,17 @@ pub struct ConflictView {
 }
 
 /// A warning about a record (a poor GPS fix, a possible duplicate, possible dumping...).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct WarningView {
     pub code: String,
     pub message: String,
 }
 
 /// One record with what its screen needs.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct RecordView {
     pub row: RowView,
+    #[ts(type = "unknown")]
     pub record: serde_json::Value,
     pub conflicts: Vec<ConflictView>,
     pub warnings: Vec<WarningView>,
@@ -207,7 +208,7 @@ pub struct RecordView {
 
 /// The home screen: work for the user's roles, then the user's own records in every ward (or
 /// none): drafts, those the server has not confirmed yet, and those it confirmed today (IST).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Home {
     pub todo: Vec<RowView>,
     pub drafts: Vec<RowView>,
@@ -216,7 +217,7 @@ pub struct Home {
 }
 
 /// The supervisor's review screen.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ReviewList {
     /// Waiting for her: records to approve, send back or reject (submitted inspections,
     /// surveys pending for approval, requested reversals, handovers to count) and records that
@@ -227,14 +228,14 @@ pub struct ReviewList {
 }
 
 /// What a save returns.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Saved {
     pub id: RecordId,
     pub badge: Badge,
     pub warnings: Vec<WarningView>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ReceiptIssued {
     pub id: RecordId,
     pub badge: Badge,
@@ -243,7 +244,7 @@ pub struct ReceiptIssued {
     pub amount_paise: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct InspectionDraft {
     pub template_code: String,
     pub template_version: u32,
@@ -265,7 +266,7 @@ pub struct InspectionDraft {
     pub ward: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct AssetDraft {
     /// `None` when none was chosen yet (refused as `required`, with the form's other problems).
     pub asset_type: Option<AssetType>,
@@ -276,7 +277,7 @@ pub struct AssetDraft {
     pub photos: Vec<PhotoRef>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ReceiptDraft {
     pub fee_head: String,
     /// Rupees as typed: `150` or `150.50`.
@@ -290,7 +291,7 @@ pub struct ReceiptDraft {
     pub ward: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct FsmJobDraft {
     pub applicant_name: String,
     pub mobile_number: Option<String>,
@@ -305,7 +306,7 @@ pub struct FsmJobDraft {
 }
 
 /// A code one device shows and another reads (typed, or scanned from the QR code).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct CodeView {
     pub code: String,
     /// The code as a QR code, an inline SVG element.
@@ -313,7 +314,7 @@ pub struct CodeView {
 }
 
 /// A crew's handover as the plant operator's phone read and checked it, before countersigning.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct TripHandoverView {
     /// The code as read (what `countersign` takes).
     pub code: String,
@@ -327,7 +328,7 @@ pub struct TripHandoverView {
 
 /// A quantity as the form sends it: the text as typed (`"1,250"`, `" 150 "`, `"१५०"`), read by
 /// [`crate::domain::number`], or a number.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(untagged)]
 pub enum Typed {
     Number(f64),
@@ -357,7 +358,7 @@ impl Typed {
 
 /// A place as a form sends it: a point (from GPS or the map), or latitude and longitude as the
 /// person typed them (`"30.37"`, `"३०.३७"`), read here so a slip is named on its own box.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(untagged)]
 pub enum PlaceDraft {
     Point(GeoPoint),
@@ -391,7 +392,7 @@ impl PlaceDraft {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct TripStepDraft {
     /// Litres as typed, or a number.
     pub volume_litres: Option<Typed>,

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/device/0005_photos.sql"),
     include_str!("../../migrations/device/0006_custody.sql"),
     include_str!("../../migrations/device/0007_refused.sql"),
+    include_str!("../../migrations/device/0008_list_columns.sql"),
 ];
 
 /// The schema version this build writes.

@@ -141,7 +141,36 @@ impl Store {
         let actor = Self::actor_of(&conn)?;
         let mut store = Store { conn, actor, refs: ReferenceData::default(), durability: Durability::Normal };
         store.refs = query::read_reference(&store.conn)?;
+        store.fill_list_columns()?;
         Ok(store)
+    }
+
+    /// Rows written before the list columns existed (`listed = 0`, a store of version 7 or
+    /// older) get them from their documents, once, in one transaction.
+    fn fill_list_columns(&mut self) -> Result<()> {
+        let ids: Vec<RecordId> = {
+            let mut stmt = self.conn.prepare("SELECT id FROM records WHERE listed = 0")?;
+            let rows = stmt.query_map([], |r| query::parse(r.get(0)?))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let records = ids
+            .iter()
+            .map(|&id| match self.get(id) {
+                Ok(record) => Ok((id, Some(record))),
+                Err(Error::DamagedRecord { .. }) => Ok((id, None)),
+                Err(e) => Err(e),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let tx = self.conn.transaction()?;
+        for (id, record) in &records {
+            write_list_columns(&tx, &id.to_string(), record.as_ref())?;
+        }
+        tx.commit()?;
+        tracing::info!(rows = records.len(), "list columns filled from the documents");
+        Ok(())
     }
 
     /// The device's Automerge actor id: made once per install, then read back.
@@ -639,10 +668,32 @@ pub(crate) fn persist(
             },
         ],
     )?;
+    write_list_columns(conn, &key, Some(&record))?;
     query::write_conflicts(conn, &key, &conflicts)?;
     query::index_text(conn, &key, &search_text, old_text.as_ref())?;
     photos::index_record_photos(conn, &key, &record)?;
     custody::index_trip(conn, &key, &record)?;
+    Ok(())
+}
+
+/// What a list line shows besides its title, from the record (`None`: its document cannot be
+/// read; the line shows what the row itself holds).
+fn write_list_columns(conn: &Connection, key: &str, record: Option<&Record>) -> Result<()> {
+    let place = record.and_then(Record::map_place);
+    conn.prepare_cached(
+        "UPDATE records SET lat = ?2, lon = ?3, accuracy_m = ?4, work_at = ?5, status_note = ?6, first_photo = ?7,
+                listed = 1
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        key,
+        place.map(|p| p.lat),
+        place.map(|p| p.lon),
+        place.and_then(|p| p.accuracy_m),
+        record.map(Record::work_at),
+        record.and_then(Record::status_note),
+        record.and_then(|r| r.photos().first().map(|p| p.sha256.clone())),
+    ])?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter
 use super::{Store, SyncState};
 use crate::document::FieldConflict;
 use crate::domain::workflow;
-use crate::domain::{RecordKind, ReferenceData, Status, UnixMillis};
+use crate::domain::{GeoPoint, RecordKind, ReferenceData, Status, UnixMillis};
 use crate::ids::{RecordId, UserId, WardCode};
 use crate::{Error, Result};
 
@@ -52,6 +52,16 @@ pub struct RecordRow {
     pub conflicts: u32,
     /// Saved on the device / waiting / on the server / rejected.
     pub sync_state: SyncState,
+    pub created_by: UserId,
+    /// Where a map shows it ([`crate::domain::Record::map_place`]).
+    pub location: Option<GeoPoint>,
+    /// When the work was done ([`crate::domain::Record::work_at`]); none when its document
+    /// cannot be read.
+    pub work_at: Option<UnixMillis>,
+    /// [`crate::domain::Record::status_note`].
+    pub note: Option<String>,
+    /// The SHA-256 of the first photo it names.
+    pub photo: Option<String>,
 }
 
 /// A conflicted field as the review list shows it.
@@ -85,6 +95,14 @@ fn row(r: &Row<'_>) -> rusqlite::Result<RecordRow> {
         needs_review: r.get(8)?,
         conflicts: r.get(9)?,
         sync_state: parse(r.get(10)?)?,
+        created_by: parse(r.get(11)?)?,
+        location: match (r.get::<_, Option<f64>>(12)?, r.get::<_, Option<f64>>(13)?) {
+            (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon, accuracy_m: r.get(14)? }),
+            _ => None,
+        },
+        work_at: r.get(15)?,
+        note: r.get(16)?,
+        photo: r.get(17)?,
     })
 }
 
@@ -98,7 +116,7 @@ impl Store {
     pub fn list(&self, query: &Query) -> Result<Vec<RecordRow>> {
         let mut sql = String::from(
             "SELECT id, kind, status, ward, assignee, title, updated_at, amount_paise, needs_review, conflicts,
-                    sync_state
+                    sync_state, created_by, lat, lon, accuracy_m, work_at, status_note, first_photo
              FROM records WHERE 1 = 1",
         );
         let mut args: Vec<Sql> = Vec::new();
@@ -150,7 +168,7 @@ impl Store {
     pub fn row(&self, id: RecordId) -> Result<RecordRow> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, kind, status, ward, assignee, title, updated_at, amount_paise, needs_review, conflicts,
-                    sync_state
+                    sync_state, created_by, lat, lon, accuracy_m, work_at, status_note, first_photo
              FROM records WHERE id = ?1",
         )?;
         stmt.query_row([id.to_string()], row).optional()?.ok_or(Error::NotFound(id))

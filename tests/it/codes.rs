@@ -82,7 +82,7 @@ fn catalog(lang: &str) -> BTreeMap<String, serde_json::Value> {
 }
 
 /// Codes by catalog prefix, each with the first file that sends it.
-fn codes() -> BTreeMap<&'static str, BTreeMap<String, PathBuf>> {
+pub(crate) fn codes() -> BTreeMap<&'static str, BTreeMap<String, PathBuf>> {
     let mut out: BTreeMap<&'static str, BTreeMap<String, PathBuf>> = BTreeMap::new();
     let mut add = |prefix: &'static str, found: Vec<String>, file: &Path| {
         for code in found {

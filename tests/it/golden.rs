@@ -92,6 +92,14 @@ fn golden_v1_fixtures_open_and_read_the_same() {
         let bytes = std::fs::read(dir.join(format!("{}.automerge", record.kind()))).unwrap();
         let doc = RecordDoc::load(b"golden-reader", &bytes, &[]).unwrap();
         assert_eq!(doc.record().unwrap(), record, "the v1 {} document", record.kind());
+        // A v1 row had no list columns: opening fills them from the document, once.
+        let row = rows.iter().find(|r| r.id == record.id).unwrap();
+        assert_eq!(row.location.as_ref(), record.map_place(), "the map place of the v1 {}", record.kind());
+        assert_eq!(row.work_at, Some(record.work_at()));
+        assert_eq!(row.note.as_deref(), record.status_note());
+        assert_eq!(row.photo.as_deref(), record.photos().first().map(|p| p.sha256.as_str()));
+        assert_eq!(row.created_by, record.created_by);
     }
+    assert!(rows.iter().any(|r| r.location.is_some()), "the v1 records carry places");
     assert_eq!(store.reference().tenant.as_ref().map(|t| t.id.as_str()), Some(demo::TENANT));
 }

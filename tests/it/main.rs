@@ -9,6 +9,7 @@
 //!   read back with poppler in English and Hindi.
 
 mod codes;
+mod contract;
 mod crash;
 mod custody;
 mod dayend;

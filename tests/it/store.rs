@@ -782,7 +782,13 @@ fn a_damaged_document_is_reported_for_that_record_only() {
     }
     let listed = device.store.list(&Query::default()).unwrap();
     assert_eq!(listed.len(), 8, "the damaged record is still listed");
-    assert_eq!(row_of(&device.store, victim.id).title, victim.title());
+    // Its line keeps what the row holds (a list never reads the documents): the place on the
+    // map, who made it, when the work was done.
+    let line = row_of(&device.store, victim.id);
+    assert_eq!(line.title, victim.title());
+    assert!(victim.map_place().is_some(), "the victim has a place to keep");
+    assert_eq!(line.location.as_ref(), victim.map_place());
+    assert_eq!((line.created_by, line.work_at), (victim.created_by, Some(victim.work_at())));
 
     let new = demo::receipt(RecordId::new(), T0 + 2, "W02", 99);
     device.store.create(&new, T0 + 2).unwrap();

@@ -7,7 +7,8 @@ export function toApiError(e: unknown): ApiError {
     const a = e as Partial<ApiError>;
     return { code: a.code!, message: a.message ?? '', fields: Array.isArray(a.fields) ? a.fields : [] };
   }
-  return { code: 'unknown', message: String(e), fields: [] };
+  // Not an answer of the Rust side (a failure of the bridge itself): the device's own failure.
+  return { code: 'internal', message: String(e), fields: [] };
 }
 
 /** The translated message of a whole-call error. */

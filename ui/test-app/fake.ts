@@ -5,7 +5,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
   ApiError, AppState, AssetDraft, Badge, CashQueue, CodeView, Conflict, DayEnd, FsmJobDraft, GeoPoint, HandoverDraft,
   HandoverView, Home, InspectionDraft, Kind, Lang, PaymentMode, PhotoRef, Place, PrintView, QueueItem, ReceiptDraft, ReceiptLine,
-  RecordRow, RecordView, Reference, Role, Saved, StepView, SyncStatus, TripStepDraft, UserView, Warning,
+  RecordRow, RecordView, Reference, Role, Saved, StepView, SyncStatus, TripStepDraft, UserView, Warning, ErrorCode,
 } from '../src/api';
 import demoReference from '../../tests/fixtures/demo-reference.json';
 
@@ -86,7 +86,7 @@ const testReference: Reference = {
     { code: 'WS', name: 'Water charges', name_hi: 'जल शुल्क', default_amount: 15000 },
     { code: 'FSM', name: 'Desludging fee', name_hi: 'सेप्टिक टैंक सफाई शुल्क', default_amount: 120000 },
   ],
-  vehicles: [{ registration_number: 'PB11AB1234', model: 'Tata 407 suction', vehicle_type: 'SUCTION_TANKER', tank_capacity_litres: 3000 }],
+  vehicles: [{ registration_number: 'PB11AB1234', model: 'Tata 407 suction', vehicle_type: 'SUCTION_TANKER', tank_capacity_litres: 3000, suction_type: 'VACUUM' }],
   fstps: [
     {
       code: 'FSTP-NBH-1', name: 'Nabha FSTP', location: { lat: 30.36, lon: 76.16, accuracy_m: null },
@@ -137,14 +137,14 @@ function appState(): AppState {
   return { enrolled, server, town: enrolled ? reference.town : null, user: u ? view(u) : null, lang };
 }
 
-function fail(code: string, fields: [string, string][] = []): never {
+function fail(code: ErrorCode, fields: [string, string][] = []): never {
   const e: ApiError = { code, message: code, fields: fields.map(([field, c]) => ({ field, code: c, message: c })) };
   throw e;
 }
 
 function me() {
   const u = users.find((x) => x.id === currentUser);
-  if (!u) fail('not_signed_in');
+  if (!u) fail('signed_out');
   return u!;
 }
 
@@ -1090,6 +1090,7 @@ mockIPC((cmd, payload) => {
     case 'cash_queue': return cashQueue();
     case 'acknowledge_handover': return acknowledgeHandover(a.id);
     case 'decide_cancellation': return decideCancellation(a.id, !!a.approve, a.note ?? null);
-    default: fail('unknown_command');
+    // As the real bridge answers a command it does not have: not an ApiError.
+    default: throw `command ${cmd} not found`;
   }
 });

@@ -40,7 +40,7 @@ export function SignIn({ onDone }: { onDone: (s: AppState) => void }) {
       const a = toApiError(err);
       const fe = a.fields.find((f) => f.field === 'pin');
       if (fe) setPinError(fe);
-      else if (a.code === 'wrong_pin' || a.code === 'pin_format' || a.code === 'invalid') {
+      else if (a.code === 'invalid') {
         setPinError({ field: 'pin', code: a.code, message: a.message });
       } else {
         setPinError(undefined);
