@@ -103,7 +103,9 @@ impl Field {
         };
         Ok(RecordView {
             row,
-            record: serde_json::to_value(&record).map_err(|e| ApiError::new("storage", e.to_string()))?,
+            details: super::detail::lines(&record, self.store.reference()),
+            photos: record.photos().into_iter().cloned().collect(),
+            draft: editable.then(|| super::detail::form_draft(&record)).flatten(),
             conflicts,
             warnings,
             actions,

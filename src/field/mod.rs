@@ -22,12 +22,14 @@ mod pin;
 mod session;
 pub use pin::{CheckedPin, PinAttempt};
 pub use session::{check_enroll, enroll_error, server_address};
+pub mod detail;
 pub mod views;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use dayend::*;
+pub use detail::{DetailLabel, DetailLine, DetailValue, FormDraft};
 pub use error::{ApiError, ApiResult};
 pub use views::*;
 

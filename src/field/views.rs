@@ -184,8 +184,12 @@ pub struct WarningView {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct RecordView {
     pub row: RowView,
-    #[ts(type = "unknown")]
-    pub record: serde_json::Value,
+    /// Its content as label/value lines ([`super::detail::lines`]).
+    pub details: Vec<super::detail::DetailLine>,
+    /// Every photo it names ([`crate::domain::Record::photos`]).
+    pub photos: Vec<PhotoRef>,
+    /// What its form opens with, when the signed-in user may edit it (`editable`).
+    pub draft: Option<super::detail::FormDraft>,
     pub conflicts: Vec<ConflictView>,
     pub warnings: Vec<WarningView>,
     /// Statuses the signed-in user may move the record to now.

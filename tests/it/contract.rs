@@ -80,6 +80,9 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         QueueItem,
         ConflictView,
         WarningView,
+        DetailLabel,
+        DetailValue,
+        DetailLine,
         RecordView,
         Home,
         ReviewList,
@@ -95,6 +98,7 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         ReceiptDraft,
         FsmJobDraft,
         TripStepDraft,
+        FormDraft,
         // Day-end and the supervisor's cash.
         ModeTotal,
         HandoverView,

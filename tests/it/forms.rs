@@ -6,7 +6,7 @@
 use serde_json::Value;
 use wardbook::demo;
 use wardbook::domain::{Role, Status};
-use wardbook::field::{Field, InspectionDraft, TripStepDraft};
+use wardbook::field::{DetailLabel, DetailLine, DetailValue, Field, InspectionDraft, TripStepDraft};
 use wardbook::ids::RecordId;
 use wardbook::store::Store;
 
@@ -69,7 +69,8 @@ fn a_disposal_names_every_problem_at_once_and_records_nothing() {
         assert_eq!((err.code.as_str(), fields(&err)), ("invalid", want));
         let view = field.record(trip).unwrap();
         assert_eq!(view.row.status, "WAITING_FOR_DISPOSAL");
-        assert!(view.record["body"]["disposal"].is_null(), "nothing recorded");
+        let disposal = |l: &DetailLine| matches!(&l.label, DetailLabel::Field { key } if key.starts_with("disposal."));
+        assert!(!view.details.iter().any(disposal), "nothing recorded: {:?}", view.details);
     }
 }
 
@@ -93,5 +94,7 @@ fn a_form_fixed_in_one_go_saves() {
     let saved = field.save_inspection(draft, T0 + 5).unwrap();
     let view = field.record(saved.id).unwrap();
     assert_eq!(view.row.ward.as_deref(), Some("W02"), "the ward the inspector chose");
-    assert_eq!(view.record["body"]["answers"]["seats"], serde_json::json!({"type": "number", "value": 12.0}));
+    let seats =
+        view.details.iter().find(|l| matches!(&l.label, DetailLabel::Question { text, .. } if text == "Working seats"));
+    assert_eq!(seats.map(|l| &l.value), Some(&DetailValue::Number { value: 12.0 }), "{:?}", view.details);
 }

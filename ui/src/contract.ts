@@ -222,9 +222,37 @@ export type ConflictView = { record: string, title: string, field: string, value
 export type WarningView = { code: string, message: string, };
 
 /**
+ * What a line is about: one of the record's fields (translated as `field.<key>`), or a
+ * checklist question in both languages.
+ */
+export type DetailLabel = { "type": "field", key: string, } | { "type": "question", text: string, text_hi: string, };
+
+/**
+ * A value as the screen formats it.
+ */
+export type DetailValue = { "type": "text", text: string, } | { "type": "number", value: number, } | { "type": "yes_no", value: boolean, } | { "type": "money", paise: number, } | { "type": "time", at: number, } | { "type": "code", vocabulary: string, code: string, } | { "type": "named", name: string, name_hi: string, } | { "type": "photos", count: number, };
+
+/**
+ * One line of a record's content.
+ */
+export type DetailLine = { label: DetailLabel, value: DetailValue, };
+
+/**
  * One record with what its screen needs.
  */
-export type RecordView = { row: RowView, record: unknown, conflicts: Array<ConflictView>, warnings: Array<WarningView>, 
+export type RecordView = { row: RowView, 
+/**
+ * Its content as label/value lines ([`super::detail::lines`]).
+ */
+details: Array<DetailLine>, 
+/**
+ * Every photo it names ([`crate::domain::Record::photos`]).
+ */
+photos: Array<PhotoRef>, 
+/**
+ * What its form opens with, when the signed-in user may edit it (`editable`).
+ */
+draft: FormDraft | null, conflicts: Array<ConflictView>, warnings: Array<WarningView>, 
 /**
  * Statuses the signed-in user may move the record to now.
  */
@@ -352,6 +380,11 @@ export type TripStepDraft = {
  * Litres as typed, or a number.
  */
 volume_litres: Typed | null, location: PlaceDraft | null, photos: Array<PhotoRef>, };
+
+/**
+ * What a form needs to open a record again (its author's draft, or one sent back).
+ */
+export type FormDraft = { "form": "inspection" } & InspectionDraft | { "form": "asset" } & AssetDraft;
 
 /**
  * One payment mode of a day: receipts that stand and their amount (cancelled ones left out).

@@ -5,7 +5,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
   ApiError, AppState, AssetDraft, Badge, CashQueue, CodeView, Conflict, DayEnd, FsmJobDraft, GeoPoint, HandoverDraft,
   HandoverView, Home, InspectionDraft, Kind, Lang, PaymentMode, PhotoRef, Place, PrintView, QueueItem, ReceiptDraft, ReceiptLine,
-  RecordRow, RecordView, Reference, Role, Saved, StepView, SyncStatus, TripStepDraft, UserView, Warning, ErrorCode,
+  RecordRow, RecordView, Reference, Role, Saved, StepView, SyncStatus, TripStepDraft, UserView, Warning, ErrorCode, Answer, DetailLine, DetailValue, FormDraft,
 } from '../src/api';
 import demoReference from '../../tests/fixtures/demo-reference.json';
 
@@ -199,11 +199,84 @@ function add(kind: Kind, status: string, title: string, record: Record<string, u
 }
 
 /** As Record::photos: the survey's, the inspection's and its photo answers', in that order. */
-function firstPhoto(record: Record<string, unknown>): string | null {
+function photosOf(record: Record<string, unknown>): PhotoRef[] {
   const own = (record.photos as PhotoRef[] | undefined) ?? [];
   const answers = Object.values((record.answers as Record<string, { type: string; value: unknown }> | undefined) ?? {})
     .flatMap((a) => (a.type === 'photo' ? (a.value as PhotoRef[]) : []));
-  return [...own, ...answers][0]?.sha256 ?? null;
+  return [...own, ...answers];
+}
+
+function firstPhoto(record: Record<string, unknown>): string | null {
+  return photosOf(record)[0]?.sha256 ?? null;
+}
+
+/** Codes of the fake's records and the catalog vocabulary each is translated in. */
+const VOCABULARY: Record<string, string> = {
+  asset_type: 'asset_type', condition: 'condition', payment_mode: 'mode', source: 'source', application_type: 'app_type',
+  payment_preference: 'pay_pref', sanitation_type: 'sanitation', property_usage: 'usage', vehicle_type: 'vehicle_type',
+};
+const TEXT = ['subject', 'asset_name', 'receipt_number', 'payer_name', 'instrument_number', 'applicant_name', 'reason', 'day', 'note', 'application_no', 'vehicle'];
+const MONEY = ['amount', 'expected_cash', 'counted_cash'];
+
+/** As src/field/detail.rs, for the fake's loosely kept records: answers under their questions,
+ *  then the kind's fields, each value typed as the Rust side types it. */
+function detailsOf(r: Rec): DetailLine[] {
+  const out: DetailLine[] = [];
+  const rec = r.record;
+  const field = (key: string, value: DetailValue) => out.push({ label: { type: 'field', key }, value });
+  if (r.row.kind === 'inspection') {
+    const tpl = reference.templates.find((x) => x.code === rec.template_code && x.version === rec.template_version);
+    const answers = (rec.answers ?? {}) as Record<string, Answer>;
+    for (const q of tpl?.questions ?? []) {
+      const a = answers[q.id];
+      if (!a) continue;
+      const named = (codes: string[]) => {
+        const o = codes.map((c) => q.options.find((x) => x.code === c) ?? { label: c, label_hi: c });
+        return { type: 'named', name: o.map((x) => x.label).join(', '), name_hi: o.map((x) => x.label_hi).join(', ') } as const;
+      };
+      const value: DetailValue =
+        a.type === 'yes_no' ? { type: 'yes_no', value: a.value } : a.type === 'number' ? { type: 'number', value: a.value }
+          : a.type === 'text' ? { type: 'text', text: a.value } : a.type === 'single_choice' ? named([a.value])
+            : a.type === 'multi_choice' ? named(a.value) : { type: 'photos', count: a.value.length };
+      out.push({ label: { type: 'question', text: q.text, text_hi: q.text_hi }, value });
+    }
+  }
+  for (const [k, v] of Object.entries(rec)) {
+    if (v === null || v === undefined || v === '') continue;
+    if (VOCABULARY[k]) field(k, { type: 'code', vocabulary: VOCABULARY[k], code: String(v) });
+    else if (TEXT.includes(k)) field(k, { type: 'text', text: String(v) });
+    else if (k === 'locality') field('address.locality', { type: 'text', text: String(v) });
+    else if (MONEY.includes(k)) field(k, { type: 'money', paise: Number(v) });
+    else if (k === 'receipt_date') field(k, { type: 'time', at: Number(v) });
+    else if (k === 'fee_head') {
+      const h = reference.fee_heads.find((x) => x.code === v);
+      field('business_service', h ? { type: 'named', name: h.name, name_hi: h.name_hi } : { type: 'text', text: String(v) });
+    } else if (k === 'pickup' || k === 'disposal') {
+      const litres = (v as { volume_litres?: number | string | null }).volume_litres;
+      if (litres != null && litres !== '') field(`${k}.volume_litres`, { type: 'number', value: Number(litres) });
+    }
+  }
+  return out;
+}
+
+/** As detail::form_draft: what the form opens with, for the kinds a form edits. */
+function draftOf(r: Rec): FormDraft | null {
+  const d = r.record;
+  const photos = (d.photos as PhotoRef[] | undefined) ?? [];
+  if (r.row.kind === 'inspection') {
+    return {
+      form: 'inspection', template_code: String(d.template_code ?? ''), template_version: Number(d.template_version ?? 0),
+      subject: String(d.subject ?? ''), location: (d.location as GeoPoint | undefined) ?? r.row.location, answers: (d.answers ?? {}) as Record<string, Answer>,
+      numbers: {}, photos, submit: false, ward: r.row.ward,
+    };
+  }
+  if (r.row.kind === 'asset_survey') {
+    return {
+      form: 'asset', asset_type: (d.asset_type as AssetDraft['asset_type']) ?? null, asset_name: String(d.asset_name ?? ''),
+      location: (d.location as GeoPoint | undefined) ?? r.row.location, condition: (d.condition as AssetDraft['condition']) ?? null, photos,
+    };
+  }
+  return null;
 }
 
 function touch(rec: Rec, badge: Badge = 'saved') {
@@ -1047,10 +1120,9 @@ mockIPC((cmd, payload) => {
     case 'list_records': return [...records.values()].filter((r) => !a.kind || r.row.kind === a.kind).sort((x, y) => y.row.updated_at - x.row.updated_at).map(row);
     case 'record': {
       const r = get(a.id);
-      // The domain record as the Rust side sends it: the kind's fields under `body`.
-      const record = { id: r.row.id, tenant: 'pb.nabha', ward: r.row.ward, body: { kind: r.row.kind, ...r.record } };
       const v: RecordView = {
-        row: row(r), record, conflicts: r.conflicts, warnings: r.warnings, actions: actions(r),
+        row: row(r), details: detailsOf(r), photos: photosOf(r.record), draft: editable(r) ? draftOf(r) : null,
+        conflicts: r.conflicts, warnings: r.warnings, actions: actions(r),
         settle: settleOptions(r), history: r.history.map((h) => ({ ...h })), editable: editable(r), forms: forms(r),
       };
       return v;

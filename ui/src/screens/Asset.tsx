@@ -31,12 +31,13 @@ export function AssetForm({ id }: { id?: string } = {}) {
   useEffect(() => {
     if (!id) return;
     api.record(id).then((v) => {
-      const body = (v.record as { body: AssetDraft }).body;
+      const body = v.draft?.form === 'asset' ? v.draft : null;
+      if (!body) return setLoadError(errorText({ code: 'not_editable', message: '', fields: [] }));
       setType(body.asset_type ?? '');
       setName(body.asset_name);
       setCondition(body.condition ?? '');
-      setLocation(body.location ?? null);
-      setPhotos(body.photos ?? []);
+      setLocation(body.location);
+      setPhotos(body.photos);
       setLoaded({ status: v.row.status, note: v.row.note ?? null });
     }, (e) => setLoadError(errorText(toApiError(e))));
   }, [id]);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Answer, type GeoPoint, type Place, type PhotoRef, type Question, type Template } from '../api';
+import { api, type Answer, type Place, type PhotoRef, type Question, type Template } from '../api';
 import { errAttrs, ErrorBox, Field, FieldErr, Loading, noteText, WardPicker } from '../components/common';
 import { LocationPicker } from '../components/LocationPicker';
 import { PhotoInput } from '../components/PhotoInput';
@@ -57,11 +57,6 @@ function toRaw(answers: Record<string, Answer>): Raw {
 }
 
 /** An inspection as stored (RecordView.record.body). */
-interface StoredInspection {
-  template_code: string; template_version: number; subject: string; location: GeoPoint | null;
-  answers: Record<string, Answer>; photos: PhotoRef[];
-}
-
 function QuestionInput(props: { q: Question; value: Raw[string]; set: (v: Raw[string]) => void; errors: FieldErrors }) {
   const { q, value, set, errors } = props;
   const id = `q-${q.id}`;
@@ -178,12 +173,13 @@ export function InspectionForm({ id }: { id?: string } = {}) {
   useEffect(() => {
     if (!id) return;
     api.record(id).then((v) => {
-      const body = (v.record as { body: StoredInspection }).body;
+      const body = v.draft?.form === 'inspection' ? v.draft : null;
+      if (!body) return setLoadError(errorText({ code: 'not_editable', message: '', fields: [] }));
       setKey(`${body.template_code}@${body.template_version}`);
       setSubject(body.subject);
-      setRaw(toRaw(body.answers ?? {}));
-      setLocation(body.location ?? null);
-      setPhotos(body.photos ?? []);
+      setRaw(toRaw(body.answers));
+      setLocation(body.location);
+      setPhotos(body.photos);
       setLoaded({ status: v.row.status, note: v.row.note ?? null });
     }, (e) => setLoadError(errorText(toApiError(e))));
   }, [id]);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Answer, type ApiError, type Place, type PhotoRef, type Question, type RecordView, type Reference, type Warning } from '../api';
+import { api, type ApiError, type DetailLabel, type DetailValue, type Place, type PhotoRef, type RecordView, type Warning } from '../api';
 import { Badge, errAttrs, ErrorBox, Field, kindText, Loading, noteText, Notice, RejectionBox, statusText, wardName, Warnings } from '../components/common';
 import { Decision } from '../components/Decision';
 import { ConflictCard } from '../components/ConflictCard';
@@ -11,105 +11,24 @@ import { useApp, type Route } from '../context';
 import { errorText, toApiError } from '../errors';
 import { dateTime, money, num, pick, t, tCode } from '../i18n';
 
-/** The record's JSON as label/value lines (nested objects become dotted names). */
-function flatten(v: unknown, prefix = '', out: [string, string][] = [], depth = 0): [string, string][] {
-  if (v === null || v === undefined || v === '') return out;
-  if (Array.isArray(v)) {
-    if (v.length === 0) return out;
-    if (v.every((x) => typeof x !== 'object' || x === null)) out.push([prefix, v.join(', ')]);
-    else if (depth < 3) v.forEach((x, i) => flatten(x, `${prefix}[${i + 1}]`, out, depth + 1));
-    return out;
-  }
-  if (typeof v === 'object') {
-    if (depth >= 4) return out;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      flatten(x, prefix ? `${prefix}.${k}` : k, out, depth + 1);
-    }
-    return out;
-  }
-  out.push([prefix, typeof v === 'boolean' ? (v ? t('answer.yes') : t('answer.no')) : String(v)]);
-  return out;
+/** A line's label in the screen's language: a checklist question, or the field's name. */
+function labelText(l: DetailLabel): string {
+  return l.type === 'question' ? pick(l.text, l.text_hi) : tCode('field', l.key, 'field.other', { field: l.key.replace(/[._]/g, ' ') });
 }
 
-/** Parts of a record a person has no use for on this screen (ids, signatures, raw photo refs). */
-const HIDDEN = /^(kind|signature|key_id|custody|answers|findings|attributes|lines|template_code|template_version)(\.|$)|(^|\.)(photos|geofence|location)(\.|\[|$)/;
-
-/** An answer as the inspector gave it, in the screen's language. */
-function answerText(q: Question, a: Answer): string {
-  switch (a.type) {
-    case 'yes_no': return a.value ? t('answer.yes') : t('answer.no');
-    case 'number': return num(a.value, 2);
-    case 'text': return a.value;
-    case 'single_choice':
-    case 'multi_choice': {
-      const codes = a.type === 'single_choice' ? [a.value] : a.value;
-      return codes.map((c) => { const o = q.options.find((x) => x.code === c); return o ? pick(o.label, o.label_hi) : c; }).join(', ');
-    }
-    case 'photo': return t('record.photo_count', { count: a.value.length });
+/** A value as a person reads it: dates and amounts formatted, codes in words, names in the
+ *  screen's language (the Rust side says which each value is: src/field/detail.rs). */
+function detailText(v: DetailValue): string {
+  switch (v.type) {
+    case 'text': return v.text;
+    case 'number': return num(v.value, 2);
+    case 'yes_no': return v.value ? t('answer.yes') : t('answer.no');
+    case 'money': return money(v.paise);
+    case 'time': return dateTime(v.at);
+    case 'code': return tCode(v.vocabulary, v.code, 'code.other', { code: v.code });
+    case 'named': return pick(v.name, v.name_hi);
+    case 'photos': return t('record.photo_count', { count: v.count });
   }
-}
-
-/** Codes a record holds, shown in words: the catalog's `<prefix>.<code>`, else the code. */
-const CODED: Record<string, string> = {
-  asset_type: 'asset_type', condition: 'condition', payment_mode: 'mode', source: 'source',
-  application_type: 'app_type', payment_preference: 'pay_pref', sanitation_type: 'sanitation',
-  property_usage: 'usage', vehicle_type: 'vehicle_type', status: 'status',
-};
-
-/** A value of the record's field `key` as a person reads it: codes translated, fee heads and
- *  plants by their names in the reference data. */
-export function valueText(key: string, v: string, reference: Reference | null): string {
-  const last = key.split('.').pop() ?? key;
-  if (last === 'business_service' || last === 'tax_head' || last === 'fee_head') {
-    const h = reference?.fee_heads.find((x) => x.code === v);
-    return h ? pick(h.name, h.name_hi) : v;
-  }
-  if (last === 'fstp_code') {
-    const f = reference?.fstps.find((x) => x.code === v);
-    return f ? f.name : v;
-  }
-  const prefix = CODED[last];
-  return prefix ? tCode(prefix, v, 'code.other', { code: v }) : v;
-}
-
-/** Every photo a record names (its own, its answers', its trip steps'). */
-function photosOf(record: unknown): PhotoRef[] {
-  const out: PhotoRef[] = [];
-  const walk = (v: unknown, depth: number) => {
-    if (!v || typeof v !== 'object' || depth > 5) return;
-    if (Array.isArray(v)) {
-      for (const x of v) {
-        if (x && typeof x === 'object' && typeof (x as PhotoRef).sha256 === 'string') {
-          if (!out.some((p) => p.sha256 === (x as PhotoRef).sha256)) out.push(x as PhotoRef);
-        } else walk(x, depth + 1);
-      }
-      return;
-    }
-    for (const x of Object.values(v as Record<string, unknown>)) walk(x, depth + 1);
-  };
-  walk((record as { body?: unknown })?.body, 0);
-  return out;
-}
-
-/** Label/value lines of a record's content: checklist answers under their questions, then the
- *  kind's own fields under their translated names. */
-function details(record: unknown, reference: Reference | null): [string, string][] {
-  const body = ((record as { body?: Record<string, unknown> })?.body ?? {}) as Record<string, unknown>;
-  const lines: [string, string][] = [];
-  if (body.kind === 'inspection') {
-    const tpl = reference?.templates.find((x) => x.code === body.template_code && x.version === body.template_version);
-    const answers = (body.answers ?? {}) as Record<string, Answer>;
-    for (const q of tpl?.questions ?? []) {
-      const a = answers[q.id];
-      if (a) lines.push([pick(q.text, q.text_hi), answerText(q, a)]);
-    }
-  }
-  for (const [k, v] of flatten(body)) {
-    if (HIDDEN.test(k)) continue;
-    const shown = /^\d+$/.test(v) && /(_date|(^|\.)at)$/.test(k) ? dateTime(Number(v)) : /^\d+$/.test(v) && /amount$/.test(k) ? money(Number(v)) : valueText(k, v, reference);
-    lines.push([tCode('field', k, 'field.other', { field: k.replace(/[._]/g, ' ') }), shown]);
-  }
-  return lines;
 }
 
 function mergeWarnings(a: Warning[], b: Warning[]): Warning[] {
@@ -178,8 +97,8 @@ export function RecordDetail({ route }: { route: Extract<Route, { name: 'record'
   const canPickup = view.forms.includes('trip_pickup');
   const canDispose = view.forms.includes('trip_disposal');
   const canHandOver = view.forms.includes('handover');
-  const photos = photosOf(view.record);
-  const fields = details(view.record, reference).slice(0, 60);
+  const photos = view.photos;
+  const fields = view.details.map((l): [string, string] => [labelText(l.label), detailText(l.value)]);
 
   return (
     <div data-testid="record-detail" data-record-id={r.id}>
