@@ -99,6 +99,21 @@ pub(crate) fn codes() -> BTreeMap<&'static str, BTreeMap<String, PathBuf>> {
         }
         if file.ends_with("src/domain/access.rs") {
             add("reject", literals(&code, "refuse(", 0), &file);
+            add("ferr", literals(&code, "(error(", 0), &file);
+        }
+        // The enroll screen's address and connection codes, said of its fields.
+        if file.ends_with("src/field/session.rs") {
+            add("ferr", literals(&code, "bad(", 0), &file);
+            add("ferr", literals(&code, " field(", 1), &file);
+        }
+        // The plant gate's custody codes: a field error on the phone, a refusal on the server.
+        if file.ends_with("src/domain/custody.rs") {
+            add("ferr", literals(&code, "fail(", 0), &file);
+            add("reject", literals(&code, "fail(", 0), &file);
+        }
+        add("ferr", literals(&code, "CustodyError {\n                code: ", 0), &file);
+        if file.ends_with("src/scan.rs") {
+            add("ferr", literals(&code, "=> ", 0), &file);
         }
     }
     for (file, code) in sources(&["sync-server/src"]) {
@@ -141,4 +156,31 @@ fn the_reader_takes_the_code_argument_of_each_call() {
     assert_eq!(literals(code, "ApiError::field(", 1), ["wrong_pin"]);
     assert_eq!(literals(code, ".error(", 1), ["too_large"]);
     assert_eq!(literals(code, "ApiError::new(", 0), ["not_found"]);
+}
+
+/// Keys under the code prefixes that are the UI's own words, not a code the Rust side sends:
+/// the fallbacks, the rejection box's title and advice, and the code field's "cannot be read".
+const UI_OWN: &[&str] = &[
+    "err.generic",
+    "err.sync_failed",
+    "ferr.generic",
+    "ferr.code_unreadable",
+    "reject.title",
+    "reject.what_now",
+    "reject.unknown",
+];
+
+#[test]
+fn every_code_a_catalog_translates_is_one_the_rust_side_sends() {
+    let codes = codes();
+    for lang in ["en", "hi"] {
+        let dead: Vec<String> = catalog(lang)
+            .into_keys()
+            .filter(|key| {
+                let Some((prefix, code)) = key.split_once('.') else { return false };
+                codes.get(prefix).is_some_and(|sent| !sent.contains_key(code)) && !UI_OWN.contains(&key.as_str())
+            })
+            .collect();
+        assert!(dead.is_empty(), "{lang}: words for codes nothing sends: {dead:?}");
+    }
 }

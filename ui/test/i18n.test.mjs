@@ -49,14 +49,25 @@ test('every key the source names exists in both catalogs', () => {
   assert.deepEqual(missing, []);
 });
 
+/** A code list of the generated contract, read from its text. */
+function contractCodes(name) {
+  const src = readFileSync(join(UI, 'src', 'contract.ts'), 'utf8');
+  const list = src.match(new RegExp(`${name} = \\[([^\\]]*)\\]`));
+  assert.ok(list, `${name} in src/contract.ts`);
+  const codes = [...list[1].matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
+  assert.ok(codes.length > 10, `${name} has its codes`);
+  return codes;
+}
+
 test('keys built from codes exist for every code of the contract and the domain', () => {
   const need = {
     role: ['inspector', 'surveyor', 'collector', 'sanitation_crew', 'fstp_operator', 'supervisor', 'admin', 'unknown'],
     badge: ['saved', 'waiting', 'on_server', 'needs_review', 'rejected', 'unknown'],
     kind: ['inspection', 'asset_survey', 'receipt', 'reversal', 'handover', 'fsm_job', 'trip', 'unknown'],
     warn: ['poor_accuracy', 'accuracy_missing', 'far_from_asset', 'possible_duplicate', 'possible_illegal_dumping', 'volume_mismatch', 'generic'],
-    err: ['invalid', 'wrong_pin', 'pin_format', 'not_enrolled', 'unreachable', 'bad_code', 'not_allowed', 'not_found', 'device_revoked', 'generic', 'sync_failed'],
-    ferr: ['required', 'negative', 'too_many_decimals', 'out_of_range', 'not_a_choice', 'not_a_number', 'too_large', 'wrong_type', 'invalid', 'generic'],
+    // Every code of the generated contract (src/contract.ts), and the UI's own fallbacks.
+    err: [...contractCodes('ERROR_CODES'), 'generic', 'sync_failed'],
+    ferr: [...contractCodes('FIELD_ERROR_CODES'), 'wrong_pin', 'pin_format', 'required', 'negative', 'too_many_decimals', 'out_of_range', 'not_a_choice', 'not_a_number', 'too_large', 'wrong_type', 'invalid', 'generic'],
     mode: ['CASH', 'UPI', 'CHEQUE', 'DD', 'CARD'],
     asset_type: ['STREETLIGHT', 'PUBLIC_TOILET', 'DRAIN', 'SEPTIC_TANK', 'BIN', 'WATER_CONNECTION', 'PROPERTY'],
     condition: ['GOOD', 'FAIR', 'POOR', 'NON_FUNCTIONAL'],
