@@ -1,22 +1,24 @@
-//! The device's sync engine: one HTTP request per sync when little has changed, pages when a
-//! device has been away for long, and retries with exponential backoff and jitter.
+//! The device's sync engine over HTTP: one request per sync when little has changed, pages
+//! when a device has been away for long, and retries with exponential backoff and jitter.
 //!
 //! ```text
-//! outbox (store) ──► POST /v1/sync ──► acks + page + cursor ──► apply_sync (one transaction)
-//!        ▲                                                            │
-//!        └────────────── again while `more` or the outbox was cut ◄───┘
+//! SyncSession::poll_request ──► POST /v1/sync ──► SyncSession::handle_response ──► Done?
+//!        ▲                                                                         │ no
+//!        └─────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
-//! A dropped connection at any point leaves the store as it was before that request (the
-//! server's acks and page are applied together or not at all), so the next attempt resumes
-//! from the stored cursor and re-sends only unconfirmed changes; the server treats a change
-//! it already has as a duplicate.
+//! What to send, how an answer is applied and when to stop are the [`super::session`]'s; this
+//! module carries its bytes and the clock. A dropped connection at any point leaves the store
+//! as it was before that request (the server's acks and page are applied together or not at
+//! all), so the next attempt resumes from the stored cursor and re-sends only unconfirmed
+//! changes; the server treats a change it already has as a duplicate.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 
-use super::wire::{self, CONTENT_TYPE, DEFAULT_PAGE_BYTES, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use super::session::{SessionConfig, SyncSession};
+use super::wire::CONTENT_TYPE;
 use crate::domain::ReferenceData;
 use crate::store::Store;
 use crate::{Error, Result};
@@ -24,31 +26,13 @@ use crate::{Error, Result};
 /// The setting that keeps the ETag of the stored reference data.
 const REFERENCE_ETAG: &str = "reference_etag";
 
-/// How much of a device's outbox goes in one request.
-const OUTBOX_BYTES: usize = 256 * 1024;
-
-/// Receipt numbers: ask for a block of this many when fewer than `LOW_WATER` are left.
-const NUMBER_BLOCK: u32 = 100;
-const LOW_WATER: u64 = 50;
-
 /// The device clock, in Unix milliseconds.
 pub fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
+pub use super::session::SyncReport;
 pub use crate::wire::{EnrollRequest, Enrollment, ErrorBody};
-
-/// Totals of one sync, for the sync bar and logs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SyncReport {
-    pub requests: usize,
-    pub pushed: usize,
-    pub confirmed: usize,
-    pub rejected: usize,
-    pub received: usize,
-    pub bytes_sent: usize,
-    pub bytes_received: usize,
-}
 
 /// A device's connection to its server.
 #[derive(Clone, Debug)]
@@ -56,8 +40,8 @@ pub struct SyncClient {
     http: reqwest::Client,
     server: String,
     token: String,
-    page_bytes: u32,
-    numbers: (u64, u32),
+    /// What each sync asks for (page size, receipt number blocks).
+    session: SessionConfig,
 }
 
 /// The error and its causes in one sentence ("... dns error: failed to lookup ...", "...
@@ -120,14 +104,14 @@ impl SyncClient {
             http: http_client(),
             server: server.trim_end_matches('/').to_string(),
             token: token.to_string(),
-            page_bytes: DEFAULT_PAGE_BYTES,
-            numbers: (LOW_WATER, NUMBER_BLOCK),
+            session: SessionConfig::default(),
         }
     }
 
     /// Ask for `block` receipt numbers whenever fewer than `low_water` are left.
     pub fn with_number_blocks(mut self, low_water: u64, block: u32) -> SyncClient {
-        self.numbers = (low_water, block);
+        self.session.low_water = low_water;
+        self.session.number_block = block;
         self
     }
 
@@ -138,7 +122,7 @@ impl SyncClient {
 
     /// Smaller pages (tests of resumption, very slow links).
     pub fn with_page_bytes(mut self, bytes: u32) -> SyncClient {
-        self.page_bytes = bytes;
+        self.session.page_bytes = bytes;
         self
     }
 
@@ -203,10 +187,8 @@ impl SyncClient {
         Ok(true)
     }
 
-    /// One exchange: sends the outbox and the cursor, returns the raw answer.
-    async fn exchange(&self, request: &SyncRequest) -> Result<(SyncResponse, usize, usize)> {
-        let body = wire::encode(request);
-        let sent = body.len();
+    /// One exchange: posts a request's bytes, returns the answer's bytes.
+    async fn exchange(&self, body: Vec<u8>) -> Result<Vec<u8>> {
         let response = self
             .http
             .post(format!("{}/v1/sync", self.server))
@@ -216,47 +198,24 @@ impl SyncClient {
             .send()
             .await
             .map_err(offline)?;
-        let bytes = body_of(response).await?;
-        Ok((wire::decode(&bytes)?, sent, bytes.len()))
+        body_of(response).await
     }
 
     /// Syncs until the server has every change of this device and the device has every page:
-    /// one request when little changed.
+    /// one request when little changed. Runs a [`SyncSession`] over HTTP, then refreshes the
+    /// reference data.
     pub async fn sync(&self, store: &mut Store) -> Result<SyncReport> {
-        let mut report = SyncReport::default();
-        loop {
-            let outbox = store.outbox(OUTBOX_BYTES)?;
-            let fy = crate::ledger::financial_year(now_millis());
-            let (low_water, block) = self.numbers;
-            let want_numbers =
-                (store.numbers_left(&fy)? < low_water).then_some(super::wire::NumberRequest { fy, count: block });
-            let request = SyncRequest {
-                protocol: PROTOCOL_VERSION,
-                cursor: store.cursor()?,
-                changes: outbox.changes.clone(),
-                max_page_bytes: Some(self.page_bytes),
-                want_numbers,
-            };
-            let (response, sent, received) = self.exchange(&request).await?;
-            let applied = store.apply_sync(&outbox, &response, now_millis())?;
-            report.requests += 1;
-            report.pushed += outbox.changes.len();
-            report.confirmed += applied.confirmed;
-            report.rejected += applied.rejected;
-            report.received += applied.received;
-            report.bytes_sent += sent;
-            report.bytes_received += received;
-            let progressed = applied.confirmed + applied.rejected > 0 || outbox.changes.is_empty();
-            if !response.more && (outbox.complete || !progressed) {
-                store.set_setting("last_sync_at", &now_millis().to_string())?;
-                // The records are in; reference data that cannot be fetched now is fetched at
-                // the next sync (a failure here does not undo this one).
-                if let Err(e) = self.refresh_reference(store).await {
-                    tracing::warn!(error = %e, "reference data not refreshed");
-                }
-                return Ok(report);
-            }
+        let mut session = SyncSession::new(self.session.clone());
+        while let Some(request) = session.poll_request(store, now_millis())? {
+            let answer = self.exchange(request).await?;
+            session.handle_response(store, &answer, now_millis())?;
         }
+        // The records are in; reference data that cannot be fetched now is fetched at the next
+        // sync (a failure here does not undo this one).
+        if let Err(e) = self.refresh_reference(store).await {
+            tracing::warn!(error = %e, "reference data not refreshed");
+        }
+        Ok(session.report().clone())
     }
 }
 

@@ -28,6 +28,7 @@ pub mod routes;
 pub mod serve;
 pub mod settings;
 pub mod store;
+pub mod sync;
 pub mod verify;
 
 pub use routes::{AppState, router};

@@ -16,7 +16,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use wardbook::domain::Record;
 use wardbook::ids::RecordId;
-use wardbook::sync::wire::{self, CONTENT_TYPE, DEFAULT_PAGE_BYTES, MAX_BODY_BYTES, PROTOCOL_VERSION, SyncResponse};
+use wardbook::sync::wire::{self, CONTENT_TYPE, MAX_BODY_BYTES};
 use wardbook::wire::EnrollRequest;
 
 use crate::blobs::{BlobState, BlobStore, MAX_BLOB_BYTES, Range};
@@ -26,7 +26,7 @@ use crate::guard::EnrollThrottle;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::store::{Scope, ServerStore, Sql, transact};
-use crate::{feed, ingest, numbers, verify};
+use crate::verify;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -238,36 +238,15 @@ async fn sync(
     tracing::Span::current().record("device", tracing::field::display(auth.device));
     let body = body.map_err(|_| AppError::Wire(wire::WireError::TooLarge))?;
     let request = wire::decode_request(&body)?;
-    let max_bytes = request.max_page_bytes.unwrap_or(DEFAULT_PAGE_BYTES).clamp(1024, 1024 * 1024) as usize;
     let tenant = Scope::Tenant(auth.scope.tenant.clone());
-    let (acks, tally, page, number_blocks) = state
-        .run(tenant, move |sql| {
-            let refs = db::reference(sql, &auth.scope.tenant)?;
-            let (acks, tally) = ingest::ingest(sql, &auth, &refs, &request.changes)?;
-            let page = feed::page(sql, &auth, &request.cursor, max_bytes)?;
-            let blocks = match &request.want_numbers {
-                Some(want) => numbers::grant(sql, &auth, want)?,
-                None => vec![],
-            };
-            Ok((acks, tally, page, blocks))
-        })
-        .await?;
+    let (response, tally) = state.run(tenant, move |sql| crate::sync::exchange(sql, &auth, &request)).await?;
     let m = &state.metrics;
     m.sync_requests.inc();
     m.changes_stored.inc_by(tally.stored);
     m.changes_duplicate.inc_by(tally.duplicate);
     m.changes_parked.inc_by(tally.parked);
     m.changes_rejected.inc_by(tally.rejected);
-    m.items_sent.inc_by(page.items.len() as u64);
-    let response = SyncResponse {
-        protocol: PROTOCOL_VERSION,
-        acks,
-        items: page.items,
-        cursor: page.cursor,
-        more: page.more,
-        reset: page.reset,
-        number_blocks,
-    };
+    m.items_sent.inc_by(response.items.len() as u64);
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], wire::encode(&response)).into_response())
 }
 

@@ -4,6 +4,7 @@
 //!   workflow, merges between devices, compaction and damaged or foreign files.
 //! - `crash`: the real `wardbook write-load` process killed at random moments; every record it
 //!   reported saved must still be there.
+//! - `session`: the device's sync session against answers built by hand.
 //! - `golden`: the v1 device database and documents in `tests/fixtures/golden/v1/`, read the same.
 //! - `receipt_pdf`: receipts printed to PDF by headless Chromium (and `wardbook receipt-pdf`),
 //!   read back with poppler in English and Hindi.
@@ -20,6 +21,7 @@ mod money;
 mod photos;
 mod places;
 mod receipt_pdf;
+mod session;
 mod store;
 
 use std::path::PathBuf;

@@ -1,17 +1,25 @@
 //! A deterministic simulation of five devices and the server, driven by one seed: random
 //! offline edits and receipts, partitions, requests and answers delayed, dropped and
 //! duplicated, devices and the server crashing and restarting. Everything runs in this thread:
-//! devices are real `Store`s on SQLite files, the server is its real database (SQLite file)
-//! with its own `ingest` and `feed` functions, and every message crosses a simulated network
-//! as the real wire encoding (`wire::encode` / `decode_request`). A crash drops the process's
-//! memory (open connections, messages in flight); what SQLite committed survives, as it does
-//! when a process dies.
+//! devices are real `Store`s on SQLite files, the server is its real database (SQLite file).
+//! Both sides run the code the real ones run, with only the transport replaced: each device's
+//! syncs are `wardbook::sync::SyncSession`s (what to send, how an answer is applied, when to
+//! stop — the loop `SyncClient::sync` drives over HTTP), and the server answers every request
+//! with `wardbook_server::sync::exchange` (the body of `POST /v1/sync`) in a transaction of the
+//! town. Requests and answers cross the simulated network as the session's bytes, the real
+//! wire encoding. A lost request or answer is a timeout for the device (`SyncSession::lost`).
+//! A crash drops the process's memory (open connections, the session, messages in flight);
+//! what SQLite committed survives, as it does when a process dies.
 //!
 //! Checked on every run: no change the server acknowledged is ever lost; none is stored twice;
-//! after healing every replica converges within a bounded number of sync rounds; cursors never
-//! go backwards; each device reads its own writes; the ledger's balance equals the receipts
-//! stored minus the approved reversals. A sixth, tampered device sends crafted changes from the
-//! attack table (`hostile.rs`) among the honest traffic: every one must be refused.
+//! after healing every replica converges within a bounded number of sync rounds, and each
+//! device's sync with the server up ends with nothing of it waiting; cursors never go
+//! backwards; each device reads its own writes; the ledger's balance equals the receipts
+//! stored minus the approved reversals. Only one refusal may reach an honest device: a second
+//! reversal of one receipt made offline on two devices (`reversal_exists`), kept on its device
+//! alone. A sixth, tampered device sends crafted changes from the attack table (`hostile.rs`)
+//! in requests of its own among the honest traffic, answered by the same `exchange`: every one
+//! must be refused.
 //!
 //! `WARDBOOK_SIM_SEEDS=N` runs seeds 0..N (default 1000, one thread per core);
 //! `WARDBOOK_SIM_BUDGET_SECS=T` stops starting new seeds after T seconds (default 900, a safety
@@ -30,12 +38,13 @@ use wardbook::domain::workflow::Actor;
 use wardbook::domain::{Body, Record, RecordKind, Reversal, Role, Status};
 use wardbook::ids::RecordId;
 use wardbook::store::Store;
-use wardbook::sync::wire::{self, Outcome, SyncRequest, SyncResponse};
+use wardbook::sync::wire::{self, Cursor, Outcome, SyncRequest, SyncResponse};
+use wardbook::sync::{Progress, SessionConfig, SyncSession};
 use wardbook_server::cli::demo_reference;
 use wardbook_server::db::{self, DeviceAuth};
 use wardbook_server::error::AppError;
 use wardbook_server::store::{Scope, ServerStore, SqliteStore, transact};
-use wardbook_server::{feed, ingest, ledger, params};
+use wardbook_server::{ledger, params};
 
 use crate::support::TOWN_A;
 
@@ -48,6 +57,15 @@ const EPOCH_MS: i64 = 1_780_000_000_000;
 /// Crafted changes the tampered device sent, over every seed of the run (all refused).
 static ATTACKS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
+/// What a device's syncs ask for: outboxes small enough to be cut (a new inspection's change is
+/// about 600 bytes), so that a sync goes on with the rest, and pages of the given size. No receipt
+/// number blocks (`low_water: 0`, as before the session ran here): the server grants them by
+/// its own wall clock, which would make a seed's run depend on the day it runs; the devices
+/// number their receipts from their own series. Blocks over HTTP are `receipts.rs`'s.
+fn session_config(outbox_bytes: usize, page_bytes: u32) -> SessionConfig {
+    SessionConfig { outbox_bytes, page_bytes, low_water: 0, ..SessionConfig::default() }
+}
+
 /// A message on the simulated network: a device's request, or the answer to it.
 #[derive(Clone)]
 enum Message {
@@ -59,8 +77,10 @@ struct Device {
     path: PathBuf,
     store: Option<Store>,
     auth: DeviceAuth,
-    /// The exchange waiting for an answer: its id and what was sent.
-    in_flight: Option<(u64, wardbook::store::Outbox)>,
+    /// The sync under way, if any (in memory: a crash loses it).
+    session: Option<SyncSession>,
+    /// The exchange of the session's request in flight, waiting for its answer.
+    waiting: Option<u64>,
     /// Partitioned from the server.
     offline: bool,
     /// Change hashes the server answered stored or duplicate, as this device heard it.
@@ -74,12 +94,14 @@ struct Device {
     last_cursor: u64,
 }
 
-/// A tampered device of the town among the honest ones: it reads what the server stores (as its
-/// feed would show it) and sends crafted changes of the attack table (`hostile.rs`). None may
-/// ever be stored.
+/// A tampered device of the town among the honest ones: it reads what the server stores and
+/// sends crafted changes of the attack table (`hostile.rs`) in sync requests it builds itself
+/// (no session: it is not the app). None may ever be stored.
 struct Hostile {
     auth: DeviceAuth,
     key: wardbook::ledger::DeviceKey,
+    /// Where the server's answers to its crafted requests left it.
+    cursor: Cursor,
 }
 
 struct Sim {
@@ -127,7 +149,8 @@ impl Sim {
                 path,
                 store: Some(store),
                 auth,
-                in_flight: None,
+                session: None,
+                waiting: None,
                 offline: false,
                 acknowledged: BTreeSet::new(),
                 written: BTreeMap::new(),
@@ -145,7 +168,7 @@ impl Sim {
                 db::authenticate(sql, &enrollment.token)
             })
             .unwrap();
-            Hostile { auth, key }
+            Hostile { auth, key, cursor: Cursor::default() }
         };
         Sim {
             hostile,
@@ -244,68 +267,66 @@ impl Sim {
         device.written.insert(id, written);
     }
 
-    /// A device starts an exchange, if it has none waiting and is connected.
+    /// A device sends its sync's next request, if it has none waiting and is connected; a
+    /// device with no sync under way starts one, with outbox and page sizes of the seed's choosing.
     fn start_sync(&mut self, d: usize) {
-        let device = &mut self.devices[d];
-        if device.in_flight.is_some() || device.offline {
+        if self.devices[d].waiting.is_some() || self.devices[d].offline {
             return;
         }
-        let store = device.store.as_mut().unwrap();
-        let outbox = store.outbox(32 * 1024).unwrap();
-        let request = SyncRequest {
-            protocol: wire::PROTOCOL_VERSION,
-            cursor: store.cursor().unwrap(),
-            changes: outbox.changes.clone(),
-            max_page_bytes: Some(self.rng.random_range(1024..16 * 1024)),
-            want_numbers: None,
+        let config = session_config(self.rng.random_range(1..4 * 1024), self.rng.random_range(1024..16 * 1024));
+        let device = &mut self.devices[d];
+        let session = device.session.get_or_insert_with(|| SyncSession::new(config));
+        let Some(body) = session.poll_request(device.store.as_mut().unwrap(), self.now).unwrap() else {
+            device.session = None;
+            return;
         };
         self.exchanges += 1;
-        device.in_flight = Some((self.exchanges, outbox));
+        device.waiting = Some(self.exchanges);
         let delay = self.rng.random_range(0..3);
-        let message =
-            Message::Request { device: d, body: wire::encode(&request), exchange: self.exchanges, answered: false };
+        let message = Message::Request { device: d, body, exchange: self.exchanges, answered: false };
         self.network.push_back((self.tick + delay, message));
     }
 
-    /// The server handles one request as `routes::sync` does: decode, one transaction of
-    /// ingest and feed, encode.
-    fn serve(&mut self, d: usize, body: &[u8]) -> Option<Vec<u8>> {
+    /// The server handles one request as `POST /v1/sync` does: decode, then `exchange` in one
+    /// transaction of the town, encode. `None` while the server is down.
+    fn serve(&self, d: usize, body: &[u8]) -> Option<Vec<u8>> {
         let server = self.server.as_ref()?;
         let request = wire::decode_request(body).unwrap();
-        let auth = self.devices[d].auth.clone();
-        let max = request.max_page_bytes.unwrap_or(wire::DEFAULT_PAGE_BYTES) as usize;
+        let auth = &self.devices[d].auth;
         let answer = transact(&**server, &Scope::Tenant(TOWN_A.into()), |sql| {
-            let refs = db::reference(sql, TOWN_A)?;
-            let (acks, _) = ingest::ingest(sql, &auth, &refs, &request.changes)?;
-            let page = feed::page(sql, &auth, &request.cursor, max)?;
-            Ok::<_, AppError>(SyncResponse {
-                protocol: wire::PROTOCOL_VERSION,
-                acks,
-                items: page.items,
-                cursor: page.cursor,
-                more: page.more,
-                reset: page.reset,
-                number_blocks: vec![],
-            })
+            wardbook_server::sync::exchange(sql, auth, &request)
         });
         match answer {
-            Ok(response) => Some(wire::encode(&response)),
+            Ok((response, _)) => Some(wire::encode(&response)),
             Err(e) => self.fail(format!("the server failed a request of device {d}: {e:?}")),
         }
     }
 
-    /// The device takes an answer: applies it if it is the one it waits for.
+    /// The device takes an answer if it is the one it waits for, and sends the next request
+    /// while its session says to go on (unless the network says no).
     fn receive(&mut self, d: usize, body: &[u8], exchange: u64) {
+        if self.devices[d].waiting != Some(exchange) {
+            return; // An answer to an exchange the device gave up on (it timed out or crashed since).
+        }
+        if self.answer(d, body) == Progress::Again {
+            self.start_sync(d);
+        }
+    }
+
+    /// The device's session applies the answer to its request in flight. The simulation reads
+    /// the same bytes only for its own books: the changes the device heard kept, the records
+    /// refused, and the cursor that must never go back.
+    fn answer(&mut self, d: usize, body: &[u8]) -> Progress {
         let seed = self.seed;
         let device = &mut self.devices[d];
-        let Some((waiting, _)) = &device.in_flight else { return };
-        if *waiting != exchange {
-            return; // An answer to an exchange the device gave up on (it crashed since).
-        }
-        let (_, outbox) = device.in_flight.take().unwrap();
-        let response: SyncResponse = wire::decode(body).unwrap();
+        device.waiting = None;
         let store = device.store.as_mut().unwrap();
-        store.apply_sync(&outbox, &response, self.now).unwrap();
+        let session = device.session.as_mut().expect("a device waiting for an answer has a session");
+        let progress = session.handle_response(store, body, self.now).unwrap();
+        if progress == Progress::Done {
+            device.session = None;
+        }
+        let response: SyncResponse = wire::decode(body).unwrap();
         for ack in &response.acks {
             if matches!(ack.outcome, Outcome::Stored { .. } | Outcome::Duplicate) {
                 device.acknowledged.insert(ack.hash.clone());
@@ -325,10 +346,7 @@ impl Sim {
             panic!("seed {seed}: device {d}'s cursor went back from {} to {}", device.last_cursor, cursor.seq);
         }
         device.last_cursor = cursor.seq;
-        // Keep syncing while there is more (the client's loop), unless the network says no.
-        if response.more || !outbox.complete {
-            self.start_sync(d);
-        }
+        progress
     }
 
     /// Delivers what is due on the network, with drops and duplicates.
@@ -370,17 +388,20 @@ impl Sim {
         }
     }
 
-    /// The device stops waiting for `exchange` (a timeout).
+    /// The device stops waiting for `exchange` (a timeout): its session counts the request lost.
     fn give_up(&mut self, d: usize, exchange: u64) {
-        if self.devices[d].in_flight.as_ref().is_some_and(|(e, _)| *e == exchange) {
-            self.devices[d].in_flight = None;
+        let device = &mut self.devices[d];
+        if device.waiting == Some(exchange) {
+            device.waiting = None;
+            device.session.as_mut().expect("a device waiting for an answer has a session").lost();
         }
     }
 
     fn crash_device(&mut self, d: usize) {
         let device = &mut self.devices[d];
         device.store = None; // The process dies: memory and connection gone.
-        device.in_flight = None;
+        device.session = None;
+        device.waiting = None;
         device.store = Some(Store::open(&device.path).unwrap());
         let store = device.store.as_ref().unwrap();
         for id in device.written.keys() {
@@ -543,15 +564,22 @@ impl Sim {
             }
         };
         ATTACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let auth = hostile.auth.clone();
-        let change = wardbook::sync::wire::RecordBytes { record, bytes };
-        let acks = transact(&*server, &tenant, |sql| {
-            let refs = db::reference(sql, TOWN_A)?;
-            Ok::<_, AppError>(ingest::ingest(sql, &auth, &refs, &[change])?.0)
-        });
-        match acks {
-            Ok(acks) if acks.iter().all(|a| matches!(a.outcome, Outcome::Rejected { .. })) => {}
-            Ok(acks) => self.fail(format!("the tampered device's {what} was not refused: {:?}", acks[0].outcome)),
+        // Its own request, crafted by hand, answered by the server's one sync function.
+        let request = SyncRequest {
+            protocol: wire::PROTOCOL_VERSION,
+            cursor: hostile.cursor.clone(),
+            changes: vec![wire::RecordBytes { record, bytes }],
+            max_page_bytes: None,
+            want_numbers: None,
+        };
+        let answer = transact(&*server, &tenant, |sql| wardbook_server::sync::exchange(sql, &hostile.auth, &request));
+        match answer {
+            Ok((response, _)) if response.acks.iter().all(|a| matches!(a.outcome, Outcome::Rejected { .. })) => {
+                self.hostile.cursor = response.cursor;
+            }
+            Ok((response, _)) => {
+                self.fail(format!("the tampered device's {what} was not refused: {:?}", response.acks[0].outcome))
+            }
             Err(e) => self.fail(format!("the server failed the tampered device's {what}: {e:?}")),
         }
     }
@@ -560,37 +588,32 @@ impl Sim {
     fn heal(&mut self) -> usize {
         for device in &mut self.devices {
             device.offline = false;
-            device.in_flight = None;
+            device.session = None;
+            device.waiting = None;
         }
         self.network.clear();
         for round in 1..=HEAL_ROUNDS {
             for d in 0..DEVICES {
-                // One sync as the client runs it: exchanges until `more` is false.
-                for _ in 0..100 {
-                    self.start_sync(d);
-                    let (_, outbox) = self.devices[d].in_flight.clone().unwrap();
-                    let exchange = self.exchanges;
-                    let body = {
-                        let store = self.devices[d].store.as_mut().unwrap();
-                        wire::encode(&SyncRequest {
-                            protocol: wire::PROTOCOL_VERSION,
-                            cursor: store.cursor().unwrap(),
-                            changes: outbox.changes.clone(),
-                            max_page_bytes: None,
-                            want_numbers: None,
-                        })
-                    };
-                    let answer = self.serve(d, &body).unwrap();
-                    let response: SyncResponse = wire::decode(&answer).unwrap();
-                    let done = !response.more && outbox.complete;
-                    // `receive` starts the next exchange itself when there is more; cancel it
-                    // and run it here, synchronously.
-                    self.receive(d, &answer, exchange);
-                    self.network.clear();
-                    self.devices[d].in_flight = None;
-                    if done {
-                        break;
+                // One sync as the client runs it, each request answered at once, until its
+                // session says it is over (one record per request: it must go on with the rest).
+                self.devices[d].session = Some(SyncSession::new(session_config(1, wire::DEFAULT_PAGE_BYTES)));
+                for exchange in 0.. {
+                    if self.devices[d].session.is_none() {
+                        break; // Over: `answer` ended it.
                     }
+                    if exchange == 100 {
+                        self.fail(format!("device {d}'s sync did not finish in 100 exchanges"));
+                    }
+                    let device = &mut self.devices[d];
+                    let session = device.session.as_mut().unwrap();
+                    let body = session.poll_request(device.store.as_mut().unwrap(), self.now).unwrap();
+                    let answer = self.serve(d, &body.expect("a session not over has a next request")).unwrap();
+                    self.answer(d, &answer);
+                }
+                // Honest changes are never parked: one sync with the server up sends them all.
+                let waiting = self.devices[d].store.as_ref().unwrap().waiting_count().unwrap();
+                if waiting > 0 {
+                    self.fail(format!("device {d}'s sync ended with {waiting} records not on the server"));
                 }
             }
             if self.converged() {
