@@ -11,3 +11,5 @@ ALTER TABLE records ADD COLUMN work_at INTEGER;
 ALTER TABLE records ADD COLUMN status_note TEXT;
 ALTER TABLE records ADD COLUMN first_photo TEXT;
 ALTER TABLE records ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
+-- Finding the rows still to fill costs nothing once there are none.
+CREATE INDEX records_unlisted ON records (id) WHERE listed = 0;

@@ -146,30 +146,39 @@ impl Store {
     }
 
     /// Rows written before the list columns existed (`listed = 0`, a store of version 7 or
-    /// older) get them from their documents, once, in one transaction.
+    /// older) get them from their documents, once, a batch of records per transaction (a
+    /// partial index finds them, so a store with none left pays one empty lookup).
     fn fill_list_columns(&mut self) -> Result<()> {
-        let ids: Vec<RecordId> = {
-            let mut stmt = self.conn.prepare("SELECT id FROM records WHERE listed = 0")?;
-            let rows = stmt.query_map([], |r| query::parse(r.get(0)?))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        if ids.is_empty() {
-            return Ok(());
+        const BATCH: i64 = 500;
+        let mut filled = 0;
+        loop {
+            let ids: Vec<RecordId> = {
+                let mut stmt = self.conn.prepare_cached("SELECT id FROM records WHERE listed = 0 LIMIT ?1")?;
+                let rows = stmt.query_map([BATCH], |r| query::parse(r.get(0)?))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            if ids.is_empty() {
+                break;
+            }
+            let records = ids
+                .iter()
+                .map(|&id| match self.get(id) {
+                    Ok(record) => Ok((id, Some(record))),
+                    // Its line keeps what the row holds; a later save of a repaired copy fills it.
+                    Err(Error::DamagedRecord { .. }) => Ok((id, None)),
+                    Err(e) => Err(e),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let tx = self.conn.transaction()?;
+            for (id, record) in &records {
+                write_list_columns(&tx, &id.to_string(), record.as_ref())?;
+            }
+            tx.commit()?;
+            filled += records.len();
         }
-        let records = ids
-            .iter()
-            .map(|&id| match self.get(id) {
-                Ok(record) => Ok((id, Some(record))),
-                Err(Error::DamagedRecord { .. }) => Ok((id, None)),
-                Err(e) => Err(e),
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let tx = self.conn.transaction()?;
-        for (id, record) in &records {
-            write_list_columns(&tx, &id.to_string(), record.as_ref())?;
+        if filled > 0 {
+            tracing::info!(rows = filled, "list columns filled from the documents");
         }
-        tx.commit()?;
-        tracing::info!(rows = records.len(), "list columns filled from the documents");
         Ok(())
     }
 
