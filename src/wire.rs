@@ -5,13 +5,13 @@
 //! POST /v1/sync                       Authorization: Bearer <device token>
 //! Content-Type: application/x-wardbook-sync   (zstd-compressed CBOR of SyncRequest)
 //!
-//! SyncRequest  { protocol: 1, cursor, changes: [{ record, bytes }], max_page_bytes }
-//! SyncResponse { protocol: 1, acks: [{ record, hash, outcome }], items: [{ record, bytes }],
-//!                cursor, more }
+//! SyncRequest  { protocol: 2, cursor, changes: [{ record, bytes }], max_page_bytes }
+//! SyncResponse { protocol: 2, acks: [{ outcome }], items: [{ record, bytes }], cursor, more }
 //! ```
 //!
 //! - `changes` are raw Automerge changes the device made, oldest first, each with its record.
-//! - `acks` answer every change: `stored` (with its log sequence), `duplicate` (the server
+//! - `acks` answer every change, in the order of `changes` (the device knows which change it
+//!   sent where; version 1 repeated each change's record and 32-byte hash): `stored` (with its log sequence), `duplicate` (the server
 //!   already had it: a retried request is a no-op), `parked` (kept until the changes it depends
 //!   on arrive) or `rejected` (with a machine-readable `code` and a human `reason`).
 //! - `items` are what the device may see since its cursor: Automerge changes, or whole record
@@ -63,7 +63,9 @@ pub struct EnrollRequest {
 }
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
+/// The oldest version a server still answers (in that version's shape: see [`v1`]).
+pub const OLDEST_PROTOCOL_VERSION: u32 = 1;
 /// The media type of sync bodies.
 pub const CONTENT_TYPE: &str = "application/x-wardbook-sync";
 /// A page of items is cut once it holds this many bytes (at least one item always goes).
@@ -139,21 +141,12 @@ impl Outcome {
     }
 }
 
-/// The acknowledgement of one pushed change, by its hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ack {
-    pub record: RecordId,
-    #[serde(with = "serde_bytes")]
-    pub hash: Vec<u8>,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-}
-
 /// What the server sends back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncResponse {
     pub protocol: u32,
-    pub acks: Vec<Ack>,
+    /// One per pushed change, in the order the request carried them.
+    pub acks: Vec<Outcome>,
     pub items: Vec<RecordBytes>,
     pub cursor: Cursor,
     pub more: bool,
@@ -199,7 +192,62 @@ pub fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, WireError>
     ciborium::from_reader(cbor.as_slice()).map_err(|e| WireError::Malformed(e.to_string()))
 }
 
-/// Decodes a request and checks its protocol version.
+const SUPPORTED: std::ops::RangeInclusive<u32> = OLDEST_PROTOCOL_VERSION..=PROTOCOL_VERSION;
+
+/// Version 1 of the answer, for devices not yet updated: each ack names its change's record
+/// and hash. Requests are the same in both versions.
+pub mod v1 {
+    use serde::{Deserialize, Serialize};
+
+    use super::{Cursor, NumberBlock, Outcome, RecordBytes};
+    use crate::ids::RecordId;
+
+    /// The acknowledgement of one pushed change, by its hash.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Ack {
+        pub record: RecordId,
+        #[serde(with = "serde_bytes")]
+        pub hash: Vec<u8>,
+        #[serde(flatten)]
+        pub outcome: Outcome,
+    }
+
+    /// What a version-1 device reads.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SyncResponse {
+        pub protocol: u32,
+        pub acks: Vec<Ack>,
+        pub items: Vec<RecordBytes>,
+        pub cursor: Cursor,
+        pub more: bool,
+        #[serde(default)]
+        pub reset: bool,
+        #[serde(default)]
+        pub number_blocks: Vec<NumberBlock>,
+    }
+
+    /// The version-1 shape of `response`, whose acks answer `changes` with these `hashes`
+    /// (empty for a change that did not decode).
+    pub fn from_v2(response: super::SyncResponse, changes: &[RecordBytes], hashes: Vec<Vec<u8>>) -> SyncResponse {
+        let acks = response
+            .acks
+            .into_iter()
+            .zip(changes.iter().zip(hashes))
+            .map(|(outcome, (change, hash))| Ack { record: change.record, hash, outcome })
+            .collect();
+        SyncResponse {
+            protocol: 1,
+            acks,
+            items: response.items,
+            cursor: response.cursor,
+            more: response.more,
+            reset: response.reset,
+            number_blocks: response.number_blocks,
+        }
+    }
+}
+
+/// Decodes a request and checks its protocol version (this one or an older one still served).
 pub fn decode_request(body: &[u8]) -> Result<SyncRequest, WireError> {
     #[derive(Deserialize)]
     struct Version {
@@ -207,11 +255,11 @@ pub fn decode_request(body: &[u8]) -> Result<SyncRequest, WireError> {
     }
     let request: Result<SyncRequest, _> = decode(body);
     match request {
-        Ok(r) if r.protocol == PROTOCOL_VERSION => Ok(r),
+        Ok(r) if SUPPORTED.contains(&r.protocol) => Ok(r),
         Ok(r) => Err(WireError::UnsupportedVersion(r.protocol)),
         // A future version may change the shape: report its version rather than "malformed".
         Err(e) => match decode::<Version>(body) {
-            Ok(v) if v.protocol != PROTOCOL_VERSION => Err(WireError::UnsupportedVersion(v.protocol)),
+            Ok(v) if !SUPPORTED.contains(&v.protocol) => Err(WireError::UnsupportedVersion(v.protocol)),
             _ => Err(e),
         },
     }
@@ -240,14 +288,13 @@ mod tests {
     #[test]
     fn a_response_with_every_outcome_survives_the_wire() {
         let id = RecordId::new();
-        let ack = |outcome| Ack { record: id, hash: vec![7; 32], outcome };
         let response = SyncResponse {
             protocol: PROTOCOL_VERSION,
             acks: vec![
-                ack(Outcome::Stored { seq: 9 }),
-                ack(Outcome::Duplicate),
-                ack(Outcome::Parked),
-                ack(Outcome::Rejected { code: "ward_out_of_scope".into(), reason: "W09 is not your ward".into() }),
+                Outcome::Stored { seq: 9 },
+                Outcome::Duplicate,
+                Outcome::Parked,
+                Outcome::Rejected { code: "ward_out_of_scope".into(), reason: "W09 is not your ward".into() },
             ],
             items: vec![RecordBytes { record: id, bytes: vec![0; 100] }],
             cursor: Cursor::default(),
@@ -268,6 +315,29 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_request_is_still_read_and_answered_in_its_own_shape() {
+        let mut r = request();
+        r.protocol = 1;
+        assert_eq!(decode_request(&encode(&r)), Ok(r.clone()));
+        let answer = SyncResponse {
+            protocol: PROTOCOL_VERSION,
+            acks: vec![Outcome::Stored { seq: 3 }],
+            items: vec![],
+            cursor: Cursor::default(),
+            more: false,
+            reset: false,
+            number_blocks: vec![],
+        };
+        let old = v1::from_v2(answer, &r.changes, vec![vec![5; 32]]);
+        assert_eq!(old.protocol, 1);
+        assert_eq!(
+            old.acks,
+            vec![v1::Ack { record: r.changes[0].record, hash: vec![5; 32], outcome: Outcome::Stored { seq: 3 } }]
+        );
+        assert_eq!(decode::<v1::SyncResponse>(&encode(&old)), Ok(old));
+    }
+
+    #[test]
     fn another_protocol_version_is_named_in_the_error() {
         let mut r = request();
         r.protocol = 7;
@@ -278,8 +348,8 @@ mod tests {
             shape: &'static str,
         }
         assert_eq!(
-            decode_request(&encode(&Future { protocol: 2, shape: "new" })),
-            Err(WireError::UnsupportedVersion(2))
+            decode_request(&encode(&Future { protocol: 3, shape: "new" })),
+            Err(WireError::UnsupportedVersion(3))
         );
     }
 

@@ -32,6 +32,9 @@ pub struct FieldConflict {
 #[derive(Debug)]
 pub struct RecordDoc {
     doc: AutoCommit,
+    /// The record as last read from `doc` (reading it is most of what loading costs); cleared
+    /// by every method that changes `doc`.
+    hydrated: std::cell::OnceCell<Record>,
 }
 
 fn bad(e: impl std::fmt::Display) -> Error {
@@ -44,24 +47,43 @@ impl RecordDoc {
         let mut doc = AutoCommit::new().with_actor(automerge::ActorId::from(actor));
         autosurgeon::reconcile(&mut doc, record).map_err(bad)?;
         doc.commit();
-        Ok(RecordDoc { doc })
+        Ok(RecordDoc::wrap(doc))
+    }
+
+    fn wrap(doc: AutoCommit) -> RecordDoc {
+        RecordDoc { doc, hydrated: std::cell::OnceCell::new() }
+    }
+
+    /// `doc` changed: the record must be read from it again.
+    fn changed(&mut self) {
+        self.hydrated = std::cell::OnceCell::new();
     }
 
     /// Loads a snapshot followed by incremental saves. Never panics on bad bytes.
     pub fn load(actor: &[u8], snapshot: &[u8], increments: &[Vec<u8>]) -> Result<Self> {
+        let loaded = RecordDoc::load_unread(actor, snapshot, increments)?;
+        loaded.record()?;
+        Ok(loaded)
+    }
+
+    /// Loads bytes this device wrote itself and already read back once, without reading the
+    /// record out of them (most of what loading costs): for sending its changes on.
+    pub fn load_unread(actor: &[u8], snapshot: &[u8], increments: &[Vec<u8>]) -> Result<Self> {
         let mut doc = guard(|| AutoCommit::load(snapshot))?;
         for inc in increments {
             guard(|| doc.load_incremental(inc))?;
         }
         doc.set_actor(automerge::ActorId::from(actor));
-        let loaded = RecordDoc { doc };
-        loaded.record()?;
-        Ok(loaded)
+        Ok(RecordDoc::wrap(doc))
     }
 
     /// The record as the document shows it now (conflicts resolved to their winners).
     pub fn record(&self) -> Result<Record> {
-        autosurgeon::hydrate(&self.doc).map_err(bad)
+        if let Some(record) = self.hydrated.get() {
+            return Ok(record.clone());
+        }
+        let record: Record = autosurgeon::hydrate(&self.doc).map_err(bad)?;
+        Ok(self.hydrated.get_or_init(|| record).clone())
     }
 
     pub fn id(&self) -> Result<RecordId> {
@@ -70,6 +92,7 @@ impl RecordDoc {
 
     /// Writes the fields of `record` that differ from the document, as one change.
     pub fn update(&mut self, record: &Record) -> Result<()> {
+        self.changed();
         autosurgeon::reconcile(&mut self.doc, record).map_err(bad)?;
         self.doc.commit();
         Ok(())
@@ -81,6 +104,7 @@ impl RecordDoc {
         if ours != theirs {
             return Err(Error::DifferentRecords { ours, theirs });
         }
+        self.changed();
         guard(|| self.doc.merge(&mut other.doc))?;
         Ok(())
     }
@@ -106,11 +130,12 @@ impl RecordDoc {
                 None => return Err(bad("the record id is not an id")),
             }
         }
-        let mut candidate = RecordDoc { doc: copy };
+        let mut candidate = RecordDoc::wrap(copy);
         let after = candidate.id()?;
         if before != after {
             return Err(Error::DifferentRecords { ours: before, theirs: after });
         }
+        self.changed();
         guard(|| self.doc.merge(&mut candidate.doc))?;
         Ok(())
     }
@@ -152,14 +177,14 @@ impl RecordDoc {
         }
         let mut doc = AutoCommit::new().with_actor(self.doc.get_actor().clone());
         guard(|| doc.apply_changes(kept))?;
-        let rest = RecordDoc { doc };
+        let rest = RecordDoc::wrap(doc);
         rest.record()?;
         Ok(Some(rest))
     }
 
     /// A copy with another actor: what a second device holds after receiving this record.
     pub fn fork_as(&mut self, actor: &[u8]) -> RecordDoc {
-        RecordDoc { doc: self.doc.fork().with_actor(automerge::ActorId::from(actor)) }
+        RecordDoc::wrap(self.doc.fork().with_actor(automerge::ActorId::from(actor)))
     }
 
     /// Every field that has more than one value after a merge.
@@ -171,9 +196,11 @@ impl RecordDoc {
     /// other) over all of them.
     pub fn resolve_conflict(&mut self, field: &str, value: &serde_json::Value) -> Result<()> {
         let (parent, key) = self.locate(field)?;
+        self.changed();
         let written = put_json(&mut self.doc, &parent, &key, value).and_then(|()| self.record().map(|_| ()));
         if let Err(e) = written {
             self.doc.rollback();
+            self.changed();
             return Err(e);
         }
         self.doc.commit();
@@ -209,24 +236,38 @@ pub fn field_conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
             continue;
         }
         let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
-        let children: Vec<(String, automerge::Prop)> = match doc.object_type(&obj) {
-            Ok(ObjType::Map) | Ok(ObjType::Table) => {
-                doc.keys(&obj).map(|k| (k.clone(), automerge::Prop::Map(k))).collect()
-            }
-            Ok(ObjType::List) => (0..doc.length(&obj)).map(|i| (i.to_string(), automerge::Prop::Seq(i))).collect(),
+        // Automerge flags each visible value that has competitors: only those are read in full
+        // (a record without conflicts, nearly every one, costs one pass over its values).
+        let children: Vec<(String, automerge::Prop, bool, Option<ObjId>)> = match doc.object_type(&obj) {
+            Ok(ObjType::Map) | Ok(ObjType::Table) => doc
+                .map_range(&obj, ..)
+                .map(|item| {
+                    let child = matches!(item.value, automerge::ValueRef::Object(_)).then(|| item.id());
+                    (item.key.to_string(), automerge::Prop::Map(item.key.to_string()), item.conflict, child)
+                })
+                .collect(),
+            Ok(ObjType::List) => doc
+                .list_range(&obj, ..)
+                .map(|item| {
+                    let child = matches!(item.value, automerge::ValueRef::Object(_)).then(|| item.id());
+                    (item.index.to_string(), automerge::Prop::Seq(item.index), item.conflict, child)
+                })
+                .collect(),
             _ => continue,
         };
-        for (name, prop) in children {
-            let values = doc.get_all(&obj, prop).unwrap_or_default();
-            if values.len() > 1 {
-                let mut rendered: Vec<serde_json::Value> =
-                    values.iter().map(|(v, id)| to_json(doc, v, id, depth + 1)).collect();
-                // get_all lists values in ascending op order; the winner is the last one.
-                rendered.reverse();
-                out.push(FieldConflict { field: join(&name), winner: rendered[0].clone(), values: rendered });
+        for (name, prop, conflict, child) in children {
+            if conflict {
+                let values = doc.get_all(&obj, prop).unwrap_or_default();
+                if values.len() > 1 {
+                    let mut rendered: Vec<serde_json::Value> =
+                        values.iter().map(|(v, id)| to_json(doc, v, id, depth + 1)).collect();
+                    // get_all lists values in ascending op order; the winner is the last one.
+                    rendered.reverse();
+                    out.push(FieldConflict { field: join(&name), winner: rendered[0].clone(), values: rendered });
+                }
             }
-            if let Some((Value::Object(_), child)) = values.last() {
-                stack.push((child.clone(), join(&name), depth + 1));
+            if let Some(child) = child {
+                stack.push((child, join(&name), depth + 1));
             }
         }
     }

@@ -3,6 +3,7 @@
 //! rules and the signed bytes are in [`crate::domain::custody`]; this is where they meet the
 //! store.
 
+use crate::store::exec;
 use rusqlite::{Connection, params};
 
 use super::Store;
@@ -101,7 +102,8 @@ impl Store {
             custody::sign_countersign(&self.device_key()?, &handover, received_litres, fstp.as_deref(), now)
                 .map_err(refused)?;
         let back = countersign_code(handover.trip, &countersign);
-        self.conn.execute(
+        exec(
+            &self.conn,
             "INSERT INTO countersigns (trip_id, handover_code, countersign_code, received_litres, at, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (trip_id) DO UPDATE SET handover_code = excluded.handover_code,
@@ -236,7 +238,8 @@ impl Store {
 pub(crate) fn index_trip(conn: &Connection, key: &str, record: &Record) -> Result<()> {
     let Body::Trip(t) = &record.body else { return Ok(()) };
     let pickup = t.pickup.as_ref();
-    conn.execute(
+    exec(
+        conn,
         "INSERT INTO trip_volumes (record_id, vehicle, day, picked_litres, received_litres)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (record_id) DO UPDATE SET vehicle = excluded.vehicle, day = excluded.day,

@@ -137,6 +137,8 @@ impl Store {
         // drop under pressure): a list or a save touches index and row pages of many records.
         conn.pragma_update(None, "cache_size", -16_000)?;
         conn.pragma_update(None, "mmap_size", 128 * 1024 * 1024)?;
+        // Room for every statement of the save, list and sync paths (rusqlite keeps 16).
+        conn.set_prepared_statement_cache_capacity(128);
         migrate::migrate(&mut conn)?;
         let actor = Self::actor_of(&conn)?;
         let mut store = Store { conn, actor, refs: ReferenceData::default(), durability: Durability::Normal };
@@ -190,7 +192,7 @@ impl Store {
             return Ok(actor);
         }
         let actor = uuid::Uuid::new_v4().as_bytes().to_vec();
-        conn.execute("INSERT INTO meta (key, value) VALUES ('actor_id', ?1)", [&actor])?;
+        exec(conn, "INSERT INTO meta (key, value) VALUES ('actor_id', ?1)", [&actor])?;
         Ok(actor)
     }
 
@@ -207,7 +209,8 @@ impl Store {
                 let mut seed = [0u8; 32];
                 rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut seed)
                     .map_err(|e| Error::File { path: "the system's random source".into(), reason: e.to_string() })?;
-                self.conn.execute(
+                exec(
+                    &self.conn,
                     "INSERT INTO meta (key, value) VALUES ('signing_seed', ?1)
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     [seed.to_vec()],
@@ -367,7 +370,7 @@ impl Store {
         let previous = (Vec::new(), 0, 0, SyncState::Rejected, std::mem::take(&mut stored.pushed_heads));
         self.write(record.kind(), |tx, _| {
             persist(tx, id, doc, Some(previous), now, Origin::Local)?;
-            tx.execute("UPDATE records SET refused_changes = x'' WHERE id = ?1", [id.to_string()])?;
+            exec(tx, "UPDATE records SET refused_changes = x'' WHERE id = ?1", [id.to_string()])?;
             Ok(())
         })?;
         Ok(record)
@@ -563,6 +566,14 @@ pub(crate) fn merge_in(
 }
 
 pub(crate) fn load(conn: &Connection, actor: &[u8], id: RecordId) -> Result<Stored> {
+    let stored = load_unread(conn, actor, id)?;
+    stored.doc.record().map_err(|e| Error::DamagedRecord { id, reason: e.to_string() })?;
+    Ok(stored)
+}
+
+/// [`load`] without reading the record out of the document: for sending a record's changes,
+/// whose stored heads are still checked.
+pub(crate) fn load_unread(conn: &Connection, actor: &[u8], id: RecordId) -> Result<Stored> {
     type Row = (Vec<u8>, Vec<u8>, i64, String, Vec<u8>);
     let row: Option<Row> = conn
         .query_row(
@@ -576,7 +587,7 @@ pub(crate) fn load(conn: &Connection, actor: &[u8], id: RecordId) -> Result<Stor
     let mut stmt = conn.prepare_cached("SELECT bytes FROM record_increments WHERE record_id = ?1 ORDER BY n")?;
     let increments = stmt.query_map([id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
     let damaged = |reason: String| Error::DamagedRecord { id, reason };
-    let mut doc = RecordDoc::load(actor, &snapshot, &increments).map_err(|e| damaged(e.to_string()))?;
+    let mut doc = RecordDoc::load_unread(actor, &snapshot, &increments).map_err(|e| damaged(e.to_string()))?;
     let heads = decode_heads(&heads).ok_or_else(|| damaged("stored heads are unreadable".into()))?;
     if doc.heads() != heads {
         return Err(damaged("the stored document does not match its recorded version".into()));
@@ -626,31 +637,35 @@ pub(crate) fn persist(
             let increment = doc.save_after(&old_heads);
             if increments_bytes + increment.len() as i64 > snapshot_len {
                 let snapshot = doc.save();
-                conn.execute("DELETE FROM record_increments WHERE record_id = ?1", [&key])?;
-                conn.execute("UPDATE record_docs SET snapshot = ?2 WHERE id = ?1", params![key, snapshot])?;
-                conn.execute("UPDATE records SET increments_bytes = 0 WHERE id = ?1", [&key])?;
+                exec(conn, "DELETE FROM record_increments WHERE record_id = ?1", [&key])?;
+                exec(conn, "UPDATE record_docs SET snapshot = ?2 WHERE id = ?1", params![key, snapshot])?;
+                exec(conn, "UPDATE records SET increments_bytes = 0 WHERE id = ?1", [&key])?;
             } else {
-                conn.execute(
+                exec(
+                    conn,
                     "INSERT INTO record_increments (record_id, n, bytes)
                      VALUES (?1, (SELECT COALESCE(MAX(n), 0) + 1 FROM record_increments WHERE record_id = ?1), ?2)",
                     params![key, increment],
                 )?;
-                conn.execute(
+                exec(
+                    conn,
                     "UPDATE records SET increments_bytes = increments_bytes + ?2 WHERE id = ?1",
                     params![key, increment.len() as i64],
                 )?;
             }
         }
         None => {
-            conn.execute(
+            exec(
+                conn,
                 "INSERT INTO records (id, kind, status, created_by, created_at, updated_at, title, search_text, heads)
                  VALUES (?1, ?2, '', ?3, ?4, ?5, '', '', x'')",
                 params![key, record.kind().as_str(), record.created_by.to_string(), record.created_at, now],
             )?;
-            conn.execute("INSERT INTO record_docs (id, snapshot) VALUES (?1, ?2)", params![key, doc.save()])?;
+            exec(conn, "INSERT INTO record_docs (id, snapshot) VALUES (?1, ?2)", params![key, doc.save()])?;
         }
     }
-    conn.execute(
+    exec(
+        conn,
         "UPDATE records SET kind = ?2, status = ?3, ward = ?4, assignee = ?5, updated_at = ?6, amount_paise = ?7,
                 needs_review = ?8, conflicts = ?9, title = ?10, search_text = ?11, heads = ?12,
                 sync_state = ?13, pushed_heads = ?14, sync_error = CASE WHEN ?13 = 'rejected' THEN sync_error END,
@@ -704,6 +719,12 @@ fn write_list_columns(conn: &Connection, key: &str, record: Option<&Record>) -> 
         record.and_then(|r| r.photos().first().map(|p| p.sha256.clone())),
     ])?;
     Ok(())
+}
+
+/// Runs a statement through the connection's statement cache: the save path runs the same
+/// dozen statements for every record, and parsing them again each time was a tenth of its CPU.
+pub(crate) fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
 }
 
 pub(crate) fn encode_heads(heads: &[automerge::ChangeHash]) -> Vec<u8> {

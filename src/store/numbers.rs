@@ -7,6 +7,7 @@
 //! `NBH/2026-27/T/000123` from a server block (`T`: the town's series), and
 //! `NBH/2026-27/D3F9A1C20B7/000001` from the device's own series (its actor id's first hex digits).
 
+use crate::store::exec;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Store;
@@ -32,12 +33,12 @@ fn take_from_blocks(conn: &Connection, fy: &str) -> Result<Option<u64>> {
         )
         .optional()?;
     let Some((first, next)) = block else { return Ok(None) };
-    conn.execute("UPDATE number_blocks SET next = next + 1 WHERE fy = ?1 AND first = ?2", params![fy, first])?;
+    exec(conn, "UPDATE number_blocks SET next = next + 1 WHERE fy = ?1 AND first = ?2", params![fy, first])?;
     Ok(Some(next as u64))
 }
 
 fn take_from_device_series(conn: &Connection, fy: &str) -> Result<u64> {
-    conn.execute("INSERT INTO device_series (fy, next) VALUES (?1, 1) ON CONFLICT (fy) DO NOTHING", [fy])?;
+    exec(conn, "INSERT INTO device_series (fy, next) VALUES (?1, 1) ON CONFLICT (fy) DO NOTHING", [fy])?;
     let n: i64 =
         conn.query_row("UPDATE device_series SET next = next + 1 WHERE fy = ?1 RETURNING next - 1", [fy], |r| {
             r.get(0)
@@ -89,7 +90,8 @@ impl Store {
 /// replayed answer) is kept once.
 pub(crate) fn add_blocks(conn: &Connection, blocks: &[NumberBlock]) -> Result<()> {
     for b in blocks {
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO number_blocks (fy, first, last, next) VALUES (?1, ?2, ?3, ?2) ON CONFLICT (fy, first) DO NOTHING",
             params![b.fy, b.first as i64, b.last as i64],
         )?;

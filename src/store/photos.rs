@@ -10,6 +10,7 @@
 //! confirmed. Photos that arrived in other devices' records are not on this device and are not
 //! counted (their own device shows them waiting). Record sync never looks at this table.
 
+use crate::store::exec;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Store;
@@ -46,7 +47,8 @@ impl Store {
         let crate::photo::TakenPhoto { original, prepared } = photo;
         let sha256 = sha256_hex(&prepared.upload);
         let location = prepared.exif.location.clone();
-        self.conn.execute(
+        exec(
+            &self.conn,
             "INSERT INTO photos (sha256, original_sha256, taken_at, lat, lon, accuracy_m, width, height, upload,
                                  thumbnail, added_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -128,7 +130,8 @@ impl Store {
 
     /// Records that the server confirmed it holds the photo `sha256` (its hash verified).
     pub fn mark_photo_uploaded(&mut self, sha256: &str, now: UnixMillis) -> Result<()> {
-        let n = self.conn.execute(
+        let n = exec(
+            &self.conn,
             "UPDATE photos SET uploaded_at = COALESCE(uploaded_at, ?2) WHERE sha256 = ?1",
             params![sha256, now],
         )?;
@@ -141,7 +144,7 @@ impl Store {
 
 /// Rewrites which photos `record` names, inside the transaction that writes its columns.
 pub(crate) fn index_record_photos(conn: &Connection, key: &str, record: &Record) -> Result<()> {
-    conn.execute("DELETE FROM record_photos WHERE record_id = ?1", [key])?;
+    exec(conn, "DELETE FROM record_photos WHERE record_id = ?1", [key])?;
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO record_photos (record_id, sha256) VALUES (?1, ?2)")?;
     for photo in record.photos() {
         insert.execute(params![key, photo.sha256])?;

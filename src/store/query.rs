@@ -1,6 +1,7 @@
 //! Lists, search, conflicts and reference data: reads of the materialized columns only, so a
 //! list of 50,000 records never opens a document.
 
+use crate::store::exec;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter, types::Value as Sql};
 
 use super::{Store, SyncState};
@@ -214,17 +215,18 @@ pub(super) fn index_text(conn: &Connection, key: &str, text: &str, old: Option<&
         if old_text == text {
             return Ok(());
         }
-        conn.execute("DELETE FROM records_fts WHERE rowid = ?1", [rowid])?;
+        exec(conn, "DELETE FROM records_fts WHERE rowid = ?1", [rowid])?;
     }
-    conn.execute("INSERT INTO records_fts (search_text) VALUES (?1)", [text])?;
-    conn.execute("UPDATE records SET fts_rowid = last_insert_rowid() WHERE id = ?1", [key])?;
+    exec(conn, "INSERT INTO records_fts (search_text) VALUES (?1)", [text])?;
+    exec(conn, "UPDATE records SET fts_rowid = last_insert_rowid() WHERE id = ?1", [key])?;
     Ok(())
 }
 
 pub(super) fn write_conflicts(tx: &Connection, key: &str, conflicts: &[FieldConflict]) -> Result<()> {
-    tx.execute("DELETE FROM record_conflicts WHERE record_id = ?1", [key])?;
+    exec(tx, "DELETE FROM record_conflicts WHERE record_id = ?1", [key])?;
     for c in conflicts {
-        tx.execute(
+        exec(
+            tx,
             "INSERT INTO record_conflicts (record_id, field, winner, \"values\") VALUES (?1, ?2, ?3, ?4)",
             (key, &c.field, c.winner.to_string(), serde_json::Value::Array(c.values.clone()).to_string()),
         )?;
@@ -233,9 +235,9 @@ pub(super) fn write_conflicts(tx: &Connection, key: &str, conflicts: &[FieldConf
 }
 
 pub(super) fn write_reference(tx: &Transaction<'_>, refs: &ReferenceData) -> Result<()> {
-    tx.execute("DELETE FROM reference", [])?;
+    exec(tx, "DELETE FROM reference", [])?;
     let put = |kind: &str, key: String, body: String| {
-        tx.execute("INSERT INTO reference (kind, key, body) VALUES (?1, ?2, ?3)", (kind, key, body))
+        exec(tx, "INSERT INTO reference (kind, key, body) VALUES (?1, ?2, ?3)", (kind, key, body))
     };
     if let Some(t) = &refs.tenant {
         put("tenant", t.id.clone(), json(t))?;

@@ -2,10 +2,11 @@
 //! server's answer (acks, a page of changes, the new cursor) in one transaction, so a dropped
 //! connection resumes exactly where it stopped.
 
+use crate::store::exec;
 use automerge::ChangeHash;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Origin, Store, SyncState, encode_heads, load, merge_in};
+use super::{Origin, Store, SyncState, encode_heads, load_unread, merge_in};
 use crate::domain::{RecordKind, UnixMillis};
 use crate::ids::RecordId;
 use crate::wire::{Cursor, RecordBytes, SyncResponse};
@@ -60,7 +61,7 @@ impl Store {
                 outbox.complete = false;
                 break;
             }
-            let mut stored = match load(self.conn(), self.actor_bytes(), id) {
+            let mut stored = match load_unread(self.conn(), self.actor_bytes(), id) {
                 Ok(s) => s,
                 // A damaged record cannot be sent; it is reported where it is opened.
                 Err(Error::DamagedRecord { .. }) => continue,
@@ -80,7 +81,8 @@ impl Store {
         if !outbox.sent.is_empty() {
             self.write(RecordKind::Inspection, |tx, _| {
                 for sent in &outbox.sent {
-                    tx.execute(
+                    exec(
+                        tx,
                         "UPDATE records SET sync_state = 'waiting' WHERE id = ?1 AND sync_state = 'saved'",
                         [sent.id.to_string()],
                     )?;
@@ -97,21 +99,28 @@ impl Store {
         // A page may carry receipts: commit it as money is committed.
         self.write(RecordKind::Receipt, |tx, actor| {
             let mut applied = Applied::default();
+            // Acks answer the changes in the order they were sent; the records' changes went
+            // out one record after another, each with its hashes in that order.
+            let mut acks = response.acks.iter();
             for record in &sent.sent {
-                let acks: Vec<_> = response.acks.iter().filter(|a| a.record == record.id).collect();
-                let rejected = acks.iter().find_map(|a| match &a.outcome {
+                let answers: Vec<_> = acks.by_ref().take(record.hashes.len()).collect();
+                let rejected = answers.iter().find_map(|a| match a {
                     crate::wire::Outcome::Rejected { code, reason } => Some(format!("{code}: {reason}")),
                     _ => None,
                 });
-                let refused: Vec<u8> = acks
+                let refused: Vec<u8> = answers
                     .iter()
-                    .filter(|a| matches!(a.outcome, crate::wire::Outcome::Rejected { .. }))
-                    .flat_map(|a| a.hash.iter().copied())
+                    .zip(&record.hashes)
+                    .filter(|(a, _)| matches!(a, crate::wire::Outcome::Rejected { .. }))
+                    .flat_map(|(_, h)| h.0)
                     .collect();
-                let all_kept = record.hashes.iter().all(|h| acks.iter().any(|a| a.hash == h.0 && a.outcome.is_kept()));
+                // An answer cut short (a server that did not answer every change) settles
+                // nothing it left out: those records are sent again.
+                let all_kept = answers.len() == record.hashes.len() && answers.iter().all(|a| a.is_kept());
                 if let Some(reason) = rejected {
                     applied.rejected += 1;
-                    tx.execute(
+                    exec(
+                        tx,
                         "UPDATE records SET sync_state = 'rejected', sync_error = ?2,
                                 refused_changes = ?3 WHERE id = ?1",
                         params![record.id.to_string(), reason, refused],
@@ -119,7 +128,8 @@ impl Store {
                 } else if all_kept {
                     applied.confirmed += 1;
                     let current: Option<Vec<u8>> = tx
-                        .query_row("SELECT heads FROM records WHERE id = ?1", [record.id.to_string()], |r| r.get(0))
+                        .prepare_cached("SELECT heads FROM records WHERE id = ?1")?
+                        .query_row([record.id.to_string()], |r| r.get(0))
                         .optional()?;
                     let pushed = encode_heads(&record.heads);
                     let state = if current.as_deref() == Some(pushed.as_slice()) {
@@ -127,7 +137,8 @@ impl Store {
                     } else {
                         SyncState::Saved
                     };
-                    tx.execute(
+                    exec(
+                        tx,
                         "UPDATE records SET sync_state = ?2, pushed_heads = ?3, sync_error = NULL WHERE id = ?1",
                         params![record.id.to_string(), state.as_str(), pushed],
                     )?;
@@ -137,7 +148,8 @@ impl Store {
                 // The server's log was restored from a backup: send every change again (the
                 // server keeps what it lacks) and read the scope from the start.
                 applied.reset = true;
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE records SET sync_state = 'saved', pushed_heads = x'' WHERE sync_state <> 'rejected'",
                     [],
                 )?;
@@ -196,7 +208,8 @@ impl Store {
 
 fn write_cursor(conn: &rusqlite::Connection, cursor: &Cursor) -> Result<()> {
     let bytes = serde_json::to_vec(cursor).expect("a cursor always serializes");
-    conn.execute(
+    exec(
+        conn,
         "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [bytes],
     )?;

@@ -13,7 +13,10 @@
 //! ```
 //!
 //! - What goes out: the outbox cut to [`SessionConfig::outbox_bytes`], the stored cursor, the
-//!   largest page wanted, and a request for a block of receipt numbers when fewer than
+//!   largest page wanted (it starts at [`FIRST_PAGE_BYTES`] and doubles while answers come back
+//!   within [`FAST_ANSWER_MS`], up to [`SessionConfig::page_bytes`]; it halves when one takes
+//!   longer than [`SLOW_ANSWER_MS`]: big pages on a LAN, small ones a dropped 2G link loses
+//!   little of), and a request for a block of receipt numbers when fewer than
 //!   [`SessionConfig::low_water`] are left for the financial year of `now`.
 //! - An answer is applied with [`Store::apply_sync`]: acks, page and cursor in one transaction.
 //! - The one stop rule: the server has no more pages and the outbox was whole — or it was cut
@@ -22,13 +25,22 @@
 //!   next request reads the outbox and the cursor from the store again, and the server answers
 //!   `duplicate` for the changes it already took.
 
-use super::wire::{self, DEFAULT_PAGE_BYTES, NumberRequest, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use super::wire::{self, NumberRequest, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use crate::Result;
 use crate::domain::UnixMillis;
 use crate::store::{Outbox, Store};
 
 /// How much of a device's outbox goes in one request, by default.
 pub const OUTBOX_BYTES: usize = 256 * 1024;
+
+/// The largest page a session asks for, by default (the server's limit).
+pub const PAGE_BYTES: u32 = 1024 * 1024;
+/// The page a session asks for first; the smallest it asks for is a quarter of it.
+pub const FIRST_PAGE_BYTES: u32 = 64 * 1024;
+/// An answer this quick (milliseconds from request to answer) lets the next page double.
+pub const FAST_ANSWER_MS: i64 = 1_500;
+/// An answer this slow halves the next page.
+pub const SLOW_ANSWER_MS: i64 = 6_000;
 
 /// Receipt numbers, by default: ask for a block of `NUMBER_BLOCK` when fewer than `LOW_WATER`
 /// are left.
@@ -44,7 +56,7 @@ pub struct SessionConfig {
     /// About how many bytes of changes one request carries (at least one record's changes).
     pub outbox_bytes: usize,
     /// The largest page of received changes wanted in one answer (the server keeps it within
-    /// its bounds).
+    /// its bounds); the session starts smaller and grows while answers come quickly.
     pub page_bytes: u32,
     /// Ask for receipt numbers when fewer than this many are left; 0 never asks.
     pub low_water: u64,
@@ -56,7 +68,7 @@ impl Default for SessionConfig {
     fn default() -> Self {
         SessionConfig {
             outbox_bytes: OUTBOX_BYTES,
-            page_bytes: DEFAULT_PAGE_BYTES,
+            page_bytes: PAGE_BYTES,
             low_water: LOW_WATER,
             number_block: NUMBER_BLOCK,
         }
@@ -89,6 +101,7 @@ pub enum Progress {
 struct InFlight {
     outbox: Outbox,
     bytes_sent: usize,
+    asked_at: UnixMillis,
 }
 
 /// One sync of a device: requests out, answers in, until the stop rule says it is over.
@@ -98,11 +111,14 @@ pub struct SyncSession {
     in_flight: Option<InFlight>,
     report: SyncReport,
     done: bool,
+    /// The page size the next request asks for.
+    page_bytes: u32,
 }
 
 impl SyncSession {
     pub fn new(config: SessionConfig) -> SyncSession {
-        SyncSession { config, in_flight: None, report: SyncReport::default(), done: false }
+        let page_bytes = FIRST_PAGE_BYTES.min(config.page_bytes);
+        SyncSession { config, in_flight: None, report: SyncReport::default(), done: false, page_bytes }
     }
 
     /// The next request's bytes (`wire::encode` of a [`SyncRequest`]), or `None` once the
@@ -120,12 +136,12 @@ impl SyncSession {
             protocol: PROTOCOL_VERSION,
             cursor: store.cursor()?,
             changes: std::mem::take(&mut outbox.changes),
-            max_page_bytes: Some(self.config.page_bytes),
+            max_page_bytes: Some(self.page_bytes),
             want_numbers,
         };
         let bytes = wire::encode(&request);
         outbox.changes = request.changes;
-        self.in_flight = Some(InFlight { outbox, bytes_sent: bytes.len() });
+        self.in_flight = Some(InFlight { outbox, bytes_sent: bytes.len(), asked_at: now });
         Ok(Some(bytes))
     }
 
@@ -146,11 +162,12 @@ impl SyncSession {
     ///
     /// Bytes that are not an answer are an error, and the request counts as lost.
     pub fn handle_response(&mut self, store: &mut Store, bytes: &[u8], now: UnixMillis) -> Result<Progress> {
-        let Some(InFlight { outbox, bytes_sent }) = self.in_flight.take() else {
+        let Some(InFlight { outbox, bytes_sent, asked_at }) = self.in_flight.take() else {
             return Ok(self.progress());
         };
         let response: SyncResponse = wire::decode(bytes)?;
         let applied = store.apply_sync(&outbox, &response, now)?;
+        self.pace(now - asked_at);
         let report = &mut self.report;
         report.requests += 1;
         report.pushed += outbox.changes.len();
@@ -165,6 +182,21 @@ impl SyncSession {
             self.done = true;
         }
         Ok(self.progress())
+    }
+
+    /// The next page's size after an answer that took `answer_ms`.
+    fn pace(&mut self, answer_ms: i64) {
+        let floor = (FIRST_PAGE_BYTES / 4).min(self.config.page_bytes);
+        if answer_ms <= FAST_ANSWER_MS {
+            self.page_bytes = self.page_bytes.saturating_mul(2).min(self.config.page_bytes);
+        } else if answer_ms > SLOW_ANSWER_MS {
+            self.page_bytes = (self.page_bytes / 2).max(floor);
+        }
+    }
+
+    /// The page size the next request asks for.
+    pub fn page_bytes(&self) -> u32 {
+        self.page_bytes
     }
 
     /// The request in flight will not be answered (a timeout, a dropped connection): nothing

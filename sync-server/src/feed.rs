@@ -1,5 +1,5 @@
 //! What a device receives: while it bootstraps, whole documents of the records in its scope
-//! (in id order); then the change log after its cursor, without its own changes and without
+//! (in id order, leaving out those only it wrote); then the change log after its cursor, without its own changes and without
 //! what its scope does not cover. Pages stop once they hold `max_bytes`.
 
 use wardbook::domain::RecordKind;
@@ -97,12 +97,13 @@ fn snapshot_page(
     max_bytes: usize,
 ) -> Result<Page, AppError> {
     let tenant = auth.scope.tenant.as_str();
+    let me = auth.device.to_string();
     // The log position the snapshot starts from: taken once, when bootstrapping begins.
     // Changes committed after it are sent again from the log; merging them twice is harmless.
     let seq = if cursor.snapshot_after.is_none() { head as u64 } else { cursor.seq };
     let after = cursor.snapshot_after.map(|r| r.to_string()).unwrap_or_default();
     let rows = sql.rows(
-        "SELECT id, kind, ward, doc FROM records WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        "SELECT id, kind, ward, doc, only_device FROM records WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
         params![tenant, &after, WINDOW],
     )?;
     let mut items = Vec::new();
@@ -114,7 +115,10 @@ fn snapshot_page(
         }
         let id = record_id(&row.text(0)?)?;
         last = Some(id);
-        if !visible(auth, &row.text(1)?, row.opt_text(2)?.as_deref()) {
+        // What only this device wrote it already holds (it recorded before its first sync, or
+        // it is starting over after a restore and has just pushed it all again).
+        let own = row.opt_text(4)?.as_deref() == Some(me.as_str());
+        if own || !visible(auth, &row.text(1)?, row.opt_text(2)?.as_deref()) {
             continue;
         }
         let doc = row.blob(3)?;

@@ -52,7 +52,7 @@ pub fn sync_request(data: &[u8]) {
 
 fn check_wire(body: &[u8]) {
     if let Ok(request) = wire::decode_request(body) {
-        assert_eq!(request.protocol, wire::PROTOCOL_VERSION);
+        assert!((wire::OLDEST_PROTOCOL_VERSION..=wire::PROTOCOL_VERSION).contains(&request.protocol));
         assert_eq!(wire::decode_request(&wire::encode(&request)).as_ref(), Ok(&request), "a request round trip");
     }
     if let Ok(response) = wire::decode::<SyncResponse>(body) {
@@ -105,8 +105,8 @@ impl Town {
         let mut doc =
             wardbook::document::RecordDoc::new(&[1; 16], &record).map_err(|e| AppError::Internal(e.to_string()))?;
         let change = RecordBytes { record: record.id, bytes: doc.changes_since(&[]).remove(0).raw_bytes().to_vec() };
-        let (acks, _) = transact(&store, &Scope::Admin, |sql| ingest::ingest(sql, &auth, &refs, &[change]))?;
-        assert!(matches!(acks[0].outcome, Outcome::Stored { .. }), "the seed record is stored: {acks:?}");
+        let (answers, _) = transact(&store, &Scope::Admin, |sql| ingest::ingest(sql, &auth, &refs, &[change]))?;
+        assert!(matches!(answers.acks[0], Outcome::Stored { .. }), "the seed record is stored: {:?}", answers.acks);
         Ok(Town { store, auth, refs, record: record.id, doc: doc.save() })
     }
 }
@@ -173,8 +173,8 @@ pub fn ingest_changes(data: &[u8]) {
         let changes = split_changes(data, town.record);
         let result = transact(&town.store, &Scope::Admin, |sql| {
             let before = next_seq(sql)?;
-            let (acks, tally) = ingest::ingest(sql, &town.auth, &town.refs, &changes)?;
-            check_acks(sql, &changes, &acks, before)?;
+            let (answers, tally) = ingest::ingest(sql, &town.auth, &town.refs, &changes)?;
+            check_acks(sql, &changes, &answers, before)?;
             let counted = tally.stored + tally.duplicate + tally.parked + tally.rejected;
             assert_eq!(counted, changes.len() as u64);
             Err::<(), _>(AppError::Internal(ROLLBACK.into()))
@@ -211,21 +211,21 @@ fn next_seq(sql: &mut dyn Sql) -> Result<i64, AppError> {
 fn check_acks(
     sql: &mut dyn Sql,
     changes: &[RecordBytes],
-    acks: &[wire::Ack],
+    answers: &ingest::Answers,
     mut expect_seq: i64,
 ) -> Result<(), AppError> {
-    assert_eq!(acks.len(), changes.len(), "one ack per change");
+    assert_eq!(answers.acks.len(), changes.len(), "one ack per change");
+    assert_eq!(answers.hashes.len(), changes.len(), "one hash per change");
     let tenant = wardbook::demo::TENANT;
-    for (change, ack) in changes.iter().zip(acks) {
-        assert_eq!(ack.record, change.record);
-        let key = ack.record.to_string();
+    for (change, (ack, hash)) in changes.iter().zip(answers.acks.iter().zip(&answers.hashes)) {
+        let key = change.record.to_string();
         let logged = |sql: &mut dyn Sql| {
             sql.exists(
                 "SELECT 1 FROM changes WHERE tenant = ?1 AND record = ?2 AND hash = ?3",
-                params![tenant, &key, ack.hash.as_slice()],
+                params![tenant, &key, hash.as_slice()],
             )
         };
-        match &ack.outcome {
+        match ack {
             Outcome::Stored { seq } => {
                 // Parked changes of the same request may be stored first (unparked).
                 assert!(*seq as i64 >= expect_seq, "seq {seq} after {expect_seq}");
@@ -237,7 +237,7 @@ fn check_acks(
                 let record = wardbook::document::RecordDoc::load(&[3; 16], &row.blob(0)?, &[])
                     .and_then(|d| d.record())
                     .expect("a stored record reads back");
-                assert_eq!((record.id, record.tenant.as_str()), (ack.record, tenant));
+                assert_eq!((record.id, record.tenant.as_str()), (change.record, tenant));
             }
             Outcome::Rejected { .. } => assert!(!logged(sql)?, "a rejected change entered the log"),
             Outcome::Duplicate | Outcome::Parked => {}
@@ -745,11 +745,11 @@ fn shape_on_server(
         .collect();
     let result = transact(&town.store, &Scope::Admin, |sql| {
         let before = next_seq(sql)?;
-        let (acks, _) = ingest::ingest(sql, &town.auth, &town.refs, &items)?;
-        check_acks(sql, &items, &acks, before)?;
+        let (answers, _) = ingest::ingest(sql, &town.auth, &town.refs, &items)?;
+        check_acks(sql, &items, &answers, before)?;
         let mut stored_all = true;
-        for ack in &acks {
-            if !matches!(ack.outcome, Outcome::Stored { .. }) {
+        for ack in &answers.acks {
+            if !matches!(ack, Outcome::Stored { .. }) {
                 stored_all = false;
                 continue;
             }
@@ -944,7 +944,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
 }
 
 fn sync_seeds() -> Vec<Vec<u8>> {
-    use wardbook::sync::wire::{Ack, Cursor, NumberRequest};
+    use wardbook::sync::wire::{Cursor, NumberRequest};
     let id = seed_record().id;
     let request = SyncRequest {
         protocol: wire::PROTOCOL_VERSION,
@@ -955,10 +955,7 @@ fn sync_seeds() -> Vec<Vec<u8>> {
     };
     let response = SyncResponse {
         protocol: wire::PROTOCOL_VERSION,
-        acks: vec![
-            Ack { record: id, hash: vec![7; 32], outcome: Outcome::Stored { seq: 9 } },
-            Ack { record: id, hash: vec![8; 32], outcome: Outcome::Rejected { code: "c".into(), reason: "r".into() } },
-        ],
+        acks: vec![Outcome::Stored { seq: 9 }, Outcome::Rejected { code: "c".into(), reason: "r".into() }],
         items: vec![RecordBytes { record: id, bytes: vec![0; 10] }],
         cursor: Cursor::default(),
         more: true,

@@ -239,7 +239,12 @@ async fn sync(
     let body = body.map_err(|_| AppError::Wire(wire::WireError::TooLarge))?;
     let request = wire::decode_request(&body)?;
     let tenant = Scope::Tenant(auth.scope.tenant.clone());
-    let (response, tally) = state.run(tenant, move |sql| crate::sync::exchange(sql, &auth, &request)).await?;
+    let (request, response, hashes, tally) = state
+        .run(tenant, move |sql| {
+            crate::sync::exchange(sql, &auth, &request)
+                .map(|(response, hashes, tally)| (request, response, hashes, tally))
+        })
+        .await?;
     let m = &state.metrics;
     m.sync_requests.inc();
     m.changes_stored.inc_by(tally.stored);
@@ -247,7 +252,12 @@ async fn sync(
     m.changes_parked.inc_by(tally.parked);
     m.changes_rejected.inc_by(tally.rejected);
     m.items_sent.inc_by(response.items.len() as u64);
-    Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], wire::encode(&response)).into_response())
+    let body = if request.protocol == 1 {
+        wire::encode(&wire::v1::from_v2(response, &request.changes, hashes))
+    } else {
+        wire::encode(&response)
+    };
+    Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response())
 }
 
 /// One record as JSON, if the device's scope covers it (otherwise: not found).

@@ -17,17 +17,18 @@ use crate::{feed, numbers};
 /// The page sizes a device may ask for: smaller or larger asks are brought inside.
 pub const PAGE_BYTES: std::ops::RangeInclusive<u32> = 1024..=1024 * 1024;
 
-/// The answer to `request` from `auth`'s device, and what became of the changes it pushed.
+/// The answer to `request` from `auth`'s device, the hash of each change it pushed (for a
+/// version-1 answer, [`wardbook::sync::wire::v1::from_v2`]) and what became of them.
 /// Runs in the caller's transaction of the device's town: the acks, the page and the number
 /// blocks commit together or not at all.
 pub fn exchange(
     sql: &mut dyn Sql,
     auth: &DeviceAuth,
     request: &SyncRequest,
-) -> Result<(SyncResponse, Tally), AppError> {
+) -> Result<(SyncResponse, Vec<Vec<u8>>, Tally), AppError> {
     let max_bytes = request.max_page_bytes.unwrap_or(DEFAULT_PAGE_BYTES).clamp(*PAGE_BYTES.start(), *PAGE_BYTES.end());
     let refs = db::reference(sql, &auth.scope.tenant)?;
-    let (acks, tally) = ingest::ingest(sql, auth, &refs, &request.changes)?;
+    let (answers, tally) = ingest::ingest(sql, auth, &refs, &request.changes)?;
     let page = feed::page(sql, auth, &request.cursor, max_bytes as usize)?;
     let number_blocks = match &request.want_numbers {
         Some(want) => numbers::grant(sql, auth, want)?,
@@ -35,12 +36,12 @@ pub fn exchange(
     };
     let response = SyncResponse {
         protocol: PROTOCOL_VERSION,
-        acks,
+        acks: answers.acks,
         items: page.items,
         cursor: page.cursor,
         more: page.more,
         reset: page.reset,
         number_blocks,
     };
-    Ok((response, tally))
+    Ok((response, answers.hashes, tally))
 }

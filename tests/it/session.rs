@@ -4,7 +4,7 @@
 use wardbook::demo;
 use wardbook::ids::RecordId;
 use wardbook::store::{Store, SyncState};
-use wardbook::sync::wire::{self, Ack, Cursor, NumberBlock, Outcome, RecordBytes, SyncRequest, SyncResponse};
+use wardbook::sync::wire::{self, Cursor, NumberBlock, Outcome, RecordBytes, SyncRequest, SyncResponse};
 use wardbook::sync::{Progress, SessionConfig, SyncReport, SyncSession, session};
 
 use crate::{Device, T0};
@@ -27,12 +27,11 @@ fn cursor(seq: u64) -> Cursor {
 }
 
 /// The server's acknowledgement of every change of `request`, all with `outcome`.
-fn acks(request: &SyncRequest, outcome: &Outcome) -> Vec<Ack> {
-    let hash = |c: &RecordBytes| automerge::Change::from_bytes(c.bytes.clone()).unwrap().hash().0.to_vec();
-    request.changes.iter().map(|c| Ack { record: c.record, hash: hash(c), outcome: outcome.clone() }).collect()
+fn acks(request: &SyncRequest, outcome: &Outcome) -> Vec<Outcome> {
+    request.changes.iter().map(|_| outcome.clone()).collect()
 }
 
-fn answer(acks: Vec<Ack>, items: Vec<RecordBytes>, seq: u64, more: bool) -> SyncResponse {
+fn answer(acks: Vec<Outcome>, items: Vec<RecordBytes>, seq: u64, more: bool) -> SyncResponse {
     SyncResponse {
         protocol: wire::PROTOCOL_VERSION,
         acks,
@@ -64,7 +63,7 @@ fn one_exchange_sends_the_outbox_applies_the_answer_and_finishes() {
     let request = wire::decode_request(&sent).unwrap();
     assert_eq!(records_of(&request), vec![mine]);
     assert_eq!(request.cursor, Cursor::default());
-    assert_eq!(request.max_page_bytes, Some(wire::DEFAULT_PAGE_BYTES));
+    assert_eq!(request.max_page_bytes, Some(session::FIRST_PAGE_BYTES));
     assert_eq!(
         request.want_numbers,
         Some(wire::NumberRequest { fy: fy.clone(), count: session::NUMBER_BLOCK }),
@@ -174,4 +173,31 @@ fn a_lost_request_is_read_again_from_the_store_and_a_late_answer_is_not_applied(
     let response = wire::encode(&answer(vec![], vec![], 5, false));
     assert_eq!(session.handle_response(store, &response, T0).unwrap(), Progress::Done);
     assert_eq!(store.waiting_count().unwrap(), 0);
+}
+
+#[test]
+fn pages_grow_while_answers_come_quickly_and_shrink_when_they_crawl() {
+    let mut device = Device::new();
+    let store = &mut device.store;
+    let mut session = SyncSession::new(SessionConfig { low_water: 0, ..SessionConfig::default() });
+    let mut now = T0;
+    let mut exchange = |session: &mut SyncSession, store: &mut Store, took: i64| {
+        let request = wire::decode_request(&session.poll_request(store, now).unwrap().unwrap()).unwrap();
+        now += took;
+        let response = wire::encode(&answer(vec![], vec![], 0, true));
+        assert_eq!(session.handle_response(store, &response, now).unwrap(), Progress::Again);
+        request.max_page_bytes.unwrap()
+    };
+    // A LAN: each answer within a few milliseconds; the page doubles up to the server's limit.
+    let asked: Vec<u32> = (0..7).map(|_| exchange(&mut session, store, 5)).collect();
+    let kib: Vec<u32> = asked.iter().map(|b| b / 1024).collect();
+    assert_eq!(kib, vec![64, 128, 256, 512, 1024, 1024, 1024]);
+    // A 2G link: a page that takes ten seconds halves the next one, down to a floor.
+    let asked: Vec<u32> = (0..7).map(|_| exchange(&mut session, store, 10_000)).collect();
+    let kib: Vec<u32> = asked.iter().map(|b| b / 1024).collect();
+    assert_eq!(kib, vec![1024, 512, 256, 128, 64, 32, 16]);
+    assert_eq!(session.page_bytes(), 16 * 1024, "never below a quarter of the first page");
+    // Answers in between (two to six seconds) keep the size.
+    assert_eq!(exchange(&mut session, store, 3_000), 16 * 1024);
+    assert_eq!(session.page_bytes(), 16 * 1024);
 }

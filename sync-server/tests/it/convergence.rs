@@ -182,7 +182,7 @@ async fn sync_replayed(device: &mut Device, url: &str, token: &str, times: usize
             .unwrap();
         assert_eq!(response.status(), 200);
         let response: SyncResponse = wire::decode(&response.bytes().await.unwrap()).unwrap();
-        assert!(response.acks.iter().all(|a| a.outcome.is_kept()), "{:?}", response.acks);
+        assert!(response.acks.iter().all(|a| a.is_kept()), "{:?}", response.acks);
         if let Some(previous) = &last {
             let previous: &SyncResponse = previous;
             assert_eq!(previous.items, response.items, "a replayed request gets the same page");

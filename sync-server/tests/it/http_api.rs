@@ -335,10 +335,22 @@ async fn healthz_and_metrics_answer_for_monitoring() {
         call(&server, "POST", "/v1/sync", Some(phone.client.token()), Some((CONTENT_TYPE, replay))).await;
     assert_eq!(status, 200);
     let response: SyncResponse = wire::decode(&body).unwrap();
-    assert_eq!(response.acks[0].outcome, wire::Outcome::Duplicate);
+    assert_eq!(response.acks[0], wire::Outcome::Duplicate);
+    // A device still speaking version 1 is answered in version 1's shape: each ack names the
+    // record and the hash of its change.
+    let old = sync_body(1, vec![RecordBytes { record, bytes: change.raw_bytes().to_vec() }]);
+    let (status, _, body) =
+        call(&server, "POST", "/v1/sync", Some(phone.client.token()), Some((CONTENT_TYPE, old))).await;
+    assert_eq!(status, 200);
+    let response: wire::v1::SyncResponse = wire::decode(&body).unwrap();
+    assert_eq!(response.protocol, 1);
+    assert_eq!(
+        response.acks,
+        vec![wire::v1::Ack { record, hash: change.hash().0.to_vec(), outcome: wire::Outcome::Duplicate }]
+    );
     let last = metrics().await;
     assert_eq!(sample(&last, "wardbook_changes_stored_total"), stored + 1.0);
-    assert_eq!(sample(&last, "wardbook_changes_duplicate_total"), 1.0);
+    assert_eq!(sample(&last, "wardbook_changes_duplicate_total"), 2.0);
 }
 
 /// Every code the server can answer with, and its status. The match has no catch-all arm:

@@ -32,18 +32,18 @@ async fn a_change_that_arrives_before_its_dependency_waits_for_it() {
 
     // The edit arrives alone (the creation was lost on the way): parked, not in the log.
     let answer = push(&server.url(), &token, vec![item(&second)]).await;
-    assert_eq!(answer.acks[0].outcome, Outcome::Parked);
+    assert_eq!(answer.acks[0], Outcome::Parked);
     assert_eq!(server.db.count("SELECT COUNT(*) FROM changes WHERE tenant = ?1", params![TOWN_A]), 0);
     assert_eq!(server.db.count("SELECT COUNT(*) FROM parked WHERE tenant = ?1", params![TOWN_A]), 1);
     // Sending it again changes nothing.
-    assert_eq!(push(&server.url(), &token, vec![item(&second)]).await.acks[0].outcome, Outcome::Parked);
+    assert_eq!(push(&server.url(), &token, vec![item(&second)]).await.acks[0], Outcome::Parked);
 
     // The creation arrives: both enter the log, in causal order.
     let answer = push(&server.url(), &token, vec![item(&first)]).await;
-    assert_eq!(answer.acks[0].outcome, Outcome::Stored { seq: 1 });
+    assert_eq!(answer.acks[0], Outcome::Stored { seq: 1 });
     assert_eq!(server.db.count("SELECT COUNT(*) FROM changes WHERE tenant = ?1", params![TOWN_A]), 2);
     assert_eq!(server.db.count("SELECT COUNT(*) FROM parked WHERE tenant = ?1", params![TOWN_A]), 0);
-    assert_eq!(push(&server.url(), &token, vec![item(&second)]).await.acks[0].outcome, Outcome::Duplicate);
+    assert_eq!(push(&server.url(), &token, vec![item(&second)]).await.acks[0], Outcome::Duplicate);
 
     // Another device receives the record whole, with the edit.
     office.sync().await.unwrap();

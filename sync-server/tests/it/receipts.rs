@@ -188,7 +188,7 @@ async fn the_server_refuses_a_change_to_an_issued_receipt_and_a_reused_number() 
     let answer =
         push(&server.url(), &token, vec![RecordBytes { record: receipt.id, bytes: change.raw_bytes().to_vec() }]).await;
     assert!(
-        matches!(&answer.acks[0].outcome, Outcome::Rejected { code, .. } if code == "receipt_immutable"),
+        matches!(&answer.acks[0], Outcome::Rejected { code, .. } if code == "receipt_immutable"),
         "{:?}",
         answer.acks
     );
@@ -207,7 +207,7 @@ async fn the_server_refuses_a_change_to_an_issued_receipt_and_a_reused_number() 
     let answer =
         push(&server.url(), &token, vec![RecordBytes { record: copy.id, bytes: change.raw_bytes().to_vec() }]).await;
     assert!(
-        matches!(&answer.acks[0].outcome, Outcome::Rejected { code, .. } if code == "duplicate_receipt_number"),
+        matches!(&answer.acks[0], Outcome::Rejected { code, .. } if code == "duplicate_receipt_number"),
         "{:?}",
         answer.acks
     );
@@ -285,11 +285,7 @@ async fn a_receipt_not_signed_by_its_device_is_refused() {
         vec![RecordBytes { record: receipt.id, bytes: change.raw_bytes().to_vec() }],
     )
     .await;
-    assert!(
-        matches!(&answer.acks[0].outcome, Outcome::Rejected { code, .. } if code == "bad_signature"),
-        "{:?}",
-        answer.acks
-    );
+    assert!(matches!(&answer.acks[0], Outcome::Rejected { code, .. } if code == "bad_signature"), "{:?}", answer.acks);
 }
 
 #[tokio::test]

@@ -89,7 +89,7 @@ async fn one_town_can_neither_read_nor_write_another_towns_records() {
     assert_eq!(status, 200);
     let response: SyncResponse = wire::decode(&body).unwrap();
     assert!(
-        matches!(&response.acks[0].outcome, Outcome::Rejected { code, .. } if code == "tenant_mismatch"),
+        matches!(&response.acks[0], Outcome::Rejected { code, .. } if code == "tenant_mismatch"),
         "{:?}",
         response.acks
     );

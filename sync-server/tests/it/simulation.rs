@@ -62,6 +62,12 @@ static ATTACKS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new
 /// number blocks (`low_water: 0`, as before the session ran here): the server grants them by
 /// its own wall clock, which would make a seed's run depend on the day it runs; the devices
 /// number their receipts from their own series. Blocks over HTTP are `receipts.rs`'s.
+/// The record and hash of each change a request carries, in order.
+fn sent_changes(body: &[u8]) -> Vec<(RecordId, Vec<u8>)> {
+    let hash = |bytes: &[u8]| automerge::Change::from_bytes(bytes.to_vec()).unwrap().hash().0.to_vec();
+    wire::decode_request(body).unwrap().changes.iter().map(|c| (c.record, hash(&c.bytes))).collect()
+}
+
 fn session_config(outbox_bytes: usize, page_bytes: u32) -> SessionConfig {
     SessionConfig { outbox_bytes, page_bytes, low_water: 0, ..SessionConfig::default() }
 }
@@ -81,6 +87,8 @@ struct Device {
     session: Option<SyncSession>,
     /// The exchange of the session's request in flight, waiting for its answer.
     waiting: Option<u64>,
+    /// The record and hash of each change of that request, in order (acks answer them so).
+    sent: Vec<(RecordId, Vec<u8>)>,
     /// Partitioned from the server.
     offline: bool,
     /// Change hashes the server answered stored or duplicate, as this device heard it.
@@ -151,6 +159,7 @@ impl Sim {
                 auth,
                 session: None,
                 waiting: None,
+                sent: Vec::new(),
                 offline: false,
                 acknowledged: BTreeSet::new(),
                 written: BTreeMap::new(),
@@ -282,6 +291,7 @@ impl Sim {
         };
         self.exchanges += 1;
         device.waiting = Some(self.exchanges);
+        device.sent = sent_changes(&body);
         let delay = self.rng.random_range(0..3);
         let message = Message::Request { device: d, body, exchange: self.exchanges, answered: false };
         self.network.push_back((self.tick + delay, message));
@@ -297,7 +307,7 @@ impl Sim {
             wardbook_server::sync::exchange(sql, auth, &request)
         });
         match answer {
-            Ok((response, _)) => Some(wire::encode(&response)),
+            Ok((response, _, _)) => Some(wire::encode(&response)),
             Err(e) => self.fail(format!("the server failed a request of device {d}: {e:?}")),
         }
     }
@@ -327,13 +337,14 @@ impl Sim {
             device.session = None;
         }
         let response: SyncResponse = wire::decode(body).unwrap();
-        for ack in &response.acks {
-            if matches!(ack.outcome, Outcome::Stored { .. } | Outcome::Duplicate) {
-                device.acknowledged.insert(ack.hash.clone());
+        assert_eq!(response.acks.len(), device.sent.len(), "seed {seed}: one ack per change");
+        for (ack, (record, hash)) in response.acks.iter().zip(std::mem::take(&mut device.sent)) {
+            if matches!(ack, Outcome::Stored { .. } | Outcome::Duplicate) {
+                device.acknowledged.insert(hash);
             }
-            match &ack.outcome {
+            match ack {
                 Outcome::Rejected { code, .. } if code == "reversal_exists" => {
-                    device.refused.insert(ack.record);
+                    device.refused.insert(record);
                 }
                 Outcome::Rejected { code, reason } => {
                     panic!("seed {seed}: device {d}'s change was rejected: {code}: {reason}")
@@ -574,11 +585,11 @@ impl Sim {
         };
         let answer = transact(&*server, &tenant, |sql| wardbook_server::sync::exchange(sql, &hostile.auth, &request));
         match answer {
-            Ok((response, _)) if response.acks.iter().all(|a| matches!(a.outcome, Outcome::Rejected { .. })) => {
+            Ok((response, _, _)) if response.acks.iter().all(|a| matches!(a, Outcome::Rejected { .. })) => {
                 self.hostile.cursor = response.cursor;
             }
-            Ok((response, _)) => {
-                self.fail(format!("the tampered device's {what} was not refused: {:?}", response.acks[0].outcome))
+            Ok((response, _, _)) => {
+                self.fail(format!("the tampered device's {what} was not refused: {:?}", response.acks[0]))
             }
             Err(e) => self.fail(format!("the server failed the tampered device's {what}: {e:?}")),
         }
@@ -607,7 +618,9 @@ impl Sim {
                     let device = &mut self.devices[d];
                     let session = device.session.as_mut().unwrap();
                     let body = session.poll_request(device.store.as_mut().unwrap(), self.now).unwrap();
-                    let answer = self.serve(d, &body.expect("a session not over has a next request")).unwrap();
+                    let body = body.expect("a session not over has a next request");
+                    device.sent = sent_changes(&body);
+                    let answer = self.serve(d, &body).unwrap();
                     self.answer(d, &answer);
                 }
                 // Honest changes are never parked: one sync with the server up sends them all.
