@@ -27,12 +27,13 @@
 //! `postgres` processes on the machine (other work on PostgreSQL counts there too).
 //!
 //! `cargo bench -p wardbook-server --bench ingest`. Environment: `WARDBOOK_BENCH_CHANGES`
-//! (about this many changes per run, default 6000), `WARDBOOK_BENCH_DEVICES` (8),
+//! (about this many changes per run, default 3000), `WARDBOOK_BENCH_DEVICES` (8),
 //! `WARDBOOK_BENCH_REQUEST_BYTES` (16384), `WARDBOOK_BENCH_PAGE_BYTES` (65536),
 //! `WARDBOOK_BENCH_RUNS` (3), `WARDBOOK_BENCH_BACKENDS` (`sqlite,postgres`),
 //! `WARDBOOK_TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres),
-//! `WARDBOOK_BENCH_PERF=FILE` (records the server with `perf record -g` during the timed phase
-//! of the first run of each backend, into FILE.sqlite / FILE.postgres).
+//! `WARDBOOK_BENCH_PERF=FILE` (records the server with `perf record --call-graph dwarf` during the timed phase
+//! of the first run of each backend, into FILE.sqlite / FILE.postgres; perf's own overhead lands
+//! on the server's CPU, so take the figures from a run without it).
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -86,7 +87,7 @@ struct Config {
 impl Config {
     fn from_env() -> Config {
         let devices: usize = env_or("WARDBOOK_BENCH_DEVICES", 8);
-        let changes: usize = env_or("WARDBOOK_BENCH_CHANGES", 6000);
+        let changes: usize = env_or("WARDBOOK_BENCH_CHANGES", 3000);
         // Half of the mix is inspections and applications, each with one later change.
         let records = (changes as f64 / devices as f64 / 1.5).ceil().max(1.0) as usize;
         Config {
@@ -246,14 +247,8 @@ fn postgres_ticks() -> u64 {
 /// Busy and total jiffies of the whole machine (`/proc/stat`).
 fn machine_ticks() -> (u64, u64) {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let cpu: Vec<u64> = stat
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|v| v.parse().ok())
-        .collect();
+    let cpu: Vec<u64> =
+        stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
     let total: u64 = cpu.iter().take(8).sum();
     let idle = cpu.get(3).copied().unwrap_or(0) + cpu.get(4).copied().unwrap_or(0);
     (total - idle, total)
@@ -465,7 +460,8 @@ async fn enroll_all(url: &str, codes: &[String], devices: &mut [Device], cfg: &C
         }
         if cursor == Cursor::default() {
             // No numbers asked for: bootstrap (an empty town) to a cursor of this database.
-            let response = post_sync(&client, url, &enrollment.token, request(cursor, vec![], cfg.page_bytes, None)).await;
+            let response =
+                post_sync(&client, url, &enrollment.token, request(cursor, vec![], cfg.page_bytes, None)).await;
             cursor = response.cursor;
         }
         sessions.push(Session { token: enrollment.token, cursor });
@@ -534,7 +530,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 fn start_perf(file: &str, pid: u32) -> Child {
     let child = Command::new("perf")
-        .args(["record", "-F", "499", "-g", "-o", file, "-p", &pid.to_string()])
+        .args(["record", "-F", "299", "--call-graph", "dwarf,16384", "-o", file, "-p", &pid.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -652,6 +648,9 @@ fn main() {
     let cfg = Config::from_env();
     assert!(Path::new(BIN).exists(), "{BIN} is not built");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    if cfg.perf.is_some() {
+        eprintln!("WARDBOOK_BENCH_PERF: perf's overhead counts as the server's CPU in the first run of each backend");
+    }
     let mut devices = open_devices(cfg.devices);
     eprintln!(
         "server {BIN}; {} devices, {} new records each, requests of ~{} KiB, pages of {} KiB, {} runs per backend, {} cores",
