@@ -530,7 +530,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 fn start_perf(file: &str, pid: u32) -> Child {
     let child = Command::new("perf")
-        .args(["record", "-F", "299", "--call-graph", "dwarf,16384", "-o", file, "-p", &pid.to_string()])
+        .args(["record", "-F", "999", "--call-graph", "dwarf,65528", "-o", file, "-p", &pid.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
