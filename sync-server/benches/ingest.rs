@@ -528,20 +528,27 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn start_perf(file: &str, pid: u32) -> Child {
+fn start_perf(file: &str, pid: u32) -> (Child, String) {
+    let log = std::fs::File::create(format!("{file}.log")).unwrap();
     let child = Command::new("perf")
         .args(["record", "-F", "999", "--call-graph", "dwarf,65528", "-o", file, "-p", &pid.to_string()])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("starting perf");
     std::thread::sleep(Duration::from_millis(500));
-    child
+    (child, file.to_string())
 }
 
-fn stop_perf(mut perf: Child) {
+/// Stops perf and says whether it wrote a profile (once, one run wrote an empty file).
+fn stop_perf((mut perf, file): (Child, String)) {
     let _ = Command::new("kill").args(["-INT", &perf.id().to_string()]).status();
-    let _ = perf.wait();
+    let status = perf.wait();
+    let size = std::fs::metadata(&file).map_or(0, |m| m.len());
+    eprintln!("perf {status:?}: {file} holds {size} bytes (its messages: {file}.log)");
+    if size < 100_000 {
+        eprintln!("perf wrote no usable profile; run again");
+    }
 }
 
 fn run_once(
