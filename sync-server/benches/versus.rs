@@ -82,8 +82,7 @@ fn export(records: usize, out: &Path) {
     let lines = write_lines(&out.join("records.jsonl"), old);
     write_lines(&out.join("new.jsonl"), new);
     // Two rounds of edits, each of EDITS different inspections spread over the records.
-    let inspections: Vec<RecordId> =
-        old.iter().filter(|r| r.kind() == RecordKind::Inspection).map(|r| r.id).collect();
+    let inspections: Vec<RecordId> = old.iter().filter(|r| r.kind() == RecordKind::Inspection).map(|r| r.id).collect();
     assert!(inspections.len() >= 2 * EDITS, "too few inspections for two edit rounds");
     let step = inspections.len() / (2 * EDITS);
     let rounds: Vec<Value> = (0..2)
@@ -99,10 +98,7 @@ fn export(records: usize, out: &Path) {
         .collect();
     std::fs::write(out.join("edits.json"), serde_json::to_vec(&rounds).unwrap()).unwrap();
     let zstd3 = zstd::encode_all(&lines[..], 3).unwrap();
-    println!(
-        "{}",
-        json!({ "records": records, "json_bytes": lines.len(), "zstd3_bytes": zstd3.len(), "dir": out })
-    );
+    println!("{}", json!({ "records": records, "json_bytes": lines.len(), "zstd3_bytes": zstd3.len(), "dir": out }));
 }
 
 /// The proxy's control port.
@@ -126,10 +122,9 @@ struct Device {
 
 impl Device {
     async fn enroll(server: &Arc<dyn ServerStore>, proxy: &str, name: &str) -> Device {
-        let (_, code) = transact(&**server, &Scope::Admin, |sql| {
-            db::device_enroll(sql, TOWN, demo::user_id(Role::Supervisor))
-        })
-        .unwrap();
+        let (_, code) =
+            transact(&**server, &Scope::Admin, |sql| db::device_enroll(sql, TOWN, demo::user_id(Role::Supervisor)))
+                .unwrap();
         let dir = tempfile::TempDir::new().unwrap();
         let mut store = Store::open(dir.path().join("device.sqlite3")).unwrap();
         let key = store.device_key().unwrap().public_key();
