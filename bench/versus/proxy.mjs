@@ -12,7 +12,7 @@
 //             what each protocol spends its requests on.
 //
 // Throttle (/throttle?rate=BYTES_PER_S&latency=MS): one token bucket per direction, shared by
-// all connections (one link), with a bucket of BURST bytes; request heads and bodies pay the
+// all connections (one link), holding at most BURST bytes; request heads and bodies pay the
 // up bucket, response heads and bodies the down bucket. `latency` is added once per request
 // before it is forwarded. rate=0 turns throttling off.
 //
@@ -22,7 +22,9 @@
 import http from 'node:http';
 import { Transform } from 'node:stream';
 
-const BURST = 1500;
+// Small, so that even a short message pays for its size as on a slow serial link (a bucket of
+// an MTU or more would let each small request and answer through at once).
+const BURST = 256;
 
 class Bucket {
   constructor() {
@@ -44,22 +46,17 @@ class Bucket {
     this.last = now;
   }
 
-  // Resolves once `n` bytes may pass; callers are served in order.
+  // Resolves once `n` bytes may pass, in order of asking: at once while the bucket holds them,
+  // else after the time the missing bytes take at `rate` (the bucket then starts from empty).
   take(n) {
     if (!this.rate) return Promise.resolve();
     const turn = this.queue.then(async () => {
-      let left = n;
-      while (left > 0) {
-        const piece = Math.min(left, BURST);
+      this.refill();
+      if (this.tokens < n) {
+        await new Promise((r) => setTimeout(r, ((n - this.tokens) / this.rate) * 1000));
         this.refill();
-        if (this.tokens < piece) {
-          const wait = ((piece - this.tokens) / this.rate) * 1000;
-          await new Promise((r) => setTimeout(r, Math.ceil(wait)));
-          this.refill();
-        }
-        this.tokens -= piece;
-        left -= piece;
       }
+      this.tokens -= n;
     });
     this.queue = turn;
     return turn;
@@ -110,7 +107,10 @@ function stats() {
 }
 
 let upstreamPort = 0;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// A new upstream connection per request: on loopback it costs well under a millisecond, and no
+// request can land on a connection the server is closing as idle (clients keep theirs to the
+// proxy alive, which is what the counts see).
+const agent = new http.Agent({ keepAlive: false });
 
 const proxy = http.createServer((req, res) => {
   requests += 1;
@@ -153,10 +153,12 @@ const proxy = http.createServer((req, res) => {
     res.end(String(e));
   });
 });
-proxy.keepAliveTimeout = 30_000;
+// Longer than any client keeps an idle connection (reqwest 90 s), so none is closed under a
+// client between phases.
+proxy.keepAliveTimeout = 600_000;
 proxy.on('connection', (socket) => sockets.set(socket, { read: 0, written: 0 }));
 
-const control = http.createServer((req, res) => {
+const control = http.createServer({ keepAliveTimeout: 600_000 }, (req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
   const reply = (body) => {
     res.writeHead(200, { 'content-type': 'application/json' });

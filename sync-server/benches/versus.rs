@@ -270,7 +270,10 @@ fn main() {
                     .unwrap();
             });
             let device = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            let control = Control { http: reqwest::Client::new(), url: arg(&args, "--control") };
+            let control = Control {
+                http: reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap(),
+                url: arg(&args, "--control"),
+            };
             let result = device.block_on(async {
                 control.get(&format!("/upstream?port={port}")).await;
                 run(PathBuf::from(arg(&args, "--data")), arg(&args, "--proxy"), control, server).await
