@@ -19,10 +19,11 @@ const opt = (name, fallback) => {
   return at < 0 ? fallback : args[at + 1];
 };
 const bin = opt('--bin');
+const tableOf = opt('--table');
 const records = Number(opt('--records', '5000'));
 const runs = Number(opt('--runs', '3'));
-const out = opt('--out', fs.mkdtempSync(path.join(os.tmpdir(), 'versus-')));
-if (!bin) throw new Error('--bin PATH (the built versus bench) is required');
+const out = opt('--out') ?? (tableOf ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'versus-')));
+if (!bin && !tableOf) throw new Error('--bin PATH (the built versus bench) is required');
 
 function run(cmd, argv, { keep = false } = {}) {
   return new Promise((resolve, reject) => {
@@ -75,6 +76,9 @@ async function main() {
             `resync ${r.resync.requests} req ${r.resync.up + r.resync.down} B (whole run ${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
         );
         results[side].push(r);
+        // Kept after every run, so an interrupted series still has its figures
+        // (`node run.mjs --table FILE` prints the table of what is there).
+        fs.writeFileSync(path.join(out, `results-${records}.json`), JSON.stringify({ exported, results }, null, 1));
       }
     }
   } finally {
@@ -130,7 +134,12 @@ function table(exported, results) {
   return `${[...head, ...rows].join('\n')}\n`;
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (tableOf) {
+  const { exported, results } = JSON.parse(fs.readFileSync(tableOf, 'utf8'));
+  process.stdout.write(table(exported, results));
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
