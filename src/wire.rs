@@ -157,6 +157,10 @@ pub struct SyncResponse {
     /// Receipt numbers granted to this device (answering `want_numbers`).
     #[serde(default)]
     pub number_blocks: Vec<NumberBlock>,
+    /// The ETag of the town's reference data now (as `GET /v1/reference` gives it): the device
+    /// fetches the data only when its copy's tag differs.
+    #[serde(default)]
+    pub reference: Option<String>,
 }
 
 /// Why a body could not be read.
@@ -301,6 +305,7 @@ mod tests {
             more: true,
             reset: false,
             number_blocks: vec![NumberBlock { fy: "2026-27".into(), first: 101, last: 200 }],
+            reference: Some("\"5d41402abc4b2a76b9719d911017c592\"".into()),
         };
         assert_eq!(decode::<SyncResponse>(&encode(&response)), Ok(response));
     }
@@ -327,6 +332,7 @@ mod tests {
             more: false,
             reset: false,
             number_blocks: vec![],
+            reference: None,
         };
         let old = v1::from_v2(answer, &r.changes, vec![vec![5; 32]]);
         assert_eq!(old.protocol, 1);

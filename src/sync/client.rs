@@ -210,9 +210,12 @@ impl SyncClient {
             let answer = self.exchange(request).await?;
             session.handle_response(store, &answer, now_millis())?;
         }
-        // The records are in; reference data that cannot be fetched now is fetched at the next
+        // The records are in. The reference data is fetched when the server's tag differs from
+        // the copy's (or it named none); data that cannot be fetched now is fetched at the next
         // sync (a failure here does not undo this one).
-        if let Err(e) = self.refresh_reference(store).await {
+        let current = store.setting(REFERENCE_ETAG)?;
+        let fresh = session.reference_tag().is_some_and(|tag| current.as_deref() == Some(tag));
+        if !fresh && let Err(e) = self.refresh_reference(store).await {
             tracing::warn!(error = %e, "reference data not refreshed");
         }
         Ok(session.report().clone())

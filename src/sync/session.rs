@@ -113,12 +113,14 @@ pub struct SyncSession {
     done: bool,
     /// The page size the next request asks for.
     page_bytes: u32,
+    /// The reference data's tag as the last answer gave it.
+    reference: Option<String>,
 }
 
 impl SyncSession {
     pub fn new(config: SessionConfig) -> SyncSession {
         let page_bytes = FIRST_PAGE_BYTES.min(config.page_bytes);
-        SyncSession { config, in_flight: None, report: SyncReport::default(), done: false, page_bytes }
+        SyncSession { config, in_flight: None, report: SyncReport::default(), done: false, page_bytes, reference: None }
     }
 
     /// The next request's bytes (`wire::encode` of a [`SyncRequest`]), or `None` once the
@@ -168,6 +170,9 @@ impl SyncSession {
         let response: SyncResponse = wire::decode(bytes)?;
         let applied = store.apply_sync(&outbox, &response, now)?;
         self.pace(now - asked_at);
+        if response.reference.is_some() {
+            self.reference = response.reference.clone();
+        }
         let report = &mut self.report;
         report.requests += 1;
         report.pushed += outbox.changes.len();
@@ -192,6 +197,12 @@ impl SyncSession {
         } else if answer_ms > SLOW_ANSWER_MS {
             self.page_bytes = (self.page_bytes / 2).max(floor);
         }
+    }
+
+    /// The ETag of the town's reference data as the server last named it (`None` from a server
+    /// that does not say): the caller fetches the data when its copy's tag differs.
+    pub fn reference_tag(&self) -> Option<&str> {
+        self.reference.as_deref()
     }
 
     /// The page size the next request asks for.

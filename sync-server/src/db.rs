@@ -278,6 +278,20 @@ pub fn reference(sql: &mut dyn Sql, tenant: &str) -> Result<ReferenceData, AppEr
     Ok(refs)
 }
 
+/// The reference data as devices are served it (`refs`, the town's, with the registered crew
+/// and operator keys) and its ETag: `GET /v1/reference` answers with both, and every sync
+/// answer names the tag, so a device asks for the data only when it changed.
+pub fn served_reference(
+    sql: &mut dyn Sql,
+    tenant: &str,
+    mut refs: ReferenceData,
+) -> Result<(Vec<u8>, String), AppError> {
+    (refs.crew_keys, refs.operator_keys) = crate::custody::served_keys(sql, tenant)?;
+    let body = serde_json::to_vec(&refs).map_err(|e| AppError::Internal(format!("reference data: {e}")))?;
+    let etag = format!("\"{}\"", hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(&body)[..16]));
+    Ok((body, etag))
+}
+
 /// The receipt signing key a device registered at enrollment, if it did.
 pub fn device_key(sql: &mut dyn Sql, device: &str) -> Result<Option<wardbook::ledger::PublicKey>, AppError> {
     let row = sql.row("SELECT public_key FROM devices WHERE id = ?1", params![device])?;

@@ -961,6 +961,7 @@ fn sync_seeds() -> Vec<Vec<u8>> {
         more: true,
         reset: false,
         number_blocks: vec![],
+        reference: None,
     };
     let mut cbor = Vec::new();
     ciborium::into_writer(&request, &mut cbor).expect("CBOR to memory");

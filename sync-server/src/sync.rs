@@ -29,6 +29,7 @@ pub fn exchange(
     let max_bytes = request.max_page_bytes.unwrap_or(DEFAULT_PAGE_BYTES).clamp(*PAGE_BYTES.start(), *PAGE_BYTES.end());
     let refs = db::reference(sql, &auth.scope.tenant)?;
     let (answers, tally) = ingest::ingest(sql, auth, &refs, &request.changes)?;
+    let (_, reference) = db::served_reference(sql, &auth.scope.tenant, refs)?;
     let page = feed::page(sql, auth, &request.cursor, max_bytes as usize)?;
     let number_blocks = match &request.want_numbers {
         Some(want) => numbers::grant(sql, auth, want)?,
@@ -42,6 +43,7 @@ pub fn exchange(
         more: page.more,
         reset: page.reset,
         number_blocks,
+        reference: Some(reference),
     };
     Ok((response, answers.hashes, tally))
 }

@@ -40,6 +40,7 @@ fn answer(acks: Vec<Outcome>, items: Vec<RecordBytes>, seq: u64, more: bool) -> 
         more,
         reset: false,
         number_blocks: vec![],
+        reference: None,
     }
 }
 

@@ -991,6 +991,7 @@ async fn an_oversized_legacy_record_never_stalls_a_new_device() {
         more: false,
         reset: false,
         number_blocks: vec![],
+        reference: None,
     };
     let applied = new_phone.store.apply_sync(&Default::default(), &response, now()).unwrap();
     assert_eq!(applied.received, 1);

@@ -479,3 +479,41 @@ fn the_error_schema_lists_every_code_and_every_documented_sync_error_is_in_it() 
         assert!(listed.contains(code));
     }
 }
+
+/// Every sync answer names the reference data's tag: a device fetches the data only when its
+/// copy's tag differs (an ordinary sync is then one request), and a new user still arrives.
+#[tokio::test]
+async fn a_sync_fetches_the_reference_data_only_when_its_tag_changed() {
+    let server = TestServer::start().await;
+    let mut phone = server.device(TOWN_A, Role::Inspector).await;
+    let tag = reqwest::Client::new()
+        .get(format!("{}/v1/reference", server.url()))
+        .bearer_auth(phone.client.token())
+        .send()
+        .await
+        .unwrap()
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    // Enrollment stored the data without its tag: the first sync fetches it and keeps the tag
+    // the sync answer named.
+    phone.sync().await.unwrap();
+    assert_eq!(phone.store.setting("reference_etag").unwrap().as_deref(), Some(tag.as_str()));
+    // Unchanged data: the tag stays (the side-by-side benchmark counts the requests: one).
+    assert_eq!(phone.sync().await.unwrap().requests, 1);
+    assert_eq!(phone.store.setting("reference_etag").unwrap().as_deref(), Some(tag.as_str()));
+    // A user added at the office reaches the phone at its next sync.
+    let user = wardbook::domain::reference::User {
+        id: wardbook::ids::UserId::new(),
+        name: "Naya Inspector".into(),
+        roles: vec![Role::Inspector],
+        wards: vec!["W01".into()],
+    };
+    server.db.admin(|sql| wardbook_server::db::user_add(sql, TOWN_A, &user));
+    phone.sync().await.unwrap();
+    assert!(phone.store.reference().users.iter().any(|u| u.id == user.id), "the new user arrived");
+    assert_ne!(phone.store.setting("reference_etag").unwrap().as_deref(), Some(tag.as_str()));
+}
