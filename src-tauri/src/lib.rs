@@ -143,6 +143,6 @@ pub fn run() {
 }
 
 fn tracing_subscriber_init() {
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info,automerge=warn".into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }

@@ -92,10 +92,12 @@ fn join(path: &str, key: &str) -> String {
 }
 
 /// Every winning value of the document by path, after checking depth, size and the kinds of
-/// conflicting values. Iterative: the stack is a `Vec`.
-fn flatten(doc: &AutoCommit) -> Result<BTreeMap<String, Node>, ShapeError> {
+/// conflicting values, and how many fields of the winning values have competitors (what
+/// [`crate::document::field_conflicts`] lists). Iterative: the stack is a `Vec`.
+fn flatten(doc: &AutoCommit) -> Result<(BTreeMap<String, Node>, usize), ShapeError> {
     let mut out = BTreeMap::new();
     let mut nodes = 0usize;
+    let mut conflicts = 0usize;
     // (object, its path, its depth, whether it is a winner's)
     let mut stack: Vec<(ObjId, String, usize, bool)> = vec![(automerge::ROOT, String::new(), 0, true)];
     while let Some((obj, path, depth, winning)) = stack.pop() {
@@ -156,23 +158,37 @@ fn flatten(doc: &AutoCommit) -> Result<BTreeMap<String, Node>, ShapeError> {
                 }
             }
             if winning {
+                conflicts += usize::from(values.len() > 1);
                 out.insert(child_path, winner);
             }
         }
     }
-    Ok(out)
+    Ok((out, conflicts))
 }
 
 /// Checks that `doc` is exactly what the record it shows reconciles to, and returns that
 /// record. `Ok(None)` for an empty document (a record not yet created).
 pub fn check(doc: &AutoCommit) -> Result<Option<Record>, ShapeError> {
-    let found = flatten(doc)?;
+    Ok(check_counting(doc)?.map(|checked| checked.record))
+}
+
+/// A document that passed [`check`]: its record, and how many of its fields are in conflict
+/// (`field_conflicts(doc).len()`, counted on the same walk).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    pub record: Record,
+    pub conflicts: usize,
+}
+
+/// [`check`], also counting the document's conflicting fields.
+pub fn check_counting(doc: &AutoCommit) -> Result<Option<Checked>, ShapeError> {
+    let (found, conflicts) = flatten(doc)?;
     if found.is_empty() {
         return Ok(None);
     }
     let record: Record = autosurgeon::hydrate(doc).map_err(|e| ShapeError::NotARecord(e.to_string()))?;
     compare(&expected(&record)?, &found)?;
-    Ok(Some(record))
+    Ok(Some(Checked { record, conflicts }))
 }
 
 /// What `record` reconciles to, by path, as [`flatten`] reads a document: the record's own
@@ -438,7 +454,7 @@ mod tests {
         for n in 0..40 {
             let record = demo::mixed(RecordId::new(), 77, n);
             let doc = doc_of(&record);
-            let from_doc = flatten(&doc).unwrap();
+            let (from_doc, _) = flatten(&doc).unwrap();
             assert_eq!(expected(&record).unwrap(), from_doc, "record {n} ({})", record.kind());
             assert!(from_doc.len() > 10, "record {n} has {} values", from_doc.len());
         }
@@ -570,6 +586,10 @@ mod tests {
         let mut merged = a.clone();
         merged.merge(&mut b).unwrap();
         assert!(check(&merged).is_ok(), "two strings competing: an honest conflict");
+        let counted = check_counting(&merged).unwrap().unwrap().conflicts;
+        assert_eq!(counted, crate::document::field_conflicts(&merged).len(), "counted as the conflict list has it");
+        assert_eq!(counted, 1);
+        assert_eq!(check_counting(&base).unwrap().unwrap().conflicts, 0);
 
         let mut c = base.fork().with_actor(automerge::ActorId::from([4u8; 16]));
         let ic = body_obj(&c, "Inspection");
