@@ -61,7 +61,9 @@ struct Request {
 
 impl Request {
     fn new(uri: &Uri, headers: &HeaderMap, query: HashMap<String, String>) -> Request {
-        let cookies = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        // HTTP/2 and some clients send several Cookie headers; they read as one.
+        let all: Vec<&str> = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+        let cookies = (!all.is_empty()).then(|| all.join("; "));
         let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         let chosen = query.get("lang").and_then(|l| Lang::parse(l));
         let lang =

@@ -12,6 +12,7 @@ mod hostile;
 mod http_api;
 mod instances;
 mod ledger;
+mod office;
 mod parking;
 mod photos;
 mod postgres;
