@@ -28,6 +28,7 @@ h2{font-size:1.05rem;margin:1.2rem 0 .5rem}\
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:.75rem}\
 .card{background:#fff;border:1px solid #d5d8d0;border-radius:6px;padding:.75rem}\
 .card h2{margin:0 0 .4rem}\
+@media(min-width:40rem){.wide{grid-column:span 2}}\
 a.fig{display:block;text-decoration:none;color:#14532d;padding:.2rem 0}\
 a.fig b{font-size:1.5rem;display:block}\
 a.fig:focus,a:focus,button:focus,input:focus{outline:3px solid #b45309;outline-offset:2px}\
@@ -178,12 +179,12 @@ pub fn today(frame: &Frame, t: &Today) -> String {
     let body = html! {
         p.small { (Msg::DayOf.text(lang)) ": " time datetime=(t.day) { (t.day) } }
         div.grid {
-            section.card aria-labelledby="receipts" {
+            section.card.wide aria-labelledby="receipts" {
                 h2 #receipts { (Msg::Receipts.text(lang)) }
                 @if t.by_mode.is_empty() {
                     p { (Msg::NoReceipts.text(lang)) }
                 } @else {
-                    div.scroll { table {
+                    div.scroll tabindex="0" role="region" aria-label=(Msg::Receipts.text(lang)) { table {
                         thead { tr { th scope="col" { (Msg::Mode.text(lang)) } th.n scope="col" { (Msg::Count.text(lang)) } th.n scope="col" { (Msg::Amount.text(lang)) } } }
                         tbody {
                             @for (mode, (count, amount)) in &t.by_mode {
@@ -271,7 +272,7 @@ pub fn records(frame: &Frame, filter: &RecordFilter, lines: &[RecordLine], total
         @if lines.is_empty() {
             p { (Msg::NoRecords.text(lang)) }
         } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(heading) { table {
                 thead { tr {
                     th scope="col" { (Msg::Title.text(lang)) }
                     th scope="col" { (Msg::Kind.text(lang)) }
@@ -320,7 +321,7 @@ pub fn receipts(
         h2 { (heading) }
         (shown(lang, list.len(), list.len()))
         @if list.is_empty() { p { (Msg::NoReceipts.text(lang)) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(heading) { table {
                 thead { tr {
                     th scope="col" { (Msg::Number.text(lang)) }
                     th scope="col" { (Msg::Mode.text(lang)) }
@@ -362,7 +363,7 @@ pub fn devices(frame: &Frame, quiet: Option<u32>, list: &[DeviceRow]) -> String 
         h2 { (heading) }
         (shown(lang, list.len(), list.len()))
         @if list.is_empty() { p { (Msg::NoRecords.text(lang)) } } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(heading) { table {
                 thead { tr {
                     th scope="col" { (Msg::Device.text(lang)) }
                     th scope="col" { (Msg::User.text(lang)) }

@@ -13,6 +13,7 @@ mod http_api;
 mod instances;
 mod ledger;
 mod office;
+mod office_browser;
 mod parking;
 mod photos;
 mod postgres;

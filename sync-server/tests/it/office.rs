@@ -215,9 +215,9 @@ fn amount(record: &Record) -> i64 {
 /// (a trip waiting for disposal, another "disposed" in a field 2.4 km from the plant) and a
 /// supervisor's device that syncs nothing. The collector's phone was last seen 30 hours ago
 /// and the crew's 80 (the server's `last_seen_at`, moved back as time would).
-pub async fn field_day(server: &TestServer) -> FieldDay {
+pub async fn field_day(url: &str, db: &TestDb) -> FieldDay {
     let t0 = now();
-    let mut collector = server.device(TOWN_A, Role::Collector).await;
+    let mut collector = Device::enroll(url, db, TOWN_A, Role::Collector).await;
     let mut receipts = Vec::new();
     for (n, mode) in [(1, PaymentMode::Cash), (2, PaymentMode::Cash), (3, PaymentMode::Upi)] {
         let mut record = wardbook::demo::receipt(RecordId::new(), t0, "W02", 800 + n);
@@ -254,7 +254,7 @@ pub async fn field_day(server: &TestServer) -> FieldDay {
     let report = collector.sync().await.unwrap();
     assert_eq!((report.confirmed, report.rejected), (5, 0), "{report:?}");
 
-    let mut inspector = server.device(TOWN_A, Role::Inspector).await;
+    let mut inspector = Device::enroll(url, db, TOWN_A, Role::Inspector).await;
     let submitted = wardbook::demo::inspection(RecordId::new(), t0, "W01", 1);
     let draft = wardbook::demo::inspection(RecordId::new(), t0, "W01", 2);
     let mut with_photo = wardbook::demo::inspection(RecordId::new(), t0, "W02", 3);
@@ -269,7 +269,7 @@ pub async fn field_day(server: &TestServer) -> FieldDay {
     let report = inspector.sync().await.unwrap();
     assert_eq!((report.confirmed, report.rejected), (3, 0), "{report:?}");
 
-    let mut crew = server.device(TOWN_A, Role::SanitationCrew).await;
+    let mut crew = Device::enroll(url, db, TOWN_A, Role::SanitationCrew).await;
     let waiting = wardbook::demo::trip(RecordId::new(), t0, "W01", 1);
     let dumped = wardbook::demo::trip(RecordId::new(), t0, "W01", 2);
     for t in [&waiting, &dumped] {
@@ -293,12 +293,12 @@ pub async fn field_day(server: &TestServer) -> FieldDay {
     let report = crew.sync().await.unwrap();
     assert_eq!((report.confirmed, report.rejected), (2, 0), "{report:?}");
 
-    let mut supervisor: Device = server.device(TOWN_A, Role::Supervisor).await;
+    let mut supervisor = Device::enroll(url, db, TOWN_A, Role::Supervisor).await;
     supervisor.sync().await.unwrap();
 
     for (device, hours) in [(&collector.device_id, 30), (&crew.device_id, 80)] {
         let at = now() - hours * 3_600_000;
-        server.db.admin(|sql| {
+        db.admin(|sql| {
             sql.exec("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", wardbook_server::params![device, at])
         });
     }
@@ -460,7 +460,7 @@ async fn a_form_from_another_origin_is_refused() {
 #[tokio::test]
 async fn today_counts_what_the_devices_synced_and_links_to_the_same_records() {
     let server = TestServer::start().await;
-    let day = field_day(&server).await;
+    let day = field_day(&server.url(), &server.db).await;
     set_login(&server.db, "meena", OfficeRole::Supervisor, town_user(TOWN_A, Role::Supervisor));
     let w01 = wardbook::domain::reference::User {
         id: wardbook::ids::UserId::new(),
