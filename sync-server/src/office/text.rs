@@ -220,9 +220,9 @@ mod tests {
     fn amounts_are_grouped_the_indian_way() {
         assert_eq!(rupees(Paise(0)), "₹0.00");
         assert_eq!(rupees(Paise(15_000)), "₹150.00");
-        assert_eq!(rupees(Paise(125_000_00)), "₹1,25,000.00");
-        assert_eq!(rupees(Paise(1_234_567_89)), "₹12,34,567.89");
-        assert_eq!(rupees(Paise(-1_000_05)), "-₹1,000.05");
+        assert_eq!(rupees(Paise(12_500_000)), "₹1,25,000.00");
+        assert_eq!(rupees(Paise(123_456_789)), "₹12,34,567.89");
+        assert_eq!(rupees(Paise(-100_005)), "-₹1,000.05");
     }
 
     #[test]
