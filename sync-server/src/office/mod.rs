@@ -143,32 +143,31 @@ async fn office_auth(state: &AppState, request: &Request) -> Result<OfficeAuth, 
     state.run(Scope::Admin, move |sql| auth::authenticate(sql, &token, now_ms())).await
 }
 
-/// The town a page is about (`?town=`, else the login's own, else a state's first town) and
-/// what the viewer sees of it; another town answers `NotFound`.
+/// The town a page is about (`?town=`, else the login's own, else a state's first town), what
+/// the viewer sees of it (another town answers `NotFound`), and for a state official the
+/// state's towns to choose from.
 async fn town_scope(
     state: &AppState,
     auth: &OfficeAuth,
     request: &Request,
-) -> Result<(String, wardbook::domain::access::Scope), AppError> {
-    let asked = request.query.get("town").map(|t| t.trim()).filter(|t| !t.is_empty());
-    let town = match (asked, auth.home_town(), &auth.holder) {
-        (Some(t), _, _) => t.to_string(),
-        (None, Some(home), _) => home.to_string(),
-        (None, None, auth::Holder::State { state: code }) => {
+) -> Result<(String, wardbook::domain::access::Scope, Vec<String>), AppError> {
+    let towns = match &auth.holder {
+        auth::Holder::State { state: code } => {
             let pattern = format!("{code}.%");
             state
                 .run(Scope::Admin, move |sql| {
-                    let row =
-                        sql.row("SELECT id FROM tenants WHERE id LIKE ?1 ORDER BY id", crate::params![pattern])?;
-                    row.map(|r| r.text(0)).transpose()
+                    let rows =
+                        sql.rows("SELECT id FROM tenants WHERE id LIKE ?1 ORDER BY id", crate::params![pattern])?;
+                    rows.iter().map(|r| r.text(0)).collect::<Result<Vec<_>, _>>()
                 })
                 .await?
-                .ok_or(AppError::NotFound)?
         }
-        (None, None, auth::Holder::Town { .. }) => return Err(AppError::NotFound),
+        auth::Holder::Town { .. } => vec![],
     };
+    let asked = request.query.get("town").map(|t| t.trim()).filter(|t| !t.is_empty());
+    let town = asked.or(auth.home_town()).or(towns.first().map(String::as_str)).ok_or(AppError::NotFound)?.to_string();
     let scope = auth.scope_for(&town)?;
-    Ok((town, scope))
+    Ok((town, scope, towns))
 }
 
 /// The town's name in the page's language (`NotFound` for a town that does not exist).
@@ -212,21 +211,21 @@ page_handler!(devices_page, devices_inner);
 #[tracing::instrument(skip_all)]
 async fn today_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
     let auth = office_auth(state, request).await?;
-    let (town, scope) = town_scope(state, &auth, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
     let (lang, has_photo, t) = (request.lang, photo_check(state, &town), town.clone());
     let (name, figures) = state
         .run(Scope::Tenant(town.clone()), move |sql| {
             Ok((town_name(sql, &t, lang)?, today::today(sql, &scope, now_ms(), &has_photo)?))
         })
         .await?;
-    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), here: request.here.clone() };
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
     Ok(pages::today(&frame, &figures))
 }
 
 #[tracing::instrument(skip_all)]
 async fn records_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
     let auth = office_auth(state, request).await?;
-    let (town, scope) = town_scope(state, &auth, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
     let filter = lists::RecordFilter::parse(&request.query)?;
     let (lang, has_photo, t, f) = (request.lang, photo_check(state, &town), town.clone(), filter.clone());
     let (name, (lines, total)) = state
@@ -234,14 +233,14 @@ async fn records_inner(state: &AppState, request: &Request) -> Result<String, Ap
             Ok((town_name(sql, &t, lang)?, lists::records(sql, &scope, &f, &has_photo)?))
         })
         .await?;
-    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), here: request.here.clone() };
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
     Ok(pages::records(&frame, &filter, &lines, total))
 }
 
 #[tracing::instrument(skip_all)]
 async fn receipts_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
     let auth = office_auth(state, request).await?;
-    let (town, scope) = town_scope(state, &auth, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
     let filter = lists::ReceiptFilter::parse(&request.query, now_ms())?;
     let (lang, t, f) = (request.lang, town.clone(), filter.clone());
     let (name, list, names) = state
@@ -249,14 +248,14 @@ async fn receipts_inner(state: &AppState, request: &Request) -> Result<String, A
             Ok((town_name(sql, &t, lang)?, lists::receipts(sql, &scope, &f)?, lists::user_names(sql, &t)?))
         })
         .await?;
-    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), here: request.here.clone() };
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
     Ok(pages::receipts(&frame, &filter.day, filter.mode, &list, &names))
 }
 
 #[tracing::instrument(skip_all)]
 async fn devices_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
     let auth = office_auth(state, request).await?;
-    let (town, scope) = town_scope(state, &auth, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
     let quiet = lists::quiet_hours(&request.query)?;
     let (lang, t) = (request.lang, town.clone());
     let (name, list) = state
@@ -264,7 +263,7 @@ async fn devices_inner(state: &AppState, request: &Request) -> Result<String, Ap
             Ok((town_name(sql, &t, lang)?, lists::devices(sql, &scope, quiet, now_ms())?))
         })
         .await?;
-    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), here: request.here.clone() };
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
     Ok(pages::devices(&frame, quiet, &list))
 }
 

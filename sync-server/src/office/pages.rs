@@ -23,6 +23,9 @@ header h1{font-size:1.15rem;margin:0;flex:1 1 12rem}\
 header a,header button{color:#fff}\
 header form{margin:0}\
 header button{background:none;border:1px solid #fff;border-radius:4px;padding:.3rem .7rem;font:inherit;cursor:pointer}\
+nav.towns{display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:.4rem 1rem;background:#e4ebe6}\
+nav.towns a{color:#14532d}\
+nav.towns a[aria-current]{font-weight:700}\
 main{padding:1rem;max-width:80rem;margin:0 auto}\
 h2{font-size:1.05rem;margin:1.2rem 0 .5rem}\
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:.75rem}\
@@ -60,6 +63,8 @@ pub struct Frame<'a> {
     pub auth: Option<&'a OfficeAuth>,
     /// The town the page is about, and its name in the page's language.
     pub town: Option<(&'a str, String)>,
+    /// The towns a state official may choose among (empty for a town's own staff).
+    pub towns: &'a [String],
     /// This page's path and query without `lang`, for the language switch.
     pub here: String,
 }
@@ -115,6 +120,14 @@ fn page(frame: &Frame, title: &str, body: Markup) -> String {
                         }
                     }
                 }
+                @if !frame.towns.is_empty() {
+                    nav.towns aria-label=(Msg::Towns.text(lang)) {
+                        @for town in frame.towns {
+                            @let current = frame.town.as_ref().is_some_and(|(t, _)| t == town);
+                            a href=(format!("/office?town={town}")) aria-current=[current.then_some("page")] { (town) }
+                        }
+                    }
+                }
                 main { (body) }
             }
         }
@@ -124,7 +137,7 @@ fn page(frame: &Frame, title: &str, body: Markup) -> String {
 
 /// The sign-in form; `problem` says why the last attempt failed.
 pub fn sign_in(lang: Lang, here: &str, csrf: &str, next: &str, problem: Option<&str>) -> String {
-    let frame = Frame { lang, auth: None, town: None, here: here.to_string() };
+    let frame = Frame { lang, auth: None, town: None, towns: &[], here: here.to_string() };
     let body = html! {
         h2 { (Msg::SignIn.text(lang)) }
         @if let Some(problem) = problem {
@@ -147,7 +160,7 @@ pub fn sign_in(lang: Lang, here: &str, csrf: &str, next: &str, problem: Option<&
 
 /// A page that says what went wrong (`code` is the error's stable code).
 pub fn error(lang: Lang, here: &str, code: &str, message: &str) -> String {
-    let frame = Frame { lang, auth: None, town: None, here: here.to_string() };
+    let frame = Frame { lang, auth: None, town: None, towns: &[], here: here.to_string() };
     let body = html! {
         h2 { (Msg::Error.text(lang)) }
         p.error role="alert" data-code=(code) { (message) }

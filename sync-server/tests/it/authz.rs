@@ -687,6 +687,15 @@ async fn every_office_page_answers_every_office_principal_as_the_table_says() {
         assert_eq!(status, want, "{name} asking for W03");
     }
 
+    // A state official chooses among the state's towns, and only those; nobody else is offered any.
+    let (_, page) = browser(3).get("/office").await;
+    for town in [TOWN_A, TOWN_B] {
+        assert!(page.contains(&format!("href=\"/office?town={town}\"")), "state_pb is offered {town}");
+    }
+    for p in [0, 1, 2, 5] {
+        assert!(!browser(p).get("/office").await.1.contains("/office?town="), "{} is offered towns", OFFICE[p]);
+    }
+
     // Today of the W01 supervisor counts nothing of W02 and W03: of the fixtures, only the W01
     // receipt; the whole-town supervisor counts all.
     let (_, page) = browser(0).get("/office").await;
