@@ -4,9 +4,9 @@
 //! and the `Origin` check every form post passes.
 //!
 //! The usual flow: `wardbook-server user password` sets a login ([`set_password`]); the sign-in
-//! form reads the login ([`begin_sign_in`]), the password is checked off the database
-//! transaction ([`check_password`]), and [`finish_sign_in`] counts the failure or opens a
-//! session; each page then finds its [`OfficeAuth`] by the cookie ([`authenticate`]) and asks it
+//! form counts the attempt as a failure and reads the hash ([`begin_sign_in`]), the password is
+//! checked off the database transaction ([`check_password`]), and [`finish_sign_in`] opens a
+//! session for a right one; each page then finds its [`OfficeAuth`] by the cookie ([`authenticate`]) and asks it
 //! for the [`Scope`] of a town ([`OfficeAuth::scope_for`]) — the same scope devices are judged
 //! by, so an office page shows what a device of that user would receive, never more.
 
@@ -174,7 +174,7 @@ pub fn set_password(
             let needed = if role == OfficeRole::Admin { Role::Admin } else { Role::Supervisor };
             if !roles.contains(&needed) {
                 return Err(AppError::BadRequest(format!(
-                    "user {user} of {tenant} is not a {needed}; give them the role with `user add --role {needed}` first"
+                    "user {user} of {tenant} does not hold the {needed} role; add it with `user add --role {needed}` first"
                 )));
             }
             (Some(tenant.clone()), Some(user.to_string()), None)
@@ -213,14 +213,30 @@ pub struct Found {
     pub locked_for: i64,
 }
 
-/// Step one of a sign-in: the login's hash and whether it is locked now.
-pub fn begin_sign_in(sql: &mut dyn Sql, login: &str, now: i64) -> Result<Found, AppError> {
+/// Step one of a sign-in: unless the login is locked, the attempt is counted as a failure now
+/// (locking the login as `lockout` says) and the hash returned; a right password undoes it in
+/// [`finish_sign_in`]. So guesses sent in parallel cannot outrun the lockout: each takes its
+/// turn at the login's row before any password is checked.
+pub fn begin_sign_in(sql: &mut dyn Sql, login: &str, lockout: Lockout, now: i64) -> Result<Found, AppError> {
     let login = login.trim().to_lowercase();
-    let row = sql.row("SELECT password_hash, locked_until FROM office_logins WHERE login = ?1", params![&login])?;
-    Ok(match row {
-        Some(r) => Found { login, hash: Some(r.text(0)?), locked_for: (r.int(1)? - now).max(0) },
-        None => Found { login, hash: None, locked_for: 0 },
-    })
+    let counted = sql.exec(
+        "UPDATE office_logins SET failures = failures + 1 WHERE login = ?1 AND locked_until <= ?2",
+        params![&login, now],
+    )?;
+    let row =
+        sql.row("SELECT password_hash, failures, locked_until FROM office_logins WHERE login = ?1", params![&login])?;
+    let Some(row) = row else { return Ok(Found { login, hash: None, locked_for: 0 }) };
+    if counted == 0 {
+        return Ok(Found { login, hash: None, locked_for: (row.int(2)? - now).max(1) });
+    }
+    let failures = u32::try_from(row.int(1)?).unwrap_or(u32::MAX);
+    if let Some(delay) = lockout.delay_after(failures) {
+        sql.exec(
+            "UPDATE office_logins SET locked_until = ?2 WHERE login = ?1",
+            params![&login, now + delay.as_millis() as i64],
+        )?;
+    }
+    Ok(Found { login, hash: Some(row.text(0)?), locked_for: 0 })
 }
 
 /// How a sign-in ended.
@@ -234,39 +250,10 @@ pub enum SignIn {
     Locked { retry_after: u64 },
 }
 
-fn seconds(ms: i64) -> u64 {
-    (ms.max(0) as u64).div_ceil(1000).max(1)
-}
-
-/// Step three: counts a failure (locking the login as `lockout` says) or opens a session.
-/// Locked again meanwhile (another attempt failed while this one was being checked): refused.
-pub fn finish_sign_in(
-    sql: &mut dyn Sql,
-    found: &Found,
-    matched: bool,
-    lockout: Lockout,
-    now: i64,
-) -> Result<SignIn, AppError> {
-    if found.hash.is_none() {
-        return Ok(SignIn::Refused);
-    }
-    let Some(row) =
-        sql.row("SELECT failures, locked_until FROM office_logins WHERE login = ?1", params![&found.login])?
-    else {
-        return Ok(SignIn::Refused);
-    };
-    let (failures, locked_until) = (row.int(0)?, row.int(1)?);
-    if locked_until > now {
-        return Ok(SignIn::Locked { retry_after: seconds(locked_until - now) });
-    }
-    if !matched {
-        let failures = failures.saturating_add(1);
-        let delay = lockout.delay_after(u32::try_from(failures).unwrap_or(u32::MAX));
-        let until = delay.map_or(0, |d| now + d.as_millis() as i64);
-        sql.exec(
-            "UPDATE office_logins SET failures = ?2, locked_until = ?3 WHERE login = ?1",
-            params![&found.login, failures, until],
-        )?;
+/// Step three, once the password was checked off the transaction: a wrong one stays counted;
+/// a right one clears the failures and opens a session.
+pub fn finish_sign_in(sql: &mut dyn Sql, found: &Found, matched: bool, now: i64) -> Result<SignIn, AppError> {
+    if found.hash.is_none() || !matched {
         return Ok(SignIn::Refused);
     }
     sql.exec("UPDATE office_logins SET failures = 0, locked_until = 0 WHERE login = ?1", params![&found.login])?;

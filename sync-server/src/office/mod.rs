@@ -357,13 +357,13 @@ async fn sign_in(
     let lockout = auth::Lockout { free: state.settings.office_free_failures, base: state.settings.office_lockout_base };
     let outcome = async {
         let login = form.login.clone();
-        let found = state.run(Scope::Admin, move |sql| auth::begin_sign_in(sql, &login, now_ms())).await?;
+        let found = state.run(Scope::Admin, move |sql| auth::begin_sign_in(sql, &login, lockout, now_ms())).await?;
         if found.locked_for > 0 {
             return Ok(SignIn::Locked { retry_after: (found.locked_for as u64).div_ceil(1000) });
         }
         let (hash, password) = (found.hash.clone(), form.password.clone());
         let matched = tokio::task::spawn_blocking(move || auth::check_password(hash.as_deref(), &password)).await?;
-        state.run(Scope::Admin, move |sql| auth::finish_sign_in(sql, &found, matched, lockout, now_ms())).await
+        state.run(Scope::Admin, move |sql| auth::finish_sign_in(sql, &found, matched, now_ms())).await
     }
     .await;
     match outcome {

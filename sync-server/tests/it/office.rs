@@ -407,6 +407,44 @@ async fn wrong_passwords_lock_the_login_for_a_delay_that_doubles() {
 }
 
 #[tokio::test]
+async fn guesses_sent_at_once_cannot_outrun_the_lockout() {
+    let settings =
+        Settings { office_free_failures: 2, office_lockout_base: Duration::from_secs(60), ..Settings::default() };
+    let server = TestServer::with_settings(TestDb::with_towns(), settings).await;
+    set_login(&server.db, "meena", OfficeRole::Supervisor, town_user(TOWN_A, Role::Supervisor));
+    let url = server.url();
+    // Twelve browsers, each with its form open, send their guesses together.
+    let mut forms = Vec::new();
+    for _ in 0..12 {
+        let office = Office::new(&url);
+        let (cookie, csrf) = office.sign_in_form().await;
+        forms.push((office, cookie, csrf));
+    }
+    let guesses = forms.into_iter().enumerate().map(|(n, (office, cookie, csrf))| {
+        let (guess, origin) = (format!("guess number {n}"), url.clone());
+        async move { office.post_sign_in(Some(&cookie), &csrf, "meena", &guess, Some(&origin)).await.status().as_u16() }
+    });
+    let mut statuses = futures_join(guesses).await;
+    statuses.sort();
+    // Two free failures and the one that locks; the other nine are refused as locked (their
+    // passwords never reach Argon2: the attempt is counted before the hash is read).
+    assert_eq!(statuses, [[401; 3].as_slice(), [429; 9].as_slice()].concat());
+    assert_eq!(server.db.count("SELECT failures FROM office_logins WHERE login = 'meena'", &[]), 3);
+}
+
+/// Runs the futures at once on the test's runtime and collects their outputs in order.
+async fn futures_join<F: std::future::Future<Output = u16> + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<u16> {
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
 async fn a_form_without_the_right_csrf_token_is_refused() {
     let server = TestServer::start().await;
     set_login(&server.db, "meena", OfficeRole::Supervisor, town_user(TOWN_A, Role::Supervisor));
@@ -584,4 +622,69 @@ async fn a_session_made_on_one_instance_is_good_on_another() {
     let there = Office { url: second, session: office.session.clone(), ..Office::new("") };
     assert_eq!(there.get("/office").await.0, 200);
     task.abort();
+}
+
+#[tokio::test]
+async fn a_session_ends_when_it_expires_or_its_user_loses_the_role() {
+    let server = TestServer::start().await;
+    set_login(&server.db, "meena", OfficeRole::Supervisor, town_user(TOWN_A, Role::Supervisor));
+    let url = server.url();
+    let office = Office::signed_in(&url, "meena").await;
+    let expire = |db: &TestDb| {
+        db.admin(|sql| sql.exec("UPDATE office_sessions SET expires_at = ?1", wardbook_server::params![now() - 1]))
+    };
+    expire(&server.db);
+    assert_eq!(office.get("/office").await.0, 401, "an expired session");
+
+    let office = Office::signed_in(&url, "meena").await;
+    assert_eq!(office.get("/office").await.0, 200);
+    let mut demoted =
+        wardbook::demo::reference().users.into_iter().find(|u| u.roles.contains(&Role::Supervisor)).unwrap();
+    demoted.roles = vec![Role::Inspector];
+    server.db.admin(|sql| wardbook_server::db::user_add(sql, TOWN_A, &demoted));
+    assert_eq!(office.get("/office").await.0, 401, "no longer a supervisor: signed out");
+}
+
+#[test]
+fn setting_a_password_refuses_bad_input_with_a_clear_message() {
+    let db = TestDb::with_towns();
+    let supervisor = town_user(TOWN_A, Role::Supervisor);
+    let try_set = |login: &str, role: OfficeRole, holder: &Holder, password: &str| {
+        crate::support::off_runtime(|| {
+            wardbook_server::store::transact(&*db.store, &wardbook_server::store::Scope::Admin, |sql| {
+                set_password(sql, login, role, holder, password)
+            })
+        })
+        .map_err(|e| e.to_string())
+    };
+    let cases: [(&str, OfficeRole, Holder, &str, &str); 7] = [
+        ("meena", OfficeRole::Supervisor, supervisor.clone(), "short", "a password needs at least 10 characters"),
+        ("me", OfficeRole::Supervisor, supervisor.clone(), PASSWORD, "a login name has 3 to 64 letters"),
+        ("meena sharma", OfficeRole::Supervisor, supervisor.clone(), PASSWORD, "a login name has 3 to 64 letters"),
+        ("meena", OfficeRole::Admin, supervisor.clone(), PASSWORD, "does not hold the admin role"),
+        ("meena", OfficeRole::State, supervisor.clone(), PASSWORD, "the state role belongs to a state"),
+        (
+            "punjab",
+            OfficeRole::State,
+            Holder::State { state: "PB.".into() },
+            PASSWORD,
+            "a state is the lower-case letters",
+        ),
+        (
+            "meena",
+            OfficeRole::Supervisor,
+            Holder::Town { tenant: "pb.nowhere".into(), user: wardbook::demo::user_id(Role::Supervisor) },
+            PASSWORD,
+            "no user",
+        ),
+    ];
+    for (login, role, holder, password, says) in cases {
+        let error = try_set(login, role, &holder, password).expect_err(login);
+        assert!(error.contains(says), "{login} as {role:?}: {error:?} should say {says:?}");
+    }
+    assert_eq!(db.count("SELECT COUNT(*) FROM office_logins", &[]), 0, "nothing was kept");
+    try_set("Meena", OfficeRole::Supervisor, &supervisor, PASSWORD).unwrap();
+    let stored =
+        db.admin(|sql| sql.row("SELECT password_hash FROM office_logins WHERE login = 'meena'", &[])?.unwrap().text(0));
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(PASSWORD), "{stored}");
 }
