@@ -265,7 +265,7 @@ fn back(frame: &Frame) -> Markup {
 fn shown(lang: Lang, shown: usize, total: usize) -> Markup {
     html! {
         p.small data-total=(total) {
-            @if total > shown { (Msg::Shown.text(lang)) " " (shown) " / " (total) } @else { (total) }
+            @if total > shown { (Msg::Shown.text(lang)) " " (shown) " / " (total) } @else { (total) " " (Msg::Matching.text(lang)) }
         }
     }
 }

@@ -112,6 +112,7 @@ messages! {
     Updated => ("Last change (IST)", "अंतिम बदलाव (IST)"),
     Flags => ("Flags", "चिह्न"),
     NoRecords => ("Nothing matches.", "कुछ भी मेल नहीं खाता।"),
+    Matching => ("found", "मिले"),
     Shown => ("Showing the first", "पहले दिखाए गए"),
     Number => ("Receipt number", "रसीद संख्या"),
     Payer => ("Payer", "भुगतानकर्ता"),
