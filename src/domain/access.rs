@@ -127,7 +127,8 @@ impl Scope {
     }
 
     /// A record without a ward belongs to the whole town: only whole-town users cover it.
-    fn covers_ward(&self, ward: Option<&str>) -> bool {
+    /// (Also what the office console asks of a device's user and its wards.)
+    pub fn covers_ward(&self, ward: Option<&str>) -> bool {
         self.wards.is_empty() || ward.is_some_and(|w| self.wards.iter().any(|mine| mine == w))
     }
 

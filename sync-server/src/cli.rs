@@ -154,6 +154,12 @@ struct Limits {
     /// proxy shares one enrollment throttle.
     #[arg(long, env = "WARDBOOK_CLIENT_ADDRESS_HEADER")]
     client_address_header: Option<String>,
+    /// Wrong office passwords a login may give before it is locked for --office-lockout.
+    #[arg(long, default_value_t = 5, env = "WARDBOOK_OFFICE_FREE_FAILURES")]
+    office_free_failures: u32,
+    /// The first office lockout; each further wrong password doubles it (at most 1 h).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, env = "WARDBOOK_OFFICE_LOCKOUT")]
+    office_lockout: Duration,
 }
 
 impl Limits {
@@ -168,6 +174,8 @@ impl Limits {
             enroll_failures: self.enroll_failures,
             enroll_window: self.enroll_window,
             client_address_header: self.client_address_header.clone(),
+            office_free_failures: self.office_free_failures,
+            office_lockout_base: self.office_lockout,
         }
     }
 }
@@ -202,6 +210,25 @@ enum UserCommand {
         /// Keep an existing id (to update a user).
         #[arg(long)]
         id: Option<UserId>,
+    },
+    /// Set the office console password of a login, read as one line from standard input
+    /// (at least 10 characters); every session of the login ends.
+    Password {
+        /// The sign-in name: 3 to 64 of a-z 0-9 . _ -
+        #[arg(long)]
+        login: String,
+        /// supervisor or admin (a user of a town with that role), or state (read only).
+        #[arg(long)]
+        role: String,
+        /// The town of a supervisor or admin.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// The town's user a supervisor or admin signs in as.
+        #[arg(long)]
+        user: Option<UserId>,
+        /// The state of a state official: the part of its towns' ids before the dot (pb).
+        #[arg(long)]
+        state: Option<String>,
     },
 }
 
@@ -298,6 +325,21 @@ pub fn main() -> anyhow::Result<()> {
             let user = User { id: id.unwrap_or_default(), name, roles, wards };
             transact(&*cli.data.open()?, &Scope::Admin, |sql| db::user_add(sql, &tenant, &user))?;
             println!("{}", user.id);
+            Ok(())
+        }
+        Command::User { command: UserCommand::Password { login, role, tenant, user, state } } => {
+            use crate::office::auth::{Holder, OfficeRole, set_password};
+            let role: OfficeRole = role.parse()?;
+            let holder = match (tenant, user, state) {
+                (Some(tenant), Some(user), None) => Holder::Town { tenant, user },
+                (None, None, Some(state)) => Holder::State { state },
+                _ => anyhow::bail!("name either --tenant and --user (supervisor, admin) or --state (state)"),
+            };
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\n', '\r']);
+            transact(&*cli.data.open()?, &Scope::Admin, |sql| set_password(sql, &login, role, &holder, password))?;
+            println!("password set for {}", crate::office::auth::clean_login(&login)?);
             Ok(())
         }
         Command::Device { command } => device(&cli.data, command),

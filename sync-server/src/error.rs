@@ -54,6 +54,16 @@ pub enum AppError {
     SigningKeyRequired,
     #[error("too many failed enrollments from this address; try again in {retry_after} s")]
     TooManyAttempts { retry_after: u64 },
+    #[error("sign in to the office pages first")]
+    SignInRequired,
+    #[error("the login name or password is wrong")]
+    BadCredentials,
+    #[error("too many wrong passwords for this login; try again in {retry_after} s")]
+    LockedOut { retry_after: u64 },
+    #[error("the form is stale or not from this server (CSRF token); open the page again")]
+    CsrfMismatch,
+    #[error("the form was not sent from this server's own pages (Origin)")]
+    BadOrigin,
     #[error("the server's database failed: {0}")]
     Database(String),
     #[error("internal error")]
@@ -62,6 +72,14 @@ pub enum AppError {
 
 impl AppError {
     /// The one table from error to HTTP status and machine-readable code.
+    /// The `Retry-After` seconds of a refusal that ends by itself.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyAttempts { retry_after } | AppError::LockedOut { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
     pub fn status_code(&self) -> (StatusCode, &'static str) {
         use wardbook::sync::wire::WireError;
         match self {
@@ -85,6 +103,11 @@ impl AppError {
             AppError::InvalidDeviceName(_) => (StatusCode::BAD_REQUEST, "invalid_device_name"),
             AppError::SigningKeyRequired => (StatusCode::BAD_REQUEST, "signing_key_required"),
             AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            AppError::SignInRequired => (StatusCode::UNAUTHORIZED, "sign_in_required"),
+            AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            AppError::LockedOut { .. } => (StatusCode::TOO_MANY_REQUESTS, "locked_out"),
+            AppError::CsrfMismatch => (StatusCode::FORBIDDEN, "csrf_mismatch"),
+            AppError::BadOrigin => (StatusCode::FORBIDDEN, "bad_origin"),
             AppError::Unhealthy(_) => (StatusCode::SERVICE_UNAVAILABLE, "unhealthy"),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             AppError::Unwritable(_) | AppError::NewerSchema { .. } | AppError::Database(_) | AppError::Internal(_) => {
@@ -110,10 +133,7 @@ impl IntoResponse for AppError {
             _ if status.is_server_error() => "the server failed; the error is logged".into(),
             _ => self.to_string(),
         };
-        let retry_after = match &self {
-            AppError::TooManyAttempts { retry_after } => Some(*retry_after),
-            _ => None,
-        };
+        let retry_after = self.retry_after();
         let mut response = (status, Json(ErrorBody { code: code.into(), message })).into_response();
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());

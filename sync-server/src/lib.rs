@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod money;
 pub mod numbers;
+pub mod office;
 pub mod routes;
 pub mod serve;
 pub mod settings;

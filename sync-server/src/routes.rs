@@ -144,6 +144,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/v1/blobs/{sha256}"),
     ("HEAD", "/v1/blobs/{sha256}"),
     ("GET", "/v1/blobs/{sha256}/thumbnail"),
+    // The office console (`crate::office::router`).
+    ("GET", "/office"),
+    ("GET", "/office/records"),
+    ("GET", "/office/receipts"),
+    ("GET", "/office/devices"),
+    ("GET", "/office/sign-in"),
+    ("POST", "/office/sign-in"),
+    ("POST", "/office/sign-out"),
 ];
 
 /// The OpenAPI description served at `/openapi.json`.
@@ -162,6 +170,7 @@ pub fn router(state: AppState) -> Router {
         .route("/verify", get(verify_page))
         .route("/v1/blobs/{sha256}", put(blob_put).head(blob_head))
         .route("/v1/blobs/{sha256}/thumbnail", get(blob_thumbnail))
+        .merge(crate::office::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(hardening))
         .layer(CompressionLayer::new())

@@ -24,6 +24,10 @@ pub struct Settings {
     /// Behind a reverse proxy on the same machine: the header (e.g. `X-Real-IP`) that carries
     /// the client's address, believed only when the connection comes from a loopback address.
     pub client_address_header: Option<String>,
+    /// Office sign-in: wrong passwords a login may give before it is locked, and the first
+    /// lockout's length (doubled by each further failure, at most an hour).
+    pub office_free_failures: u32,
+    pub office_lockout_base: Duration,
 }
 
 impl Default for Settings {
@@ -38,6 +42,8 @@ impl Default for Settings {
             enroll_failures: 10,
             enroll_window: Duration::from_secs(15 * 60),
             client_address_header: None,
+            office_free_failures: 5,
+            office_lockout_base: Duration::from_secs(30),
         }
     }
 }

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/server-sqlite/0007_hygiene.sql"),
     include_str!("../../../migrations/server-sqlite/0008_trust.sql"),
     include_str!("../../../migrations/server-sqlite/0009_sync_speed.sql"),
+    include_str!("../../../migrations/server-sqlite/0010_office.sql"),
 ];
 
 /// The schema version this build of the SQLite backend writes.

@@ -79,6 +79,9 @@ enum Target {
     OtherBlob,
     /// A complete photo of Nabha that its inspection in W02 names.
     OwnPhoto,
+    /// An office page or form: a device's token is no office session.
+    OfficePage,
+    OfficeForm,
 }
 
 /// Rows run in this order (the HEAD of the other town's blob comes before pieces are sent
@@ -105,6 +108,60 @@ const STATUS: &[Row] = &[
     Row { method: "GET",  route: "/v1/blobs/{sha256}/thumbnail", target: Target::OwnPhoto,  expect: [200, 404, 404, 404, 404, 200, 404, 401, 401, 401] },
     Row { method: "GET",  route: "/v1/blobs/{sha256}/thumbnail", target: Target::OwnBlob,   expect: [404, 404, 404, 404, 404, 404, 404, 401, 401, 401] },
     Row { method: "GET",  route: "/v1/blobs/{sha256}/thumbnail", target: Target::OtherBlob, expect: [404, 404, 404, 404, 404, 404, 404, 401, 401, 401] },
+    // The office console: a device token opens nothing (the sign-in form answers 401), and a
+    // form posted as a device posts it (no Origin) is refused before anything is read.
+    Row { method: "GET",  route: "/office", target: Target::OfficePage,          expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/records", target: Target::OfficePage,  expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/receipts", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/devices", target: Target::OfficePage,  expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/sign-in", target: Target::OfficePage,  expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "POST", route: "/office/sign-in", target: Target::OfficeForm,  expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
+    Row { method: "POST", route: "/office/sign-out", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
+];
+
+/// Who signs in to the office pages: Nabha's supervisor of ward W01 only, Nabha's supervisor
+/// of the whole town, Nabha's admin, Punjab's state official (both demo towns are `pb.`),
+/// Himachal's, Patiala's supervisor, and a browser with no session.
+const OFFICE: [&str; 7] = ["supervisor_w01", "supervisor", "admin", "state_pb", "state_hp", "patiala", "none"];
+
+/// Which town an office request names (`?town=`), or none (the login's own).
+#[derive(Clone, Copy, Debug)]
+enum Town {
+    Implied,
+    Nabha,
+    Patiala,
+}
+
+/// The status of each office page for each office principal, about each town.
+#[rustfmt::skip]
+const OFFICE_STATUS: &[(&str, Town, [u16; 7])] = &[
+    //                                      w01  supv admn stpb sthp pati none
+    ("/office",          Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
+    ("/office",          Town::Nabha,   [200, 200, 200, 200, 404, 404, 401]),
+    ("/office",          Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
+    ("/office/records",  Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
+    ("/office/records",  Town::Nabha,   [200, 200, 200, 200, 404, 404, 401]),
+    ("/office/records",  Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
+    ("/office/receipts", Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
+    ("/office/receipts", Town::Nabha,   [200, 200, 200, 200, 404, 404, 401]),
+    ("/office/receipts", Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
+    ("/office/devices",  Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
+    ("/office/devices",  Town::Nabha,   [200, 200, 200, 200, 404, 404, 401]),
+    ("/office/devices",  Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
+];
+
+/// The fixture records of [`READ`] each office principal finds in Nabha's records list (the
+/// W01 supervisor: only the receipt in W01; nothing of W02 or W03).
+#[rustfmt::skip]
+const OFFICE_READ: [[u8; 7]; 7] = [
+    // w01 supv admn stpb sthp pati none
+    [0,   1,   1,   1,   0,   0,   0],   // Inspection W02
+    [0,   1,   1,   1,   0,   0,   0],   // Inspection W03
+    [0,   1,   1,   1,   0,   0,   0],   // AssetSurvey W02
+    [0,   1,   1,   1,   0,   0,   0],   // Receipt W02
+    [1,   1,   1,   1,   0,   0,   0],   // Receipt W01
+    [0,   1,   1,   1,   0,   0,   0],   // FsmJob W02
+    [0,   1,   1,   1,   0,   0,   0],   // Trip W02
 ];
 
 /// The fixture records, one per line of [`READ`] and [`WRITE`]: kind, ward, demo number.
@@ -350,6 +407,12 @@ impl World {
             ("GET", Target::OwnPhoto) => get(format!("/v1/blobs/{}/thumbnail", self.own_photo)).await,
             ("GET", Target::OwnBlob) => get(format!("/v1/blobs/{}/thumbnail", self.own_blob)).await,
             ("GET", Target::OtherBlob) => get(format!("/v1/blobs/{}/thumbnail", self.other_blob)).await,
+            ("GET", Target::OfficePage) => get(row.route.to_string()).await,
+            ("POST", Target::OfficeForm) => {
+                let body = Some(("application/x-www-form-urlencoded", b"csrf=x&login=supervisor&password=x".to_vec()));
+                let (status, _, body) = call(server, "POST", row.route, token, body).await;
+                (status, body)
+            }
             (method, target) => panic!("no request for {method} {} {target:?}", row.route),
         }
     }
@@ -529,4 +592,116 @@ async fn each_role_may_write_exactly_what_the_table_says() {
     }
     assert!(wrong.is_empty(), "{} outcomes differ from the table:\n{}", wrong.len(), wrong.join("\n"));
     assert_eq!(patiala_rows(&world), patiala_before, "a device of Nabha changed Patiala's rows");
+}
+
+/// Office logins of both towns and two states, on `world`'s server.
+fn office_logins(world: &World) -> Vec<Option<crate::office::Office>> {
+    use wardbook_server::office::auth::{Holder, OfficeRole};
+    let db = &world.server.db;
+    let w01 = wardbook::domain::reference::User {
+        id: wardbook::ids::UserId::new(),
+        name: "Harpreet Kaur".into(),
+        roles: vec![Role::Supervisor],
+        wards: vec!["W01".into()],
+    };
+    db.admin(|sql| db::user_add(sql, TOWN_A, &w01));
+    let logins = [
+        ("supervisor_w01", OfficeRole::Supervisor, Holder::Town { tenant: TOWN_A.into(), user: w01.id }),
+        ("supervisor", OfficeRole::Supervisor, crate::office::town_user(TOWN_A, Role::Supervisor)),
+        ("admin", OfficeRole::Admin, crate::office::town_user(TOWN_A, Role::Admin)),
+        ("state_pb", OfficeRole::State, Holder::State { state: "pb".into() }),
+        ("state_hp", OfficeRole::State, Holder::State { state: "hp".into() }),
+        ("patiala", OfficeRole::Supervisor, crate::office::town_user(TOWN_B, Role::Supervisor)),
+    ];
+    for (login, role, holder) in logins {
+        crate::office::set_login(db, login, role, holder);
+    }
+    OFFICE.iter().map(|login| (*login != "none").then(|| crate::office::Office::new(&world.server.url()))).collect()
+}
+
+#[tokio::test]
+async fn every_office_page_answers_every_office_principal_as_the_table_says() {
+    let world = World::new().await;
+    let url = world.server.url();
+    let mut offices = office_logins(&world);
+    for (p, office) in offices.iter_mut().enumerate() {
+        if let Some(office) = office {
+            *office = crate::office::Office::signed_in(&url, OFFICE[p]).await;
+        }
+    }
+    let browser =
+        |p: usize| offices[p].as_ref().map_or_else(|| crate::office::Office::new(&url), |o| o.clone_session());
+    let mut wrong = Vec::new();
+    for (path, town, expect) in OFFICE_STATUS {
+        let query = match town {
+            Town::Implied => String::new(),
+            Town::Nabha => format!("?town={TOWN_A}"),
+            Town::Patiala => format!("?town={TOWN_B}"),
+        };
+        for (p, name) in OFFICE.iter().enumerate() {
+            let (status, page) = browser(p).get(&format!("{path}{query}")).await;
+            if status != expect[p] {
+                wrong.push(format!("{path}{query} as {name}: expected {}, got {status}", expect[p]));
+            }
+            if status == 200 {
+                // The page is about the town asked for, or the login's own.
+                let shown = if page.contains(" · Nabha</h1>") {
+                    TOWN_A
+                } else if page.contains(" · Patiala</h1>") {
+                    TOWN_B
+                } else {
+                    "?"
+                };
+                let want = match (town, *name) {
+                    (Town::Patiala, _) | (Town::Implied, "patiala") => TOWN_B,
+                    _ => TOWN_A,
+                };
+                assert_eq!(shown, want, "{path}{query} as {name} shows another town");
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} answers differ from the table:\n{}", wrong.len(), wrong.join("\n"));
+
+    // The records each sees of Nabha and of Patiala: exactly OFFICE_READ, never the other town's.
+    for (p, name) in OFFICE.iter().enumerate() {
+        let expected: BTreeSet<String> =
+            world.own.iter().zip(OFFICE_READ).filter(|(_, seen)| seen[p] == 1).map(|(id, _)| id.to_string()).collect();
+        let (_, page) = browser(p).get(&format!("/office/records?town={TOWN_A}")).await;
+        assert_eq!(crate::office::rows_on(&page, "data-record"), expected, "{name} in Nabha's records");
+        let (_, page) = browser(p).get("/office/records").await;
+        let seen = crate::office::rows_on(&page, "data-record");
+        let patiala: BTreeSet<String> = world.other.iter().map(RecordId::to_string).collect();
+        let expected_other = if matches!(*name, "patiala") { patiala.clone() } else { BTreeSet::new() };
+        assert_eq!(
+            seen.intersection(&patiala).cloned().collect::<BTreeSet<_>>(),
+            expected_other,
+            "{name}: Patiala's rows"
+        );
+        // A ward outside the viewer's scope is not found, not empty.
+        let (status, _) = browser(p).get(&format!("/office/records?town={TOWN_A}&ward=W03")).await;
+        let want = match *name {
+            "supervisor" | "admin" | "state_pb" => 200,
+            "none" => 401,
+            _ => 404,
+        };
+        assert_eq!(status, want, "{name} asking for W03");
+    }
+
+    // A state official chooses among the state's towns, and only those; nobody else is offered any.
+    let (_, page) = browser(3).get("/office").await;
+    for town in [TOWN_A, TOWN_B] {
+        assert!(page.contains(&format!("href=\"/office?town={town}\"")), "state_pb is offered {town}");
+    }
+    for p in [0, 1, 2, 5] {
+        assert!(!browser(p).get("/office").await.1.contains("/office?town="), "{} is offered towns", OFFICE[p]);
+    }
+
+    // Today of the W01 supervisor counts nothing of W02 and W03: of the fixtures, only the W01
+    // receipt; the whole-town supervisor counts all.
+    let (_, page) = browser(0).get("/office").await;
+    assert_eq!(crate::office::figure(&page, "receipts"), Some(1));
+    assert_eq!(crate::office::figure(&page, "inspections_DRAFT"), None);
+    let (_, page) = browser(1).get("/office").await;
+    assert_eq!(crate::office::figure(&page, "receipts"), Some(2));
+    assert_eq!(crate::office::figure(&page, "inspections_DRAFT"), Some(2));
 }

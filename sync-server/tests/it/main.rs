@@ -12,6 +12,8 @@ mod hostile;
 mod http_api;
 mod instances;
 mod ledger;
+mod office;
+mod office_browser;
 mod parking;
 mod photos;
 mod postgres;

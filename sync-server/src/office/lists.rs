@@ -1,0 +1,257 @@
+//! The lists each figure of Today links to: records by kind, status, ward, review, flag and
+//! missing photo; a day's receipts by payment mode; devices by how long they have been quiet.
+//! Filters come from the query string and are checked: a bad value is a clear `400`, a ward
+//! outside the viewer's scope a `404` (no probing), and every row passes the viewer's scope.
+
+use std::collections::HashMap;
+
+use wardbook::domain::access::Scope;
+use wardbook::domain::receipt::PaymentMode;
+use wardbook::domain::{RecordKind, Status};
+
+use super::today::{self, DeviceRow, LedgerReceipt, in_review};
+use crate::error::AppError;
+use crate::params;
+use crate::store::Sql;
+
+/// The most rows a list shows.
+pub const LIMIT: usize = 500;
+
+fn bad(what: &str, value: &str, expected: &str) -> AppError {
+    AppError::BadRequest(format!("{what} {value:?} is not {expected}"))
+}
+
+fn nonempty<'a>(query: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
+    query.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+fn yes(query: &HashMap<String, String>, key: &str) -> Result<bool, AppError> {
+    match nonempty(query, key) {
+        None | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => Err(bad(key, other, "1 or 0")),
+    }
+}
+
+/// What a records list is filtered by.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordFilter {
+    pub kind: Option<RecordKind>,
+    pub status: Option<Status>,
+    pub ward: Option<String>,
+    /// Only records waiting for a supervisor ([`in_review`]).
+    pub review: bool,
+    /// Only records the server flagged.
+    pub flagged: bool,
+    /// Only records naming a photo the server lacks.
+    pub photos_missing: bool,
+}
+
+impl RecordFilter {
+    pub fn parse(query: &HashMap<String, String>) -> Result<RecordFilter, AppError> {
+        let kind = nonempty(query, "kind")
+            .map(|k| k.parse::<RecordKind>().map_err(|_| bad("kind", k, "a kind of record (inspection, trip, …)")))
+            .transpose()?;
+        let status = nonempty(query, "status")
+            .map(|s| s.parse::<Status>().map_err(|_| bad("status", s, "a workflow status (SUBMITTED, …)")))
+            .transpose()?;
+        Ok(RecordFilter {
+            kind,
+            status,
+            ward: nonempty(query, "ward").map(str::to_string),
+            review: yes(query, "review")?,
+            flagged: yes(query, "flagged")?,
+            photos_missing: yes(query, "photos_missing")?,
+        })
+    }
+
+    /// The filter as a query string, for links.
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(k) = self.kind {
+            parts.push(format!("kind={}", k.as_str()));
+        }
+        if let Some(s) = self.status {
+            parts.push(format!("status={}", s.as_str()));
+        }
+        if let Some(w) = &self.ward {
+            parts.push(format!("ward={w}"));
+        }
+        for (on, key) in [(self.review, "review"), (self.flagged, "flagged"), (self.photos_missing, "photos_missing")] {
+            if on {
+                parts.push(format!("{key}=1"));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+/// Refuses a ward the town does not have (`400`) or the viewer does not cover (`404`).
+pub fn check_ward(sql: &mut dyn Sql, scope: &Scope, ward: Option<&str>) -> Result<(), AppError> {
+    let Some(ward) = ward else { return Ok(()) };
+    let refs = crate::db::reference(sql, &scope.tenant)?;
+    if !refs.wards.iter().any(|w| w.code == ward) {
+        return Err(AppError::BadRequest(format!("the town has no ward {ward:?}")));
+    }
+    if !scope.covers_ward(Some(ward)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// One line of a records list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordLine {
+    pub id: String,
+    pub kind: RecordKind,
+    pub ward: Option<String>,
+    pub status: Status,
+    pub title: String,
+    pub updated_at: i64,
+    pub review: bool,
+    pub flags: Vec<String>,
+    pub photos_missing: usize,
+}
+
+/// The records `scope` sees that match `filter`, newest change first: at most [`LIMIT`], and
+/// how many matched in all.
+pub fn records(
+    sql: &mut dyn Sql,
+    scope: &Scope,
+    filter: &RecordFilter,
+    has_photo: &dyn Fn(&str) -> bool,
+) -> Result<(Vec<RecordLine>, usize), AppError> {
+    check_ward(sql, scope, filter.ward.as_deref())?;
+    let flags =
+        sql.rows("SELECT record, code FROM flags WHERE tenant = ?1 ORDER BY record, code", params![&scope.tenant])?;
+    let mut flagged: HashMap<String, Vec<String>> = HashMap::new();
+    for row in flags {
+        flagged.entry(row.text(0)?).or_default().push(row.text(1)?);
+    }
+    let missing = today::missing_photos(sql, scope, has_photo)?;
+    let rows = sql.rows(
+        "SELECT id, kind, ward, status, title, updated_at, needs_review, conflicts > 0 FROM records
+         WHERE tenant = ?1 AND (?2 = '' OR kind = ?2) AND (?3 = '' OR status = ?3) AND (?4 = '' OR ward = ?4)
+         ORDER BY updated_at DESC, id",
+        params![
+            &scope.tenant,
+            filter.kind.map_or("", |k| k.as_str()),
+            filter.status.map_or("", |s| s.as_str()),
+            filter.ward.as_deref().unwrap_or("")
+        ],
+    )?;
+    let (mut lines, mut total) = (Vec::new(), 0);
+    for row in rows {
+        let kind: RecordKind = row.text(1)?.parse().map_err(|_| AppError::Internal("a stored kind".into()))?;
+        let ward = row.opt_text(2)?;
+        if !scope.can_see(kind, ward.as_deref()) {
+            continue;
+        }
+        let status: Status = row.text(3)?.parse().map_err(|_| AppError::Internal("a stored status".into()))?;
+        let id = row.text(0)?;
+        let review = in_review(kind, status, row.bool(6)?, row.bool(7)?);
+        let flags = flagged.get(&id).cloned().unwrap_or_default();
+        let photos_missing = missing.get(&id).map_or(0, Vec::len);
+        if (filter.review && !review)
+            || (filter.flagged && flags.is_empty())
+            || (filter.photos_missing && photos_missing == 0)
+        {
+            continue;
+        }
+        total += 1;
+        if lines.len() < LIMIT {
+            lines.push(RecordLine {
+                id,
+                kind,
+                ward,
+                status,
+                title: row.text(4)?,
+                updated_at: row.int(5)?,
+                review,
+                flags,
+                photos_missing,
+            });
+        }
+    }
+    Ok((lines, total))
+}
+
+/// What a receipts list is filtered by: a day in India and a payment mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceiptFilter {
+    pub day: String,
+    pub mode: Option<PaymentMode>,
+}
+
+impl ReceiptFilter {
+    /// `day` is `YYYY-MM-DD` (IST), today when absent; `mode` a payment mode (CASH, UPI, …).
+    pub fn parse(query: &HashMap<String, String>, now: i64) -> Result<ReceiptFilter, AppError> {
+        let day = match nonempty(query, "day") {
+            None => today::ist_day(now).1,
+            Some(d) => {
+                let parts: Vec<&str> = d.split('-').collect();
+                let valid = match parts.as_slice() {
+                    [y, m, dd] if y.len() == 4 && m.len() == 2 && dd.len() == 2 => {
+                        match (y.parse(), m.parse(), dd.parse()) {
+                            (Ok(y), Ok(m), Ok(dd)) => wardbook::calendar::CivilDate::new(y, m, dd).is_some(),
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                };
+                if !valid {
+                    return Err(bad("day", d, "a date like 2026-12-03"));
+                }
+                d.to_string()
+            }
+        };
+        let mode = nonempty(query, "mode")
+            .map(|m| m.parse::<PaymentMode>().map_err(|_| bad("mode", m, "a payment mode (CASH, UPI, CHEQUE, …)")))
+            .transpose()?;
+        Ok(ReceiptFilter { day, mode })
+    }
+}
+
+/// The receipts of the filter's day `scope` sees, cancelled ones included (marked).
+pub fn receipts(sql: &mut dyn Sql, scope: &Scope, filter: &ReceiptFilter) -> Result<Vec<LedgerReceipt>, AppError> {
+    let date: Vec<i64> = filter.day.split('-').filter_map(|p| p.parse().ok()).collect();
+    let civil = wardbook::calendar::CivilDate::new(date[0] as i32, date[1] as u32, date[2] as u32)
+        .ok_or_else(|| AppError::BadRequest(format!("no day {}", filter.day)))?;
+    let start = civil.days_since_epoch() * 86_400_000 - wardbook::calendar::IST_OFFSET_MILLIS;
+    let mut list = today::receipts_of_day(sql, scope, start, &filter.day)?;
+    list.retain(|r| filter.mode.is_none_or(|m| r.taken.mode == m));
+    list.truncate(LIMIT);
+    Ok(list)
+}
+
+/// The devices `scope` oversees, quiet for more than `quiet_hours` when given, quietest first.
+pub fn devices(
+    sql: &mut dyn Sql,
+    scope: &Scope,
+    quiet_hours: Option<u32>,
+    now: i64,
+) -> Result<Vec<DeviceRow>, AppError> {
+    let mut list = today::device_rows(sql, scope)?;
+    if let Some(hours) = quiet_hours {
+        list.retain(|d| now - d.last_seen.unwrap_or(d.enrolled_at) > i64::from(hours) * 3_600_000);
+    }
+    list.sort_by_key(|d| d.last_seen.unwrap_or(d.enrolled_at));
+    list.truncate(LIMIT);
+    Ok(list)
+}
+
+/// `quiet` is a number of hours from 1 to 8760.
+pub fn quiet_hours(query: &HashMap<String, String>) -> Result<Option<u32>, AppError> {
+    nonempty(query, "quiet")
+        .map(|q| match q.parse::<u32>() {
+            Ok(h @ 1..=8760) => Ok(h),
+            _ => Err(bad("quiet", q, "a number of hours from 1 to 8760")),
+        })
+        .transpose()
+}
+
+/// Names of users, for lists that show who.
+pub fn user_names(sql: &mut dyn Sql, tenant: &str) -> Result<HashMap<String, String>, AppError> {
+    let rows = sql.rows("SELECT id, name FROM users WHERE tenant = ?1", params![tenant])?;
+    rows.iter().map(|r| Ok((r.text(0)?, r.text(1)?))).collect()
+}

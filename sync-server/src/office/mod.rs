@@ -1,0 +1,432 @@
+//! The office console: web pages of the sync server for a town's supervisors and admins (and,
+//! read only, a state's officials), signed in with a password, never with a device token.
+//!
+//! The usual flow: `GET /office` without a session answers `401` with the sign-in form;
+//! `POST /office/sign-in` (Origin and CSRF checked, the lockout kept) sets the session cookie
+//! and sends the browser to the page it asked for; every page finds the session
+//! ([`auth::authenticate`]), the town (`?town=`, else the login's own) and the viewer's
+//! [`wardbook::domain::access::Scope`] of it, and reads its figures in one tenant-scoped
+//! transaction ([`today`], [`lists`]); [`pages`] writes the HTML in English or Hindi
+//! ([`text`]).
+//!
+//! Architecture invariant: the console only reads the tables sync writes (records, changes,
+//! devices, ledger, flags, record_blobs) and writes only its own (`office_logins`,
+//! `office_sessions`); who sees which record is the core's `Scope`, never decided here.
+
+pub mod auth;
+pub mod lists;
+pub mod pages;
+pub mod text;
+pub mod today;
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use self::auth::{OfficeAuth, SESSION_COOKIE, SIGN_IN_COOKIE, SignIn};
+use self::pages::Frame;
+use self::text::{Lang, Msg};
+use crate::db::now_ms;
+use crate::error::AppError;
+use crate::routes::AppState;
+use crate::store::Scope;
+
+/// The office pages' router (merged into [`crate::routes::router`], listed in its `ROUTES`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/office", get(today_page))
+        .route("/office/records", get(records_page))
+        .route("/office/receipts", get(receipts_page))
+        .route("/office/devices", get(devices_page))
+        .route("/office/sign-in", get(sign_in_form).post(sign_in))
+        .route("/office/sign-out", post(sign_out))
+}
+
+const LANG_COOKIE: &str = "wb_lang";
+
+/// What every office request carries: its language, path and cookies.
+struct Request {
+    lang: Lang,
+    /// Set when `?lang=` chose the language: remembered in a cookie.
+    lang_chosen: bool,
+    /// The path and query without `lang`.
+    here: String,
+    cookies: Option<String>,
+    query: HashMap<String, String>,
+}
+
+impl Request {
+    fn new(uri: &Uri, headers: &HeaderMap, query: HashMap<String, String>) -> Request {
+        // HTTP/2 and some clients send several Cookie headers; they read as one.
+        let all: Vec<&str> = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+        let cookies = (!all.is_empty()).then(|| all.join("; "));
+        let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        let chosen = query.get("lang").and_then(|l| Lang::parse(l));
+        let lang =
+            Lang::choose(query.get("lang").map(String::as_str), auth::cookie(cookies.as_deref(), LANG_COOKIE), accept);
+        let rest: Vec<&str> =
+            uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("lang=")).collect();
+        let here = if rest.is_empty() { uri.path().to_string() } else { format!("{}?{}", uri.path(), rest.join("&")) };
+        Request { lang, lang_chosen: chosen.is_some(), here, cookies, query }
+    }
+
+    fn cookie(&self, name: &str) -> Option<&str> {
+        auth::cookie(self.cookies.as_deref(), name)
+    }
+
+    /// An HTML answer with the office's headers.
+    fn html(&self, status: StatusCode, body: String) -> Response {
+        let csp = format!(
+            "default-src 'none'; style-src {}; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            pages::css_hash()
+        );
+        let mut response = (status, body).into_response();
+        let h = response.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        if self.lang_chosen {
+            let cookie = auth::set_cookie(LANG_COOKIE, self.lang.code(), 365 * 86_400);
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                h.append(header::SET_COOKIE, v);
+            }
+        }
+        response
+    }
+
+    /// The page for an error: the sign-in form for a missing session, else what went wrong.
+    fn error(&self, e: AppError) -> Response {
+        let (status, code) = e.status_code();
+        if matches!(e, AppError::SignInRequired) {
+            return self.sign_in_page(status, &self.here, None);
+        }
+        if status.is_server_error() {
+            tracing::error!(error = ?e, "office page failed");
+        }
+        let message =
+            if status.is_server_error() { "the server failed; the error is logged".to_string() } else { e.to_string() };
+        let mut response = self.html(status, pages::error(self.lang, &self.here, code, &message));
+        if let Some(seconds) = e.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
+    }
+
+    /// The sign-in form with a fresh CSRF token in its cookie.
+    fn sign_in_page(&self, status: StatusCode, next: &str, problem: Option<&str>) -> Response {
+        let token = auth::new_sign_in_token();
+        let next = if safe_next(next) { next } else { "/office" };
+        let mut response = self.html(status, pages::sign_in(self.lang, &self.here, &token, next, problem));
+        if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(SIGN_IN_COOKIE, &token, 3600)) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+        response
+    }
+}
+
+/// Only an office page of this server is a place to go after signing in.
+fn safe_next(next: &str) -> bool {
+    next.starts_with("/office") && !next.starts_with("//") && !next.contains(['\\', '\r', '\n'])
+}
+
+/// The signed-in member of the office behind the request's session cookie.
+async fn office_auth(state: &AppState, request: &Request) -> Result<OfficeAuth, AppError> {
+    let token = request.cookie(SESSION_COOKIE).ok_or(AppError::SignInRequired)?.to_string();
+    state.run(Scope::Admin, move |sql| auth::authenticate(sql, &token, now_ms())).await
+}
+
+/// The town a page is about (`?town=`, else the login's own, else a state's first town), what
+/// the viewer sees of it (another town answers `NotFound`), and for a state official the
+/// state's towns to choose from.
+async fn town_scope(
+    state: &AppState,
+    auth: &OfficeAuth,
+    request: &Request,
+) -> Result<(String, wardbook::domain::access::Scope, Vec<String>), AppError> {
+    let towns = match &auth.holder {
+        auth::Holder::State { state: code } => {
+            let pattern = format!("{code}.%");
+            state
+                .run(Scope::Admin, move |sql| {
+                    let rows =
+                        sql.rows("SELECT id FROM tenants WHERE id LIKE ?1 ORDER BY id", crate::params![pattern])?;
+                    rows.iter().map(|r| r.text(0)).collect::<Result<Vec<_>, _>>()
+                })
+                .await?
+        }
+        auth::Holder::Town { .. } => vec![],
+    };
+    let asked = request.query.get("town").map(|t| t.trim()).filter(|t| !t.is_empty());
+    let town = asked.or(auth.home_town()).or(towns.first().map(String::as_str)).ok_or(AppError::NotFound)?.to_string();
+    let scope = auth.scope_for(&town)?;
+    Ok((town, scope, towns))
+}
+
+/// The town's name in the page's language (`NotFound` for a town that does not exist).
+fn town_name(sql: &mut dyn crate::store::Sql, town: &str, lang: Lang) -> Result<String, AppError> {
+    let refs = crate::db::reference(sql, town)?;
+    Ok(match (refs.tenant, lang) {
+        (Some(t), Lang::Hi) if !t.name_hi.is_empty() => t.name_hi,
+        (Some(t), _) => t.name,
+        (None, _) => town.to_string(),
+    })
+}
+
+/// Whether the server holds the photo `sha256` of `town` complete.
+fn photo_check(state: &AppState, town: &str) -> impl Fn(&str) -> bool + Send + 'static {
+    let (blobs, town) = (state.blobs.clone(), town.to_string());
+    move |sha: &str| sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) && blobs.path(&town, sha).is_file()
+}
+
+macro_rules! page_handler {
+    ($name:ident, $inner:ident) => {
+        async fn $name(
+            State(state): State<AppState>,
+            uri: Uri,
+            headers: HeaderMap,
+            Query(query): Query<HashMap<String, String>>,
+        ) -> Response {
+            let request = Request::new(&uri, &headers, query);
+            match $inner(&state, &request).await {
+                Ok(body) => request.html(StatusCode::OK, body),
+                Err(e) => request.error(e),
+            }
+        }
+    };
+}
+
+page_handler!(today_page, today_inner);
+page_handler!(records_page, records_inner);
+page_handler!(receipts_page, receipts_inner);
+page_handler!(devices_page, devices_inner);
+
+#[tracing::instrument(skip_all)]
+async fn today_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
+    let auth = office_auth(state, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
+    let (lang, has_photo, t) = (request.lang, photo_check(state, &town), town.clone());
+    let (name, figures) = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            Ok((town_name(sql, &t, lang)?, today::today(sql, &scope, now_ms(), &has_photo)?))
+        })
+        .await?;
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
+    Ok(pages::today(&frame, &figures))
+}
+
+#[tracing::instrument(skip_all)]
+async fn records_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
+    let auth = office_auth(state, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
+    let filter = lists::RecordFilter::parse(&request.query)?;
+    let (lang, has_photo, t, f) = (request.lang, photo_check(state, &town), town.clone(), filter.clone());
+    let (name, (lines, total)) = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            Ok((town_name(sql, &t, lang)?, lists::records(sql, &scope, &f, &has_photo)?))
+        })
+        .await?;
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
+    Ok(pages::records(&frame, &filter, &lines, total))
+}
+
+#[tracing::instrument(skip_all)]
+async fn receipts_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
+    let auth = office_auth(state, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
+    let filter = lists::ReceiptFilter::parse(&request.query, now_ms())?;
+    let (lang, t, f) = (request.lang, town.clone(), filter.clone());
+    let (name, list, names) = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            Ok((town_name(sql, &t, lang)?, lists::receipts(sql, &scope, &f)?, lists::user_names(sql, &t)?))
+        })
+        .await?;
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
+    Ok(pages::receipts(&frame, &filter.day, filter.mode, &list, &names))
+}
+
+#[tracing::instrument(skip_all)]
+async fn devices_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
+    let auth = office_auth(state, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
+    let quiet = lists::quiet_hours(&request.query)?;
+    let (lang, t) = (request.lang, town.clone());
+    let (name, list) = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            Ok((town_name(sql, &t, lang)?, lists::devices(sql, &scope, quiet, now_ms())?))
+        })
+        .await?;
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
+    Ok(pages::devices(&frame, quiet, &list))
+}
+
+async fn sign_in_form(uri: Uri, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+    let request = Request::new(&uri, &headers, query);
+    let next = request.query.get("next").cloned().unwrap_or_else(|| "/office".into());
+    request.sign_in_page(StatusCode::OK, &next, None)
+}
+
+/// A form's fields; absent ones are empty (and refused as such).
+#[derive(Default)]
+struct Form {
+    csrf: String,
+    login: String,
+    password: String,
+    next: String,
+}
+
+/// `application/x-www-form-urlencoded` into [`Form`].
+fn read_form(body: &[u8]) -> Result<Form, AppError> {
+    let mut form = Form::default();
+    for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (k, v) = match pair.iter().position(|b| *b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &[][..]),
+        };
+        let (k, v) = (percent_decode(k)?, percent_decode(v)?);
+        match k.as_str() {
+            "csrf" => form.csrf = v,
+            "login" => form.login = v,
+            "password" => form.password = v,
+            "next" => form.next = v,
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+fn percent_decode(bytes: &[u8]) -> Result<String, AppError> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
+                out.push(byte.ok_or_else(|| AppError::BadRequest("the form has a broken %-escape".into()))?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| AppError::BadRequest("the form is not UTF-8".into()))
+}
+
+/// The checks every form post passes first: its `Origin` is this server.
+fn check_post(headers: &HeaderMap) -> Result<(), AppError> {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    auth::check_origin(text(header::ORIGIN), text(header::HOST))
+}
+
+const FORM_LIMIT: usize = 16 * 1024;
+
+#[tracing::instrument(skip_all)]
+async fn sign_in(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request = Request::new(&uri, &headers, query);
+    let form = match (|| {
+        check_post(&headers)?;
+        if body.len() > FORM_LIMIT {
+            return Err(AppError::BadRequest("the form is too large".into()));
+        }
+        let form = read_form(&body)?;
+        let expected = request.cookie(SIGN_IN_COOKIE).unwrap_or("");
+        if expected.is_empty() || !auth::same_token(expected, &form.csrf) {
+            return Err(AppError::CsrfMismatch);
+        }
+        Ok(form)
+    })() {
+        Ok(form) => form,
+        Err(e) => return request.error(e),
+    };
+    let next = if safe_next(&form.next) { form.next.clone() } else { "/office".into() };
+    let lockout = auth::Lockout { free: state.settings.office_free_failures, base: state.settings.office_lockout_base };
+    let outcome = async {
+        let login = form.login.clone();
+        let found = state.run(Scope::Admin, move |sql| auth::begin_sign_in(sql, &login, lockout, now_ms())).await?;
+        if found.locked_for > 0 {
+            return Ok(SignIn::Locked { retry_after: (found.locked_for as u64).div_ceil(1000) });
+        }
+        let (hash, password) = (found.hash.clone(), form.password.clone());
+        let matched = tokio::task::spawn_blocking(move || auth::check_password(hash.as_deref(), &password)).await?;
+        state.run(Scope::Admin, move |sql| auth::finish_sign_in(sql, &found, matched, now_ms())).await
+    }
+    .await;
+    match outcome {
+        Ok(SignIn::Session { token }) => {
+            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
+            let h = response.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            for cookie in [
+                auth::set_cookie(SESSION_COOKIE, &token, auth::SESSION_LIFETIME_MS / 1000),
+                auth::set_cookie(SIGN_IN_COOKIE, "", 0),
+            ] {
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    h.append(header::SET_COOKIE, v);
+                }
+            }
+            tracing::info!(login = %form.login.trim().to_lowercase(), "office sign-in");
+            response
+        }
+        Ok(SignIn::Refused) => {
+            state.metrics.auth_failures.inc();
+            tracing::warn!(login = %form.login.trim().to_lowercase(), "office sign-in refused");
+            request.sign_in_page(StatusCode::UNAUTHORIZED, &next, Some(Msg::BadCredentials.text(request.lang)))
+        }
+        Ok(SignIn::Locked { retry_after }) => {
+            state.metrics.auth_failures.inc();
+            let problem =
+                format!("{} {retry_after} {}", Msg::LockedOut.text(request.lang), Msg::Seconds.text(request.lang));
+            let mut response = request.sign_in_page(StatusCode::TOO_MANY_REQUESTS, &next, Some(&problem));
+            response.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+            response
+        }
+        Err(e) => request.error(e),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn sign_out(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request = Request::new(&uri, &headers, query);
+    let result = async {
+        check_post(&headers)?;
+        let form = read_form(&body)?;
+        let auth = office_auth(&state, &request).await?;
+        if !auth::same_token(&auth.csrf, &form.csrf) {
+            return Err(AppError::CsrfMismatch);
+        }
+        let token = request.cookie(SESSION_COOKIE).unwrap_or_default().to_string();
+        state.run(Scope::Admin, move |sql| auth::sign_out(sql, &token)).await
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/office/sign-in")]).into_response();
+            if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(SESSION_COOKIE, "", 0)) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(e) => request.error(e),
+    }
+}

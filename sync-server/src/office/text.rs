@@ -1,0 +1,242 @@
+//! The office pages' words in English and Hindi: one table, so a message without its Hindi
+//! cannot compile. The language comes from `?lang=`, else the `wb_lang` cookie, else the
+//! browser's `Accept-Language`; English when none says.
+
+use wardbook::domain::receipt::PaymentMode;
+use wardbook::domain::{Paise, RecordKind};
+
+/// The language a page is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Hi,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Hi => "hi",
+        }
+    }
+
+    /// `en` or `hi` (any case, a region allowed: `hi-IN`).
+    pub fn parse(text: &str) -> Option<Lang> {
+        let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "hi" => Some(Lang::Hi),
+            _ => None,
+        }
+    }
+
+    /// The first of English and Hindi in an `Accept-Language` list, by weight then order.
+    pub fn from_accept(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let Some(lang) = parts.next().and_then(Lang::parse) else { continue };
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, lang)| lang)
+    }
+
+    /// The page's language: the query's, else the cookie's, else the browser's, else English.
+    pub fn choose(query: Option<&str>, cookie: Option<&str>, accept: Option<&str>) -> Lang {
+        query
+            .and_then(Lang::parse)
+            .or_else(|| cookie.and_then(Lang::parse))
+            .or_else(|| accept.and_then(Lang::from_accept))
+            .unwrap_or(Lang::En)
+    }
+}
+
+macro_rules! messages {
+    ($($key:ident => ($en:expr, $hi:expr),)+) => {
+        /// Every phrase of the office pages.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg { $($key),+ }
+
+        impl Msg {
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$key, Lang::En) => $en, (Msg::$key, Lang::Hi) => $hi,)+
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    Office => ("Wardbook office", "वार्डबुक कार्यालय"),
+    Today => ("Today", "आज"),
+    SignIn => ("Sign in", "साइन इन करें"),
+    SignOut => ("Sign out", "साइन आउट करें"),
+    Login => ("Login name", "लॉगिन नाम"),
+    Password => ("Password", "पासवर्ड"),
+    SignInFirst => ("Sign in to see the office pages.", "कार्यालय के पृष्ठ देखने के लिए साइन इन करें।"),
+    BadCredentials => ("The login name or password is wrong.", "लॉगिन नाम या पासवर्ड गलत है।"),
+    LockedOut => ("Too many wrong passwords. Try again in", "बहुत बार गलत पासवर्ड। फिर से कोशिश करें"),
+    Seconds => ("seconds", "सेकंड में"),
+    Receipts => ("Receipts today", "आज की रसीदें"),
+    Mode => ("Payment mode", "भुगतान का तरीका"),
+    Count => ("Receipts", "रसीदें"),
+    Amount => ("Amount", "राशि"),
+    Total => ("Total", "कुल"),
+    NoReceipts => ("No receipts yet today.", "आज अभी तक कोई रसीद नहीं।"),
+    Cash => ("Cash", "नकद"),
+    CashExpected => ("Cash expected", "अपेक्षित नकद"),
+    CashHandedOver => ("Cash handed over", "सौंपा गया नकद"),
+    Handovers => ("handovers", "सुपुर्दगियाँ"),
+    ReversalsWaiting => ("Cancellations awaiting approval", "स्वीकृति की प्रतीक्षा में रद्दीकरण"),
+    ReviewQueue => ("Review queue", "समीक्षा कतार"),
+    OldestItem => ("oldest waiting", "सबसे पुराना प्रतीक्षा में"),
+    Empty => ("empty", "खाली"),
+    DevicesQuiet24 => ("Devices not synced for 24 h", "24 घंटे से सिंक न हुए उपकरण"),
+    DevicesQuiet72 => ("Devices not synced for 72 h", "72 घंटे से सिंक न हुए उपकरण"),
+    PhotosMissing => ("Photos not yet on the server", "फ़ोटो जो अभी सर्वर पर नहीं हैं"),
+    TripsWaiting => ("Trips waiting for disposal", "निपटान की प्रतीक्षा में ट्रिप"),
+    DisposalsFlagged => ("Disposals flagged", "चिह्नित निपटान"),
+    Inspections => ("Inspections by status", "स्थिति के अनुसार निरीक्षण"),
+    NoInspections => ("No inspections.", "कोई निरीक्षण नहीं।"),
+    Status => ("Status", "स्थिति"),
+    Records => ("Records", "रिकॉर्ड"),
+    Kind => ("Kind", "प्रकार"),
+    Ward => ("Ward", "वार्ड"),
+    Title => ("Record", "रिकॉर्ड"),
+    Updated => ("Last change (IST)", "अंतिम बदलाव (IST)"),
+    Flags => ("Flags", "चिह्न"),
+    NoRecords => ("Nothing matches.", "कुछ भी मेल नहीं खाता।"),
+    Matching => ("found", "मिले"),
+    Shown => ("Showing the first", "पहले दिखाए गए"),
+    Number => ("Receipt number", "रसीद संख्या"),
+    Payer => ("Payer", "भुगतानकर्ता"),
+    Collector => ("Collector", "संग्राहक"),
+    Cancelled => ("cancelled", "रद्द"),
+    Devices => ("Devices", "उपकरण"),
+    Device => ("Device", "उपकरण"),
+    User => ("User", "उपयोगकर्ता"),
+    LastSync => ("Last sync (IST)", "अंतिम सिंक (IST)"),
+    Never => ("never", "कभी नहीं"),
+    Back => ("Back to Today", "आज पर वापस"),
+    Language => ("हिन्दी", "English"),
+    Towns => ("Towns of the state", "राज्य के नगर"),
+    ReadOnly => ("read only", "केवल देखने के लिए"),
+    Error => ("Something is wrong", "कुछ गलत है"),
+    DayOf => ("Day (IST)", "दिन (IST)"),
+    Minutes => ("min", "मिनट"),
+    Hours => ("h", "घंटे"),
+    Days => ("d", "दिन"),
+}
+
+/// A kind of record, as office staff call it.
+pub fn kind_name(kind: RecordKind, lang: Lang) -> &'static str {
+    use RecordKind::*;
+    match (kind, lang) {
+        (Inspection, Lang::En) => "Inspection",
+        (Inspection, Lang::Hi) => "निरीक्षण",
+        (AssetSurvey, Lang::En) => "Asset survey",
+        (AssetSurvey, Lang::Hi) => "परिसंपत्ति सर्वेक्षण",
+        (Receipt, Lang::En) => "Receipt",
+        (Receipt, Lang::Hi) => "रसीद",
+        (Reversal, Lang::En) => "Cancellation",
+        (Reversal, Lang::Hi) => "रद्दीकरण",
+        (Handover, Lang::En) => "Cash handover",
+        (Handover, Lang::Hi) => "नकद सुपुर्दगी",
+        (FsmJob, Lang::En) => "Desludging request",
+        (FsmJob, Lang::Hi) => "मल-कीचड़ सफ़ाई अनुरोध",
+        (Trip, Lang::En) => "Trip",
+        (Trip, Lang::Hi) => "ट्रिप",
+    }
+}
+
+/// A payment mode: DIGIT's code in English, its usual name in Hindi.
+pub fn mode_name(mode: PaymentMode, lang: Lang) -> &'static str {
+    use PaymentMode::*;
+    match (mode, lang) {
+        (Cash, Lang::En) => "Cash",
+        (Cash, Lang::Hi) => "नकद",
+        (Upi, _) => "UPI",
+        (Cheque, Lang::En) => "Cheque",
+        (Cheque, Lang::Hi) => "चेक",
+        (Dd, Lang::En) => "Demand draft",
+        (Dd, Lang::Hi) => "डिमांड ड्राफ्ट",
+        (Online, Lang::En) => "Online",
+        (Online, Lang::Hi) => "ऑनलाइन",
+        (OfflineNeft, _) => "NEFT",
+        (OfflineRtgs, _) => "RTGS",
+        (Card, Lang::En) => "Card",
+        (Card, Lang::Hi) => "कार्ड",
+        (PostalOrder, Lang::En) => "Postal order",
+        (PostalOrder, Lang::Hi) => "पोस्टल ऑर्डर",
+    }
+}
+
+/// Rupees with Indian digit grouping: `₹1,25,000.50`.
+pub fn rupees(amount: Paise) -> String {
+    let sign = if amount.0 < 0 { "-" } else { "" };
+    let (whole, paise) = (amount.0.unsigned_abs() / 100, amount.0.unsigned_abs() % 100);
+    let digits = whole.to_string();
+    let grouped = if digits.len() <= 3 {
+        digits
+    } else {
+        let (head, last3) = digits.split_at(digits.len() - 3);
+        let mut groups: Vec<&str> = Vec::new();
+        let mut rest = head;
+        while rest.len() > 2 {
+            let (h, t) = rest.split_at(rest.len() - 2);
+            groups.push(t);
+            rest = h;
+        }
+        groups.push(rest);
+        groups.reverse();
+        format!("{},{last3}", groups.join(","))
+    };
+    format!("{sign}₹{grouped}.{paise:02}")
+}
+
+/// How long ago, roughly: `45 min`, `3 h 20 min`, `4 d 2 h`.
+pub fn age(ms: i64, lang: Lang) -> String {
+    let minutes = ms.max(0) / 60_000;
+    let (m, h, d) = (Msg::Minutes.text(lang), Msg::Hours.text(lang), Msg::Days.text(lang));
+    match minutes {
+        0..60 => format!("{minutes} {m}"),
+        60..1440 => format!("{} {h} {} {m}", minutes / 60, minutes % 60),
+        _ => format!("{} {d} {} {h}", minutes / 1440, (minutes % 1440) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_grouped_the_indian_way() {
+        assert_eq!(rupees(Paise(0)), "₹0.00");
+        assert_eq!(rupees(Paise(15_000)), "₹150.00");
+        assert_eq!(rupees(Paise(12_500_000)), "₹1,25,000.00");
+        assert_eq!(rupees(Paise(123_456_789)), "₹12,34,567.89");
+        assert_eq!(rupees(Paise(-100_005)), "-₹1,000.05");
+    }
+
+    #[test]
+    fn the_language_is_the_query_then_the_cookie_then_the_browser() {
+        assert_eq!(Lang::choose(Some("hi"), Some("en"), Some("en")), Lang::Hi);
+        assert_eq!(Lang::choose(Some("fr"), Some("hi"), None), Lang::Hi);
+        assert_eq!(Lang::choose(None, None, Some("hi-IN,hi;q=0.9,en;q=0.8")), Lang::Hi);
+        assert_eq!(Lang::choose(None, None, Some("pa-IN, en-GB;q=0.7, hi;q=0.5")), Lang::En);
+        assert_eq!(Lang::choose(None, None, Some("fr")), Lang::En);
+    }
+
+    #[test]
+    fn ages_read_at_a_glance() {
+        assert_eq!(age(45 * 60_000, Lang::En), "45 min");
+        assert_eq!(age(200 * 60_000, Lang::En), "3 h 20 min");
+        assert_eq!(age((4 * 1440 + 120) * 60_000, Lang::Hi), "4 दिन 2 घंटे");
+    }
+}
