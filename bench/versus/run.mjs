@@ -93,7 +93,8 @@ function table(exported, results) {
   const m = (side, f) => median(results[side].map(f));
   const rows = [];
   const kb = (b) => `${(b / 1000).toFixed(1)} KB`;
-  const s = (x) => `${x.toFixed(2)} s`;
+  // A figure only one side reports shows as – on the other.
+  const s = (x) => (Number.isFinite(x) ? `${x.toFixed(2)} s` : '–');
   const n = (x) => `${Math.round(x)}`;
   // [label, value of a run, format, goal, pass(wardbook, pouchdb)]
   const add = (label, f, fmt, goal = '–', pass) => {
@@ -105,10 +106,12 @@ function table(exported, results) {
   };
   const zstd = exported.zstd3_bytes;
   add('1. Push: time', (r) => r.push.secs, s, '≥ 3× faster', (w, p) => p / w >= 3);
+  add('1. Push: device CPU', (r) => r.push.device_cpu ?? NaN, s);
   add('1. Push: requests', (r) => r.push.requests, n);
   add('1. Push: bytes up', (r) => r.push.up, kb);
   add('1. Push: bytes down', (r) => r.push.down, kb);
   add('2. Cold bootstrap: time', (r) => r.bootstrap.secs, s, '≥ 3× faster', (w, p) => p / w >= 3);
+  add('2. Cold bootstrap: device CPU', (r) => r.bootstrap.device_cpu ?? NaN, s);
   add('2. Cold bootstrap: requests', (r) => r.bootstrap.requests, n);
   add('2. Cold bootstrap: bytes down', (r) => r.bootstrap.down, kb);
   add(

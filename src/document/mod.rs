@@ -9,7 +9,10 @@
 //!
 //! Architecture invariant: no I/O; bytes in, bytes out.
 
+mod read;
 pub mod shape;
+
+pub use read::read_record;
 
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, Value};
 
@@ -82,7 +85,7 @@ impl RecordDoc {
         if let Some(record) = self.hydrated.get() {
             return Ok(record.clone());
         }
-        let record: Record = autosurgeon::hydrate(&self.doc).map_err(bad)?;
+        let record: Record = read_record(&self.doc).map_err(bad)?;
         Ok(self.hydrated.get_or_init(|| record).clone())
     }
 

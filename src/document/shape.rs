@@ -186,7 +186,7 @@ pub fn check_counting(doc: &AutoCommit) -> Result<Option<Checked>, ShapeError> {
     if found.is_empty() {
         return Ok(None);
     }
-    let record: Record = autosurgeon::hydrate(doc).map_err(|e| ShapeError::NotARecord(e.to_string()))?;
+    let record = super::read_record(doc).map_err(|e| ShapeError::NotARecord(e.to_string()))?;
     compare(&expected(&record)?, &found)?;
     Ok(Some(Checked { record, conflicts }))
 }

@@ -558,7 +558,9 @@ pub(crate) fn merge_in(
             if record.id != id {
                 return Err(Error::DifferentRecords { ours: id, theirs: record.id });
             }
-            persist(conn, id, doc, None, now, origin)?;
+            // The bytes just loaded are kept as they came (saving the document again was a
+            // third of what a bootstrapping device spent on each record).
+            persist_with(conn, id, doc, None, Some(bytes), now, origin)?;
             Ok(record)
         }
         Err(e) => Err(e),
@@ -576,12 +578,11 @@ pub(crate) fn load(conn: &Connection, actor: &[u8], id: RecordId) -> Result<Stor
 pub(crate) fn load_unread(conn: &Connection, actor: &[u8], id: RecordId) -> Result<Stored> {
     type Row = (Vec<u8>, Vec<u8>, i64, String, Vec<u8>);
     let row: Option<Row> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT d.snapshot, r.heads, r.increments_bytes, r.sync_state, r.pushed_heads
              FROM records r JOIN record_docs d ON d.id = r.id WHERE r.id = ?1",
-            [id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
+        )?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .optional()?;
     let (snapshot, heads, increments_bytes, sync_state, pushed) = row.ok_or(Error::NotFound(id))?;
     let mut stmt = conn.prepare_cached("SELECT bytes FROM record_increments WHERE record_id = ?1 ORDER BY n")?;
@@ -607,8 +608,22 @@ pub(crate) fn load_unread(conn: &Connection, actor: &[u8], id: RecordId) -> Resu
 pub(crate) fn persist(
     conn: &Connection,
     id: RecordId,
+    doc: RecordDoc,
+    previous: Option<Previous>,
+    now: UnixMillis,
+    origin: Origin,
+) -> Result<()> {
+    persist_with(conn, id, doc, previous, None, now, origin)
+}
+
+/// [`persist`], for a new record whose document was just loaded from `loaded` (kept as its
+/// snapshot as they are, instead of saving the document again).
+fn persist_with(
+    conn: &Connection,
+    id: RecordId,
     mut doc: RecordDoc,
     previous: Option<Previous>,
+    loaded: Option<&[u8]>,
     now: UnixMillis,
     origin: Origin,
 ) -> Result<()> {
@@ -622,10 +637,15 @@ pub(crate) fn persist(
         return Ok(());
     }
     let search_text = record.search_text();
+    let is_new = previous.is_none();
     // What the search index holds for this record now (none for a new one).
-    let old_text: Option<(String, Option<i64>)> = conn
-        .query_row("SELECT search_text, fts_rowid FROM records WHERE id = ?1", [&key], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let old_text: Option<(String, Option<i64>)> = match is_new {
+        true => None,
+        false => conn
+            .prepare_cached("SELECT search_text, fts_rowid FROM records WHERE id = ?1")?
+            .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?,
+    };
     let (sync_state, pushed_heads) = match (&previous, origin) {
         (_, Origin::Local) => (SyncState::Saved, previous.as_ref().map(|p| p.4.clone()).unwrap_or_default()),
         // What the server sent cannot make a record "on the server" if it has unsent edits.
@@ -661,7 +681,11 @@ pub(crate) fn persist(
                  VALUES (?1, ?2, '', ?3, ?4, ?5, '', '', x'')",
                 params![key, record.kind().as_str(), record.created_by.to_string(), record.created_at, now],
             )?;
-            exec(conn, "INSERT INTO record_docs (id, snapshot) VALUES (?1, ?2)", params![key, doc.save()])?;
+            let snapshot = match loaded {
+                Some(bytes) => bytes.to_vec(),
+                None => doc.save(),
+            };
+            exec(conn, "INSERT INTO record_docs (id, snapshot) VALUES (?1, ?2)", params![key, snapshot])?;
         }
     }
     exec(
@@ -693,9 +717,14 @@ pub(crate) fn persist(
         ],
     )?;
     write_list_columns(conn, &key, Some(&record))?;
-    query::write_conflicts(conn, &key, &conflicts)?;
+    // A new record has no rows of its own yet to replace.
+    if !is_new || !conflicts.is_empty() {
+        query::write_conflicts(conn, &key, &conflicts)?;
+    }
     query::index_text(conn, &key, &search_text, old_text.as_ref())?;
-    photos::index_record_photos(conn, &key, &record)?;
+    if !is_new || !record.photos().is_empty() {
+        photos::index_record_photos(conn, &key, &record)?;
+    }
     custody::index_trip(conn, &key, &record)?;
     Ok(())
 }

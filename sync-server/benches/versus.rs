@@ -178,6 +178,14 @@ async fn phase(control: &Control, secs: f64) -> Value {
     stats
 }
 
+/// The CPU seconds this thread has used. The devices run on this one thread (a current-thread
+/// runtime) and the server on its own, so the difference over a phase is the devices' CPU.
+fn device_cpu_secs() -> f64 {
+    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    let nanos: f64 = schedstat.split_whitespace().next().unwrap().parse().unwrap();
+    nanos / 1e9
+}
+
 async fn run(data: PathBuf, proxy: String, control: Control, server: Arc<dyn ServerStore>) -> Value {
     let records = read_lines(&data.join("records.jsonl"));
     let new = read_lines(&data.join("new.jsonl"));
@@ -192,18 +200,20 @@ async fn run(data: PathBuf, proxy: String, control: Control, server: Arc<dyn Ser
     }
     a.store.checkpoint().unwrap();
     control.get("/reset").await;
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), device_cpu_secs());
     let report = a.sync().await;
     out["push"] = phase(&control, started.elapsed().as_secs_f64()).await;
+    out["push"]["device_cpu"] = json!(device_cpu_secs() - cpu);
     out["push"]["report_requests"] = json!(report.requests);
     a.all_on_server(ids.iter().copied());
 
     // 2. Cold bootstrap: a new device B pulls everything.
     let mut b = Device::enroll(&server, &proxy, "device B").await;
     control.get("/reset").await;
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), device_cpu_secs());
     let report = b.sync().await;
     out["bootstrap"] = phase(&control, started.elapsed().as_secs_f64()).await;
+    out["bootstrap"]["device_cpu"] = json!(device_cpu_secs() - cpu);
     out["bootstrap"]["report_requests"] = json!(report.requests);
     assert_eq!(b.store.count().unwrap() as usize, ids.len(), "device B has not every record");
 

@@ -194,7 +194,7 @@ fn load_doc(conn: &mut dyn Sql, tenant: &str, key: &str) -> Result<Held, AppErro
 }
 
 fn hydrate(doc: &AutoCommit) -> Option<Record> {
-    if doc.keys(automerge::ROOT).next().is_none() { None } else { autosurgeon::hydrate(doc).ok() }
+    if doc.keys(automerge::ROOT).next().is_none() { None } else { wardbook::document::read_record(doc).ok() }
 }
 
 /// Checks one change against the device's scope and stores it with the next sequence number.
