@@ -212,209 +212,200 @@ fn apply(
     bytes: &[u8],
     device: DeviceId,
 ) -> Result<Outcome, AppError> {
-    let outcome = judge_and_store(conn, auth, refs, batch, record, held, change, bytes, device)?;
-    if !matches!(outcome, Outcome::Stored { .. }) {
-        held.restore()?;
-    }
-    Ok(outcome)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn judge_and_store(
-    conn: &mut dyn Sql,
-    auth: &DeviceAuth,
-    refs: &ReferenceData,
-    batch: &mut Batch,
-    record: RecordId,
-    held: &mut Held,
-    change: Change,
-    bytes: &[u8],
-    device: DeviceId,
-) -> Result<Outcome, AppError> {
-    let before = held.record.clone();
-    let candidate = &mut held.doc;
-    // Automerge can panic on a crafted change (found by the `ingest_changes` fuzz target):
-    // such a change is refused like any other malformed one, never a failed request.
-    let actor = change.actor_id().to_hex_string();
-    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| candidate.apply_changes([change.clone()])));
-    match applied {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Ok(reject("malformed_change", e.to_string())),
-        Err(_) => return Ok(reject("malformed_change", "the change could not be applied to the record")),
-    }
-    // The document must be exactly what a record reconciles to: no unknown key, no value of
-    // another type, nothing nested deeper than a record nests. Checked without recursion.
-    let (after, conflicts) = match shape::check_counting(candidate) {
-        Ok(Some(checked)) => (checked.record, checked.conflicts),
-        Ok(None) => {
-            return Ok(reject("invalid_document", "the change leaves a document that is not a Wardbook record"));
+    // Every refusal after the change was applied returns from this closure, and the document
+    // goes back to its stored bytes.
+    let outcome = (|| -> Result<Outcome, AppError> {
+        let before = held.record.clone();
+        let candidate = &mut held.doc;
+        // Automerge can panic on a crafted change (found by the `ingest_changes` fuzz target):
+        // such a change is refused like any other malformed one, never a failed request.
+        let actor = change.actor_id().to_hex_string();
+        let applied =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| candidate.apply_changes([change.clone()])));
+        match applied {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Ok(reject("malformed_change", e.to_string())),
+            Err(_) => return Ok(reject("malformed_change", "the change could not be applied to the record")),
         }
-        Err(e) => return Ok(reject("invalid_document", e.to_string())),
-    };
-    // The stored document must load again (the next change of this record starts from it): a
-    // crafted change can leave one whose saved bytes do not (also found by `ingest_changes`).
-    // (Written without DEFLATE: the same columns, so the same test, at a quarter of the cost.)
-    let saved = candidate.save_nocompress();
-    if !std::panic::catch_unwind(|| AutoCommit::load(&saved).is_ok()).unwrap_or(false) {
-        return Ok(reject("malformed_change", "the change leaves a record that cannot be read back"));
-    }
-    // What is kept, and sent to a device that bootstraps: the stored bytes with this change
-    // appended (changes compress to half of what a document does in a page), or, once enough
-    // were appended, the document written out again.
-    let (stored, appended) =
-        if held.appended < APPEND_AT_MOST && held.bytes.len() + change.raw_bytes().len() <= shape::MAX_RECORD_BYTES {
+        // The document must be exactly what a record reconciles to: no unknown key, no value of
+        // another type, nothing nested deeper than a record nests. Checked without recursion.
+        let (after, conflicts) = match shape::check_counting(candidate) {
+            Ok(Some(checked)) => (checked.record, checked.conflicts),
+            Ok(None) => {
+                return Ok(reject("invalid_document", "the change leaves a document that is not a Wardbook record"));
+            }
+            Err(e) => return Ok(reject("invalid_document", e.to_string())),
+        };
+        // The stored document must load again (the next change of this record starts from it): a
+        // crafted change can leave one whose saved bytes do not (also found by `ingest_changes`).
+        // (Written without DEFLATE: the same columns, so the same test, at a quarter of the cost.)
+        let saved = candidate.save_nocompress();
+        if !std::panic::catch_unwind(|| AutoCommit::load(&saved).is_ok()).unwrap_or(false) {
+            return Ok(reject("malformed_change", "the change leaves a record that cannot be read back"));
+        }
+        // What is kept, and sent to a device that bootstraps: the stored bytes with this change
+        // appended (changes compress to half of what a document does in a page), or, once enough
+        // were appended, the document written out again.
+        let (stored, appended) = if held.appended < APPEND_AT_MOST
+            && held.bytes.len() + change.raw_bytes().len() <= shape::MAX_RECORD_BYTES
+        {
             ([held.bytes.as_slice(), change.raw_bytes()].concat(), held.appended + 1)
         } else {
             (saved, 0)
         };
-    if stored.len() > shape::MAX_RECORD_BYTES {
-        return Ok(reject(
-            "record_too_large",
-            format!(
-                "a record may grow to {} KiB; this change makes it {} KiB",
-                shape::MAX_RECORD_BYTES / 1024,
-                stored.len() / 1024
-            ),
-        ));
-    }
-    if after.id != record {
-        return Ok(reject("identity_changed", format!("the change belongs to record {}, not {record}", after.id)));
-    }
-    if let Some(refusal) = bind_actor(conn, auth, batch, device, &actor)? {
-        return Ok(refusal);
-    }
-    let now = now_ms();
-    // Judged by the ward of its place when it names none (never stored into the document).
-    let placed = |r: &Record| {
-        let mut r = r.clone();
-        wardbook::geo::place(refs, &mut r);
-        r
-    };
-    let judged = placed(&after);
-    let ward = judged.ward.clone();
-    if let Err(refusal) = auth.scope.check_write(before.as_ref().map(placed).as_ref(), &judged, now) {
-        return Ok(reject(refusal.code, refusal.reason));
-    }
-    if let Some(refusal) = unsigned_step(conn, batch, device, before.as_ref(), &after)? {
-        return Ok(refusal);
-    }
-    // Final means final, judged by the record as the writer saw it: a change made after seeing
-    // the record closed is refused; one made offline while another device closed it is kept,
-    // and the record is flagged for a supervisor.
-    let mut edited_after_close = None;
-    if let Some(before) = &before
-        && let Err(refusal) = wardbook::domain::access::final_edit(before, &after)
-    {
-        let seen = seen_by_writer(candidate, &change);
-        match seen.as_ref().map(|seen| wardbook::domain::access::final_edit(seen, &after)) {
-            Some(Ok(())) => edited_after_close = Some(refusal.reason),
-            _ => return Ok(reject(refusal.code, refusal.reason)),
+        if stored.len() > shape::MAX_RECORD_BYTES {
+            return Ok(reject(
+                "record_too_large",
+                format!(
+                    "a record may grow to {} KiB; this change makes it {} KiB",
+                    shape::MAX_RECORD_BYTES / 1024,
+                    stored.len() / 1024
+                ),
+            ));
         }
-    }
-    if let Err(e) = validate(&after, refs) {
-        return Ok(reject("invalid_record", e.to_string()));
-    }
-    let tenant = &auth.scope.tenant;
-    if let Some((code, reason)) = crate::custody::check(conn, tenant, before.as_ref(), &after)? {
-        return Ok(reject(code, reason));
-    }
-    let number = match &after.body {
-        wardbook::domain::Body::Receipt(r) => Some(r.receipt_number.clone()),
-        _ => None,
-    };
-    if let Some(number) = &number {
-        let taken = conn.exists(
-            "SELECT 1 FROM records WHERE tenant = ?1 AND number = ?2 AND id <> ?3",
-            params![tenant, number, record.to_string()],
-        )?;
-        if taken {
-            return Ok(reject("duplicate_receipt_number", format!("receipt number {number} is already used")));
+        if after.id != record {
+            return Ok(reject("identity_changed", format!("the change belongs to record {}, not {record}", after.id)));
         }
-    }
-    if let Some((code, reason)) = crate::money::check(conn, auth, before.as_ref(), &after, &actor, now)? {
-        return Ok(reject(code, reason));
-    }
-    held.bytes = stored;
-    held.appended = appended;
-    let seq = conn
-        .row("UPDATE tenants SET next_seq = next_seq + 1 WHERE id = ?1 RETURNING next_seq - 1", params![tenant])?
-        .ok_or_else(|| AppError::UnknownTenant(tenant.clone()))?
-        .int(0)?;
-    let key = record.to_string();
-    conn.exec(
-        "INSERT INTO changes (tenant, seq, record, hash, kind, ward, device, bytes, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            tenant,
-            seq,
-            &key,
-            change.hash().0.as_slice(),
-            after.kind().as_str(),
-            ward.clone(),
-            device.to_string(),
-            bytes,
-            now_ms()
-        ],
-    )?;
-    let state = after.workflow();
-    let reverses = match &after.body {
-        wardbook::domain::Body::Reversal(rev) => Some(rev.receipt.to_string()),
-        _ => None,
-    };
-    conn.exec(
-        "INSERT INTO records (tenant, id, kind, status, ward, assignee, title, needs_review, conflicts, updated_at, doc, number,
-             reverses, only_device, appended)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-         ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, status = excluded.status, ward = excluded.ward,
-             assignee = excluded.assignee, title = excluded.title, needs_review = excluded.needs_review,
-             conflicts = excluded.conflicts, updated_at = excluded.updated_at, doc = excluded.doc,
-             number = excluded.number, reverses = excluded.reverses,
-             only_device = CASE WHEN records.only_device = excluded.only_device THEN records.only_device END,
-             appended = excluded.appended",
-        params![
-            tenant,
-            &key,
-            after.kind().as_str(),
-            state.status.as_str(),
-            ward,
-            after.assignee.map(|a| a.to_string()),
-            after.title(),
-            state.needs_review,
-            conflicts as i64,
-            now_ms(),
-            held.bytes.as_slice(),
-            number,
-            reverses,
-            device.to_string(),
-            held.appended
-        ],
-    )?;
-    crate::gc::name_blobs(conn, tenant, &after)?;
-    crate::custody::recheck_disposal(conn, tenant, refs, before.as_ref(), &after)?;
-    if let Some(reason) = edited_after_close {
-        let reason = format!("edited offline while it was being closed: {reason}");
-        crate::custody::flag(conn, tenant, after.id, EDITED_AFTER_CLOSE, &reason)?;
-    }
-    // A receipt enters its town's ledger once, as it was first stored.
-    if before.is_none() {
-        crate::ledger::append_receipt(conn, tenant, &after, device)?;
-    }
-    // A reversal enters it once, when a supervisor's approval of it is first stored.
-    let approved = |r: &Record| r.workflow().status == wardbook::domain::Status::Approved;
-    if let Some(entry) = crate::ledger::reversal_entry(&after, device)
-        && approved(&after)
-        && !before.as_ref().is_some_and(approved)
-    {
-        crate::ledger::append(conn, tenant, crate::ledger::EntryKind::Reversal, after.id, &entry)?;
-        if let wardbook::domain::Body::Reversal(rev) = &after.body {
-            conn.exec(
-                "UPDATE records SET cancelled = ?3 WHERE tenant = ?1 AND id = ?2",
-                params![tenant, rev.receipt.to_string(), true],
+        if let Some(refusal) = bind_actor(conn, auth, batch, device, &actor)? {
+            return Ok(refusal);
+        }
+        let now = now_ms();
+        // Judged by the ward of its place when it names none (never stored into the document).
+        let placed = |r: &Record| {
+            let mut r = r.clone();
+            wardbook::geo::place(refs, &mut r);
+            r
+        };
+        let judged = placed(&after);
+        let ward = judged.ward.clone();
+        if let Err(refusal) = auth.scope.check_write(before.as_ref().map(placed).as_ref(), &judged, now) {
+            return Ok(reject(refusal.code, refusal.reason));
+        }
+        if let Some(refusal) = unsigned_step(conn, batch, device, before.as_ref(), &after)? {
+            return Ok(refusal);
+        }
+        // Final means final, judged by the record as the writer saw it: a change made after seeing
+        // the record closed is refused; one made offline while another device closed it is kept,
+        // and the record is flagged for a supervisor.
+        let mut edited_after_close = None;
+        if let Some(before) = &before
+            && let Err(refusal) = wardbook::domain::access::final_edit(before, &after)
+        {
+            let seen = seen_by_writer(candidate, &change);
+            match seen.as_ref().map(|seen| wardbook::domain::access::final_edit(seen, &after)) {
+                Some(Ok(())) => edited_after_close = Some(refusal.reason),
+                _ => return Ok(reject(refusal.code, refusal.reason)),
+            }
+        }
+        if let Err(e) = validate(&after, refs) {
+            return Ok(reject("invalid_record", e.to_string()));
+        }
+        let tenant = &auth.scope.tenant;
+        if let Some((code, reason)) = crate::custody::check(conn, tenant, before.as_ref(), &after)? {
+            return Ok(reject(code, reason));
+        }
+        let number = match &after.body {
+            wardbook::domain::Body::Receipt(r) => Some(r.receipt_number.clone()),
+            _ => None,
+        };
+        if let Some(number) = &number {
+            let taken = conn.exists(
+                "SELECT 1 FROM records WHERE tenant = ?1 AND number = ?2 AND id <> ?3",
+                params![tenant, number, record.to_string()],
             )?;
+            if taken {
+                return Ok(reject("duplicate_receipt_number", format!("receipt number {number} is already used")));
+            }
         }
+        if let Some((code, reason)) = crate::money::check(conn, auth, before.as_ref(), &after, &actor, now)? {
+            return Ok(reject(code, reason));
+        }
+        held.bytes = stored;
+        held.appended = appended;
+        let seq = conn
+            .row("UPDATE tenants SET next_seq = next_seq + 1 WHERE id = ?1 RETURNING next_seq - 1", params![tenant])?
+            .ok_or_else(|| AppError::UnknownTenant(tenant.clone()))?
+            .int(0)?;
+        let key = record.to_string();
+        conn.exec(
+            "INSERT INTO changes (tenant, seq, record, hash, kind, ward, device, bytes, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                tenant,
+                seq,
+                &key,
+                change.hash().0.as_slice(),
+                after.kind().as_str(),
+                ward.clone(),
+                device.to_string(),
+                bytes,
+                now_ms()
+            ],
+        )?;
+        let state = after.workflow();
+        let reverses = match &after.body {
+            wardbook::domain::Body::Reversal(rev) => Some(rev.receipt.to_string()),
+            _ => None,
+        };
+        conn.exec(
+            "INSERT INTO records (tenant, id, kind, status, ward, assignee, title, needs_review, conflicts, updated_at, doc, number,
+                 reverses, only_device, appended)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+             ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, status = excluded.status, ward = excluded.ward,
+                 assignee = excluded.assignee, title = excluded.title, needs_review = excluded.needs_review,
+                 conflicts = excluded.conflicts, updated_at = excluded.updated_at, doc = excluded.doc,
+                 number = excluded.number, reverses = excluded.reverses,
+                 only_device = CASE WHEN records.only_device = excluded.only_device THEN records.only_device END,
+                 appended = excluded.appended",
+            params![
+                tenant,
+                &key,
+                after.kind().as_str(),
+                state.status.as_str(),
+                ward,
+                after.assignee.map(|a| a.to_string()),
+                after.title(),
+                state.needs_review,
+                conflicts as i64,
+                now_ms(),
+                held.bytes.as_slice(),
+                number,
+                reverses,
+                device.to_string(),
+                held.appended
+            ],
+        )?;
+        crate::gc::name_blobs(conn, tenant, &after)?;
+        crate::custody::recheck_disposal(conn, tenant, refs, before.as_ref(), &after)?;
+        if let Some(reason) = edited_after_close {
+            let reason = format!("edited offline while it was being closed: {reason}");
+            crate::custody::flag(conn, tenant, after.id, EDITED_AFTER_CLOSE, &reason)?;
+        }
+        // A receipt enters its town's ledger once, as it was first stored.
+        if before.is_none() {
+            crate::ledger::append_receipt(conn, tenant, &after, device)?;
+        }
+        // A reversal enters it once, when a supervisor's approval of it is first stored.
+        let approved = |r: &Record| r.workflow().status == wardbook::domain::Status::Approved;
+        if let Some(entry) = crate::ledger::reversal_entry(&after, device)
+            && approved(&after)
+            && !before.as_ref().is_some_and(approved)
+        {
+            crate::ledger::append(conn, tenant, crate::ledger::EntryKind::Reversal, after.id, &entry)?;
+            if let wardbook::domain::Body::Reversal(rev) = &after.body {
+                conn.exec(
+                    "UPDATE records SET cancelled = ?3 WHERE tenant = ?1 AND id = ?2",
+                    params![tenant, rev.receipt.to_string(), true],
+                )?;
+            }
+        }
+        held.record = Some(after);
+        Ok(Outcome::Stored { seq: seq as u64 })
+    })()?;
+    if !matches!(outcome, Outcome::Stored { .. }) {
+        held.restore()?;
     }
-    held.record = Some(after);
-    Ok(Outcome::Stored { seq: seq as u64 })
+    Ok(outcome)
 }
 
 /// Every step a change adds must be signed by the device that sends it (whose registered key
