@@ -270,6 +270,40 @@ fn shown(lang: Lang, shown: usize, total: usize) -> Markup {
     }
 }
 
+/// A column of a list: its heading, and whether it holds amounts (right-aligned).
+struct Column(Msg, bool);
+
+/// The frame every list page shares: back link, heading, how many are shown, and the table of
+/// `rows` under `columns` (or `empty` when there is none).
+fn list_page(
+    frame: &Frame,
+    heading: &str,
+    (count, total): (usize, usize),
+    empty: Msg,
+    columns: &[Column],
+    rows: Markup,
+) -> String {
+    let lang = frame.lang;
+    let body = html! {
+        (back(frame))
+        h2 { (heading) }
+        (shown(lang, count, total))
+        @if count == 0 {
+            p { (empty.text(lang)) }
+        } @else {
+            div.scroll tabindex="0" role="region" aria-label=(heading) { table {
+                thead { tr {
+                    @for Column(name, amount) in columns {
+                        @if *amount { th.n scope="col" { (name.text(lang)) } } @else { th scope="col" { (name.text(lang)) } }
+                    }
+                } }
+                tbody { (rows) }
+            } }
+        }
+    };
+    page(frame, heading, body)
+}
+
 /// A list of records.
 pub fn records(frame: &Frame, filter: &RecordFilter, lines: &[RecordLine], total: usize) -> String {
     let lang = frame.lang;
@@ -278,41 +312,23 @@ pub fn records(frame: &Frame, filter: &RecordFilter, lines: &[RecordLine], total
         (Some(k), None) => kind_name(k, lang).to_string(),
         _ => Msg::Records.text(lang).to_string(),
     };
-    let body = html! {
-        (back(frame))
-        h2 { (heading) }
-        (shown(lang, lines.len().min(LIMIT), total))
-        @if lines.is_empty() {
-            p { (Msg::NoRecords.text(lang)) }
-        } @else {
-            div.scroll tabindex="0" role="region" aria-label=(heading) { table {
-                thead { tr {
-                    th scope="col" { (Msg::Title.text(lang)) }
-                    th scope="col" { (Msg::Kind.text(lang)) }
-                    th scope="col" { (Msg::Ward.text(lang)) }
-                    th scope="col" { (Msg::Status.text(lang)) }
-                    th scope="col" { (Msg::Updated.text(lang)) }
-                    th scope="col" { (Msg::Flags.text(lang)) }
-                } }
-                tbody {
-                    @for line in lines {
-                        tr data-record=(line.id) {
-                            td { (line.title) }
-                            td { (kind_name(line.kind, lang)) }
-                            td { (line.ward.as_deref().unwrap_or("—")) }
-                            td { (line.status.as_str()) }
-                            td { (ist_time(line.updated_at)) }
-                            td.flag {
-                                @for f in &line.flags { (f) " " }
-                                @if line.photos_missing > 0 { "📷 " (line.photos_missing) }
-                            }
-                        }
-                    }
+    let rows = html! {
+        @for line in lines {
+            tr data-record=(line.id) {
+                td { (line.title) }
+                td { (kind_name(line.kind, lang)) }
+                td { (line.ward.as_deref().unwrap_or("—")) }
+                td { (line.status.as_str()) }
+                td { (ist_time(line.updated_at)) }
+                td.flag {
+                    @for f in &line.flags { (f) " " }
+                    @if line.photos_missing > 0 { "📷 " (line.photos_missing) }
                 }
-            } }
+            }
         }
     };
-    page(frame, &heading, body)
+    let columns = [Msg::Title, Msg::Kind, Msg::Ward, Msg::Status, Msg::Updated, Msg::Flags].map(|m| Column(m, false));
+    list_page(frame, &heading, (lines.len().min(LIMIT), total), Msg::NoRecords, &columns, rows)
 }
 
 /// A day's receipts.
@@ -329,37 +345,28 @@ pub fn receipts(
         None => format!("{} · {day}", Msg::Receipts.text(lang)),
     };
     let total: i64 = list.iter().filter(|r| !r.taken.cancelled).map(|r| r.taken.amount.0).sum();
-    let body = html! {
-        (back(frame))
-        h2 { (heading) }
-        (shown(lang, list.len(), list.len()))
-        @if list.is_empty() { p { (Msg::NoReceipts.text(lang)) } } @else {
-            div.scroll tabindex="0" role="region" aria-label=(heading) { table {
-                thead { tr {
-                    th scope="col" { (Msg::Number.text(lang)) }
-                    th scope="col" { (Msg::Mode.text(lang)) }
-                    th.n scope="col" { (Msg::Amount.text(lang)) }
-                    th scope="col" { (Msg::Payer.text(lang)) }
-                    th scope="col" { (Msg::Collector.text(lang)) }
-                    th scope="col" { (Msg::Ward.text(lang)) }
-                } }
-                tbody {
-                    @for r in list {
-                        tr data-record=(r.record) {
-                            td { (r.number) @if r.taken.cancelled { " " span.flag { (Msg::Cancelled.text(lang)) } } }
-                            td { (mode_name(r.taken.mode, lang)) }
-                            td.n { (rupees(r.taken.amount)) }
-                            td { (r.payer) }
-                            td { (names.get(&r.taken.collector.to_string()).map_or("—", String::as_str)) }
-                            td { (r.ward.as_deref().unwrap_or("—")) }
-                        }
-                    }
-                    tr { th scope="row" colspan="2" { (Msg::Total.text(lang)) } td.n data-amount=(total) { (rupees(Paise(total))) } td colspan="3" {} }
-                }
-            } }
+    let rows = html! {
+        @for r in list {
+            tr data-record=(r.record) {
+                td { (r.number) @if r.taken.cancelled { " " span.flag { (Msg::Cancelled.text(lang)) } } }
+                td { (mode_name(r.taken.mode, lang)) }
+                td.n { (rupees(r.taken.amount)) }
+                td { (r.payer) }
+                td { (names.get(&r.taken.collector.to_string()).map_or("—", String::as_str)) }
+                td { (r.ward.as_deref().unwrap_or("—")) }
+            }
         }
+        tr { th scope="row" colspan="2" { (Msg::Total.text(lang)) } td.n data-amount=(total) { (rupees(Paise(total))) } td colspan="3" {} }
     };
-    page(frame, &heading, body)
+    let columns = [
+        Column(Msg::Number, false),
+        Column(Msg::Mode, false),
+        Column(Msg::Amount, true),
+        Column(Msg::Payer, false),
+        Column(Msg::Collector, false),
+        Column(Msg::Ward, false),
+    ];
+    list_page(frame, &heading, (list.len(), list.len()), Msg::NoReceipts, &columns, rows)
 }
 
 /// The devices list.
@@ -371,28 +378,15 @@ pub fn devices(frame: &Frame, quiet: Option<u32>, list: &[DeviceRow]) -> String 
         Some(h) => format!("{} · > {h} {}", Msg::Devices.text(lang), Msg::Hours.text(lang)),
         None => Msg::Devices.text(lang).to_string(),
     };
-    let body = html! {
-        (back(frame))
-        h2 { (heading) }
-        (shown(lang, list.len(), list.len()))
-        @if list.is_empty() { p { (Msg::NoRecords.text(lang)) } } @else {
-            div.scroll tabindex="0" role="region" aria-label=(heading) { table {
-                thead { tr {
-                    th scope="col" { (Msg::Device.text(lang)) }
-                    th scope="col" { (Msg::User.text(lang)) }
-                    th scope="col" { (Msg::LastSync.text(lang)) }
-                } }
-                tbody {
-                    @for d in list {
-                        tr data-device=(d.id) {
-                            td { (d.name) }
-                            td { (d.user) }
-                            td { @match d.last_seen { Some(ms) => (ist_time(ms)), None => (Msg::Never.text(lang)) } }
-                        }
-                    }
-                }
-            } }
+    let rows = html! {
+        @for d in list {
+            tr data-device=(d.id) {
+                td { (d.name) }
+                td { (d.user) }
+                td { @match d.last_seen { Some(ms) => (ist_time(ms)), None => (Msg::Never.text(lang)) } }
+            }
         }
     };
-    page(frame, &heading, body)
+    let columns = [Msg::Device, Msg::User, Msg::LastSync].map(|m| Column(m, false));
+    list_page(frame, &heading, (list.len(), list.len()), Msg::NoRecords, &columns, rows)
 }
