@@ -38,8 +38,6 @@ pub struct RecordDoc {
     /// The record as last read from `doc` (reading it is most of what loading costs); cleared
     /// by every method that changes `doc`.
     hydrated: std::cell::OnceCell<Record>,
-    /// Its conflicting fields as last listed, cleared with `hydrated`.
-    conflicted: std::cell::OnceCell<Vec<FieldConflict>>,
 }
 
 fn bad(e: impl std::fmt::Display) -> Error {
@@ -56,13 +54,12 @@ impl RecordDoc {
     }
 
     fn wrap(doc: AutoCommit) -> RecordDoc {
-        RecordDoc { doc, hydrated: std::cell::OnceCell::new(), conflicted: std::cell::OnceCell::new() }
+        RecordDoc { doc, hydrated: std::cell::OnceCell::new() }
     }
 
     /// `doc` changed: the record must be read from it again.
     fn changed(&mut self) {
         self.hydrated = std::cell::OnceCell::new();
-        self.conflicted = std::cell::OnceCell::new();
     }
 
     /// Loads a snapshot followed by incremental saves. Never panics on bad bytes.
@@ -195,7 +192,7 @@ impl RecordDoc {
 
     /// Every field that has more than one value after a merge.
     pub fn conflicts(&self) -> Vec<FieldConflict> {
-        self.conflicted.get_or_init(|| field_conflicts(&self.doc)).clone()
+        field_conflicts(&self.doc)
     }
 
     /// Settles a conflicted field by writing `value` (one of the competing values or any

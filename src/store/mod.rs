@@ -552,34 +552,19 @@ pub(crate) fn merge_in(
             persist(conn, id, doc, previous, now, origin)?;
             Ok(record)
         }
-        Err(Error::NotFound(_)) => keep_received(conn, id, read_received(actor, id, bytes)?, bytes, now, origin),
+        Err(Error::NotFound(_)) => {
+            let doc = RecordDoc::load(actor, bytes, &[])?;
+            let record = doc.record()?;
+            if record.id != id {
+                return Err(Error::DifferentRecords { ours: id, theirs: record.id });
+            }
+            // The bytes just loaded are kept as they came (saving the document again was a
+            // third of what a bootstrapping device spent on each record).
+            persist_with(conn, id, doc, None, Some(bytes), now, origin)?;
+            Ok(record)
+        }
         Err(e) => Err(e),
     }
-}
-
-/// A record this device does not hold yet, read off the bytes it came in.
-pub(crate) fn read_received(actor: &[u8], id: RecordId, bytes: &[u8]) -> Result<RecordDoc> {
-    let doc = RecordDoc::load(actor, bytes, &[])?;
-    let record = doc.record()?;
-    if record.id != id {
-        return Err(Error::DifferentRecords { ours: id, theirs: record.id });
-    }
-    Ok(doc)
-}
-
-/// Writes a record [`read_received`] read. The bytes are kept as they came (saving the
-/// document again was a third of what a bootstrapping device spent on each record).
-pub(crate) fn keep_received(
-    conn: &Connection,
-    id: RecordId,
-    doc: RecordDoc,
-    bytes: &[u8],
-    now: UnixMillis,
-    origin: Origin,
-) -> Result<Record> {
-    let record = doc.record()?;
-    persist_with(conn, id, doc, None, Some(bytes), now, origin)?;
-    Ok(record)
 }
 
 pub(crate) fn load(conn: &Connection, actor: &[u8], id: RecordId) -> Result<Stored> {
