@@ -63,13 +63,13 @@ fn check_wire(body: &[u8]) {
 
 /// A town with one device of a supervisor (the widest write scope) and one record stored, so
 /// changes to an existing record go through every check.
-struct Town {
-    store: SqliteStore,
-    auth: DeviceAuth,
-    refs: ReferenceData,
+pub(crate) struct Town {
+    pub(crate) store: SqliteStore,
+    pub(crate) auth: DeviceAuth,
+    pub(crate) refs: ReferenceData,
     /// The stored record and its document.
-    record: RecordId,
-    doc: Vec<u8>,
+    pub(crate) record: RecordId,
+    pub(crate) doc: Vec<u8>,
 }
 
 /// The fixed key of the fuzzed device: a receipt signed with it passes the signature check.
@@ -89,7 +89,7 @@ pub fn new_record_id() -> RecordId {
 }
 
 impl Town {
-    fn new() -> Result<Town, AppError> {
+    pub(crate) fn new() -> Result<Town, AppError> {
         let store = SqliteStore::open(std::path::Path::new(":memory:"))?;
         let tenant = wardbook::demo::TENANT;
         let refs = crate::cli::demo_reference(tenant, "Nabha");
@@ -105,7 +105,11 @@ impl Town {
         let mut doc =
             wardbook::document::RecordDoc::new(&[1; 16], &record).map_err(|e| AppError::Internal(e.to_string()))?;
         let change = RecordBytes { record: record.id, bytes: doc.changes_since(&[]).remove(0).raw_bytes().to_vec() };
-        let (answers, _) = transact(&store, &Scope::Admin, |sql| ingest::ingest(sql, &auth, &refs, &[change]))?;
+        let (answers, _) = transact(&store, &Scope::Admin, |sql| {
+            let changes = [change];
+            let prepared = ingest::prepare_in(sql, &auth.scope.tenant, &changes)?;
+            ingest::ingest(sql, &auth, &refs, &changes, prepared)
+        })?;
         assert!(matches!(answers.acks[0], Outcome::Stored { .. }), "the seed record is stored: {:?}", answers.acks);
         Ok(Town { store, auth, refs, record: record.id, doc: doc.save() })
     }
@@ -173,7 +177,10 @@ pub fn ingest_changes(data: &[u8]) {
         let changes = split_changes(data, town.record);
         let result = transact(&town.store, &Scope::Admin, |sql| {
             let before = next_seq(sql)?;
-            let (answers, tally) = ingest::ingest(sql, &town.auth, &town.refs, &changes)?;
+            let (answers, tally) = {
+                let prepared = ingest::prepare_in(sql, &town.auth.scope.tenant, &changes)?;
+                ingest::ingest(sql, &town.auth, &town.refs, &changes, prepared)?
+            };
             check_acks(sql, &changes, &answers, before)?;
             let counted = tally.stored + tally.duplicate + tally.parked + tally.rejected;
             assert_eq!(counted, changes.len() as u64);
@@ -745,7 +752,10 @@ fn shape_on_server(
         .collect();
     let result = transact(&town.store, &Scope::Admin, |sql| {
         let before = next_seq(sql)?;
-        let (answers, _) = ingest::ingest(sql, &town.auth, &town.refs, &items)?;
+        let (answers, _) = {
+            let prepared = ingest::prepare_in(sql, &town.auth.scope.tenant, &items)?;
+            ingest::ingest(sql, &town.auth, &town.refs, &items, prepared)?
+        };
         check_acks(sql, &items, &answers, before)?;
         let mut stored_all = true;
         for ack in &answers.acks {

@@ -43,6 +43,7 @@ pub fn ingest(
     auth: &DeviceAuth,
     refs: &ReferenceData,
     changes: &[RecordBytes],
+    mut prepared: Prepared,
 ) -> Result<(Answers, Tally), AppError> {
     if !changes.is_empty() {
         tx.exec("UPDATE tenants SET next_seq = next_seq WHERE id = ?1", params![&auth.scope.tenant])?;
@@ -72,7 +73,8 @@ pub fn ingest(
             ),
             Ok(change) => {
                 let hash = change.hash();
-                (hash.0.to_vec(), take_in(tx, auth, refs, &mut batch, item.record, change, &item.bytes)?)
+                let step = prepared.steps.remove(&(item.record, hash));
+                (hash.0.to_vec(), take_in(tx, auth, refs, &mut batch, item.record, change, &item.bytes, step)?)
             }
             Err(e) => (vec![], reject("malformed_change", format!("not an Automerge change: {e}"))),
         };
@@ -108,6 +110,7 @@ struct Batch {
     last: Option<(RecordId, Held)>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn take_in(
     conn: &mut dyn Sql,
     auth: &DeviceAuth,
@@ -116,21 +119,44 @@ fn take_in(
     record: RecordId,
     change: Change,
     bytes: &[u8],
+    step: Option<Step>,
 ) -> Result<Outcome, AppError> {
     let tenant = &auth.scope.tenant;
     let key = record.to_string();
     let hash = change.hash();
-    let held = match batch.last.take() {
-        Some((last, held)) if last == record => held,
-        _ => load_doc(conn, tenant, &key)?,
+    // The prepared step counts only if it started from the bytes stored now: another request
+    // may have stored a change of this record since it was worked out.
+    let (mut held, step) = match batch.last.take() {
+        Some((last, held)) if last == record => {
+            let step = step.filter(|s| s.base_is(&held.bytes, held.appended));
+            (held, step)
+        }
+        _ => {
+            let (bytes, appended) = stored(conn, tenant, &key)?;
+            match step {
+                Some(mut s) if s.base_is(&bytes, appended) => {
+                    let record = s.before.take();
+                    (Held { doc: AutoCommit::new(), bytes, appended, record }, Some(s))
+                }
+                _ => (Held::read(bytes, appended, &key)?, None),
+            }
+        }
     };
+    if let Some(step) = step {
+        // Worked out from these very bytes: not a retry, and its dependencies are present.
+        let outcome = apply(conn, auth, refs, batch, record, &mut held, change, bytes, auth.device, Some(step))?;
+        if matches!(outcome, Outcome::Stored { .. }) {
+            unpark(conn, auth, refs, batch, record, &mut held)?;
+        }
+        batch.last = Some((record, held));
+        return Ok(outcome);
+    }
     // A record's document holds exactly the changes stored for it (both are written in one
     // transaction), so it answers whether this one is a retry without a query.
     if held.doc.get_change_by_hash(&hash).is_some() {
         batch.last = Some((record, held));
         return Ok(Outcome::Duplicate);
     }
-    let mut held = held;
     if change.deps().iter().any(|d| held.doc.get_change_by_hash(d).is_none()) {
         if let Some(refused) = crate::gc::parked_refusal(conn, tenant, &auth.device.to_string())? {
             return Ok(refused);
@@ -144,12 +170,166 @@ fn take_in(
         batch.last = Some((record, held));
         return Ok(Outcome::Parked);
     }
-    let outcome = apply(conn, auth, refs, batch, record, &mut held, change, bytes, auth.device)?;
+    let outcome = apply(conn, auth, refs, batch, record, &mut held, change, bytes, auth.device, None)?;
     if matches!(outcome, Outcome::Stored { .. }) {
         unpark(conn, auth, refs, batch, record, &mut held)?;
     }
     batch.last = Some((record, held));
     Ok(outcome)
+}
+
+/// The document half of a request's changes, worked out before the town's transaction (so
+/// requests to one town, and the records of one request, are worked on in parallel, and only
+/// the checks that read the database wait for the town's lock): for each change, the document
+/// it leaves and what [`judge`] said, from the record's bytes as stored when it was worked out.
+/// Inside the transaction a step counts only if the record's bytes are still those; otherwise
+/// the change is worked out again there.
+#[derive(Default)]
+pub struct Prepared {
+    steps: std::collections::HashMap<(RecordId, ChangeHash), Step>,
+}
+
+/// One change worked out ahead: the stored bytes it started from, the record they read as,
+/// the document it left and the judgement.
+struct Step {
+    base: Vec<u8>,
+    base_appended: i64,
+    before: Option<Record>,
+    doc: AutoCommit,
+    judged: Result<Judged, Outcome>,
+}
+
+impl Step {
+    fn base_is(&self, bytes: &[u8], appended: i64) -> bool {
+        self.base_appended == appended && self.base == bytes
+    }
+}
+
+/// Requests with fewer changes than this are worked out on one thread.
+const PARALLEL_FROM: usize = 16;
+
+/// The distinct records `changes` go to, in order of first appearance.
+pub fn records_of(changes: &[RecordBytes]) -> Vec<RecordId> {
+    let mut seen = std::collections::HashSet::new();
+    changes.iter().map(|c| c.record).filter(|r| seen.insert(*r)).collect()
+}
+
+/// The stored bytes of `records` (empty for a record not stored yet), read in one short
+/// transaction before [`prepare`].
+pub fn stored_bytes(
+    conn: &mut dyn Sql,
+    tenant: &str,
+    records: &[RecordId],
+) -> Result<Vec<(RecordId, Vec<u8>, i64)>, AppError> {
+    records
+        .iter()
+        .map(|r| {
+            let (bytes, appended) = stored(conn, tenant, &r.to_string())?;
+            Ok((*r, bytes, appended))
+        })
+        .collect()
+}
+
+/// Works out the document half of `changes` from the records' stored bytes, on up to
+/// `threads` threads (records are split between them, a record's changes stay in order).
+pub fn prepare(stored: Vec<(RecordId, Vec<u8>, i64)>, changes: &[RecordBytes], threads: usize) -> Prepared {
+    let mut groups: Vec<(RecordId, Vec<u8>, i64, Vec<&RecordBytes>)> =
+        stored.into_iter().map(|(r, bytes, appended)| (r, bytes, appended, Vec::new())).collect();
+    let index: std::collections::HashMap<RecordId, usize> = groups.iter().enumerate().map(|(i, g)| (g.0, i)).collect();
+    for item in changes {
+        if let Some(&i) = index.get(&item.record) {
+            groups[i].3.push(item);
+        }
+    }
+    let threads = if changes.len() < PARALLEL_FROM { 1 } else { threads.clamp(1, groups.len().max(1)) };
+    if threads == 1 {
+        let mut steps = std::collections::HashMap::new();
+        groups.into_iter().for_each(|g| prepare_record(g, &mut steps));
+        return Prepared { steps };
+    }
+    // Shares of about equal numbers of changes.
+    let per = changes.len().div_ceil(threads);
+    let mut shares: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
+    let (mut share, mut filled) = (0, 0);
+    for g in groups {
+        filled += g.3.len();
+        shares[share].push(g);
+        if filled >= per * (share + 1) && share + 1 < threads {
+            share += 1;
+        }
+    }
+    let steps = std::thread::scope(|scope| {
+        let workers: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                scope.spawn(move || {
+                    let mut steps = std::collections::HashMap::new();
+                    share.into_iter().for_each(|g| prepare_record(g, &mut steps));
+                    steps
+                })
+            })
+            .collect();
+        let mut all = std::collections::HashMap::new();
+        for worker in workers {
+            // A worker that panicked leaves its records to be worked out in the transaction.
+            if let Ok(steps) = worker.join() {
+                all.extend(steps);
+            }
+        }
+        all
+    });
+    Prepared { steps }
+}
+
+/// Works out one record's changes in order, each from what the one before left (as if it was
+/// stored: if the transaction refuses it, the next one's base no longer matches).
+fn prepare_record(
+    (record, bytes, appended, items): (RecordId, Vec<u8>, i64, Vec<&RecordBytes>),
+    steps: &mut std::collections::HashMap<(RecordId, ChangeHash), Step>,
+) {
+    let Ok(mut held) = Held::read(bytes, appended, "") else { return };
+    let last = items.len().saturating_sub(1);
+    for (i, item) in items.into_iter().enumerate() {
+        // What `ingest` refuses before a change reaches its record is not worked out here.
+        if item.bytes.len() > shape::MAX_CHANGE_BYTES {
+            continue;
+        }
+        let Ok(change) = Change::from_bytes(item.bytes.clone()) else { continue };
+        let hash = change.hash();
+        if !checksum_matches(&change)
+            || held.doc.get_change_by_hash(&hash).is_some()
+            || change.deps().iter().any(|d| held.doc.get_change_by_hash(d).is_none())
+        {
+            continue;
+        }
+        let (base, base_appended, before) = (held.bytes.clone(), held.appended, held.record.clone());
+        let judged = judge(&mut held, record, &change);
+        let doc = match (&judged, i == last) {
+            (Ok(_), false) => held.doc.clone(),
+            (Ok(_), true) => std::mem::take(&mut held.doc),
+            (Err(_), _) => {
+                // Refused: the step needs no document, and the next change starts from the
+                // bytes as they were.
+                if i != last && held.restore().is_err() {
+                    return;
+                }
+                AutoCommit::new()
+            }
+        };
+        if let Ok(j) = &judged {
+            held.bytes = j.stored.clone();
+            held.appended = j.appended;
+            held.record = Some(j.after.clone());
+        }
+        steps.insert((record, hash), Step { base, base_appended, before, doc, judged });
+    }
+}
+
+/// [`prepare`] on one thread, reading the stored bytes in the caller's transaction: for
+/// callers that have no time before it (the simulation, the fuzz targets, tests).
+pub fn prepare_in(conn: &mut dyn Sql, tenant: &str, changes: &[RecordBytes]) -> Result<Prepared, AppError> {
+    let stored = stored_bytes(conn, tenant, &records_of(changes))?;
+    Ok(prepare(stored, changes, 1))
 }
 
 /// A record's document as the server keeps it: its stored bytes (a document followed by the
@@ -179,17 +359,25 @@ impl Held {
 /// out as one document again (loading a long run of changes costs more than loading a document).
 const APPEND_AT_MOST: i64 = 8;
 
-fn load_doc(conn: &mut dyn Sql, tenant: &str, key: &str) -> Result<Held, AppError> {
+/// A record's stored bytes and how many changes were appended to them (none for a new record).
+fn stored(conn: &mut dyn Sql, tenant: &str, key: &str) -> Result<(Vec<u8>, i64), AppError> {
     let row = conn.row("SELECT doc, appended FROM records WHERE tenant = ?1 AND id = ?2", params![tenant, key])?;
     match row {
-        Some(row) => {
-            let bytes = row.blob(0)?;
-            let doc = AutoCommit::load(&bytes)
-                .map_err(|e| AppError::Internal(format!("stored record {key} is unreadable: {e}")))?;
-            let record = hydrate(&doc);
-            Ok(Held { doc, bytes, appended: row.int(1)?, record })
+        Some(row) => Ok((row.blob(0)?, row.int(1)?)),
+        None => Ok((Vec::new(), 0)),
+    }
+}
+
+impl Held {
+    /// The stored bytes of record `key` read as its document and record.
+    fn read(bytes: Vec<u8>, appended: i64, key: &str) -> Result<Held, AppError> {
+        if bytes.is_empty() {
+            return Ok(Held { doc: AutoCommit::new(), bytes, appended, record: None });
         }
-        None => Ok(Held { doc: AutoCommit::new(), bytes: Vec::new(), appended: 0, record: None }),
+        let doc = AutoCommit::load(&bytes)
+            .map_err(|e| AppError::Internal(format!("stored record {key} is unreadable: {e}")))?;
+        let record = hydrate(&doc);
+        Ok(Held { doc, bytes, appended, record })
     }
 }
 
@@ -197,9 +385,73 @@ fn hydrate(doc: &AutoCommit) -> Option<Record> {
     if doc.keys(automerge::ROOT).next().is_none() { None } else { wardbook::document::read_record(doc).ok() }
 }
 
+/// What a change leaves when it passes the checks that need nothing but the document: the
+/// record it reads as, its conflicting fields, and the bytes to store.
+struct Judged {
+    after: Record,
+    conflicts: usize,
+    stored: Vec<u8>,
+    appended: i64,
+}
+
+/// Applies `change` to `held.doc` and judges what it leaves by the document alone (the
+/// caller restores the document when this refuses it). The same whether it runs before the
+/// town's transaction ([`prepare`]) or inside it.
+fn judge(held: &mut Held, record: RecordId, change: &Change) -> Result<Judged, Outcome> {
+    let candidate = &mut held.doc;
+    // Automerge can panic on a crafted change (found by the `ingest_changes` fuzz target):
+    // such a change is refused like any other malformed one, never a failed request.
+    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| candidate.apply_changes([change.clone()])));
+    match applied {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(reject("malformed_change", e.to_string())),
+        Err(_) => return Err(reject("malformed_change", "the change could not be applied to the record")),
+    }
+    // The document must be exactly what a record reconciles to: no unknown key, no value of
+    // another type, nothing nested deeper than a record nests. Checked without recursion.
+    let (after, conflicts) = match shape::check_counting(candidate) {
+        Ok(Some(checked)) => (checked.record, checked.conflicts),
+        Ok(None) => {
+            return Err(reject("invalid_document", "the change leaves a document that is not a Wardbook record"));
+        }
+        Err(e) => return Err(reject("invalid_document", e.to_string())),
+    };
+    // The stored document must load again (the next change of this record starts from it): a
+    // crafted change can leave one whose saved bytes do not (also found by `ingest_changes`).
+    // (Written without DEFLATE: the same columns, so the same test, at a quarter of the cost.)
+    let saved = candidate.save_nocompress();
+    if !std::panic::catch_unwind(|| AutoCommit::load(&saved).is_ok()).unwrap_or(false) {
+        return Err(reject("malformed_change", "the change leaves a record that cannot be read back"));
+    }
+    // What is kept, and sent to a device that bootstraps: the stored bytes with this change
+    // appended (changes compress to half of what a document does in a page), or, once enough
+    // were appended, the document written out again.
+    let (stored, appended) =
+        if held.appended < APPEND_AT_MOST && held.bytes.len() + change.raw_bytes().len() <= shape::MAX_RECORD_BYTES {
+            ([held.bytes.as_slice(), change.raw_bytes()].concat(), held.appended + 1)
+        } else {
+            (saved, 0)
+        };
+    if stored.len() > shape::MAX_RECORD_BYTES {
+        return Err(reject(
+            "record_too_large",
+            format!(
+                "a record may grow to {} KiB; this change makes it {} KiB",
+                shape::MAX_RECORD_BYTES / 1024,
+                stored.len() / 1024
+            ),
+        ));
+    }
+    if after.id != record {
+        return Err(reject("identity_changed", format!("the change belongs to record {}, not {record}", after.id)));
+    }
+    Ok(Judged { after, conflicts, stored, appended })
+}
+
 /// Checks one change against the device's scope and stores it with the next sequence number.
 /// The change is applied to the held document itself (copying the document for each change
-/// was a tenth of the work); a refused change puts the document back as stored.
+/// was a tenth of the work), or its prepared `step` is used; a refused change puts the
+/// document back as stored.
 #[allow(clippy::too_many_arguments)]
 fn apply(
     conn: &mut dyn Sql,
@@ -211,61 +463,25 @@ fn apply(
     change: Change,
     bytes: &[u8],
     device: DeviceId,
+    step: Option<Step>,
 ) -> Result<Outcome, AppError> {
     // Every refusal after the change was applied returns from this closure, and the document
     // goes back to its stored bytes.
     let outcome = (|| -> Result<Outcome, AppError> {
         let before = held.record.clone();
-        let candidate = &mut held.doc;
-        // Automerge can panic on a crafted change (found by the `ingest_changes` fuzz target):
-        // such a change is refused like any other malformed one, never a failed request.
-        let actor = change.actor_id().to_hex_string();
-        let applied =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| candidate.apply_changes([change.clone()])));
-        match applied {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Ok(reject("malformed_change", e.to_string())),
-            Err(_) => return Ok(reject("malformed_change", "the change could not be applied to the record")),
-        }
-        // The document must be exactly what a record reconciles to: no unknown key, no value of
-        // another type, nothing nested deeper than a record nests. Checked without recursion.
-        let (after, conflicts) = match shape::check_counting(candidate) {
-            Ok(Some(checked)) => (checked.record, checked.conflicts),
-            Ok(None) => {
-                return Ok(reject("invalid_document", "the change leaves a document that is not a Wardbook record"));
+        let judged = match step {
+            Some(step) => {
+                held.doc = step.doc;
+                step.judged
             }
-            Err(e) => return Ok(reject("invalid_document", e.to_string())),
+            None => judge(held, record, &change),
         };
-        // The stored document must load again (the next change of this record starts from it): a
-        // crafted change can leave one whose saved bytes do not (also found by `ingest_changes`).
-        // (Written without DEFLATE: the same columns, so the same test, at a quarter of the cost.)
-        let saved = candidate.save_nocompress();
-        if !std::panic::catch_unwind(|| AutoCommit::load(&saved).is_ok()).unwrap_or(false) {
-            return Ok(reject("malformed_change", "the change leaves a record that cannot be read back"));
-        }
-        // What is kept, and sent to a device that bootstraps: the stored bytes with this change
-        // appended (changes compress to half of what a document does in a page), or, once enough
-        // were appended, the document written out again.
-        let (stored, appended) = if held.appended < APPEND_AT_MOST
-            && held.bytes.len() + change.raw_bytes().len() <= shape::MAX_RECORD_BYTES
-        {
-            ([held.bytes.as_slice(), change.raw_bytes()].concat(), held.appended + 1)
-        } else {
-            (saved, 0)
+        let Judged { after, conflicts, stored, appended } = match judged {
+            Ok(judged) => judged,
+            Err(refusal) => return Ok(refusal),
         };
-        if stored.len() > shape::MAX_RECORD_BYTES {
-            return Ok(reject(
-                "record_too_large",
-                format!(
-                    "a record may grow to {} KiB; this change makes it {} KiB",
-                    shape::MAX_RECORD_BYTES / 1024,
-                    stored.len() / 1024
-                ),
-            ));
-        }
-        if after.id != record {
-            return Ok(reject("identity_changed", format!("the change belongs to record {}, not {record}", after.id)));
-        }
+        let candidate = &mut held.doc;
+        let actor = change.actor_id().to_hex_string();
         if let Some(refusal) = bind_actor(conn, auth, batch, device, &actor)? {
             return Ok(refusal);
         }
@@ -525,6 +741,102 @@ fn unpark(
         let device: DeviceId = device.parse().map_err(|e: uuid::Error| AppError::Internal(e.to_string()))?;
         // Only this device's own parked changes are taken here, under its own scope. One that
         // turns out not to be allowed leaves the queue without entering the log.
-        apply(conn, auth, refs, batch, record, held, change, &bytes, device)?;
+        apply(conn, auth, refs, batch, record, held, change, &bytes, device, None)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Scope, transact};
+    use wardbook::domain::Body;
+
+    /// One edit of the town's seed record, written by `actor` from the stored copy.
+    fn edit(town: &crate::fuzz::Town, actor: u8, subject: &str) -> RecordBytes {
+        let mut doc = wardbook::document::RecordDoc::load(&[actor; 16], &town.doc, &[]).expect("seed loads");
+        let heads = doc.heads();
+        let mut record = doc.record().expect("seed reads");
+        let Body::Inspection(i) = &mut record.body else { panic!("the seed is an inspection") };
+        i.subject = subject.into();
+        doc.update(&record).expect("edit");
+        let change = doc.changes_since(&heads).remove(0);
+        RecordBytes { record: town.record, bytes: change.raw_bytes().to_vec() }
+    }
+
+    fn push(town: &crate::fuzz::Town, changes: &[RecordBytes], prepared: Prepared) -> Outcome {
+        let (answers, _) =
+            transact(&town.store, &Scope::Admin, |sql| ingest(sql, &town.auth, &town.refs, changes, prepared))
+                .expect("ingest runs");
+        answers.acks.into_iter().next().expect("one answer")
+    }
+
+    /// A change worked out before another request stored a change of the same record is
+    /// worked out again in the transaction: both are kept, neither overwrites the other.
+    #[test]
+    fn a_stale_preparation_is_worked_out_again() {
+        let town = crate::fuzz::Town::new().expect("town");
+        let (a, b) = (edit(&town, 7, "Shop A"), edit(&town, 8, "Shop B"));
+        let stale = transact(&town.store, &Scope::Admin, |sql| {
+            prepare_in(sql, &town.auth.scope.tenant, std::slice::from_ref(&b))
+        })
+        .expect("prepare");
+        assert_eq!(stale.steps.len(), 1, "the change was worked out ahead");
+        let fresh = transact(&town.store, &Scope::Admin, |sql| {
+            prepare_in(sql, &town.auth.scope.tenant, std::slice::from_ref(&a))
+        })
+        .expect("prepare");
+        assert!(matches!(push(&town, std::slice::from_ref(&a), fresh), Outcome::Stored { .. }));
+        assert!(matches!(push(&town, std::slice::from_ref(&b), stale), Outcome::Stored { .. }));
+        let (bytes, _) =
+            transact(&town.store, &Scope::Admin, |sql| stored(sql, &town.auth.scope.tenant, &town.record.to_string()))
+                .expect("read");
+        let doc = AutoCommit::load(&bytes).expect("stored record loads");
+        for change in [&a, &b] {
+            let hash = Change::from_bytes(change.bytes.clone()).expect("change").hash();
+            assert!(doc.get_change_by_hash(&hash).is_some(), "both edits are stored");
+        }
+        let record = wardbook::document::read_record(&doc).expect("reads");
+        let Body::Inspection(i) = &record.body else { panic!("an inspection") };
+        assert!(["Shop A", "Shop B"].contains(&i.subject.as_str()), "one of the two subjects wins: {}", i.subject);
+        // And a retry of either, prepared from the bytes now stored, is a duplicate.
+        let again = transact(&town.store, &Scope::Admin, |sql| {
+            prepare_in(sql, &town.auth.scope.tenant, std::slice::from_ref(&b))
+        })
+        .expect("prepare");
+        assert!(again.steps.is_empty(), "a stored change is not worked out again");
+        assert_eq!(push(&town, std::slice::from_ref(&b), again), Outcome::Duplicate);
+    }
+
+    /// Records of one request are split between threads and each record's changes stay in order:
+    /// the same steps as on one thread.
+    #[test]
+    fn parallel_preparation_matches_one_thread() {
+        let town = crate::fuzz::Town::new().expect("town");
+        let mut changes = Vec::new();
+        for n in 0..20u8 {
+            let id = RecordId(uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0001_0000 + n as u128));
+            let record = wardbook::demo::inspection(id, 1_780_000_000_000, "W01", n as u32);
+            let mut doc = wardbook::document::RecordDoc::new(&[9; 16], &record).expect("doc");
+            changes.push(RecordBytes { record: id, bytes: doc.changes_since(&[]).remove(0).raw_bytes().to_vec() });
+        }
+        let stored = transact(&town.store, &Scope::Admin, |sql| {
+            stored_bytes(sql, &town.auth.scope.tenant, &records_of(&changes))
+        })
+        .expect("read");
+        let one = prepare(stored.clone(), &changes, 1);
+        let two = prepare(stored, &changes, 2);
+        assert_eq!(one.steps.len(), 20);
+        let mut keys: Vec<_> = two.steps.keys().collect();
+        keys.sort();
+        let mut expected: Vec<_> = one.steps.keys().collect();
+        expected.sort();
+        assert_eq!(keys, expected);
+        for (key, step) in &two.steps {
+            let other = &one.steps[key];
+            assert_eq!(
+                step.judged.as_ref().map(|j| (&j.after, &j.stored)).ok(),
+                other.judged.as_ref().map(|j| (&j.after, &j.stored)).ok()
+            );
+        }
     }
 }

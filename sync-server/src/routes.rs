@@ -245,9 +245,24 @@ async fn sync(
     let body = body.map_err(|_| AppError::Wire(wire::WireError::TooLarge))?;
     let request = wire::decode_request(&body)?;
     let tenant = Scope::Tenant(auth.scope.tenant.clone());
+    // The document half of the pushed changes is worked out before the town's transaction,
+    // from the records' bytes as stored now, on every core.
+    let (request, prepared) = if request.changes.is_empty() {
+        (request, None)
+    } else {
+        let town = auth.scope.tenant.clone();
+        let records = crate::ingest::records_of(&request.changes);
+        let stored = state.run(tenant.clone(), move |sql| crate::ingest::stored_bytes(sql, &town, &records)).await?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::task::spawn_blocking(move || {
+            let prepared = crate::ingest::prepare(stored, &request.changes, threads);
+            (request, Some(prepared))
+        })
+        .await?
+    };
     let (request, response, hashes, tally) = state
         .run(tenant, move |sql| {
-            crate::sync::exchange(sql, &auth, &request)
+            crate::sync::exchange(sql, &auth, &request, prepared)
                 .map(|(response, hashes, tally)| (request, response, hashes, tally))
         })
         .await?;

@@ -20,15 +20,22 @@ pub const PAGE_BYTES: std::ops::RangeInclusive<u32> = 1024..=1024 * 1024;
 /// The answer to `request` from `auth`'s device, the hash of each change it pushed (for a
 /// version-1 answer, [`wardbook::sync::wire::v1::from_v2`]) and what became of them.
 /// Runs in the caller's transaction of the device's town: the acks, the page and the number
-/// blocks commit together or not at all.
+/// blocks commit together or not at all. `prepared` is the document half of the pushed changes
+/// if the caller worked it out before the transaction ([`ingest::prepare`]); without it, it is
+/// worked out here.
 pub fn exchange(
     sql: &mut dyn Sql,
     auth: &DeviceAuth,
     request: &SyncRequest,
+    prepared: Option<ingest::Prepared>,
 ) -> Result<(SyncResponse, Vec<Vec<u8>>, Tally), AppError> {
     let max_bytes = request.max_page_bytes.unwrap_or(DEFAULT_PAGE_BYTES).clamp(*PAGE_BYTES.start(), *PAGE_BYTES.end());
     let refs = db::reference(sql, &auth.scope.tenant)?;
-    let (answers, tally) = ingest::ingest(sql, auth, &refs, &request.changes)?;
+    let prepared = match prepared {
+        Some(prepared) => prepared,
+        None => ingest::prepare_in(sql, &auth.scope.tenant, &request.changes)?,
+    };
+    let (answers, tally) = ingest::ingest(sql, auth, &refs, &request.changes, prepared)?;
     let (_, reference) = db::served_reference(sql, &auth.scope.tenant, refs)?;
     let page = feed::page(sql, auth, &request.cursor, max_bytes as usize)?;
     let number_blocks = match &request.want_numbers {

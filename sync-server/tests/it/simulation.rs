@@ -304,7 +304,7 @@ impl Sim {
         let request = wire::decode_request(body).unwrap();
         let auth = &self.devices[d].auth;
         let answer = transact(&**server, &Scope::Tenant(TOWN_A.into()), |sql| {
-            wardbook_server::sync::exchange(sql, auth, &request)
+            wardbook_server::sync::exchange(sql, auth, &request, None)
         });
         match answer {
             Ok((response, _, _)) => Some(wire::encode(&response)),
@@ -583,7 +583,8 @@ impl Sim {
             max_page_bytes: None,
             want_numbers: None,
         };
-        let answer = transact(&*server, &tenant, |sql| wardbook_server::sync::exchange(sql, &hostile.auth, &request));
+        let answer =
+            transact(&*server, &tenant, |sql| wardbook_server::sync::exchange(sql, &hostile.auth, &request, None));
         match answer {
             Ok((response, _, _)) if response.acks.iter().all(|a| matches!(a, Outcome::Rejected { .. })) => {
                 self.hostile.cursor = response.cursor;
