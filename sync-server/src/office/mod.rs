@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod lists;
 pub mod pages;
+pub mod review;
 pub mod text;
 pub mod today;
 
@@ -42,6 +43,9 @@ pub fn router() -> Router<AppState> {
         .route("/office/records", get(records_page))
         .route("/office/receipts", get(receipts_page))
         .route("/office/devices", get(devices_page))
+        .route("/office/review", get(review_page))
+        .route("/office/review/decide", post(review_decide))
+        .route("/office/review/resolve", post(review_resolve))
         .route("/office/sign-in", get(sign_in_form).post(sign_in))
         .route("/office/sign-out", post(sign_out))
 }
@@ -207,6 +211,7 @@ page_handler!(today_page, today_inner);
 page_handler!(records_page, records_inner);
 page_handler!(receipts_page, receipts_inner);
 page_handler!(devices_page, devices_inner);
+page_handler!(review_page, review_inner);
 
 #[tracing::instrument(skip_all)]
 async fn today_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
@@ -280,6 +285,18 @@ struct Form {
     login: String,
     password: String,
     next: String,
+    /// Every field, in order (a field may repeat: the records of a bulk decision).
+    all: Vec<(String, String)>,
+}
+
+impl Form {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.all.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    fn every(&self, key: &str) -> impl Iterator<Item = &str> {
+        self.all.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
 }
 
 /// `application/x-www-form-urlencoded` into [`Form`].
@@ -292,12 +309,13 @@ fn read_form(body: &[u8]) -> Result<Form, AppError> {
         };
         let (k, v) = (percent_decode(k)?, percent_decode(v)?);
         match k.as_str() {
-            "csrf" => form.csrf = v,
-            "login" => form.login = v,
-            "password" => form.password = v,
-            "next" => form.next = v,
+            "csrf" => form.csrf = v.clone(),
+            "login" => form.login = v.clone(),
+            "password" => form.password = v.clone(),
+            "next" => form.next = v.clone(),
             _ => {}
         }
+        form.all.push((k, v));
     }
     Ok(form)
 }
@@ -429,4 +447,128 @@ async fn sign_out(
         }
         Err(e) => request.error(e),
     }
+}
+
+#[tracing::instrument(skip_all)]
+async fn review_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
+    let auth = office_auth(state, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
+    let filter = review::ReviewFilter::parse(&request.query)?;
+    let (lang, has_photo, t, f) = (request.lang, photo_check(state, &town), town.clone(), filter.clone());
+    let (name, (items, total), names) = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            lists::check_ward(sql, &scope, f.ward.as_deref())?;
+            Ok((town_name(sql, &t, lang)?, review::queue(sql, &scope, &f, &has_photo)?, lists::user_names(sql, &t)?))
+        })
+        .await?;
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
+    Ok(pages::review(&frame, &filter, &items, total, &names))
+}
+
+/// A signed-in form post of an office page: `Origin`, size and the session's CSRF token
+/// checked, then the town it is about (`?town=` of its action) and the viewer's scope of it.
+async fn signed_post(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(OfficeAuth, String, wardbook::domain::access::Scope, Form), AppError> {
+    check_post(headers)?;
+    if body.len() > FORM_LIMIT {
+        return Err(AppError::BadRequest("the form is too large".into()));
+    }
+    let form = read_form(body)?;
+    let auth = office_auth(state, request).await?;
+    if !auth::same_token(&auth.csrf, &form.csrf) {
+        return Err(AppError::CsrfMismatch);
+    }
+    let (town, scope, _) = town_scope(state, &auth, request).await?;
+    Ok((auth, town, scope, form))
+}
+
+/// The login's web actor in `town`, made on its first decision.
+async fn web_actor(state: &AppState, auth: &OfficeAuth, town: &str) -> Result<review::WebActor, AppError> {
+    let (auth, town) = (auth.clone(), town.to_string());
+    state.run(Scope::Admin, move |sql| review::web_actor(sql, &auth, &town, now_ms())).await
+}
+
+fn record_id(text: &str) -> Result<wardbook::ids::RecordId, AppError> {
+    text.trim().parse().map_err(|_| AppError::BadRequest(format!("record {text:?} is not a record id")))
+}
+
+/// After a decision: back to the page it was made on (an office page of this server).
+fn see_other(form: &Form, town: &str) -> Response {
+    let back =
+        form.get("back").filter(|b| safe_next(b)).map_or_else(|| format!("/office/review?town={town}"), str::to_string);
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+macro_rules! post_handler {
+    ($name:ident, $inner:ident) => {
+        async fn $name(
+            State(state): State<AppState>,
+            uri: Uri,
+            headers: HeaderMap,
+            Query(query): Query<HashMap<String, String>>,
+            body: axum::body::Bytes,
+        ) -> Response {
+            let request = Request::new(&uri, &headers, query);
+            match $inner(&state, &request, &headers, &body).await {
+                Ok(response) => response,
+                Err(e) => request.error(e),
+            }
+        }
+    };
+}
+
+post_handler!(review_decide, review_decide_inner);
+post_handler!(review_resolve, review_resolve_inner);
+
+/// `POST /office/review/decide`: one step (`to`, `note`) for every `record` of the form.
+#[tracing::instrument(skip_all)]
+async fn review_decide_inner(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    let (auth, town, scope, form) = signed_post(state, request, headers, body).await?;
+    let to_text = form.get("to").unwrap_or("").trim();
+    let to: wardbook::domain::Status = to_text
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("to {to_text:?} is not a workflow status (APPROVED, …)")))?;
+    let note = form.get("note").map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+    let records = form.every("record").map(record_id).collect::<Result<Vec<_>, _>>()?;
+    let web = web_actor(state, &auth, &town).await?;
+    let n = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            review::decide_all(sql, &web, &scope, &records, to, note, now_ms())
+        })
+        .await?;
+    tracing::info!(login = %auth.login, records = n, to = %to.as_str(), "office decision");
+    Ok(see_other(&form, &town))
+}
+
+/// `POST /office/review/resolve`: a conflicted `field` of `record` settled with `value` (JSON).
+#[tracing::instrument(skip_all)]
+async fn review_resolve_inner(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    let (auth, town, scope, form) = signed_post(state, request, headers, body).await?;
+    let record = record_id(form.get("record").unwrap_or(""))?;
+    let field = form.get("field").unwrap_or("").to_string();
+    let value: serde_json::Value = serde_json::from_str(form.get("value").unwrap_or(""))
+        .map_err(|e| AppError::BadRequest(format!("the chosen value is not JSON: {e}")))?;
+    let web = web_actor(state, &auth, &town).await?;
+    let decision = review::Decision::Resolve { field: field.clone(), value };
+    state
+        .run(Scope::Tenant(town.clone()), move |sql| review::decide(sql, &web, &scope, record, &decision, now_ms()))
+        .await?;
+    tracing::info!(login = %auth.login, %record, %field, "office conflict resolved");
+    Ok(see_other(&form, &town))
 }

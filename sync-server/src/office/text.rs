@@ -132,6 +132,23 @@ messages! {
     Minutes => ("min", "मिनट"),
     Hours => ("h", "घंटे"),
     Days => ("d", "दिन"),
+    Review => ("Review", "समीक्षा"),
+    NothingToReview => ("Nothing waits for review.", "समीक्षा के लिए कुछ नहीं है।"),
+    Filter => ("Filter", "छाँटें"),
+    AnyKind => ("any kind", "कोई भी प्रकार"),
+    AnyWard => ("any ward", "कोई भी वार्ड"),
+    AnyUser => ("anyone", "कोई भी"),
+    FromDay => ("From (IST)", "से (IST)"),
+    ToDay => ("To (IST)", "तक (IST)"),
+    FlagCode => ("Flag code", "चिह्न कोड"),
+    Choose => ("Choose", "चुनें"),
+    Decision => ("Decision for the chosen records", "चुने गए रिकॉर्ड के लिए निर्णय"),
+    NewStatus => ("New status", "नई स्थिति"),
+    Note => ("Note (a reason is needed to reject or send back)", "टिप्पणी (अस्वीकार या वापस भेजने के लिए कारण ज़रूरी)"),
+    Decide => ("Record the decision", "निर्णय दर्ज करें"),
+    Conflict => ("Conflicting values", "परस्पर विरोधी मान"),
+    Field => ("Field", "क्षेत्र"),
+    KeepValue => ("Keep this value", "यह मान रखें"),
 }
 
 /// A kind of record, as office staff call it.
