@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod lists;
 pub mod pages;
+pub mod record;
 pub mod review;
 pub mod text;
 pub mod today;
@@ -44,6 +45,9 @@ pub fn router() -> Router<AppState> {
         .route("/office/receipts", get(receipts_page))
         .route("/office/devices", get(devices_page))
         .route("/office/review", get(review_page))
+        .route("/office/record/{id}", get(record_page))
+        .route("/office/photo/{sha256}", get(photo_full))
+        .route("/office/photo/{sha256}/thumbnail", get(photo_thumbnail))
         .route("/office/review/decide", post(review_decide))
         .route("/office/review/resolve", post(review_resolve))
         .route("/office/sign-in", get(sign_in_form).post(sign_in))
@@ -572,3 +576,78 @@ async fn review_resolve_inner(
     tracing::info!(login = %auth.login, %record, %field, "office conflict resolved");
     Ok(see_other(&form, &town))
 }
+
+async fn record_page(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let request = Request::new(&uri, &headers, query);
+    match record_inner(&state, &request, id).await {
+        Ok(body) => request.html(StatusCode::OK, body),
+        Err(e) => request.error(e),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn record_inner(state: &AppState, request: &Request, id: String) -> Result<String, AppError> {
+    let auth = office_auth(state, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
+    let id = record_id(&id)?.to_string();
+    let (lang, has_photo, t) = (request.lang, photo_check(state, &town), town.clone());
+    let (name, view, names) = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            Ok((town_name(sql, &t, lang)?, record::record(sql, &scope, &id, &has_photo)?, lists::user_names(sql, &t)?))
+        })
+        .await?;
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
+    Ok(pages::record(&frame, &view, &names))
+}
+
+/// A photo of the town that a record the viewer sees names, whole or as a small JPEG.
+async fn photo_bytes(
+    state: &AppState,
+    request: &Request,
+    sha256: String,
+    thumbnail: bool,
+) -> Result<Response, AppError> {
+    let auth = office_auth(state, request).await?;
+    crate::blobs::check_name(&sha256)?;
+    let (town, scope, _) = town_scope(state, &auth, request).await?;
+    let name = sha256.clone();
+    let visible =
+        state.run(Scope::Tenant(town.clone()), move |sql| crate::db::photo_visible(sql, &scope, &name)).await?;
+    if !visible || !photo_check(state, &town)(&sha256) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = std::fs::read(state.blobs.path(&town, &sha256)).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = if thumbnail {
+        tokio::task::spawn_blocking(move || wardbook::photo::thumbnail(&bytes))
+            .await?
+            .map_err(|e| AppError::Internal(format!("the stored photo has no thumbnail: {e}")))?
+    } else {
+        bytes
+    };
+    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=86400")], bytes)
+        .into_response())
+}
+
+macro_rules! photo_handler {
+    ($name:ident, $thumbnail:expr) => {
+        async fn $name(
+            State(state): State<AppState>,
+            uri: Uri,
+            headers: HeaderMap,
+            axum::extract::Path(sha256): axum::extract::Path<String>,
+            Query(query): Query<HashMap<String, String>>,
+        ) -> Response {
+            let request = Request::new(&uri, &headers, query);
+            photo_bytes(&state, &request, sha256, $thumbnail).await.unwrap_or_else(|e| request.error(e))
+        }
+    };
+}
+
+photo_handler!(photo_full, false);
+photo_handler!(photo_thumbnail, true);

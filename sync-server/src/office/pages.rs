@@ -11,8 +11,9 @@ use wardbook::domain::{Paise, RecordKind, Status};
 
 use super::auth::{OfficeAuth, OfficeRole};
 use super::lists::{LIMIT, RecordFilter, RecordLine};
+use super::record::{RecordView, fields};
 use super::review::{ReviewFilter, ReviewItem};
-use super::text::{Lang, Msg, age, kind_name, mode_name, rupees};
+use super::text::{Lang, Msg, age, field_label, kind_name, mode_name, rupees};
 use super::today::{DeviceRow, LedgerReceipt, Today};
 
 /// The stylesheet of every office page.
@@ -526,4 +527,67 @@ pub fn conflict_table(
             }
         } }
     }
+}
+
+/// One record: fields under the reader's names, photos as thumbnails linking to the photo,
+/// the steps (who, as what, when, signed), the changes each device sent, the conflicts.
+pub fn record(frame: &Frame, view: &RecordView, names: &std::collections::HashMap<String, String>) -> String {
+    let lang = frame.lang;
+    let r = &view.record;
+    let id = r.id.to_string();
+    let here = frame.link(&format!("/office/record/{id}"), "");
+    let heading = format!("{} · {}", kind_name(r.kind(), lang), r.title());
+    let body = html! {
+        p { a href=(frame.link("/office/review", "")) { (Msg::ReviewQueue.text(lang)) } }
+        h2 data-record=(id) { (heading) }
+        p {
+            (Msg::Status.text(lang)) ": " b data-status=(r.workflow().status.as_str()) { (r.workflow().status.as_str()) }
+            " · " (Msg::Ward.text(lang)) ": " (r.ward.as_deref().unwrap_or("—"))
+            @for f in &view.flags { " · " span.flag data-flag=(f) { (f) } }
+        }
+        h2 { (Msg::Fields.text(lang)) }
+        div.scroll tabindex="0" role="region" aria-label=(Msg::Fields.text(lang)) { table {
+            thead { tr { th scope="col" { (Msg::Field.text(lang)) } th scope="col" { (Msg::Value.text(lang)) } } }
+            tbody { @for (path, value) in fields(r) { tr data-field=(path) { th scope="row" { (field_label(&path, lang)) } td { (value) } } } }
+        } }
+        @if !view.photos.is_empty() {
+            h2 { (Msg::Photos.text(lang)) }
+            p {
+                @for (sha, held) in &view.photos {
+                    @if *held {
+                        a href=(frame.link(&format!("/office/photo/{sha}"), "")) data-photo=(sha) {
+                            img src=(frame.link(&format!("/office/photo/{sha}/thumbnail"), "")) alt=(format!("{} {}", Msg::Photos.text(lang), &sha[..8])) width="160";
+                        }
+                        " "
+                    } @else {
+                        span.small data-photo-missing=(sha) { (&sha[..8]) " — " (Msg::NotOnServer.text(lang)) } " "
+                    }
+                }
+            }
+        }
+        h2 { (Msg::History.text(lang)) }
+        div.scroll tabindex="0" role="region" aria-label=(Msg::History.text(lang)) { table {
+            thead { tr { @for m in [Msg::Step, Msg::User, Msg::When, Msg::Note] { th scope="col" { (m.text(lang)) } } } }
+            tbody { @for t in &r.transitions {
+                tr data-step=(t.to.as_str()) {
+                    td { (t.from.as_str()) " → " (t.to.as_str()) @if t.signature.is_some() { " ✓ " (Msg::Signed.text(lang)) } }
+                    td { (names.get(&t.by.to_string()).map_or("—", String::as_str)) " (" (t.role.as_str()) ")" }
+                    td { (ist_time(t.at)) }
+                    td { (t.note.as_deref().unwrap_or("")) }
+                }
+            } }
+        } }
+        h2 { (Msg::Received.text(lang)) }
+        div.scroll tabindex="0" role="region" aria-label=(Msg::Received.text(lang)) { table {
+            thead { tr { @for m in [Msg::Device, Msg::User, Msg::When] { th scope="col" { (m.text(lang)) } } } }
+            tbody { @for c in &view.received { tr { td { (c.device) } td { (c.user) } td { (ist_time(c.at)) } } } }
+        } }
+        @if !view.conflicts.is_empty() {
+            section.card data-conflicts=(id) aria-label=(Msg::Conflict.text(lang)) {
+                h2 { (Msg::Conflict.text(lang)) }
+                (conflict_table(frame, &id, &view.conflicts, &here))
+            }
+        }
+    };
+    page(frame, &heading, body)
 }

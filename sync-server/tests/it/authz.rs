@@ -115,6 +115,9 @@ const STATUS: &[Row] = &[
     Row { method: "GET",  route: "/office/receipts", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/devices", target: Target::OfficePage,  expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/review", target: Target::OfficePage,   expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/record/{id}", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/photo/{sha256}", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/photo/{sha256}/thumbnail", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/sign-in", target: Target::OfficePage,  expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
     Row { method: "POST", route: "/office/sign-in", target: Target::OfficeForm,  expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
     Row { method: "POST", route: "/office/sign-out", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
@@ -160,6 +163,11 @@ const OFFICE_STATUS: &[(&str, Town, [u16; 7])] = &[
 /// W01 supervisor and Patiala's do not find it, Nabha's admin and Punjab's official only read,
 /// Himachal's official has no page and so no CSRF token, a browser without a session signs in
 /// first, and the whole-town supervisor reaches the workflow, which refuses approving a draft.
+#[rustfmt::skip]
+const OFFICE_RECORD: [u16; 7] = [404, 200, 200, 200, 404, 404, 401];
+
+/// What a decision answers (see [`OFFICE_RECORD`] for the record page of the W02 inspection
+/// with its photo, and the photo itself: the W01 supervisor does not find it).
 #[rustfmt::skip]
 const OFFICE_DECIDE: [u16; 7] = [404, 409, 403, 403, 403, 404, 401];
 
@@ -713,6 +721,17 @@ async fn every_office_page_answers_every_office_principal_as_the_table_says() {
             )
             .await;
         assert_eq!(status, OFFICE_DECIDE[p], "{name} deciding on W03's inspection: {body}");
+        // The W02 inspection's page and its photo, whole and small.
+        let w02 = world.own[0].to_string();
+        let (status, page) = browser(p).get(&format!("/office/record/{w02}?town={TOWN_A}")).await;
+        assert_eq!(status, OFFICE_RECORD[p], "{name} opening W02's inspection");
+        if status == 200 {
+            assert!(page.contains(&format!("data-photo=\"{}\"", world.own_photo)), "{name} sees the photo's link");
+        }
+        for tail in ["", "/thumbnail"] {
+            let (status, _) = browser(p).get(&format!("/office/photo/{}{tail}?town={TOWN_A}", world.own_photo)).await;
+            assert_eq!(status, OFFICE_RECORD[p], "{name} fetching the photo{tail}");
+        }
     }
 
     // A state official chooses among the state's towns, and only those; nobody else is offered any.

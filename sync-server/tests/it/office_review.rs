@@ -89,6 +89,15 @@ async fn approving_from_the_queue_reaches_the_inspectors_phone_at_its_next_sync(
     // The step is a change of the web device, in the log the devices read.
     assert_eq!(web_changes(), 1);
 
+    // The record page shows the step (who, signed) and the web device among the senders.
+    let (status, page) = office.get(&format!("/office/record/{id}?town={TOWN_A}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("data-status=\"APPROVED\""), "{page}");
+    assert!(page.contains("SUBMITTED → APPROVED ✓ signed"), "{page}");
+    assert!(page.contains("office · meena"), "the web device sent the step: {page}");
+    let (_, hindi) = office.get(&format!("/office/record/{id}?town={TOWN_A}&lang=hi")).await;
+    assert!(hindi.contains("चरणों का इतिहास") && hindi.contains("विषय (subject)"), "{hindi}");
+
     let report = inspector.sync().await.unwrap();
     assert_eq!(report.rejected, 0, "{report:?}");
     let on_phone = inspector.store.get(submitted.id).unwrap();
@@ -187,6 +196,10 @@ async fn a_conflict_is_shown_with_every_value_and_the_choice_reaches_both_phones
     assert!(page.contains("Sharma Dhaba") && page.contains("शर्मा ढाबा"), "every value is shown: {page}");
     let field = "body.Inspection.subject";
     assert!(page.contains(&format!("data-field=\"{field}\"")), "{page}");
+
+    let (_, record_page) = office.get(&format!("/office/record/{id}?town={TOWN_A}")).await;
+    assert!(record_page.contains(&format!("data-conflicts=\"{id}\"")), "the record page offers the choice too");
+    assert!(record_page.contains("Sharma Dhaba") && record_page.contains("शर्मा ढाबा"), "{record_page}");
 
     let chosen = serde_json::json!("शर्मा ढाबा").to_string();
     let action = format!("/office/review/resolve?town={TOWN_A}");
