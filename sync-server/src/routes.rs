@@ -149,6 +149,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/office/records"),
     ("GET", "/office/receipts"),
     ("GET", "/office/devices"),
+    ("POST", "/office/devices/revoke"),
     ("GET", "/office/review"),
     ("GET", "/office/record/{id}"),
     ("GET", "/office/photo/{sha256}"),

@@ -236,7 +236,7 @@ pub fn devices(
 ) -> Result<Vec<DeviceRow>, AppError> {
     let mut list = today::device_rows(sql, scope)?;
     if let Some(hours) = quiet_hours {
-        list.retain(|d| now - d.last_seen.unwrap_or(d.enrolled_at) > i64::from(hours) * 3_600_000);
+        list.retain(|d| !d.revoked && now - d.last_seen.unwrap_or(d.enrolled_at) > i64::from(hours) * 3_600_000);
     }
     list.sort_by_key(|d| d.last_seen.unwrap_or(d.enrolled_at));
     list.truncate(LIMIT);
@@ -257,4 +257,13 @@ pub fn quiet_hours(query: &HashMap<String, String>) -> Result<Option<u32>, AppEr
 pub fn user_names(sql: &mut dyn Sql, tenant: &str) -> Result<HashMap<String, String>, AppError> {
     let rows = sql.rows("SELECT id, name FROM users WHERE tenant = ?1", params![tenant])?;
     rows.iter().map(|r| Ok((r.text(0)?, r.text(1)?))).collect()
+}
+
+/// Revokes `device` of the town for a supervisor who oversees its user (`NotFound` for any
+/// other device, of this town or another, or a web device of the office).
+pub fn revoke_device(sql: &mut dyn Sql, scope: &Scope, device: &str) -> Result<(), AppError> {
+    if !today::device_rows(sql, scope)?.iter().any(|d| d.id == device) {
+        return Err(AppError::NotFound);
+    }
+    crate::db::device_revoke(sql, device)
 }

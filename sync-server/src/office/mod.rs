@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/records", get(records_page))
         .route("/office/receipts", get(receipts_page))
         .route("/office/devices", get(devices_page))
+        .route("/office/devices/revoke", post(device_revoke))
         .route("/office/review", get(review_page))
         .route("/office/record/{id}", get(record_page))
         .route("/office/photo/{sha256}", get(photo_full))
@@ -529,6 +530,31 @@ macro_rules! post_handler {
 
 post_handler!(review_decide, review_decide_inner);
 post_handler!(review_resolve, review_resolve_inner);
+post_handler!(device_revoke, device_revoke_inner);
+
+/// `POST /office/devices/revoke`: a town's supervisor or admin revokes a device of a user
+/// they oversee; its next request is refused.
+#[tracing::instrument(skip_all)]
+async fn device_revoke_inner(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    let (auth, town, scope, form) = signed_post(state, request, headers, body).await?;
+    if auth.role == auth::OfficeRole::State {
+        return Err(AppError::ReadOnly);
+    }
+    let device = form.get("device").unwrap_or("").trim().to_string();
+    let d = device.clone();
+    // Server-wide: revoking writes `devices`, which a town's transaction only reads.
+    state.run(Scope::Admin, move |sql| lists::revoke_device(sql, &scope, &d)).await?;
+    tracing::info!(login = %auth.login, %device, "office revoked a device");
+    let mut response =
+        (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/office/devices?town={town}"))]).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
 
 /// `POST /office/review/decide`: one step (`to`, `note`) for every `record` of the form.
 #[tracing::instrument(skip_all)]

@@ -378,6 +378,7 @@ pub fn receipts(
 /// The devices list.
 pub fn devices(frame: &Frame, quiet: Option<u32>, list: &[DeviceRow]) -> String {
     let lang = frame.lang;
+    let town = frame.town.as_ref().map_or("", |(t, _)| *t);
     let heading = match quiet {
         Some(24) => Msg::DevicesQuiet24.text(lang).to_string(),
         Some(72) => Msg::DevicesQuiet72.text(lang).to_string(),
@@ -386,14 +387,26 @@ pub fn devices(frame: &Frame, quiet: Option<u32>, list: &[DeviceRow]) -> String 
     };
     let rows = html! {
         @for d in list {
-            tr data-device=(d.id) {
+            tr data-device=(d.id) data-revoked=(d.revoked) {
                 td { (d.name) }
                 td { (d.user) }
                 td { @match d.last_seen { Some(ms) => (ist_time(ms)), None => (Msg::Never.text(lang)) } }
+                td {
+                    @if d.revoked { span.flag { (Msg::Revoked.text(lang)) } } @else {
+                        (Msg::Active.text(lang)) " "
+                        @if let Some(auth) = frame.auth.filter(|a| a.role != OfficeRole::State) {
+                            form.inline method="post" action=(format!("/office/devices/revoke?town={town}")) {
+                                input type="hidden" name="csrf" value=(auth.csrf);
+                                input type="hidden" name="device" value=(d.id);
+                                button.choice type="submit" aria-label=(format!("{} {}", Msg::Revoke.text(lang), d.name)) { (Msg::Revoke.text(lang)) }
+                            }
+                        }
+                    }
+                }
             }
         }
     };
-    let columns = [Msg::Device, Msg::User, Msg::LastSync].map(|m| Column(m, false));
+    let columns = [Msg::Device, Msg::User, Msg::LastSync, Msg::Status].map(|m| Column(m, false));
     list_page(frame, &heading, (list.len(), list.len()), Msg::NoRecords, &columns, rows)
 }
 

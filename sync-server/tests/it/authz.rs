@@ -121,6 +121,7 @@ const STATUS: &[Row] = &[
     Row { method: "GET",  route: "/office/sign-in", target: Target::OfficePage,  expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
     Row { method: "POST", route: "/office/sign-in", target: Target::OfficeForm,  expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
     Row { method: "POST", route: "/office/sign-out", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
+    Row { method: "POST", route: "/office/devices/revoke", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
     Row { method: "POST", route: "/office/review/decide", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
     Row { method: "POST", route: "/office/review/resolve", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
 ];

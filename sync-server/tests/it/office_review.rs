@@ -223,3 +223,35 @@ async fn a_conflict_is_shown_with_every_value_and_the_choice_reaches_both_phones
         assert!(device.store.conflicts(Some(record.id)).unwrap().is_empty(), "no conflict left on the phone");
     }
 }
+
+#[tokio::test]
+async fn a_supervisor_revokes_a_device_from_the_devices_page_and_its_next_sync_is_refused() {
+    let server = TestServer::start().await;
+    let url = server.url();
+    set_login(&server.db, "meena", OfficeRole::Supervisor, town_user(TOWN_A, Role::Supervisor));
+    let mut inspector = Device::enroll(&url, &server.db, TOWN_A, Role::Inspector).await;
+    let elsewhere = Device::enroll(&url, &server.db, crate::support::TOWN_B, Role::Inspector).await;
+    assert_eq!(inspector.sync().await.unwrap().rejected, 0);
+
+    let office = Office::signed_in(&url, "meena").await;
+    let (status, page) = office.get(&format!("/office/devices?town={TOWN_A}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&format!("data-device=\"{}\" data-revoked=\"false\"", inspector.device_id)), "{page}");
+    assert!(!page.contains(&elsewhere.device_id), "another town's device is not listed");
+    let csrf = csrf_field(&page);
+    let action = format!("/office/devices/revoke?town={TOWN_A}");
+
+    let (status, _, _) = office.post_form(&action, &[("csrf", &csrf), ("device", &elsewhere.device_id)]).await;
+    assert_eq!(status, 404, "another town's device is not found");
+    let (status, _, _) = office.post_form(&action, &[("csrf", "stale"), ("device", &inspector.device_id)]).await;
+    assert_eq!(status, 403);
+    assert_eq!(inspector.sync().await.unwrap().rejected, 0, "still enrolled after the refused posts");
+
+    let (status, location, body) =
+        office.post_form(&action, &[("csrf", &csrf), ("device", &inspector.device_id)]).await;
+    assert_eq!((status, location.as_str()), (303, format!("/office/devices?town={TOWN_A}").as_str()), "{body}");
+    let (_, page) = office.get(&format!("/office/devices?town={TOWN_A}")).await;
+    assert!(page.contains(&format!("data-device=\"{}\" data-revoked=\"true\"", inspector.device_id)), "{page}");
+    let refused = inspector.sync().await;
+    assert!(refused.is_err(), "a revoked device's sync is refused: {refused:?}");
+}
