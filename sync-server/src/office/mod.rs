@@ -423,38 +423,6 @@ async fn sign_in(
 }
 
 #[tracing::instrument(skip_all)]
-async fn sign_out(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-    body: axum::body::Bytes,
-) -> Response {
-    let request = Request::new(&uri, &headers, query);
-    let result = async {
-        check_post(&headers)?;
-        let form = read_form(&body)?;
-        let auth = office_auth(&state, &request).await?;
-        if !auth::same_token(&auth.csrf, &form.csrf) {
-            return Err(AppError::CsrfMismatch);
-        }
-        let token = request.cookie(SESSION_COOKIE).unwrap_or_default().to_string();
-        state.run(Scope::Admin, move |sql| auth::sign_out(sql, &token)).await
-    }
-    .await;
-    match result {
-        Ok(()) => {
-            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/office/sign-in")]).into_response();
-            if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(SESSION_COOKIE, "", 0)) {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
-            response
-        }
-        Err(e) => request.error(e),
-    }
-}
-
-#[tracing::instrument(skip_all)]
 async fn review_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
     let auth = office_auth(state, request).await?;
     let (town, scope, towns) = town_scope(state, &auth, request).await?;
@@ -470,14 +438,13 @@ async fn review_inner(state: &AppState, request: &Request) -> Result<String, App
     Ok(pages::review(&frame, &filter, &items, total, &names))
 }
 
-/// A signed-in form post of an office page: `Origin`, size and the session's CSRF token
-/// checked, then the town it is about (`?town=` of its action) and the viewer's scope of it.
-async fn signed_post(
+/// A signed-in form post: `Origin`, size and the session's CSRF token checked.
+async fn checked_form(
     state: &AppState,
     request: &Request,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(OfficeAuth, String, wardbook::domain::access::Scope, Form), AppError> {
+) -> Result<(OfficeAuth, Form), AppError> {
     check_post(headers)?;
     if body.len() > FORM_LIMIT {
         return Err(AppError::BadRequest("the form is too large".into()));
@@ -487,6 +454,18 @@ async fn signed_post(
     if !auth::same_token(&auth.csrf, &form.csrf) {
         return Err(AppError::CsrfMismatch);
     }
+    Ok((auth, form))
+}
+
+/// A [`checked_form`] of an office page about a town (`?town=` of its action, else the
+/// login's own) and the viewer's scope of it.
+async fn signed_post(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(OfficeAuth, String, wardbook::domain::access::Scope, Form), AppError> {
+    let (auth, form) = checked_form(state, request, headers, body).await?;
     let (town, scope, _) = town_scope(state, &auth, request).await?;
     Ok((auth, town, scope, form))
 }
@@ -528,6 +507,7 @@ macro_rules! post_handler {
     };
 }
 
+post_handler!(sign_out, sign_out_inner);
 post_handler!(review_decide, review_decide_inner);
 post_handler!(review_resolve, review_resolve_inner);
 post_handler!(device_revoke, device_revoke_inner);
@@ -553,6 +533,24 @@ async fn device_revoke_inner(
     let mut response =
         (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/office/devices?town={town}"))]).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `POST /office/sign-out`: the session ends, its cookie is cleared.
+#[tracing::instrument(skip_all)]
+async fn sign_out_inner(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    checked_form(state, request, headers, body).await?;
+    let token = request.cookie(SESSION_COOKIE).unwrap_or_default().to_string();
+    state.run(Scope::Admin, move |sql| auth::sign_out(sql, &token)).await?;
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/office/sign-in")]).into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(SESSION_COOKIE, "", 0)) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
     Ok(response)
 }
 
