@@ -308,14 +308,19 @@ pub fn device_key(sql: &mut dyn Sql, device: &str) -> Result<Option<wardbook::le
 /// same answer as for a record that does not exist (no probing across wards or towns).
 /// Whether a record of the device's town that the device may see names the photo `sha256`.
 pub fn blob_visible(sql: &mut dyn Sql, auth: &DeviceAuth, sha256: &str) -> Result<bool, AppError> {
+    photo_visible(sql, &auth.scope, sha256)
+}
+
+/// Whether a record `scope` may see names the photo `sha256` (devices and the office alike).
+pub fn photo_visible(sql: &mut dyn Sql, scope: &Scope, sha256: &str) -> Result<bool, AppError> {
     let rows = sql.rows(
         "SELECT r.kind, r.ward FROM record_blobs b JOIN records r ON r.tenant = b.tenant AND r.id = b.record
          WHERE b.tenant = ?1 AND b.sha256 = ?2",
-        params![&auth.scope.tenant, sha256],
+        params![&scope.tenant, sha256],
     )?;
     for r in rows {
         let ward = r.opt_text(1)?;
-        if r.text(0)?.parse().is_ok_and(|k| auth.scope.can_see(k, ward.as_deref())) {
+        if r.text(0)?.parse().is_ok_and(|k| scope.can_see(k, ward.as_deref())) {
             return Ok(true);
         }
     }

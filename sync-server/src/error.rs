@@ -64,6 +64,10 @@ pub enum AppError {
     CsrfMismatch,
     #[error("the form was not sent from this server's own pages (Origin)")]
     BadOrigin,
+    #[error("this login may only read the office pages")]
+    ReadOnly,
+    #[error("the server refused the decision ({code}): {reason}")]
+    Refused { code: String, reason: String },
     #[error("the server's database failed: {0}")]
     Database(String),
     #[error("internal error")]
@@ -108,6 +112,8 @@ impl AppError {
             AppError::LockedOut { .. } => (StatusCode::TOO_MANY_REQUESTS, "locked_out"),
             AppError::CsrfMismatch => (StatusCode::FORBIDDEN, "csrf_mismatch"),
             AppError::BadOrigin => (StatusCode::FORBIDDEN, "bad_origin"),
+            AppError::ReadOnly => (StatusCode::FORBIDDEN, "read_only"),
+            AppError::Refused { .. } => (StatusCode::CONFLICT, "refused"),
             AppError::Unhealthy(_) => (StatusCode::SERVICE_UNAVAILABLE, "unhealthy"),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             AppError::Unwritable(_) | AppError::NewerSchema { .. } | AppError::Database(_) | AppError::Internal(_) => {

@@ -188,22 +188,7 @@ impl ReceiptFilter {
     pub fn parse(query: &HashMap<String, String>, now: i64) -> Result<ReceiptFilter, AppError> {
         let day = match nonempty(query, "day") {
             None => today::ist_day(now).1,
-            Some(d) => {
-                let parts: Vec<&str> = d.split('-').collect();
-                let valid = match parts.as_slice() {
-                    [y, m, dd] if y.len() == 4 && m.len() == 2 && dd.len() == 2 => {
-                        match (y.parse(), m.parse(), dd.parse()) {
-                            (Ok(y), Ok(m), Ok(dd)) => wardbook::calendar::CivilDate::new(y, m, dd).is_some(),
-                            _ => false,
-                        }
-                    }
-                    _ => false,
-                };
-                if !valid {
-                    return Err(bad("day", d, "a date like 2026-12-03"));
-                }
-                d.to_string()
-            }
+            Some(d) => parse_day("day", d)?,
         };
         let mode = nonempty(query, "mode")
             .map(|m| m.parse::<PaymentMode>().map_err(|_| bad("mode", m, "a payment mode (CASH, UPI, CHEQUE, …)")))
@@ -212,12 +197,30 @@ impl ReceiptFilter {
     }
 }
 
+/// `text` as a day `YYYY-MM-DD`, or a clear `400` naming the field `what`.
+pub fn parse_day(what: &str, text: &str) -> Result<String, AppError> {
+    civil_day(text).map(|_| text.to_string()).ok_or_else(|| bad(what, text, "a date like 2026-12-03"))
+}
+
+fn civil_day(text: &str) -> Option<wardbook::calendar::CivilDate> {
+    let parts: Vec<&str> = text.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
+            wardbook::calendar::CivilDate::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+        }
+        _ => None,
+    }
+}
+
+/// The first millisecond of an IST day `YYYY-MM-DD`.
+pub fn day_start(day: &str) -> Result<i64, AppError> {
+    let civil = civil_day(day).ok_or_else(|| bad("day", day, "a date like 2026-12-03"))?;
+    Ok(civil.days_since_epoch() * 86_400_000 - wardbook::calendar::IST_OFFSET_MILLIS)
+}
+
 /// The receipts of the filter's day `scope` sees, cancelled ones included (marked).
 pub fn receipts(sql: &mut dyn Sql, scope: &Scope, filter: &ReceiptFilter) -> Result<Vec<LedgerReceipt>, AppError> {
-    let date: Vec<i64> = filter.day.split('-').filter_map(|p| p.parse().ok()).collect();
-    let civil = wardbook::calendar::CivilDate::new(date[0] as i32, date[1] as u32, date[2] as u32)
-        .ok_or_else(|| AppError::BadRequest(format!("no day {}", filter.day)))?;
-    let start = civil.days_since_epoch() * 86_400_000 - wardbook::calendar::IST_OFFSET_MILLIS;
+    let start = day_start(&filter.day)?;
     let mut list = today::receipts_of_day(sql, scope, start, &filter.day)?;
     list.retain(|r| filter.mode.is_none_or(|m| r.taken.mode == m));
     list.truncate(LIMIT);
@@ -233,7 +236,7 @@ pub fn devices(
 ) -> Result<Vec<DeviceRow>, AppError> {
     let mut list = today::device_rows(sql, scope)?;
     if let Some(hours) = quiet_hours {
-        list.retain(|d| now - d.last_seen.unwrap_or(d.enrolled_at) > i64::from(hours) * 3_600_000);
+        list.retain(|d| !d.revoked && now - d.last_seen.unwrap_or(d.enrolled_at) > i64::from(hours) * 3_600_000);
     }
     list.sort_by_key(|d| d.last_seen.unwrap_or(d.enrolled_at));
     list.truncate(LIMIT);
@@ -254,4 +257,13 @@ pub fn quiet_hours(query: &HashMap<String, String>) -> Result<Option<u32>, AppEr
 pub fn user_names(sql: &mut dyn Sql, tenant: &str) -> Result<HashMap<String, String>, AppError> {
     let rows = sql.rows("SELECT id, name FROM users WHERE tenant = ?1", params![tenant])?;
     rows.iter().map(|r| Ok((r.text(0)?, r.text(1)?))).collect()
+}
+
+/// Revokes `device` of the town for a supervisor who oversees its user (`NotFound` for any
+/// other device, of this town or another, or a web device of the office).
+pub fn revoke_device(sql: &mut dyn Sql, scope: &Scope, device: &str) -> Result<(), AppError> {
+    if !today::device_rows(sql, scope)?.iter().any(|d| d.id == device) {
+        return Err(AppError::NotFound);
+    }
+    crate::db::device_revoke(sql, device)
 }

@@ -16,6 +16,8 @@
 pub mod auth;
 pub mod lists;
 pub mod pages;
+pub mod record;
+pub mod review;
 pub mod text;
 pub mod today;
 
@@ -42,6 +44,13 @@ pub fn router() -> Router<AppState> {
         .route("/office/records", get(records_page))
         .route("/office/receipts", get(receipts_page))
         .route("/office/devices", get(devices_page))
+        .route("/office/devices/revoke", post(device_revoke))
+        .route("/office/review", get(review_page))
+        .route("/office/record/{id}", get(record_page))
+        .route("/office/photo/{sha256}", get(photo_full))
+        .route("/office/photo/{sha256}/thumbnail", get(photo_thumbnail))
+        .route("/office/review/decide", post(review_decide))
+        .route("/office/review/resolve", post(review_resolve))
         .route("/office/sign-in", get(sign_in_form).post(sign_in))
         .route("/office/sign-out", post(sign_out))
 }
@@ -207,6 +216,7 @@ page_handler!(today_page, today_inner);
 page_handler!(records_page, records_inner);
 page_handler!(receipts_page, receipts_inner);
 page_handler!(devices_page, devices_inner);
+page_handler!(review_page, review_inner);
 
 #[tracing::instrument(skip_all)]
 async fn today_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
@@ -280,6 +290,18 @@ struct Form {
     login: String,
     password: String,
     next: String,
+    /// Every field, in order (a field may repeat: the records of a bulk decision).
+    all: Vec<(String, String)>,
+}
+
+impl Form {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.all.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    fn every(&self, key: &str) -> impl Iterator<Item = &str> {
+        self.all.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
 }
 
 /// `application/x-www-form-urlencoded` into [`Form`].
@@ -292,12 +314,13 @@ fn read_form(body: &[u8]) -> Result<Form, AppError> {
         };
         let (k, v) = (percent_decode(k)?, percent_decode(v)?);
         match k.as_str() {
-            "csrf" => form.csrf = v,
-            "login" => form.login = v,
-            "password" => form.password = v,
-            "next" => form.next = v,
+            "csrf" => form.csrf = v.clone(),
+            "login" => form.login = v.clone(),
+            "password" => form.password = v.clone(),
+            "next" => form.next = v.clone(),
             _ => {}
         }
+        form.all.push((k, v));
     }
     Ok(form)
 }
@@ -400,33 +423,255 @@ async fn sign_in(
 }
 
 #[tracing::instrument(skip_all)]
-async fn sign_out(
+async fn review_inner(state: &AppState, request: &Request) -> Result<String, AppError> {
+    let auth = office_auth(state, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
+    let filter = review::ReviewFilter::parse(&request.query)?;
+    let (lang, has_photo, t, f) = (request.lang, photo_check(state, &town), town.clone(), filter.clone());
+    let (name, (items, total), names) = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            lists::check_ward(sql, &scope, f.ward.as_deref())?;
+            Ok((town_name(sql, &t, lang)?, review::queue(sql, &scope, &f, &has_photo)?, lists::user_names(sql, &t)?))
+        })
+        .await?;
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
+    Ok(pages::review(&frame, &filter, &items, total, &names))
+}
+
+/// A signed-in form post: `Origin`, size and the session's CSRF token checked.
+async fn checked_form(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(OfficeAuth, Form), AppError> {
+    check_post(headers)?;
+    if body.len() > FORM_LIMIT {
+        return Err(AppError::BadRequest("the form is too large".into()));
+    }
+    let form = read_form(body)?;
+    let auth = office_auth(state, request).await?;
+    if !auth::same_token(&auth.csrf, &form.csrf) {
+        return Err(AppError::CsrfMismatch);
+    }
+    Ok((auth, form))
+}
+
+/// A [`checked_form`] of an office page about a town (`?town=` of its action, else the
+/// login's own) and the viewer's scope of it.
+async fn signed_post(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(OfficeAuth, String, wardbook::domain::access::Scope, Form), AppError> {
+    let (auth, form) = checked_form(state, request, headers, body).await?;
+    let (town, scope, _) = town_scope(state, &auth, request).await?;
+    Ok((auth, town, scope, form))
+}
+
+/// The login's web actor in `town`, made on its first decision.
+async fn web_actor(state: &AppState, auth: &OfficeAuth, town: &str) -> Result<review::WebActor, AppError> {
+    let (auth, town) = (auth.clone(), town.to_string());
+    state.run(Scope::Admin, move |sql| review::web_actor(sql, &auth, &town, now_ms())).await
+}
+
+fn record_id(text: &str) -> Result<wardbook::ids::RecordId, AppError> {
+    text.trim().parse().map_err(|_| AppError::BadRequest(format!("record {text:?} is not a record id")))
+}
+
+/// After a decision: back to the page it was made on (an office page of this server).
+fn see_other(form: &Form, town: &str) -> Response {
+    let back =
+        form.get("back").filter(|b| safe_next(b)).map_or_else(|| format!("/office/review?town={town}"), str::to_string);
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+macro_rules! post_handler {
+    ($name:ident, $inner:ident) => {
+        async fn $name(
+            State(state): State<AppState>,
+            uri: Uri,
+            headers: HeaderMap,
+            Query(query): Query<HashMap<String, String>>,
+            body: axum::body::Bytes,
+        ) -> Response {
+            let request = Request::new(&uri, &headers, query);
+            match $inner(&state, &request, &headers, &body).await {
+                Ok(response) => response,
+                Err(e) => request.error(e),
+            }
+        }
+    };
+}
+
+post_handler!(sign_out, sign_out_inner);
+post_handler!(review_decide, review_decide_inner);
+post_handler!(review_resolve, review_resolve_inner);
+post_handler!(device_revoke, device_revoke_inner);
+
+/// `POST /office/devices/revoke`: a town's supervisor or admin revokes a device of a user
+/// they oversee; its next request is refused.
+#[tracing::instrument(skip_all)]
+async fn device_revoke_inner(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    let (auth, town, scope, form) = signed_post(state, request, headers, body).await?;
+    if auth.role == auth::OfficeRole::State {
+        return Err(AppError::ReadOnly);
+    }
+    let device = form.get("device").unwrap_or("").trim().to_string();
+    let d = device.clone();
+    // Server-wide: revoking writes `devices`, which a town's transaction only reads.
+    state.run(Scope::Admin, move |sql| lists::revoke_device(sql, &scope, &d)).await?;
+    tracing::info!(login = %auth.login, %device, "office revoked a device");
+    let mut response =
+        (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/office/devices?town={town}"))]).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `POST /office/sign-out`: the session ends, its cookie is cleared.
+#[tracing::instrument(skip_all)]
+async fn sign_out_inner(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    checked_form(state, request, headers, body).await?;
+    let token = request.cookie(SESSION_COOKIE).unwrap_or_default().to_string();
+    state.run(Scope::Admin, move |sql| auth::sign_out(sql, &token)).await?;
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/office/sign-in")]).into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(SESSION_COOKIE, "", 0)) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+/// `POST /office/review/decide`: one step (`to`, `note`) for every `record` of the form.
+#[tracing::instrument(skip_all)]
+async fn review_decide_inner(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    let (auth, town, scope, form) = signed_post(state, request, headers, body).await?;
+    let to_text = form.get("to").unwrap_or("").trim();
+    let to: wardbook::domain::Status = to_text
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("to {to_text:?} is not a workflow status (APPROVED, …)")))?;
+    let note = form.get("note").map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+    let records = form.every("record").map(record_id).collect::<Result<Vec<_>, _>>()?;
+    let web = web_actor(state, &auth, &town).await?;
+    let n = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            review::decide_all(sql, &web, &scope, &records, to, note, now_ms())
+        })
+        .await?;
+    tracing::info!(login = %auth.login, records = n, to = %to.as_str(), "office decision");
+    Ok(see_other(&form, &town))
+}
+
+/// `POST /office/review/resolve`: a conflicted `field` of `record` settled with `value` (JSON).
+#[tracing::instrument(skip_all)]
+async fn review_resolve_inner(
+    state: &AppState,
+    request: &Request,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    let (auth, town, scope, form) = signed_post(state, request, headers, body).await?;
+    let record = record_id(form.get("record").unwrap_or(""))?;
+    let field = form.get("field").unwrap_or("").to_string();
+    let value: serde_json::Value = serde_json::from_str(form.get("value").unwrap_or(""))
+        .map_err(|e| AppError::BadRequest(format!("the chosen value is not JSON: {e}")))?;
+    let web = web_actor(state, &auth, &town).await?;
+    let decision = review::Decision::Resolve { field: field.clone(), value };
+    state
+        .run(Scope::Tenant(town.clone()), move |sql| review::decide(sql, &web, &scope, record, &decision, now_ms()))
+        .await?;
+    tracing::info!(login = %auth.login, %record, %field, "office conflict resolved");
+    Ok(see_other(&form, &town))
+}
+
+async fn record_page(
     State(state): State<AppState>,
     uri: Uri,
     headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    body: axum::body::Bytes,
 ) -> Response {
     let request = Request::new(&uri, &headers, query);
-    let result = async {
-        check_post(&headers)?;
-        let form = read_form(&body)?;
-        let auth = office_auth(&state, &request).await?;
-        if !auth::same_token(&auth.csrf, &form.csrf) {
-            return Err(AppError::CsrfMismatch);
-        }
-        let token = request.cookie(SESSION_COOKIE).unwrap_or_default().to_string();
-        state.run(Scope::Admin, move |sql| auth::sign_out(sql, &token)).await
-    }
-    .await;
-    match result {
-        Ok(()) => {
-            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/office/sign-in")]).into_response();
-            if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(SESSION_COOKIE, "", 0)) {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
-            response
-        }
+    match record_inner(&state, &request, id).await {
+        Ok(body) => request.html(StatusCode::OK, body),
         Err(e) => request.error(e),
     }
 }
+
+#[tracing::instrument(skip_all)]
+async fn record_inner(state: &AppState, request: &Request, id: String) -> Result<String, AppError> {
+    let auth = office_auth(state, request).await?;
+    let (town, scope, towns) = town_scope(state, &auth, request).await?;
+    let id = record_id(&id)?.to_string();
+    let (lang, has_photo, t) = (request.lang, photo_check(state, &town), town.clone());
+    let (name, view, names) = state
+        .run(Scope::Tenant(town.clone()), move |sql| {
+            Ok((town_name(sql, &t, lang)?, record::record(sql, &scope, &id, &has_photo)?, lists::user_names(sql, &t)?))
+        })
+        .await?;
+    let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
+    Ok(pages::record(&frame, &view, &names))
+}
+
+/// A photo of the town that a record the viewer sees names, whole or as a small JPEG.
+async fn photo_bytes(
+    state: &AppState,
+    request: &Request,
+    sha256: String,
+    thumbnail: bool,
+) -> Result<Response, AppError> {
+    let auth = office_auth(state, request).await?;
+    crate::blobs::check_name(&sha256)?;
+    let (town, scope, _) = town_scope(state, &auth, request).await?;
+    let name = sha256.clone();
+    let visible =
+        state.run(Scope::Tenant(town.clone()), move |sql| crate::db::photo_visible(sql, &scope, &name)).await?;
+    if !visible || !photo_check(state, &town)(&sha256) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = std::fs::read(state.blobs.path(&town, &sha256)).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = if thumbnail {
+        tokio::task::spawn_blocking(move || wardbook::photo::thumbnail(&bytes))
+            .await?
+            .map_err(|e| AppError::Internal(format!("the stored photo has no thumbnail: {e}")))?
+    } else {
+        bytes
+    };
+    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=86400")], bytes)
+        .into_response())
+}
+
+macro_rules! photo_handler {
+    ($name:ident, $thumbnail:expr) => {
+        async fn $name(
+            State(state): State<AppState>,
+            uri: Uri,
+            headers: HeaderMap,
+            axum::extract::Path(sha256): axum::extract::Path<String>,
+            Query(query): Query<HashMap<String, String>>,
+        ) -> Response {
+            let request = Request::new(&uri, &headers, query);
+            photo_bytes(&state, &request, sha256, $thumbnail).await.unwrap_or_else(|e| request.error(e))
+        }
+    };
+}
+
+photo_handler!(photo_full, false);
+photo_handler!(photo_thumbnail, true);

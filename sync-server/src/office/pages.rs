@@ -11,7 +11,9 @@ use wardbook::domain::{Paise, RecordKind, Status};
 
 use super::auth::{OfficeAuth, OfficeRole};
 use super::lists::{LIMIT, RecordFilter, RecordLine};
-use super::text::{Lang, Msg, age, kind_name, mode_name, rupees};
+use super::record::{RecordView, fields};
+use super::review::{ReviewFilter, ReviewItem};
+use super::text::{Lang, Msg, age, field_label, kind_name, mode_name, rupees};
 use super::today::{DeviceRow, LedgerReceipt, Today};
 
 /// The stylesheet of every office page.
@@ -41,10 +43,14 @@ table{border-collapse:collapse;width:100%;background:#fff}\
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e2e4de;vertical-align:top}\
 td.n,th.n{text-align:right;white-space:nowrap}\
 label{display:block;margin:.6rem 0 .2rem;font-weight:600}\
-input{font:inherit;padding:.5rem;width:100%;max-width:22rem;border:1px solid #767676;border-radius:4px}\
+input,select,textarea{font:inherit;padding:.5rem;width:100%;max-width:22rem;border:1px solid #767676;border-radius:4px}\
 .primary{margin-top:1rem;background:#1f4e3d;color:#fff;border:0;border-radius:4px;padding:.6rem 1.4rem;font:inherit;cursor:pointer}\
 .error{background:#fde8e8;border:1px solid #b91c1c;color:#7f1d1d;padding:.6rem;border-radius:4px}\
 .flag{color:#7f1d1d;font-weight:600}\
+form.filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}\
+form.filters div{flex:1 1 10rem}\
+form.inline{display:inline;margin:0}\
+.choice{background:#fff;border:1px solid #1f4e3d;color:#14532d;border-radius:4px;padding:.3rem .6rem;font:inherit;cursor:pointer}\
 ";
 
 /// The `style-src` source of [`CSS`]: its SHA-256, so no other style applies.
@@ -372,6 +378,7 @@ pub fn receipts(
 /// The devices list.
 pub fn devices(frame: &Frame, quiet: Option<u32>, list: &[DeviceRow]) -> String {
     let lang = frame.lang;
+    let town = frame.town.as_ref().map_or("", |(t, _)| *t);
     let heading = match quiet {
         Some(24) => Msg::DevicesQuiet24.text(lang).to_string(),
         Some(72) => Msg::DevicesQuiet72.text(lang).to_string(),
@@ -380,13 +387,220 @@ pub fn devices(frame: &Frame, quiet: Option<u32>, list: &[DeviceRow]) -> String 
     };
     let rows = html! {
         @for d in list {
-            tr data-device=(d.id) {
+            tr data-device=(d.id) data-revoked=(d.revoked) {
                 td { (d.name) }
                 td { (d.user) }
                 td { @match d.last_seen { Some(ms) => (ist_time(ms)), None => (Msg::Never.text(lang)) } }
+                td {
+                    @if d.revoked { span.flag { (Msg::Revoked.text(lang)) } } @else {
+                        (Msg::Active.text(lang)) " "
+                        @if let Some(auth) = frame.auth.filter(|a| a.role != OfficeRole::State) {
+                            form.inline method="post" action=(format!("/office/devices/revoke?town={town}")) {
+                                input type="hidden" name="csrf" value=(auth.csrf);
+                                input type="hidden" name="device" value=(d.id);
+                                button.choice type="submit" aria-label=(format!("{} {}", Msg::Revoke.text(lang), d.name)) { (Msg::Revoke.text(lang)) }
+                            }
+                        }
+                    }
+                }
             }
         }
     };
-    let columns = [Msg::Device, Msg::User, Msg::LastSync].map(|m| Column(m, false));
+    let columns = [Msg::Device, Msg::User, Msg::LastSync, Msg::Status].map(|m| Column(m, false));
     list_page(frame, &heading, (list.len(), list.len()), Msg::NoRecords, &columns, rows)
+}
+
+/// The review queue: filters, the items with a box each for a bulk decision, and each
+/// conflicted field's values side by side, each with a button that keeps it.
+pub fn review(
+    frame: &Frame,
+    filter: &ReviewFilter,
+    items: &[ReviewItem],
+    total: usize,
+    names: &std::collections::HashMap<String, String>,
+) -> String {
+    let lang = frame.lang;
+    let town = frame.town.as_ref().map_or("", |(t, _)| *t);
+    let csrf = frame.auth.map_or("", |a| a.csrf.as_str());
+    let here = frame.link("/office/review", &filter.query());
+    let mut people: Vec<(&String, &String)> = names.iter().collect();
+    people.sort_by(|a, b| a.1.cmp(b.1));
+    let heading = Msg::ReviewQueue.text(lang);
+    let body = html! {
+        (back(frame))
+        h2 { (heading) }
+        form.filters method="get" action="/office/review" aria-label=(Msg::Filter.text(lang)) {
+            input type="hidden" name="town" value=(town);
+            div { label for="f-kind" { (Msg::Kind.text(lang)) }
+                select #f-kind name="kind" {
+                    option value="" { (Msg::AnyKind.text(lang)) }
+                    @for k in RecordKind::ALL { option value=(k.as_str()) selected[filter.kind == Some(*k)] { (kind_name(*k, lang)) } }
+                } }
+            div { label for="f-ward" { (Msg::Ward.text(lang)) }
+                input #f-ward name="ward" value=(filter.ward.as_deref().unwrap_or("")) placeholder=(Msg::AnyWard.text(lang)); }
+            div { label for="f-user" { (Msg::User.text(lang)) }
+                select #f-user name="user" {
+                    option value="" { (Msg::AnyUser.text(lang)) }
+                    @for (id, name) in &people { option value=(id) selected[filter.user.map(|u| u.to_string()).as_ref() == Some(*id)] { (name) } }
+                } }
+            div { label for="f-from" { (Msg::FromDay.text(lang)) }
+                input #f-from type="date" name="from" value=(filter.from.as_deref().unwrap_or("")); }
+            div { label for="f-to" { (Msg::ToDay.text(lang)) }
+                input #f-to type="date" name="to" value=(filter.to.as_deref().unwrap_or("")); }
+            div { label for="f-flag" { (Msg::FlagCode.text(lang)) }
+                input #f-flag name="flag" value=(filter.flag.as_deref().unwrap_or("")); }
+            div { button.primary type="submit" { (Msg::Filter.text(lang)) } }
+        }
+        (shown(lang, items.len(), total))
+        @if items.is_empty() {
+            p { (Msg::NothingToReview.text(lang)) }
+        } @else {
+            form #decide method="post" action=(format!("/office/review/decide?town={town}")) {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(here);
+                div.scroll tabindex="0" role="region" aria-label=(heading) { table {
+                    thead { tr {
+                        th scope="col" { (Msg::Choose.text(lang)) }
+                        @for m in [Msg::Title, Msg::Kind, Msg::Ward, Msg::Status, Msg::Updated, Msg::Flags] { th scope="col" { (m.text(lang)) } }
+                    } }
+                    tbody {
+                        @for item in items {
+                            @let line = &item.line;
+                            tr data-record=(line.id) data-kind=(line.kind.as_str()) {
+                                td { input type="checkbox" name="record" value=(line.id) aria-label=(format!("{} {}", Msg::Choose.text(lang), line.title)); }
+                                td { a href=(frame.link(&format!("/office/record/{}", line.id), "")) { (line.title) } }
+                                td { (kind_name(line.kind, lang)) }
+                                td { (line.ward.as_deref().unwrap_or("—")) }
+                                td { (line.status.as_str()) }
+                                td { (ist_time(line.updated_at)) }
+                                td.flag {
+                                    @for f in &line.flags { (f) " " }
+                                    @if !item.conflicts.is_empty() { (Msg::Conflict.text(lang)) ": " (item.conflicts.len()) }
+                                }
+                            }
+                        }
+                    }
+                } }
+                fieldset {
+                    legend { (Msg::Decision.text(lang)) }
+                    label for="d-to" { (Msg::NewStatus.text(lang)) }
+                    select #d-to name="to" {
+                        @for st in [Status::Approved, Status::Rejected, Status::SentBack] { option value=(st.as_str()) { (st.as_str()) } }
+                    }
+                    label for="d-note" { (Msg::Note.text(lang)) }
+                    textarea #d-note name="note" rows="2" {}
+                    button.primary type="submit" { (Msg::Decide.text(lang)) }
+                }
+            }
+            @for item in items.iter().filter(|i| !i.conflicts.is_empty()) {
+                section.card data-conflicts=(item.line.id) aria-label=(format!("{} · {}", Msg::Conflict.text(lang), item.line.title)) {
+                    h2 { (Msg::Conflict.text(lang)) " · " (item.line.title) }
+                    (conflict_table(frame, &item.line.id, &item.conflicts, &here))
+                }
+            }
+        }
+    };
+    page(frame, heading, body)
+}
+
+/// A record's conflicted fields, each value side by side with a button that keeps it.
+pub fn conflict_table(
+    frame: &Frame,
+    record: &str,
+    conflicts: &[wardbook::document::FieldConflict],
+    back: &str,
+) -> Markup {
+    let lang = frame.lang;
+    let town = frame.town.as_ref().map_or("", |(t, _)| *t);
+    let csrf = frame.auth.map_or("", |a| a.csrf.as_str());
+    html! {
+        div.scroll tabindex="0" role="region" aria-label=(Msg::Conflict.text(lang)) { table {
+            thead { tr { th scope="col" { (Msg::Field.text(lang)) } th scope="col" { (Msg::Conflict.text(lang)) } } }
+            tbody {
+                @for c in conflicts {
+                    tr data-field=(c.field) {
+                        th scope="row" { (c.field) }
+                        td {
+                            @for value in &c.values {
+                                @let shown = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+                                form.inline method="post" action=(format!("/office/review/resolve?town={town}")) {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    input type="hidden" name="back" value=(back);
+                                    input type="hidden" name="record" value=(record);
+                                    input type="hidden" name="field" value=(c.field);
+                                    input type="hidden" name="value" value=(value.to_string());
+                                    span data-value=(value.to_string()) { (shown) } " "
+                                    button.choice type="submit" aria-label=(format!("{}: {shown}", Msg::KeepValue.text(lang))) { (Msg::KeepValue.text(lang)) }
+                                }
+                                " "
+                            }
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+/// One record: fields under the reader's names, photos as thumbnails linking to the photo,
+/// the steps (who, as what, when, signed), the changes each device sent, the conflicts.
+pub fn record(frame: &Frame, view: &RecordView, names: &std::collections::HashMap<String, String>) -> String {
+    let lang = frame.lang;
+    let r = &view.record;
+    let id = r.id.to_string();
+    let here = frame.link(&format!("/office/record/{id}"), "");
+    let heading = format!("{} · {}", kind_name(r.kind(), lang), r.title());
+    let body = html! {
+        p { a href=(frame.link("/office/review", "")) { (Msg::ReviewQueue.text(lang)) } }
+        h2 data-record=(id) { (heading) }
+        p {
+            (Msg::Status.text(lang)) ": " b data-status=(r.workflow().status.as_str()) { (r.workflow().status.as_str()) }
+            " · " (Msg::Ward.text(lang)) ": " (r.ward.as_deref().unwrap_or("—"))
+            @for f in &view.flags { " · " span.flag data-flag=(f) { (f) } }
+        }
+        h2 { (Msg::Fields.text(lang)) }
+        div.scroll tabindex="0" role="region" aria-label=(Msg::Fields.text(lang)) { table {
+            thead { tr { th scope="col" { (Msg::Field.text(lang)) } th scope="col" { (Msg::Value.text(lang)) } } }
+            tbody { @for (path, value) in fields(r) { tr data-field=(path) { th scope="row" { (field_label(&path, lang)) } td { (value) } } } }
+        } }
+        @if !view.photos.is_empty() {
+            h2 { (Msg::Photos.text(lang)) }
+            p {
+                @for (sha, held) in &view.photos {
+                    @if *held {
+                        a href=(frame.link(&format!("/office/photo/{sha}"), "")) data-photo=(sha) {
+                            img src=(frame.link(&format!("/office/photo/{sha}/thumbnail"), "")) alt=(format!("{} {}", Msg::Photos.text(lang), &sha[..8])) width="160";
+                        }
+                        " "
+                    } @else {
+                        span.small data-photo-missing=(sha) { (&sha[..8]) " — " (Msg::NotOnServer.text(lang)) } " "
+                    }
+                }
+            }
+        }
+        h2 { (Msg::History.text(lang)) }
+        div.scroll tabindex="0" role="region" aria-label=(Msg::History.text(lang)) { table {
+            thead { tr { @for m in [Msg::Step, Msg::User, Msg::When, Msg::Note] { th scope="col" { (m.text(lang)) } } } }
+            tbody { @for t in &r.transitions {
+                tr data-step=(t.to.as_str()) {
+                    td { (t.from.as_str()) " → " (t.to.as_str()) @if t.signature.is_some() { " ✓ " (Msg::Signed.text(lang)) } }
+                    td { (names.get(&t.by.to_string()).map_or("—", String::as_str)) " (" (t.role.as_str()) ")" }
+                    td { (ist_time(t.at)) }
+                    td { (t.note.as_deref().unwrap_or("")) }
+                }
+            } }
+        } }
+        h2 { (Msg::Received.text(lang)) }
+        div.scroll tabindex="0" role="region" aria-label=(Msg::Received.text(lang)) { table {
+            thead { tr { @for m in [Msg::Device, Msg::User, Msg::When] { th scope="col" { (m.text(lang)) } } } }
+            tbody { @for c in &view.received { tr { td { (c.device) } td { (c.user) } td { (ist_time(c.at)) } } } }
+        } }
+        @if !view.conflicts.is_empty() {
+            section.card data-conflicts=(id) aria-label=(Msg::Conflict.text(lang)) {
+                h2 { (Msg::Conflict.text(lang)) }
+                (conflict_table(frame, &id, &view.conflicts, &here))
+            }
+        }
+    };
+    page(frame, &heading, body)
 }

@@ -132,6 +132,36 @@ messages! {
     Minutes => ("min", "मिनट"),
     Hours => ("h", "घंटे"),
     Days => ("d", "दिन"),
+    Review => ("Review", "समीक्षा"),
+    NothingToReview => ("Nothing waits for review.", "समीक्षा के लिए कुछ नहीं है।"),
+    Filter => ("Filter", "छाँटें"),
+    AnyKind => ("any kind", "कोई भी प्रकार"),
+    AnyWard => ("any ward", "कोई भी वार्ड"),
+    AnyUser => ("anyone", "कोई भी"),
+    FromDay => ("From (IST)", "से (IST)"),
+    ToDay => ("To (IST)", "तक (IST)"),
+    FlagCode => ("Flag code", "चिह्न कोड"),
+    Choose => ("Choose", "चुनें"),
+    Decision => ("Decision for the chosen records", "चुने गए रिकॉर्ड के लिए निर्णय"),
+    NewStatus => ("New status", "नई स्थिति"),
+    Note => ("Note (a reason is needed to reject or send back)", "टिप्पणी (अस्वीकार या वापस भेजने के लिए कारण ज़रूरी)"),
+    Decide => ("Record the decision", "निर्णय दर्ज करें"),
+    Conflict => ("Conflicting values", "परस्पर विरोधी मान"),
+    Field => ("Field", "क्षेत्र"),
+    KeepValue => ("Keep this value", "यह मान रखें"),
+    RecordPage => ("Record", "रिकॉर्ड"),
+    Revoked => ("revoked", "रद्द किया गया"),
+    Active => ("active", "सक्रिय"),
+    Revoke => ("Revoke", "रद्द करें"),
+    Fields => ("Fields", "क्षेत्र"),
+    Value => ("Value", "मान"),
+    Photos => ("Photos", "फ़ोटो"),
+    NotOnServer => ("not yet on the server", "अभी सर्वर पर नहीं"),
+    History => ("History of steps", "चरणों का इतिहास"),
+    Step => ("Step", "चरण"),
+    When => ("When (IST)", "कब (IST)"),
+    Signed => ("signed", "हस्ताक्षरित"),
+    Received => ("Changes received", "प्राप्त परिवर्तन"),
 }
 
 /// A kind of record, as office staff call it.
@@ -209,6 +239,36 @@ pub fn age(ms: i64, lang: Lang) -> String {
         60..1440 => format!("{} {h} {} {m}", minutes / 60, minutes % 60),
         _ => format!("{} {d} {} {h}", minutes / 1440, (minutes % 1440) / 60),
     }
+}
+
+/// The reader's name for a field of a record's body (its dotted path's last word), or the
+/// path itself for a field without one.
+pub fn field_label(path: &str, lang: Lang) -> String {
+    let key = path.rsplit('.').find(|p| p.parse::<usize>().is_err()).unwrap_or(path);
+    let known = match (key, lang) {
+        ("subject", Lang::En) => "Subject",
+        ("subject", Lang::Hi) => "विषय",
+        ("line1" | "street", Lang::En) => "Address",
+        ("line1" | "street", Lang::Hi) => "पता",
+        ("locality", Lang::En) => "Locality",
+        ("locality", Lang::Hi) => "मोहल्ला",
+        ("payer_name", Lang::En) => "Payer",
+        ("payer_name", Lang::Hi) => "भुगतानकर्ता",
+        ("receipt_number", Lang::En) => "Receipt number",
+        ("receipt_number", Lang::Hi) => "रसीद संख्या",
+        ("payment_mode", Lang::En) => "Payment mode",
+        ("payment_mode", Lang::Hi) => "भुगतान का तरीका",
+        ("template_code", Lang::En) => "Form",
+        ("template_code", Lang::Hi) => "प्रपत्र",
+        ("sha256", Lang::En) => "Photo",
+        ("sha256", Lang::Hi) => "फ़ोटो",
+        ("lat", Lang::En) => "Latitude",
+        ("lat", Lang::Hi) => "अक्षांश",
+        ("lon", Lang::En) => "Longitude",
+        ("lon", Lang::Hi) => "देशांतर",
+        _ => return path.to_string(),
+    };
+    format!("{known} ({path})")
 }
 
 #[cfg(test)]

@@ -229,7 +229,11 @@ pub fn today(sql: &mut dyn Sql, scope: &Scope, now: i64, has_photo: &dyn Fn(&str
 /// The enrolled, unrevoked devices of the users `scope` oversees: id and when last seen (or
 /// enrolled, for a device that never synced).
 pub fn devices(sql: &mut dyn Sql, scope: &Scope) -> Result<Vec<(String, i64)>, AppError> {
-    Ok(device_rows(sql, scope)?.into_iter().map(|d| (d.id, d.last_seen.unwrap_or(d.enrolled_at))).collect())
+    Ok(device_rows(sql, scope)?
+        .into_iter()
+        .filter(|d| !d.revoked)
+        .map(|d| (d.id, d.last_seen.unwrap_or(d.enrolled_at)))
+        .collect())
 }
 
 /// A device as the devices list shows it.
@@ -240,13 +244,16 @@ pub struct DeviceRow {
     pub user: String,
     pub last_seen: Option<i64>,
     pub enrolled_at: i64,
+    pub revoked: bool,
 }
 
+/// The enrolled devices (revoked ones included, marked) of the users `scope` oversees.
 pub fn device_rows(sql: &mut dyn Sql, scope: &Scope) -> Result<Vec<DeviceRow>, AppError> {
     let rows = sql.rows(
-        "SELECT d.id, d.name, u.name, u.wards, d.last_seen_at, COALESCE(d.enrolled_at, d.created_at)
+        "SELECT d.id, d.name, u.name, u.wards, d.last_seen_at, COALESCE(d.enrolled_at, d.created_at),
+             d.revoked_at IS NOT NULL
          FROM devices d JOIN users u ON u.tenant = d.tenant AND u.id = d.user_id
-         WHERE d.tenant = ?1 AND d.revoked_at IS NULL AND d.token_hash IS NOT NULL ORDER BY d.created_at",
+         WHERE d.tenant = ?1 AND d.token_hash IS NOT NULL ORDER BY d.created_at",
         params![&scope.tenant],
     )?;
     let mut out = Vec::new();
@@ -262,6 +269,7 @@ pub fn device_rows(sql: &mut dyn Sql, scope: &Scope) -> Result<Vec<DeviceRow>, A
             user: row.text(2)?,
             last_seen: row.opt_int(4)?,
             enrolled_at: row.int(5)?,
+            revoked: row.bool(6)?,
         });
     }
     Ok(out)

@@ -114,9 +114,16 @@ const STATUS: &[Row] = &[
     Row { method: "GET",  route: "/office/records", target: Target::OfficePage,  expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/receipts", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/devices", target: Target::OfficePage,  expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/review", target: Target::OfficePage,   expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/record/{id}", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/photo/{sha256}", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/photo/{sha256}/thumbnail", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/sign-in", target: Target::OfficePage,  expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
     Row { method: "POST", route: "/office/sign-in", target: Target::OfficeForm,  expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
     Row { method: "POST", route: "/office/sign-out", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
+    Row { method: "POST", route: "/office/devices/revoke", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
+    Row { method: "POST", route: "/office/review/decide", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
+    Row { method: "POST", route: "/office/review/resolve", target: Target::OfficeForm, expect: [403, 403, 403, 403, 403, 403, 403, 403, 403, 403] },
 ];
 
 /// Who signs in to the office pages: Nabha's supervisor of ward W01 only, Nabha's supervisor
@@ -148,7 +155,22 @@ const OFFICE_STATUS: &[(&str, Town, [u16; 7])] = &[
     ("/office/devices",  Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
     ("/office/devices",  Town::Nabha,   [200, 200, 200, 200, 404, 404, 401]),
     ("/office/devices",  Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
+    ("/office/review",   Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
+    ("/office/review",   Town::Nabha,   [200, 200, 200, 200, 404, 404, 401]),
+    ("/office/review",   Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
 ];
+
+/// What a decision on Nabha's W03 inspection (a draft) answers each office principal: the
+/// W01 supervisor and Patiala's do not find it, Nabha's admin and Punjab's official only read,
+/// Himachal's official has no page and so no CSRF token, a browser without a session signs in
+/// first, and the whole-town supervisor reaches the workflow, which refuses approving a draft.
+#[rustfmt::skip]
+const OFFICE_RECORD: [u16; 7] = [404, 200, 200, 200, 404, 404, 401];
+
+/// What a decision answers (see [`OFFICE_RECORD`] for the record page of the W02 inspection
+/// with its photo, and the photo itself: the W01 supervisor does not find it).
+#[rustfmt::skip]
+const OFFICE_DECIDE: [u16; 7] = [404, 409, 403, 403, 403, 404, 401];
 
 /// The fixture records of [`READ`] each office principal finds in Nabha's records list (the
 /// W01 supervisor: only the receipt in W01; nothing of W02 or W03).
@@ -678,13 +700,39 @@ async fn every_office_page_answers_every_office_principal_as_the_table_says() {
             "{name}: Patiala's rows"
         );
         // A ward outside the viewer's scope is not found, not empty.
-        let (status, _) = browser(p).get(&format!("/office/records?town={TOWN_A}&ward=W03")).await;
         let want = match *name {
             "supervisor" | "admin" | "state_pb" => 200,
             "none" => 401,
             _ => 404,
         };
-        assert_eq!(status, want, "{name} asking for W03");
+        for list in ["records", "review"] {
+            let (status, _) = browser(p).get(&format!("/office/{list}?town={TOWN_A}&ward=W03")).await;
+            assert_eq!(status, want, "{name} asking for W03's {list}");
+        }
+        // A decision on a record out of scope is not found; one in scope reaches the workflow.
+        // The session's CSRF token, from any page the principal may open (Himachal's official
+        // opens none, so has no token to send).
+        let (_, home) = browser(p).get("/office").await;
+        let csrf = if home.contains("name=\"csrf\"") { crate::office::csrf_field(&home) } else { String::new() };
+        let w03 = world.own[1].to_string();
+        let (status, _, body) = browser(p)
+            .post_form(
+                &format!("/office/review/decide?town={TOWN_A}"),
+                &[("csrf", &csrf), ("record", &w03), ("to", "APPROVED")],
+            )
+            .await;
+        assert_eq!(status, OFFICE_DECIDE[p], "{name} deciding on W03's inspection: {body}");
+        // The W02 inspection's page and its photo, whole and small.
+        let w02 = world.own[0].to_string();
+        let (status, page) = browser(p).get(&format!("/office/record/{w02}?town={TOWN_A}")).await;
+        assert_eq!(status, OFFICE_RECORD[p], "{name} opening W02's inspection");
+        if status == 200 {
+            assert!(page.contains(&format!("data-photo=\"{}\"", world.own_photo)), "{name} sees the photo's link");
+        }
+        for tail in ["", "/thumbnail"] {
+            let (status, _) = browser(p).get(&format!("/office/photo/{}{tail}?town={TOWN_A}", world.own_photo)).await;
+            assert_eq!(status, OFFICE_RECORD[p], "{name} fetching the photo{tail}");
+        }
     }
 
     // A state official chooses among the state's towns, and only those; nobody else is offered any.

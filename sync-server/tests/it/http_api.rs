@@ -401,6 +401,8 @@ fn every_error() -> Vec<AppError> {
         AppError::LockedOut { retry_after: 1 },
         AppError::CsrfMismatch,
         AppError::BadOrigin,
+        AppError::ReadOnly,
+        AppError::Refused { code: String::new(), reason: String::new() },
         AppError::Database(String::new()),
         AppError::Internal(String::new()),
     ];
@@ -432,6 +434,8 @@ fn every_error() -> Vec<AppError> {
             | AppError::LockedOut { .. }
             | AppError::CsrfMismatch
             | AppError::BadOrigin
+            | AppError::ReadOnly
+            | AppError::Refused { .. }
             | AppError::Database(_)
             | AppError::Internal(_) => {}
             AppError::Wire(w) => match w {

@@ -14,6 +14,7 @@ mod instances;
 mod ledger;
 mod office;
 mod office_browser;
+mod office_review;
 mod parking;
 mod photos;
 mod postgres;

@@ -4,7 +4,8 @@
 //
 // Signs in through the form, reads every figure of Today against the expected ones, follows a
 // figure to its list, checks the page at 1280 and 360 px (no sideways scrolling, the inline
-// stylesheet applied under the page's own Content-Security-Policy), switches to Hindi, runs
+// stylesheet applied under the page's own Content-Security-Policy), switches to Hindi,
+// approves an inspection from the review queue and reads its record page, runs
 // axe-core in both languages (no serious or critical violation) and keeps screenshots.
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -105,6 +106,27 @@ try {
   assert.equal((await page.$$('[data-device]')).length, expected.figures.devices_quiet_24h);
   assert.deepEqual(errors, [], 'no error in the console (a CSP refusal would be one)');
 
+  // The review queue: approve the submitted inspection with its box and the decision form.
+  await page.goto(`${expected.url}/office/review?lang=en`);
+  const queued = await page.$$eval('tr[data-record]', (els) => els.map((e) => e.dataset.record));
+  assert.ok(queued.includes(expected.submitted_inspection), `the submitted inspection waits: ${queued}`);
+  await page.screenshot({ path: join(artifacts, 'review-en-1280.png'), fullPage: true });
+  await page.check(`input[name=record][value="${expected.submitted_inspection}"]`);
+  await page.selectOption('#d-to', 'APPROVED');
+  await page.fill('#d-note', 'checked at the office');
+  await Promise.all([page.waitForURL(/\/office\/review/), page.click('#decide button[type=submit]')]);
+  const after = await page.$$eval('tr[data-record]', (els) => els.map((e) => e.dataset.record));
+  assert.ok(!after.includes(expected.submitted_inspection), 'approved: it left the queue');
+  // Its record page shows the signed step.
+  await page.goto(`${expected.url}/office/record/${expected.submitted_inspection}`);
+  assert.equal(await page.getAttribute('[data-status]', 'data-status'), 'APPROVED');
+  assert.match(await page.textContent('body'), /SUBMITTED → APPROVED ✓ signed/);
+  await page.screenshot({ path: join(artifacts, 'record-en-1280.png'), fullPage: true });
+  await page.goto(`${expected.url}/office/review?lang=hi`);
+  assert.match(await page.textContent('body'), /समीक्षा/);
+  await page.screenshot({ path: join(artifacts, 'review-hi-1280.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'nothing failed on the review pages');
+
   // Signing out ends the session.
   await Promise.all([page.waitForURL(/\/office\/sign-in$/), page.click('header form button')]);
   assert.deepEqual(errors, [], 'nothing failed to load');
@@ -120,6 +142,10 @@ try {
     await axe(checked.page, `Today ${lang} ${width}px`);
     await checked.page.goto(`${expected.url}/office/receipts?lang=${lang}`);
     await axe(checked.page, `receipts ${lang} ${width}px`);
+    for (const [name, path] of [['review', '/office/review'], ['record', `/office/record/${expected.submitted_inspection}`], ['devices', '/office/devices']]) {
+      await checked.page.goto(`${expected.url}${path}?lang=${lang}`);
+      await axe(checked.page, `${name} ${lang} ${width}px`);
+    }
   }
   await checked.page.goto(`${expected.url}/office/sign-in?lang=hi`);
   await axe(checked.page, 'sign-in hi');
