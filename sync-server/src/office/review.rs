@@ -264,7 +264,8 @@ pub fn decide(
         return Err(AppError::BadRequest("the decision changes nothing".into()));
     }
     let refs = crate::db::reference(sql, tenant)?;
-    let (answers, _) = crate::ingest::ingest(sql, &web.auth, &refs, &changes)?;
+    let prepared = crate::ingest::prepare_in(sql, &web.auth.scope.tenant, &changes)?;
+    let (answers, _) = crate::ingest::ingest(sql, &web.auth, &refs, &changes, prepared)?;
     for ack in answers.acks {
         match ack {
             Outcome::Stored { .. } | Outcome::Duplicate => {}
