@@ -264,6 +264,16 @@ fn ist_time(ms: i64) -> String {
     t.to_string()
 }
 
+/// A record line's kind, ward, status and time cells, as every list of records shows them.
+fn line_cells(line: &RecordLine, lang: Lang) -> Markup {
+    html! {
+        td { (kind_name(line.kind, lang)) }
+        td { (line.ward.as_deref().unwrap_or("—")) }
+        td { (line.status.as_str()) }
+        td { (ist_time(line.updated_at)) }
+    }
+}
+
 fn back(frame: &Frame) -> Markup {
     html! { p { a href=(frame.link("/office", "")) { (Msg::Back.text(frame.lang)) } } }
 }
@@ -322,10 +332,7 @@ pub fn records(frame: &Frame, filter: &RecordFilter, lines: &[RecordLine], total
         @for line in lines {
             tr data-record=(line.id) {
                 td { (line.title) }
-                td { (kind_name(line.kind, lang)) }
-                td { (line.ward.as_deref().unwrap_or("—")) }
-                td { (line.status.as_str()) }
-                td { (ist_time(line.updated_at)) }
+                (line_cells(line, lang))
                 td.flag {
                     @for f in &line.flags { (f) " " }
                     @if line.photos_missing > 0 { "📷 " (line.photos_missing) }
@@ -469,10 +476,7 @@ pub fn review(
                             tr data-record=(line.id) data-kind=(line.kind.as_str()) {
                                 td { input type="checkbox" name="record" value=(line.id) aria-label=(format!("{} {}", Msg::Choose.text(lang), line.title)); }
                                 td { a href=(frame.link(&format!("/office/record/{}", line.id), "")) { (line.title) } }
-                                td { (kind_name(line.kind, lang)) }
-                                td { (line.ward.as_deref().unwrap_or("—")) }
-                                td { (line.status.as_str()) }
-                                td { (ist_time(line.updated_at)) }
+                                (line_cells(line, lang))
                                 td.flag {
                                     @for f in &line.flags { (f) " " }
                                     @if !item.conflicts.is_empty() { (Msg::Conflict.text(lang)) ": " (item.conflicts.len()) }
