@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database up to [`SCHEMA_VERSION`], refusing one written by a newer app.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
-    let behavior = rusqlite::TransactionBehavior::Deferred;
+    let behavior = rusqlite::TransactionBehavior::Immediate;
     crate::schema::migrate::<_, Error>(&mut crate::schema::Sqlite { conn, behavior }, MIGRATIONS)
 }
 

@@ -127,6 +127,11 @@ impl Store {
 
     fn setup(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // The window's connection and the sync task's share the file. A transaction that reads
+        // before it writes (a receipt takes its number first) and started deferred cannot wait
+        // for the other's write: SQLite refuses it at once as "database is locked", whatever
+        // the busy timeout. Taking the write lock at BEGIN makes it wait its turn instead.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -970,3 +970,35 @@ fn a_trip_flagged_for_dumping_waits_for_a_supervisor_who_settles_it_with_a_note_
     assert!(!row_of(&device.store, id).needs_review, "settled: no longer waiting for her");
     assert!(device.store.list(&Query { needs_attention: true, ..Query::default() }).unwrap().is_empty());
 }
+
+/// The app keeps two connections to one store file: the window's (saving, issuing receipts) and
+/// the sync task's. A save that reads before it writes (a receipt takes its number first) must
+/// wait for the other connection's write, never fail as "database is locked" — a collector's
+/// receipt was once refused that way while a sync was storing what the server sent.
+#[test]
+fn two_connections_to_one_store_write_at_once_and_neither_is_refused_as_locked() {
+    const EACH: u32 = 60;
+    let device = Device::new();
+    let path = device.path.clone();
+    let issue = |ward: &'static str| {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let mut store = Store::open(&path).expect("a second connection");
+            let mut numbers = Vec::new();
+            for n in 0..EACH {
+                let receipt = demo::receipt(RecordId::new(), T0 + n as i64, ward, n);
+                let issued = store.issue_receipt(receipt, T0 + n as i64).map_err(|e| e.to_string())?;
+                let Body::Receipt(r) = issued.body else { unreachable!("issued a receipt") };
+                numbers.push(r.receipt_number);
+            }
+            Ok::<_, String>(numbers)
+        })
+    };
+    let (a, b) = (issue("W01"), issue("W02"));
+    let a = a.join().unwrap().expect("the first connection issues every receipt");
+    let b = b.join().unwrap().expect("the second connection issues every receipt");
+    let numbers: BTreeSet<&String> = a.iter().chain(&b).collect();
+    assert_eq!(numbers.len(), 2 * EACH as usize, "every receipt has its own number");
+    let stored = device.store.list(&Query { kind: Some(RecordKind::Receipt), ..Query::default() }).unwrap();
+    assert_eq!(stored.len(), 2 * EACH as usize, "every issued receipt is in the file");
+}
