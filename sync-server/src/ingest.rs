@@ -45,11 +45,21 @@ pub fn ingest(
     changes: &[RecordBytes],
     mut prepared: Prepared,
 ) -> Result<(Answers, Tally), AppError> {
+    let mut batch = Batch::default();
     if !changes.is_empty() {
-        tx.exec("UPDATE tenants SET next_seq = next_seq WHERE id = ?1", params![&auth.scope.tenant])?;
+        // The lock, and the first sequence number this request may give: numbers are counted
+        // here and written back once, not taken with one statement (and one rewrite of the
+        // town's row) per change.
+        let next = tx
+            .row(
+                "UPDATE tenants SET next_seq = next_seq WHERE id = ?1 RETURNING next_seq",
+                params![&auth.scope.tenant],
+            )?
+            .ok_or_else(|| AppError::UnknownTenant(auth.scope.tenant.clone()))?
+            .int(0)?;
+        batch.seq = Some(Seqs { first: next, next });
     }
     let mut answers = Answers { acks: Vec::with_capacity(changes.len()), hashes: Vec::with_capacity(changes.len()) };
-    let mut batch = Batch::default();
     let mut tally = Tally::default();
     for item in changes {
         let too_large = item.bytes.len() > shape::MAX_CHANGE_BYTES;
@@ -87,7 +97,20 @@ pub fn ingest(
         answers.acks.push(outcome);
         answers.hashes.push(hash);
     }
+    if let Some(seqs) = batch.seq
+        && seqs.next > seqs.first
+    {
+        tx.exec("UPDATE tenants SET next_seq = ?2 WHERE id = ?1", params![&auth.scope.tenant, seqs.next])?;
+    }
     Ok((answers, tally))
+}
+
+/// The town's sequence numbers a request has given: from `first` (the town's `next_seq` when
+/// its row was locked) up to `next`, written back when the request's changes are in.
+#[derive(Clone, Copy)]
+struct Seqs {
+    first: i64,
+    next: i64,
 }
 
 /// Whether a change's chunk header carries the checksum of its contents (the first four
@@ -108,6 +131,8 @@ struct Batch {
     /// The record the previous change went to, as it now stands: a device sends a record's
     /// changes one after another, and loading it again for each was a third of the work.
     last: Option<(RecordId, Held)>,
+    /// The sequence numbers given so far (set once the town's row is locked).
+    seq: Option<Seqs>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -538,10 +563,12 @@ fn apply(
         }
         held.bytes = stored;
         held.appended = appended;
-        let seq = conn
-            .row("UPDATE tenants SET next_seq = next_seq + 1 WHERE id = ?1 RETURNING next_seq - 1", params![tenant])?
-            .ok_or_else(|| AppError::UnknownTenant(tenant.clone()))?
-            .int(0)?;
+        let seqs = batch
+            .seq
+            .as_mut()
+            .ok_or_else(|| AppError::Internal("a change stored before its town was locked".into()))?;
+        let seq = seqs.next;
+        seqs.next += 1;
         let key = record.to_string();
         conn.exec(
             "INSERT INTO changes (tenant, seq, record, hash, kind, ward, device, bytes, received_at)
