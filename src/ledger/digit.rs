@@ -123,14 +123,15 @@ pub fn request_info_problems(template: &Value) -> Vec<String> {
     if !template.is_object() {
         return vec!["RequestInfo must be a JSON object".into()];
     }
+    let blank = |v: &Value| v.as_str().is_none_or(|s| s.trim().is_empty());
     let user = &template["userInfo"];
-    if !user["uuid"].as_str().is_some_and(|u| !u.trim().is_empty()) {
+    if blank(&user["uuid"]) {
         out.push("RequestInfo.userInfo.uuid is missing: DIGIT refuses the request (INVALID_USER_ID)".into());
     }
     if !matches!(user["type"].as_str(), Some("EMPLOYEE" | "CITIZEN" | "SYSTEM")) {
         out.push("RequestInfo.userInfo.type must be EMPLOYEE (the office), CITIZEN or SYSTEM".into());
     }
-    if !template["apiId"].as_str().is_some_and(|a| !a.trim().is_empty()) {
+    if blank(&template["apiId"]) {
         out.push("RequestInfo.apiId is missing".into());
     }
     out
