@@ -209,6 +209,8 @@ pub fn payment_request(payment: &Payment, platform: Platform, request_info: &Val
     }
     if r.payer_name.trim().is_empty() {
         reasons.push("the payer's name is empty (DIGIT requires paidBy)".into());
+    } else if r.payer_name.chars().count() > 128 {
+        reasons.push("the payer's name is longer than the 128 characters DIGIT keeps".into());
     } else if platform == Platform::DigitOss && !latin_payer_name(&r.payer_name) {
         reasons.push(format!(
             "the payer's name \"{}\" is not written in Latin letters: DIGIT-OSS accepts only A-Z and a-z, \
@@ -430,7 +432,6 @@ pub fn trip_request(record: &Record, refs: &ReferenceData, request_info: &Value)
         "tenantId": record.tenant,
         "businessService": "FSM_VEHICLE_TRIP",
         "vehicle": { "registrationNumber": trip.vehicle, "tankCapacity": tank },
-        "driver": { "name": trip.driver },
         "tripStartTime": start,
         "tripEndTime": end,
         "volumeCarried": carried,
@@ -442,6 +443,9 @@ pub fn trip_request(record: &Record, refs: &ReferenceData, request_info: &Value)
             "volume": picked,
         }],
         "additionalDetails": {
+            // A `driver` DIGIT looks up among its users ("Invalid Trip driver"): Wardbook has
+            // only the name, so it travels here.
+            "wardbookDriver": trip.driver,
             "fstpCode": trip.fstp_code,
             "wardbookRecordId": record.id.to_string(),
             "ward": record.ward,
@@ -869,6 +873,8 @@ mod tests {
         assert_eq!(trip["tripEndTime"], NOW + 40 * 60_000);
         assert_eq!(trip["tripDetails"][0]["referenceNo"], "FSM-NBH-000001");
         assert_eq!(trip["tripDetails"][0]["volume"], 2500.0);
+        assert_eq!(trip["additionalDetails"]["wardbookDriver"], "Gurpreet Singh");
+        assert!(trip.get("driver").is_none(), "DIGIT would look the driver up among its users");
         assert!(!has_null(&request), "{request:#}");
     }
 
