@@ -85,12 +85,17 @@ pub struct Export {
     pub refused: Vec<Refusal>,
 }
 
-impl Export {
-    fn push(&mut self, item: Result<Value, Refusal>) {
-        match item {
-            Ok(request) => self.requests.push(request),
-            Err(refusal) => self.refused.push(refusal),
+/// Each item written or refused, in order.
+impl FromIterator<Result<Value, Refusal>> for Export {
+    fn from_iter<I: IntoIterator<Item = Result<Value, Refusal>>>(items: I) -> Export {
+        let mut out = Export::default();
+        for item in items {
+            match item {
+                Ok(request) => out.requests.push(request),
+                Err(refusal) => out.refused.push(refusal),
+            }
         }
+        out
     }
 }
 
@@ -154,11 +159,7 @@ pub fn in_range(record: &Record, from: CivilDate, to: CivilDate) -> bool {
 
 /// Payments as create requests for `platform`.
 pub fn payment_requests(payments: &[Payment], platform: Platform, request_info: &Value) -> Export {
-    let mut out = Export::default();
-    for payment in payments {
-        out.push(payment_request(payment, platform, request_info));
-    }
-    out
+    payments.iter().map(|p| payment_request(p, platform, request_info)).collect()
 }
 
 /// Modes whose instrument DIGIT dates (`INVALID_INST_DATE`, `INVALID_INST_NUMBER`).
@@ -231,17 +232,24 @@ pub fn payment_request(payment: &Payment, platform: Platform, request_info: &Val
         .map_err(|e| refusal(record, &r.receipt_number, vec![e.to_string()]))?;
     let mut body = without_nulls(body);
     body["transactionDate"] = json!(r.receipt_date);
-    body["additionalDetails"]["manualReceipt"] = json!(!given(&r.bill_id));
+    let manual = !given(&r.bill_id);
+    body["additionalDetails"]["manualReceipt"] = json!(manual);
+    if manual {
+        // A blank bill id is no bill: a manual receipt names none.
+        let detail = &mut body["paymentDetails"][0];
+        if let Some(bill) = detail["bill"].as_object_mut() {
+            bill.remove("id");
+        }
+        if let Some(detail) = detail.as_object_mut() {
+            detail.remove("billId");
+        }
+    }
     Ok(request(request_info, "Payment", body))
 }
 
 /// FSM applications as create requests (the same on both platforms).
 pub fn fsm_requests(records: &[Record], refs: &ReferenceData, request_info: &Value) -> Export {
-    let mut out = Export::default();
-    for record in records {
-        out.push(fsm_request(record, refs, request_info));
-    }
-    out
+    records.iter().map(|r| fsm_request(r, refs, request_info)).collect()
 }
 
 /// One FSM application's create request, as the town's office (an EMPLOYEE) files it.
@@ -355,11 +363,7 @@ pub fn fsm_request(record: &Record, refs: &ReferenceData, request_info: &Value) 
 
 /// Vehicle trips as create requests (the same on both platforms).
 pub fn trip_requests(records: &[Record], refs: &ReferenceData, request_info: &Value) -> Export {
-    let mut out = Export::default();
-    for record in records {
-        out.push(trip_request(record, refs, request_info));
-    }
-    out
+    records.iter().map(|r| trip_request(r, refs, request_info)).collect()
 }
 
 /// One disposed trip's create request: picked up at the pit, received at the plant.
@@ -629,6 +633,14 @@ mod tests {
         assert_eq!(detail["billId"], "WS-BILL-9");
         assert_eq!(detail["bill"]["id"], "WS-BILL-9");
         assert_eq!(request["Payment"]["additionalDetails"]["manualReceipt"], false);
+    }
+
+    #[test]
+    fn a_blank_bill_id_is_no_bill() {
+        let request = export(&receipt(4, |r| r.bill_id = Some("  ".into())), Platform::DigitOss).unwrap();
+        let detail = &request["Payment"]["paymentDetails"][0];
+        assert!(detail.get("billId").is_none() && detail["bill"].get("id").is_none(), "{detail:#}");
+        assert_eq!(request["Payment"]["additionalDetails"]["manualReceipt"], true);
     }
 
     #[test]

@@ -85,24 +85,17 @@ pub fn export(sql: &mut dyn crate::store::Sql, args: &ExportArgs, request_info: 
         .filter(|(record, _)| digit::in_range(record, args.from, args.to))
         .collect();
     Ok(match args.kind {
-        Kind::Payments => {
-            let mut out = Export::default();
-            let mut payments = Vec::new();
-            for (record, cancelled) in &records {
-                match Payment::new(record, *cancelled) {
-                    Ok(p) => payments.push(p),
-                    Err(e) => out.refused.push(Refusal {
-                        record: record.id,
-                        reference: record.id.to_string(),
-                        reasons: vec![e.to_string()],
-                    }),
-                }
-            }
-            let made = digit::payment_requests(&payments, args.platform, request_info);
-            out.requests = made.requests;
-            out.refused.extend(made.refused);
-            out
-        }
+        Kind::Payments => records
+            .iter()
+            .map(|(record, cancelled)| {
+                let payment = Payment::new(record, *cancelled).map_err(|e| Refusal {
+                    record: record.id,
+                    reference: record.id.to_string(),
+                    reasons: vec![e.to_string()],
+                })?;
+                digit::payment_request(&payment, args.platform, request_info)
+            })
+            .collect(),
         Kind::Fsm | Kind::Trips => {
             let refs = crate::db::reference(sql, &args.town)?;
             let records: Vec<_> = records.into_iter().map(|(r, _)| r).collect();
