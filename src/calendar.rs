@@ -29,6 +29,14 @@ impl CivilDate {
         valid.then_some(CivilDate { year, month, day })
     }
 
+    /// A date written `yyyy-mm-dd`, if it exists.
+    pub fn parse(text: &str) -> Option<CivilDate> {
+        let mut parts = text.trim().splitn(3, '-');
+        let mut part = |len: usize| parts.next().filter(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_digit()));
+        let (year, month, day) = (part(4)?.parse().ok()?, part(2)?.parse().ok()?, part(2)?.parse().ok()?);
+        CivilDate::new(year, month, day)
+    }
+
     /// Days since 1970-01-01 (negative before it).
     pub fn days_since_epoch(self) -> i64 {
         // Howard Hinnant's days_from_civil.
@@ -224,6 +232,11 @@ mod tests {
     #[test]
     fn impossible_dates_are_refused() {
         assert_eq!(CivilDate::new(2026, 2, 29), None);
+        assert_eq!(CivilDate::parse("2026-05-14"), CivilDate::new(2026, 5, 14));
+        assert_eq!(CivilDate::parse(" 2024-02-29 "), CivilDate::new(2024, 2, 29));
+        for bad in ["2026-02-29", "2026-5-14", "14-05-2026", "2026-05-14x", "", "२०२६-05-14"] {
+            assert_eq!(CivilDate::parse(bad), None, "{bad}");
+        }
         assert_eq!(CivilDate::new(2026, 4, 31), None);
         assert_eq!(CivilDate::new(2026, 13, 1), None);
         assert_eq!(CivilDate::new(2026, 0, 1), None);

@@ -42,6 +42,10 @@ impl<'a> Payment<'a> {
     pub fn status(&self) -> Status {
         self.status
     }
+
+    pub fn receipt(&self) -> &'a Receipt {
+        self.receipt
+    }
 }
 
 /// One payment as DIGIT's collection service writes it.
@@ -51,17 +55,30 @@ impl<'a> Payment<'a> {
 /// bill detail whose account details are the receipt's lines by tax head. `additionalDetails`
 /// carries Wardbook's record id and ward, to trace an imported payment back.
 pub fn payment_json(payment: &Payment) -> Result<Value, LedgerError> {
+    let r = payment.receipt;
+    let total = rupees_json(checked_total(r)?, &r.receipt_number)?;
+    let mut json = payment_body(payment, r.payment_mode.as_str(), total)?;
+    json["paymentStatus"] = json!(payment.status.as_str());
+    let detail = &mut json["paymentDetails"][0];
+    detail["receiptNumber"] = json!(r.receipt_number);
+    detail["receiptDate"] = json!(r.receipt_date);
+    Ok(json)
+}
+
+/// What a payment says in DIGIT's names in both of Wardbook's shapes (the search answer here,
+/// the create request in [`super::digit`]): the payment written with `mode` and `total` as each
+/// shape writes them, the lines in exact rupees. The receipt number is the manual receipt
+/// number (a receipt issued outside DIGIT); an absent value is `null`.
+pub(crate) fn payment_body(payment: &Payment, mode: &str, total: Value) -> Result<Value, LedgerError> {
     let (record, r) = (payment.record, payment.receipt);
-    let money = |paise: Paise| rupees_json(paise, &r.receipt_number);
-    let total = money(checked_total(r)?)?;
     let accounts = r
         .lines
         .iter()
-        .map(|line| Ok(json!({ "taxHeadCode": line.tax_head, "amount": money(line.amount)? })))
+        .map(|line| Ok(json!({ "taxHeadCode": line.tax_head, "amount": rupees_json(line.amount, &r.receipt_number)? })))
         .collect::<Result<Vec<Value>, LedgerError>>()?;
     Ok(json!({
         "tenantId": record.tenant,
-        "paymentMode": r.payment_mode.as_str(),
+        "paymentMode": mode,
         "instrumentNumber": r.instrument_number,
         "transactionNumber": r.transaction_number,
         "paidBy": r.payer_name,
@@ -69,13 +86,10 @@ pub fn payment_json(payment: &Payment) -> Result<Value, LedgerError> {
         "mobileNumber": r.mobile_number,
         "totalDue": total,
         "totalAmountPaid": total,
-        "paymentStatus": payment.status.as_str(),
         "paymentDetails": [{
             "businessService": r.business_service,
             "billId": r.bill_id,
-            "receiptNumber": r.receipt_number,
             "manualReceiptNumber": r.receipt_number,
-            "receiptDate": r.receipt_date,
             "manualReceiptDate": r.receipt_date,
             "totalDue": total,
             "totalAmountPaid": total,
@@ -137,7 +151,7 @@ pub fn payments_csv(payments: &[Payment]) -> Result<String, LedgerError> {
 }
 
 /// Rupees as a JSON number from the exact decimal text of the paise.
-fn rupees_json(amount: Paise, receipt_number: &str) -> Result<Value, LedgerError> {
+pub(crate) fn rupees_json(amount: Paise, receipt_number: &str) -> Result<Value, LedgerError> {
     const EXACT: i64 = 1 << 53;
     let out_of_range = || LedgerError::AmountOutOfRange { receipt_number: receipt_number.to_string() };
     if !(-EXACT..=EXACT).contains(&amount.0) {

@@ -17,7 +17,8 @@
 //!    [`check_qr`] tells whether the printed slip, the record and the device key agree.
 //! 4. The office exports receipts with [`Payment::new`] and [`payments_json`] (DIGIT's
 //!    collection-service payment) or [`payments_csv`] (one row per receipt), grouped by
-//!    [`FinancialYear`].
+//!    [`FinancialYear`]; for DIGIT's own services, [`digit`] makes create requests (payments,
+//!    FSM applications, vehicle trips) and says why it refuses a record.
 //!
 //! ```
 //! use wardbook::{demo, ids::RecordId, ledger};
@@ -40,6 +41,7 @@
 //! instants from the caller's clock, and the results are bytes and strings for the caller to
 //! print, show or write.
 
+pub mod digit;
 pub mod escpos;
 pub mod export;
 pub mod receipt_html;

@@ -1,5 +1,6 @@
 //! The command line: `serve`, `migrate`, and the admin commands an engineer runs on the
-//! server machine (`tenant add`, `user add`, `device enroll | revoke | list`, `ledger verify`).
+//! server machine (`tenant add`, `user add`, `device enroll | revoke | list`, `ledger verify`,
+//! `digit export`).
 //! Admin commands work on the same database file as a running server; a revocation is seen by
 //! the very next request.
 
@@ -121,6 +122,18 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// DIGIT / UPYOG: a town's records as the create requests of DIGIT's services.
+    Digit {
+        #[command(subcommand)]
+        command: DigitCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DigitCommand {
+    /// Write a town's payments, FSM applications or vehicle trips of a date range as DIGIT
+    /// create requests (one JSON array); print how many and every refused record with why.
+    Export(crate::digit::ExportArgs),
 }
 
 /// The limits of `Settings`, as flags (durations: 500ms, 30s, 15m, 24h, 7d).
@@ -343,6 +356,7 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Device { command } => device(&cli.data, command),
+        Command::Digit { command: DigitCommand::Export(args) } => crate::digit::run(&*cli.data.open()?, &args),
         Command::Ledger { command: LedgerCommand::Export { tenant, format } } => {
             anyhow::ensure!(format == "json" || format == "csv", "--format is json or csv, not {format}");
             let store = cli.data.open()?;

@@ -13,6 +13,7 @@ pub mod blobs;
 pub mod cli;
 pub mod custody;
 pub mod db;
+pub mod digit;
 pub mod error;
 pub mod export;
 pub mod feed;

@@ -6,6 +6,7 @@ mod authz;
 mod background;
 mod convergence;
 mod custody;
+mod digit;
 mod fuzz_corpus;
 mod hardening;
 mod hostile;
