@@ -14,7 +14,7 @@ use crate::domain::reference::{
 };
 use crate::domain::{
     Address, Answer, AssetSurvey, Body, FsmJob, GeoPoint, Inspection, Paise, Receipt, Record, ReferenceData, Role,
-    Trip, UnixMillis,
+    Status, Transition, Trip, UnixMillis,
 };
 use crate::ids::{RecordId, UserId};
 
@@ -25,6 +25,12 @@ pub const TENANT: &str = "pb.nabha";
 pub fn user_id(role: Role) -> UserId {
     let n = Role::ALL.iter().position(|r| *r == role).unwrap_or(0) as u128;
     UserId(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n + 1))
+}
+
+/// A workflow step by the demo user of `role`, unsigned and without a note (tests sign or
+/// annotate it where that matters).
+pub fn step(id: crate::ids::TransitionId, at: UnixMillis, role: Role, from: Status, to: Status) -> Transition {
+    Transition { id, at, by: user_id(role), role, from, to, note: None, resolves_review: false, signature: None }
 }
 
 fn ward(code: &str, name: &str, name_hi: &str, west: f64, south: f64) -> Ward {

@@ -641,17 +641,7 @@ mod tests {
     }
 
     fn transition(from: Status, to: Status, role: Role) -> Transition {
-        Transition {
-            id: TransitionId::new(),
-            at: 5,
-            by: demo::user_id(role),
-            role,
-            from,
-            to,
-            note: None,
-            resolves_review: false,
-            signature: None,
-        }
+        demo::step(TransitionId::new(), 5, role, from, to)
     }
 
     #[test]

@@ -554,10 +554,10 @@ mod tests {
 
     use super::*;
     use crate::demo;
+    use crate::domain::Role;
     use crate::domain::custody::{Countersign, Custody, Handover};
     use crate::domain::fsm::TripStep;
     use crate::domain::receipt::Receipt;
-    use crate::domain::{Role, Transition};
     use crate::ids::TransitionId;
 
     /// 2026-05-14 10:30 IST.
@@ -830,17 +830,7 @@ mod tests {
     }
 
     fn step(record: &mut Record, role: Role, from: Status, to: Status, at: i64) {
-        record.transitions.push(Transition {
-            id: TransitionId(Uuid::from_u128(at as u128)),
-            at,
-            by: demo::user_id(role),
-            role,
-            from,
-            to,
-            note: None,
-            resolves_review: false,
-            signature: None,
-        });
+        record.transitions.push(demo::step(TransitionId(Uuid::from_u128(at as u128)), at, role, from, to));
     }
 
     /// Demo trip 1 (2,500 l picked up in PB11AB1234, a 3,000 l tank), received at the plant

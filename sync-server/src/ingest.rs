@@ -61,10 +61,20 @@ pub fn ingest(
     }
     let mut answers = Answers { acks: Vec::with_capacity(changes.len()), hashes: Vec::with_capacity(changes.len()) };
     let mut tally = Tally::default();
-    for item in changes {
+    for (i, item) in changes.iter().enumerate() {
+        // A change worked out ahead was parsed then: it is taken as parsed (if these are the
+        // bytes it was parsed from) instead of being parsed again.
+        let ahead = prepared
+            .steps
+            .remove(&i)
+            .filter(|(record, change, _)| *record == item.record && change.raw_bytes() == item.bytes.as_slice());
         let too_large = item.bytes.len() > shape::MAX_CHANGE_BYTES;
-        let (hash, outcome) = match Change::from_bytes(item.bytes.clone()) {
-            Ok(change) if too_large => (
+        let parsed = match ahead {
+            Some((_, change, step)) => Ok((change, Some(step))),
+            None => Change::from_bytes(item.bytes.clone()).map(|change| (change, None)),
+        };
+        let (hash, outcome) = match parsed {
+            Ok((change, _)) if too_large => (
                 change.hash().0.to_vec(),
                 reject(
                     "change_too_large",
@@ -77,13 +87,12 @@ pub fn ingest(
             ),
             // Automerge checks a chunk's checksum when it loads a document, not when it reads a
             // lone change: one that fails it would make the stored record unreadable.
-            Ok(change) if !checksum_matches(&change) => (
+            Ok((change, _)) if !checksum_matches(&change) => (
                 change.hash().0.to_vec(),
                 reject("malformed_change", "the change's checksum does not match its contents"),
             ),
-            Ok(change) => {
+            Ok((change, step)) => {
                 let hash = change.hash();
-                let step = prepared.steps.remove(&(item.record, hash));
                 (hash.0.to_vec(), take_in(tx, auth, refs, &mut batch, item.record, change, &item.bytes, step)?)
             }
             Err(e) => (vec![], reject("malformed_change", format!("not an Automerge change: {e}"))),
@@ -211,8 +220,12 @@ fn take_in(
 /// the change is worked out again there.
 #[derive(Default)]
 pub struct Prepared {
-    steps: std::collections::HashMap<(RecordId, ChangeHash), Step>,
+    steps: Steps,
 }
+
+/// The changes worked out ahead, by their place in the request: the record each goes to, the
+/// change as parsed, and its step.
+type Steps = std::collections::HashMap<usize, (RecordId, Change, Step)>;
 
 /// One change worked out ahead: the stored bytes it started from, the record they read as,
 /// the document it left and the judgement.
@@ -258,12 +271,12 @@ pub fn stored_bytes(
 /// Works out the document half of `changes` from the records' stored bytes, on up to
 /// `threads` threads (records are split between them, a record's changes stay in order).
 pub fn prepare(stored: Vec<(RecordId, Vec<u8>, i64)>, changes: &[RecordBytes], threads: usize) -> Prepared {
-    let mut groups: Vec<(RecordId, Vec<u8>, i64, Vec<&RecordBytes>)> =
+    let mut groups: Vec<Group> =
         stored.into_iter().map(|(r, bytes, appended)| (r, bytes, appended, Vec::new())).collect();
     let index: std::collections::HashMap<RecordId, usize> = groups.iter().enumerate().map(|(i, g)| (g.0, i)).collect();
-    for item in changes {
+    for (at, item) in changes.iter().enumerate() {
         if let Some(&i) = index.get(&item.record) {
-            groups[i].3.push(item);
+            groups[i].3.push((at, item));
         }
     }
     let threads = if changes.len() < PARALLEL_FROM { 1 } else { threads.clamp(1, groups.len().max(1)) };
@@ -306,15 +319,16 @@ pub fn prepare(stored: Vec<(RecordId, Vec<u8>, i64)>, changes: &[RecordBytes], t
     Prepared { steps }
 }
 
+/// One record's stored bytes, how many changes were appended to them, and its changes in the
+/// request with their places.
+type Group<'a> = (RecordId, Vec<u8>, i64, Vec<(usize, &'a RecordBytes)>);
+
 /// Works out one record's changes in order, each from what the one before left (as if it was
 /// stored: if the transaction refuses it, the next one's base no longer matches).
-fn prepare_record(
-    (record, bytes, appended, items): (RecordId, Vec<u8>, i64, Vec<&RecordBytes>),
-    steps: &mut std::collections::HashMap<(RecordId, ChangeHash), Step>,
-) {
+fn prepare_record((record, bytes, appended, items): Group, steps: &mut Steps) {
     let Ok(mut held) = Held::read(bytes, appended, "") else { return };
     let last = items.len().saturating_sub(1);
-    for (i, item) in items.into_iter().enumerate() {
+    for (i, (at, item)) in items.into_iter().enumerate() {
         // What `ingest` refuses before a change reaches its record is not worked out here.
         if item.bytes.len() > shape::MAX_CHANGE_BYTES {
             continue;
@@ -346,7 +360,7 @@ fn prepare_record(
             held.appended = j.appended;
             held.record = Some(j.after.clone());
         }
-        steps.insert((record, hash), Step { base, base_appended, before, doc, judged });
+        steps.insert(at, (record, change, Step { base, base_appended, before, doc, judged }));
     }
 }
 
@@ -858,8 +872,10 @@ mod tests {
         let mut expected: Vec<_> = one.steps.keys().collect();
         expected.sort();
         assert_eq!(keys, expected);
-        for (key, step) in &two.steps {
-            let other = &one.steps[key];
+        for (key, (record, change, step)) in &two.steps {
+            let (other_record, other_change, other) = &one.steps[key];
+            assert_eq!((record, change.hash()), (other_record, other_change.hash()), "the same change at {key}");
+            assert_eq!(changes[*key].record, *record, "a step is keyed by its change's place in the request");
             assert_eq!(
                 step.judged.as_ref().map(|j| (&j.after, &j.stored)).ok(),
                 other.judged.as_ref().map(|j| (&j.after, &j.stored)).ok()
