@@ -308,24 +308,46 @@ impl Store {
         }
         let before = record.clone();
         edit(&mut record)?;
-        if record.id != id || record.kind() != kind {
-            return Err(Error::DifferentRecords { ours: id, theirs: record.id });
-        }
-        if let Some(field) = before.changed_money_field(&record) {
-            return Err(Error::Immutable { id, kind, field });
-        }
-        if crate::domain::access::final_edit(&before, &record).is_err() {
-            return Err(Error::Closed { id, kind, status: before.workflow().status });
-        }
-        validate(&record, &self.refs)?;
-        // The steps this device just took are signed with its key; stored ones keep theirs.
-        if record.transitions.iter().any(|t| t.signature.is_none() && !before.transitions.contains(t)) {
-            crate::ledger::sign_steps(&self.device_key()?, &mut record, &before.transitions);
-        }
+        self.check_edit(id, kind, Some(&before), &mut record, false)?;
         stored.doc.update(&record)?;
         let (doc, previous) = split(stored);
         self.write(kind, |tx, _| persist(tx, id, doc, previous, now, Origin::Local))?;
         Ok(record)
+    }
+
+    /// What every edit must pass before it is written, judged against the record `before` it
+    /// (none when nothing of it reached the server): the same record and kind, money fields
+    /// untouched, nothing changed once final, valid (a correction is first placed in its ward
+    /// by its location, as a new record is); then the steps this device just took are signed
+    /// with its key (stored ones keep theirs).
+    fn check_edit(
+        &self,
+        id: RecordId,
+        kind: RecordKind,
+        before: Option<&Record>,
+        record: &mut Record,
+        place: bool,
+    ) -> Result<()> {
+        if record.id != id || record.kind() != kind {
+            return Err(Error::DifferentRecords { ours: id, theirs: record.id });
+        }
+        if let Some(before) = before {
+            if let Some(field) = before.changed_money_field(record) {
+                return Err(Error::Immutable { id, kind, field });
+            }
+            if crate::domain::access::final_edit(before, record).is_err() {
+                return Err(Error::Closed { id, kind, status: before.workflow().status });
+            }
+        }
+        if place {
+            self.place(record);
+        }
+        validate(record, &self.refs)?;
+        let signed_before = before.map_or(&[][..], |b| b.transitions.as_slice());
+        if record.transitions.iter().any(|t| t.signature.is_none() && !signed_before.contains(t)) {
+            crate::ledger::sign_steps(&self.device_key()?, record, signed_before);
+        }
+        Ok(())
     }
 
     /// [`Store::update`] of a refused record (see there).
@@ -346,24 +368,9 @@ impl Store {
             Some(doc) => Some(doc.record()?),
             None => None,
         };
+        let kind = record.kind();
         edit(&mut record)?;
-        if record.id != id || record.kind() != stored.doc.record()?.kind() {
-            return Err(Error::DifferentRecords { ours: id, theirs: record.id });
-        }
-        if let Some(before) = &before {
-            if let Some(field) = before.changed_money_field(&record) {
-                return Err(Error::Immutable { id, kind: record.kind(), field });
-            }
-            if crate::domain::access::final_edit(before, &record).is_err() {
-                return Err(Error::Closed { id, kind: record.kind(), status: before.workflow().status });
-            }
-        }
-        self.place(&mut record);
-        validate(&record, &self.refs)?;
-        let signed_before = before.as_ref().map(|b| b.transitions.clone()).unwrap_or_default();
-        if record.transitions.iter().any(|t| t.signature.is_none() && !signed_before.contains(t)) {
-            crate::ledger::sign_steps(&self.device_key()?, &mut record, &signed_before);
-        }
+        self.check_edit(id, kind, before.as_ref(), &mut record, true)?;
         let doc = match accepted {
             Some(mut doc) => {
                 doc.update(&record)?;
