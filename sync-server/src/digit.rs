@@ -98,12 +98,11 @@ fn default_request_info() -> Value {
     json!({ "apiId": "wardbook", "ver": "1.0", "action": "_create", "msgId": "wardbook-digit-export" })
 }
 
+/// A record and its create request, or why it has none.
+type Item = (Record, Result<Value, Refusal>);
+
 /// The town's records of the selection's kind and range, each with its request or why none.
-fn items(
-    sql: &mut dyn crate::store::Sql,
-    selection: &Selection,
-    request_info: &Value,
-) -> Result<Vec<(Record, Result<Value, Refusal>)>, AppError> {
+fn items(sql: &mut dyn crate::store::Sql, selection: &Selection, request_info: &Value) -> Result<Vec<Item>, AppError> {
     let records: Vec<_> = crate::export::records(sql, &selection.town, selection.kind.record_kind())?
         .into_iter()
         .filter(|(record, _)| digit::in_range(record, selection.from, selection.to))
