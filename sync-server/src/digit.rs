@@ -427,3 +427,28 @@ pub fn push(store: &dyn ServerStore, args: &PushArgs) -> anyhow::Result<()> {
     anyhow::ensure!(unpushed == 0, "{unpushed} payment(s) are not in DIGIT; see above");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use reqwest::StatusCode;
+
+    use super::*;
+
+    #[test]
+    fn digit_answers_are_taken_refused_or_failed() {
+        let taken = r#"{"ResponseInfo":{"status":"successful"},"Payments":[{"id":"p-1","paymentStatus":"NEW"}]}"#;
+        assert_eq!(outcome(StatusCode::OK, taken), Outcome::Pushed { id: Some("p-1".into()) });
+        assert_eq!(outcome(StatusCode::CREATED, "{}"), Outcome::Pushed { id: None });
+        let refused = r#"{"ResponseInfo":null,"Errors":[{"code":"BILL_EXPIRED","message":"Bill expired"},
+            {"code":"INVALID_USER_ID","message":"No user"}]}"#;
+        assert_eq!(
+            outcome(StatusCode::BAD_REQUEST, refused),
+            Outcome::Refused { code: "BILL_EXPIRED, INVALID_USER_ID".into(), message: "Bill expired; No user".into() }
+        );
+        let Outcome::Failed { reason } = outcome(StatusCode::BAD_GATEWAY, "<html>Bad Gateway</html>") else {
+            panic!("a proxy's page is no answer from DIGIT")
+        };
+        assert!(reason.starts_with("HTTP 502 Bad Gateway without DIGIT's Errors: <html>"), "{reason}");
+        assert!(matches!(outcome(StatusCode::BAD_REQUEST, r#"{"Errors":[]}"#), Outcome::Failed { .. }));
+    }
+}
