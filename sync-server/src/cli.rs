@@ -134,6 +134,9 @@ enum DigitCommand {
     /// Write a town's payments, FSM applications or vehicle trips of a date range as DIGIT
     /// create requests (one JSON array); print how many and every refused record with why.
     Export(crate::digit::ExportArgs),
+    /// Post a town's payments of a date range to its DIGIT / UPYOG collection service, each
+    /// once (a payment DIGIT took is skipped after); keep and print DIGIT's answer for each.
+    Push(crate::digit::PushArgs),
 }
 
 /// The limits of `Settings`, as flags (durations: 500ms, 30s, 15m, 24h, 7d).
@@ -357,6 +360,7 @@ pub fn main() -> anyhow::Result<()> {
         }
         Command::Device { command } => device(&cli.data, command),
         Command::Digit { command: DigitCommand::Export(args) } => crate::digit::run(&*cli.data.open()?, &args),
+        Command::Digit { command: DigitCommand::Push(args) } => crate::digit::push(&*cli.data.open()?, &args),
         Command::Ledger { command: LedgerCommand::Export { tenant, format } } => {
             anyhow::ensure!(format == "json" || format == "csv", "--format is json or csv, not {format}");
             let store = cli.data.open()?;

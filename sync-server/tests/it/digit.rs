@@ -1,9 +1,13 @@
 //! `digit export` on a town whose records came through the real server from real devices:
 //! every request written is valid against the JSON Schemas in docs/digit/schemas (read with
 //! the `jsonschema` crate), every record DIGIT would refuse is listed with its reason, and the
-//! schemas themselves refuse broken requests.
+//! schemas themselves refuse broken requests. `digit push` against a contract server written
+//! here (the schema and DIGIT's checks, DIGIT's error answers) posts each payment once.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use jsonschema::{Registry, Validator};
 use serde_json::{Value, json};
@@ -129,7 +133,8 @@ struct Run {
     summary: String,
 }
 
-fn export(server: &TestServer, dir: &Path, kind: &str, platform: &str) -> Run {
+/// The office employee's RequestInfo, written to a file in `dir`.
+fn request_info_file(dir: &Path) -> (PathBuf, Value) {
     let request_info = dir.join("request-info.json");
     let template = json!({
         "apiId": "Rainmaker",
@@ -147,12 +152,22 @@ fn export(server: &TestServer, dir: &Path, kind: &str, platform: &str) -> Run {
         },
     });
     std::fs::write(&request_info, template.to_string()).unwrap();
-    let out_file = dir.join(format!("{kind}-{platform}.json"));
+    (request_info, template)
+}
+
+/// The days around now, as `--from` and `--to`.
+fn range() -> [String; 4] {
     let (from, to) = (wardbook::calendar::ist_date(now() - DAY), wardbook::calendar::ist_date(now() + DAY));
+    ["--from".into(), from.to_string(), "--to".into(), to.to_string()]
+}
+
+fn export(server: &TestServer, dir: &Path, kind: &str, platform: &str) -> Run {
+    let (request_info, template) = request_info_file(dir);
+    let out_file = dir.join(format!("{kind}-{platform}.json"));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_wardbook-server"))
         .args(server.db.args())
         .args(["digit", "export", "--town", TOWN_A, "--kind", kind, "--platform", platform])
-        .args(["--from", &from.to_string(), "--to", &to.to_string()])
+        .args(range())
         .arg("--request-info")
         .arg(&request_info)
         .arg("--out")
@@ -339,4 +354,213 @@ fn the_echallan_and_asset_schemas_take_a_real_request_and_refuse_a_broken_one() 
     let mut nowhere = asset.clone();
     nowhere["Asset"]["addressDetails"]["latitude"] = json!(91.0);
     assert!(!assets.is_valid(&nowhere));
+}
+
+/// A DIGIT collection service as small as the contract: `_create` takes a payment that passes
+/// the schema and DIGIT's checks, and answers anything else the way DIGIT does (HTTP 400,
+/// `ResponseInfo` and `Errors[].code`/`message`). It counts every POST it receives.
+struct Contract {
+    validator: Validator,
+    token: String,
+    /// The bills DIGIT has live; a payment naming another is `BILL_EXPIRED`.
+    live_bills: HashSet<&'static str>,
+    posts: AtomicUsize,
+    /// Transaction numbers of the payments taken (`DUPLICATE_TXN` for a second one).
+    transactions: Mutex<HashSet<String>>,
+    taken: AtomicUsize,
+}
+
+impl Contract {
+    fn check(&self, body: &Value) -> Result<(), (&'static str, String)> {
+        let schema_errors = errors(&self.validator, body);
+        if !schema_errors.is_empty() {
+            return Err(("INVALID_PAYMENT_REQUEST", schema_errors.join("; ")));
+        }
+        if body["RequestInfo"]["authToken"] != self.token.as_str() {
+            return Err(("INVALID_ACCESS_TOKEN", "The access token is not valid".into()));
+        }
+        let payment = &body["Payment"];
+        let details: i64 =
+            payment["paymentDetails"].as_array().unwrap().iter().map(|d| d["totalAmountPaid"].as_i64().unwrap()).sum();
+        if payment["totalAmountPaid"].as_i64() != Some(details) {
+            return Err(("INVALID_AMOUNT", "Total amount paid does not match the payment details".into()));
+        }
+        for detail in payment["paymentDetails"].as_array().unwrap() {
+            if let Some(bill) = detail["billId"].as_str()
+                && !self.live_bills.contains(bill)
+            {
+                return Err(("BILL_EXPIRED", format!("The bill {bill} is expired or does not exist")));
+            }
+        }
+        if let Some(txn) = payment["transactionNumber"].as_str()
+            && !self.transactions.lock().unwrap().insert(txn.to_string())
+        {
+            return Err(("DUPLICATE_TXN", format!("Transaction number {txn} already exists")));
+        }
+        Ok(())
+    }
+}
+
+async fn payment_create(
+    axum::extract::State(contract): axum::extract::State<Arc<Contract>>,
+    axum::Json(body): axum::Json<Value>,
+) -> (axum::http::StatusCode, axum::Json<Value>) {
+    contract.posts.fetch_add(1, Ordering::SeqCst);
+    let info =
+        |status: &str| json!({ "apiId": body["RequestInfo"]["apiId"], "ver": "1.0", "ts": now(), "status": status });
+    match contract.check(&body) {
+        Ok(()) => {
+            let n = contract.taken.fetch_add(1, Ordering::SeqCst) + 1;
+            let mut payment = body["Payment"].clone();
+            payment["id"] = json!(format!("digit-payment-{n}"));
+            payment["paymentStatus"] = json!("NEW");
+            (
+                axum::http::StatusCode::OK,
+                axum::Json(json!({ "ResponseInfo": info("successful"), "Payments": [payment] })),
+            )
+        }
+        Err((code, message)) => (
+            axum::http::StatusCode::BAD_REQUEST,
+            axum::Json(json!({
+                "ResponseInfo": info("failed"),
+                "Errors": [{ "code": code, "message": message, "description": null, "params": null }],
+            })),
+        ),
+    }
+}
+
+/// Serves the contract on 127.0.0.1; its base URL.
+async fn contract_server(contract: Arc<Contract>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .route("/collection-services/payments/_create", axum::routing::post(payment_create))
+        .with_state(contract);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/")
+}
+
+/// `digit push` run by the real binary: whether it succeeded, and what it printed.
+async fn push(server: &TestServer, dir: &Path, base_url: &str) -> (bool, String) {
+    let (request_info, _) = request_info_file(dir);
+    let token = dir.join("digit-token");
+    std::fs::write(&token, "token-from-the-file\n").unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_wardbook-server"));
+    command
+        .args(server.db.args())
+        .args(["digit", "push", "--town", TOWN_A, "--kind", "payments", "--platform", "digit-oss"])
+        .args(range())
+        .arg("--base-url")
+        .arg(base_url)
+        .arg("--token-file")
+        .arg(&token)
+        .arg("--request-info")
+        .arg(&request_info);
+    let out = command.output().await.unwrap();
+    (out.status.success(), String::from_utf8(out.stdout).unwrap() + &String::from_utf8_lossy(&out.stderr))
+}
+
+fn card(record: Record, bill: &str, transaction: &str) -> Record {
+    set_receipt(record, |r| {
+        r.payment_mode = PaymentMode::Card;
+        r.instrument_number = Some("XXXX-XXXX-XXXX-4242".into());
+        r.transaction_number = Some(transaction.into());
+        r.bill_id = Some(bill.into());
+    })
+}
+
+/// The stored attempts of one outcome: (receipt number, DIGIT's code, DIGIT's message or why).
+fn attempts(server: &TestServer, outcome: &str) -> Vec<(String, Option<String>, Option<String>)> {
+    let query = format!(
+        "SELECT reference, error_code, error_message FROM digit_pushes WHERE tenant = '{TOWN_A}' AND outcome = '{outcome}' \
+         ORDER BY reference, pushed_at"
+    );
+    server
+        .db
+        .admin(|sql| sql.rows(&query, &[])?.iter().map(|r| Ok((r.text(0)?, r.opt_text(1)?, r.opt_text(2)?))).collect())
+}
+
+#[tokio::test]
+async fn digit_push_posts_each_payment_once_and_shows_what_digit_refused() {
+    let server = TestServer::start().await;
+    let mut phone = server.device(TOWN_A, Role::Collector).await;
+    let receipt = |n: u32| wardbook::demo::receipt(RecordId::new(), now(), "W02", n);
+    let number = |record: Record| match record.body {
+        Body::Receipt(r) => r.receipt_number,
+        _ => unreachable!("a receipt"),
+    };
+    let taken = [
+        number(phone.create(receipt(4))),
+        number(phone.create(receipt(5))),
+        number(phone.create(card(receipt(6), "WS-BILL-2026-0042", "AUTH-889120"))),
+    ];
+    assert_eq!(phone.sync().await.unwrap().rejected, 0);
+    let contract = Arc::new(Contract {
+        validator: validator(&registry(), "payment-create.schema.json"),
+        token: "token-from-the-file".into(),
+        live_bills: HashSet::from(["WS-BILL-2026-0042"]),
+        posts: AtomicUsize::new(0),
+        transactions: Mutex::new(HashSet::new()),
+        taken: AtomicUsize::new(0),
+    });
+    let digit = contract_server(contract.clone()).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let posts = || contract.posts.load(Ordering::SeqCst);
+
+    // Push: the three payments DIGIT takes, one POST each.
+    let (ok, said) = push(&server, dir.path(), &digit).await;
+    assert!(ok, "{said}");
+    assert_eq!(posts(), 3, "{said}");
+    assert_eq!(contract.taken.load(Ordering::SeqCst), 3, "{said}");
+    for n in &taken {
+        assert!(said.contains(&format!("pushed {n}: DIGIT payment digit-payment-")), "{said}");
+    }
+    assert!(said.contains("3 of 3 payment(s) of pb.nabha"), "{said}");
+    assert_eq!(attempts(&server, "pushed").len(), 3);
+
+    // Re-push: nothing is posted again.
+    let (ok, said) = push(&server, dir.path(), &digit).await;
+    assert!(ok, "{said}");
+    assert_eq!(posts(), 3, "a second push posts nothing: {said}");
+    assert_eq!(said.lines().filter(|l| l.starts_with("already pushed NBH/")).count(), 3, "{said}");
+    assert!(said.contains("0 of 3 payment(s)") && said.contains("3 already pushed"), "{said}");
+
+    // Two more card payments DIGIT refuses: an unknown bill, a transaction number it has.
+    let expired = number(phone.create(card(receipt(8), "WS-BILL-2025-0001", "AUTH-100001")));
+    let duplicate = number(phone.create(card(receipt(9), "WS-BILL-2026-0042", "AUTH-889120")));
+    assert_eq!(phone.sync().await.unwrap().rejected, 0);
+    let (ok, said) = push(&server, dir.path(), &digit).await;
+    assert!(!ok, "a refused payment fails the push: {said}");
+    assert_eq!(posts(), 5, "{said}");
+    assert!(
+        said.contains(&format!("refused by DIGIT {expired}: BILL_EXPIRED: The bill WS-BILL-2025-0001 is expired")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "refused by DIGIT {duplicate}: DUPLICATE_TXN: Transaction number AUTH-889120 already exists"
+        )),
+        "{said}"
+    );
+    assert!(said.contains("0 of 5 payment(s)") && said.contains("3 already pushed, 2 refused by DIGIT"), "{said}");
+    let refused = attempts(&server, "refused");
+    assert_eq!(
+        refused.iter().map(|(r, c, _)| (r.as_str(), c.as_deref().unwrap())).collect::<Vec<_>>(),
+        [(expired.as_str(), "BILL_EXPIRED"), (duplicate.as_str(), "DUPLICATE_TXN")]
+    );
+    assert!(refused[0].2.as_deref().unwrap().contains("WS-BILL-2025-0001"));
+
+    // DIGIT unreachable: the refused two are tried again, kept as failed with why; the run goes on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (ok, said) = push(&server, dir.path(), &gone).await;
+    assert!(!ok, "{said}");
+    assert_eq!(said.lines().filter(|l| l.starts_with("failed NBH/")).count(), 2, "{said}");
+    assert!(said.contains("3 already pushed, 0 refused by DIGIT, 2 failed"), "{said}");
+    let failed = attempts(&server, "failed");
+    assert_eq!(failed.len(), 2);
+    assert!(failed.iter().all(|(_, code, why)| code.is_none() && !why.as_deref().unwrap().is_empty()), "{failed:?}");
+    assert_eq!(posts(), 5);
+    assert_eq!(attempts(&server, "pushed").len(), 3, "DIGIT still has each payment once");
 }
