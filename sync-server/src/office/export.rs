@@ -222,6 +222,7 @@ impl Walk {
     /// Gives every matching record to `each`, a page of [`PAGE`] rows per transaction.
     fn run(&self, each: &mut dyn FnMut(Line) -> Result<(), AppError>) -> Result<(), AppError> {
         let tenant = crate::store::Scope::Tenant(self.scope.tenant.clone());
+        let marks = transact(&*self.store, &tenant, |sql| lists::Marks::load(sql, &self.scope, &*self.has_photo))?;
         let mut after: Option<Cursor> = None;
         loop {
             let (lines, next) = transact(&*self.store, &tenant, |sql| {
@@ -230,7 +231,7 @@ impl Walk {
                     sql,
                     &self.scope,
                     &self.filter,
-                    &*self.has_photo,
+                    &marks,
                     after.as_ref(),
                     PAGE,
                     true,

@@ -138,6 +138,26 @@ pub struct FoundRecord {
     pub doc: Option<Vec<u8>>,
 }
 
+/// What a records list marks on its lines and may filter by: the server's flags of each
+/// record and the photos it names that the server lacks. Read once for a whole walk.
+#[derive(Clone, Debug, Default)]
+pub struct Marks {
+    flagged: HashMap<String, Vec<String>>,
+    missing: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Marks {
+    pub fn load(sql: &mut dyn Sql, scope: &Scope, has_photo: &dyn Fn(&str) -> bool) -> Result<Marks, AppError> {
+        let flags =
+            sql.rows("SELECT record, code FROM flags WHERE tenant = ?1 ORDER BY record, code", params![&scope.tenant])?;
+        let mut flagged: HashMap<String, Vec<String>> = HashMap::new();
+        for row in flags {
+            flagged.entry(row.text(0)?).or_default().push(row.text(1)?);
+        }
+        Ok(Marks { flagged, missing: today::missing_photos(sql, scope, has_photo)? })
+    }
+}
+
 /// The records `scope` sees that match `filter`, newest change first, each given to `visit`:
 /// at most `page` rows of the table read, starting after `after`. Returns where to go on, or
 /// `None` when the list is done. The records list and the exports both walk it.
@@ -146,20 +166,14 @@ pub fn each_record(
     sql: &mut dyn Sql,
     scope: &Scope,
     filter: &RecordFilter,
-    has_photo: &dyn Fn(&str) -> bool,
+    marks: &Marks,
     after: Option<&Cursor>,
     page: usize,
     with_doc: bool,
     visit: &mut dyn FnMut(FoundRecord) -> Result<(), AppError>,
 ) -> Result<Option<Cursor>, AppError> {
     check_ward(sql, scope, filter.ward.as_deref())?;
-    let flags =
-        sql.rows("SELECT record, code FROM flags WHERE tenant = ?1 ORDER BY record, code", params![&scope.tenant])?;
-    let mut flagged: HashMap<String, Vec<String>> = HashMap::new();
-    for row in flags {
-        flagged.entry(row.text(0)?).or_default().push(row.text(1)?);
-    }
-    let missing = today::missing_photos(sql, scope, has_photo)?;
+    let (flagged, missing) = (&marks.flagged, &marks.missing);
     let from = filter.from.as_deref().map(day_start).transpose()?.unwrap_or(i64::MIN);
     let to = filter.to.as_deref().map(|d| day_start(d).map(|s| s + 86_400_000)).transpose()?.unwrap_or(i64::MAX);
     let (after_at, after_id) = after.cloned().unwrap_or((i64::MAX, String::new()));
@@ -224,7 +238,8 @@ pub fn records(
     has_photo: &dyn Fn(&str) -> bool,
 ) -> Result<(Vec<RecordLine>, usize), AppError> {
     let (mut lines, mut total) = (Vec::new(), 0);
-    each_record(sql, scope, filter, has_photo, None, usize::MAX, false, &mut |found| {
+    let marks = Marks::load(sql, scope, has_photo)?;
+    each_record(sql, scope, filter, &marks, None, usize::MAX, false, &mut |found| {
         total += 1;
         if lines.len() < LIMIT {
             lines.push(found.line);

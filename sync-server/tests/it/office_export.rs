@@ -263,3 +263,28 @@ async fn the_records_list_links_to_its_exports_with_its_filters_in_both_language
     let (_, page) = meena.get("/office/records?lang=hi").await;
     assert!(page.contains("ये रिकॉर्ड डाउनलोड करें") && page.contains("एक्सेल वर्कबुक"), "{page}");
 }
+
+#[tokio::test]
+async fn an_export_longer_than_a_page_holds_every_record_once() {
+    // 1,100 inspections made at the same instant: three pages of the walk, every page boundary
+    // inside a run of equal `updated_at` (the id breaks the tie).
+    let server = TestServer::start().await;
+    let url = server.url();
+    let mut inspector = Device::enroll(&url, &server.db, TOWN_A, Role::Inspector).await;
+    let t0 = now();
+    for n in 0..1_100 {
+        inspector.store.create(&wardbook::demo::inspection(RecordId::new(), t0, "W01", n), t0).unwrap();
+    }
+    let report = inspector.sync().await.unwrap();
+    assert_eq!(report.rejected, 0, "{report:?}");
+    let in_town = server.db.count("SELECT COUNT(*) FROM records WHERE tenant = ?1", wardbook_server::params![TOWN_A]);
+    assert_eq!(in_town, 1_100);
+    logins(&server);
+    let meena = Office::signed_in(&url, "meena").await;
+    let (_, rows) = read_csv(&download(&meena, "/office/export.csv").await.bytes);
+    let ids: BTreeSet<String> = rows.iter().map(|r| r[0].to_string()).collect();
+    assert_eq!((rows.len(), ids.len()), (1_100, 1_100), "every record once");
+    let collection: serde_json::Value =
+        serde_json::from_slice(&download(&meena, "/office/export.geojson").await.bytes).unwrap();
+    assert_eq!(collection["features"].as_array().unwrap().len(), 1_100);
+}
