@@ -147,6 +147,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     // The office console (`crate::office::router`).
     ("GET", "/office"),
     ("GET", "/office/records"),
+    ("GET", "/office/export.csv"),
+    ("GET", "/office/export.geojson"),
+    ("GET", "/office/export.xlsx"),
     ("GET", "/office/receipts"),
     ("GET", "/office/devices"),
     ("POST", "/office/devices/revoke"),

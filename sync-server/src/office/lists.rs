@@ -45,6 +45,10 @@ pub struct RecordFilter {
     pub flagged: bool,
     /// Only records naming a photo the server lacks.
     pub photos_missing: bool,
+    /// Only records last changed on or after this IST day (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Only records last changed on or before this IST day (`YYYY-MM-DD`).
+    pub to: Option<String>,
 }
 
 impl RecordFilter {
@@ -62,6 +66,8 @@ impl RecordFilter {
             review: yes(query, "review")?,
             flagged: yes(query, "flagged")?,
             photos_missing: yes(query, "photos_missing")?,
+            from: nonempty(query, "from").map(|d| parse_day("from", d)).transpose()?,
+            to: nonempty(query, "to").map(|d| parse_day("to", d)).transpose()?,
         })
     }
 
@@ -80,6 +86,11 @@ impl RecordFilter {
         for (on, key) in [(self.review, "review"), (self.flagged, "flagged"), (self.photos_missing, "photos_missing")] {
             if on {
                 parts.push(format!("{key}=1"));
+            }
+        }
+        for (day, key) in [(&self.from, "from"), (&self.to, "to")] {
+            if let Some(d) = day {
+                parts.push(format!("{key}={d}"));
             }
         }
         parts.join("&")
@@ -113,42 +124,94 @@ pub struct RecordLine {
     pub photos_missing: usize,
 }
 
-/// The records `scope` sees that match `filter`, newest change first: at most [`LIMIT`], and
-/// how many matched in all.
-pub fn records(
+/// Where a walk through a records list stopped: the last row's `updated_at` and id (the
+/// list's order), to go on after it.
+pub type Cursor = (i64, String);
+
+/// A line of a records list with what an export adds: the assignee, the receipt number and,
+/// when asked for, the stored document.
+#[derive(Clone, Debug)]
+pub struct FoundRecord {
+    pub line: RecordLine,
+    pub assignee: Option<String>,
+    pub number: Option<String>,
+    pub doc: Option<Vec<u8>>,
+}
+
+/// What a records list marks on its lines and may filter by: the server's flags of each
+/// record and the photos it names that the server lacks. Read once for a whole walk.
+#[derive(Clone, Debug, Default)]
+pub struct Marks {
+    flagged: HashMap<String, Vec<String>>,
+    missing: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Marks {
+    pub fn load(sql: &mut dyn Sql, scope: &Scope, has_photo: &dyn Fn(&str) -> bool) -> Result<Marks, AppError> {
+        let flags =
+            sql.rows("SELECT record, code FROM flags WHERE tenant = ?1 ORDER BY record, code", params![&scope.tenant])?;
+        let mut flagged: HashMap<String, Vec<String>> = HashMap::new();
+        for row in flags {
+            flagged.entry(row.text(0)?).or_default().push(row.text(1)?);
+        }
+        Ok(Marks { flagged, missing: today::missing_photos(sql, scope, has_photo)? })
+    }
+}
+
+/// The records `scope` sees that match `filter`, newest change first, each given to `visit`:
+/// at most `page` rows of the table read, starting after `after`. Returns where to go on, or
+/// `None` when the list is done. The records list and the exports both walk it.
+#[allow(clippy::too_many_arguments)]
+pub fn each_record(
     sql: &mut dyn Sql,
     scope: &Scope,
     filter: &RecordFilter,
-    has_photo: &dyn Fn(&str) -> bool,
-) -> Result<(Vec<RecordLine>, usize), AppError> {
+    marks: &Marks,
+    after: Option<&Cursor>,
+    page: usize,
+    with_doc: bool,
+    visit: &mut dyn FnMut(FoundRecord) -> Result<(), AppError>,
+) -> Result<Option<Cursor>, AppError> {
     check_ward(sql, scope, filter.ward.as_deref())?;
-    let flags =
-        sql.rows("SELECT record, code FROM flags WHERE tenant = ?1 ORDER BY record, code", params![&scope.tenant])?;
-    let mut flagged: HashMap<String, Vec<String>> = HashMap::new();
-    for row in flags {
-        flagged.entry(row.text(0)?).or_default().push(row.text(1)?);
-    }
-    let missing = today::missing_photos(sql, scope, has_photo)?;
+    let (flagged, missing) = (&marks.flagged, &marks.missing);
+    let from = filter.from.as_deref().map(day_start).transpose()?.unwrap_or(i64::MIN);
+    let to = filter.to.as_deref().map(|d| day_start(d).map(|s| s + 86_400_000)).transpose()?.unwrap_or(i64::MAX);
+    let (after_at, after_id) = after.cloned().unwrap_or((i64::MAX, String::new()));
+    let page = i64::try_from(page).unwrap_or(i64::MAX);
+    let doc = if with_doc { "doc" } else { "NULL" };
     let rows = sql.rows(
-        "SELECT id, kind, ward, status, title, updated_at, needs_review, conflicts > 0 FROM records
-         WHERE tenant = ?1 AND (?2 = '' OR kind = ?2) AND (?3 = '' OR status = ?3) AND (?4 = '' OR ward = ?4)
-         ORDER BY updated_at DESC, id",
+        &format!(
+            "SELECT id, kind, ward, status, title, updated_at, needs_review, conflicts > 0, assignee, number, {doc}
+             FROM records
+             WHERE tenant = ?1 AND (?2 = '' OR kind = ?2) AND (?3 = '' OR status = ?3) AND (?4 = '' OR ward = ?4)
+               AND updated_at >= ?5 AND updated_at < ?6
+               AND (updated_at < ?7 OR (updated_at = ?7 AND id > ?8))
+             ORDER BY updated_at DESC, id LIMIT ?9"
+        ),
         params![
             &scope.tenant,
             filter.kind.map_or("", |k| k.as_str()),
             filter.status.map_or("", |s| s.as_str()),
-            filter.ward.as_deref().unwrap_or("")
+            filter.ward.as_deref().unwrap_or(""),
+            from,
+            to,
+            after_at,
+            after_id,
+            page
         ],
     )?;
-    let (mut lines, mut total) = (Vec::new(), 0);
+    let full = rows.len() as i64 == page;
+    let mut last = None;
     for row in rows {
+        let id = row.text(0)?;
+        let updated_at = row.int(5)?;
+        last = Some((updated_at, id.clone()));
         let kind: RecordKind = row.text(1)?.parse().map_err(|_| AppError::Internal("a stored kind".into()))?;
         let ward = row.opt_text(2)?;
         if !scope.can_see(kind, ward.as_deref()) {
             continue;
         }
         let status: Status = row.text(3)?.parse().map_err(|_| AppError::Internal("a stored status".into()))?;
-        let id = row.text(0)?;
         let review = in_review(kind, status, row.bool(6)?, row.bool(7)?);
         let flags = flagged.get(&id).cloned().unwrap_or_default();
         let photos_missing = missing.get(&id).map_or(0, Vec::len);
@@ -158,21 +221,31 @@ pub fn records(
         {
             continue;
         }
+        let line =
+            RecordLine { id, kind, ward, status, title: row.text(4)?, updated_at, review, flags, photos_missing };
+        let doc = if with_doc { Some(row.blob(10)?) } else { None };
+        visit(FoundRecord { line, assignee: row.opt_text(8)?, number: row.opt_text(9)?, doc })?;
+    }
+    Ok(if full { last } else { None })
+}
+
+/// The records `scope` sees that match `filter`, newest change first: at most [`LIMIT`], and
+/// how many matched in all.
+pub fn records(
+    sql: &mut dyn Sql,
+    scope: &Scope,
+    filter: &RecordFilter,
+    has_photo: &dyn Fn(&str) -> bool,
+) -> Result<(Vec<RecordLine>, usize), AppError> {
+    let (mut lines, mut total) = (Vec::new(), 0);
+    let marks = Marks::load(sql, scope, has_photo)?;
+    each_record(sql, scope, filter, &marks, None, usize::MAX, false, &mut |found| {
         total += 1;
         if lines.len() < LIMIT {
-            lines.push(RecordLine {
-                id,
-                kind,
-                ward,
-                status,
-                title: row.text(4)?,
-                updated_at: row.int(5)?,
-                review,
-                flags,
-                photos_missing,
-            });
+            lines.push(found.line);
         }
-    }
+        Ok(())
+    })?;
     Ok((lines, total))
 }
 

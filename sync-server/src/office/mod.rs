@@ -14,6 +14,7 @@
 //! `office_sessions`); who sees which record is the core's `Scope`, never decided here.
 
 pub mod auth;
+pub mod export;
 pub mod lists;
 pub mod pages;
 pub mod record;
@@ -42,6 +43,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/office", get(today_page))
         .route("/office/records", get(records_page))
+        .route("/office/export.csv", get(export::export_csv))
+        .route("/office/export.geojson", get(export::export_geojson))
+        .route("/office/export.xlsx", get(export::export_xlsx))
         .route("/office/receipts", get(receipts_page))
         .route("/office/devices", get(devices_page))
         .route("/office/devices/revoke", post(device_revoke))

@@ -259,7 +259,7 @@ pub fn today(frame: &Frame, t: &Today) -> String {
     page(frame, Msg::Today.text(lang), body)
 }
 
-fn ist_time(ms: i64) -> String {
+pub(super) fn ist_time(ms: i64) -> String {
     let t = wardbook::calendar::IstDateTime::of(ms);
     t.to_string()
 }
@@ -290,7 +290,7 @@ fn shown(lang: Lang, shown: usize, total: usize) -> Markup {
 struct Column(Msg, bool);
 
 /// The frame every list page shares: back link, heading, how many are shown, and the table of
-/// `rows` under `columns` (or `empty` when there is none).
+/// `rows` under `columns` (or `empty` when there is none), then `foot`.
 fn list_page(
     frame: &Frame,
     heading: &str,
@@ -298,6 +298,7 @@ fn list_page(
     empty: Msg,
     columns: &[Column],
     rows: Markup,
+    foot: Markup,
 ) -> String {
     let lang = frame.lang;
     let body = html! {
@@ -316,6 +317,7 @@ fn list_page(
                 tbody { (rows) }
             } }
         }
+        (foot)
     };
     page(frame, heading, body)
 }
@@ -341,7 +343,17 @@ pub fn records(frame: &Frame, filter: &RecordFilter, lines: &[RecordLine], total
         }
     };
     let columns = [Msg::Title, Msg::Kind, Msg::Ward, Msg::Status, Msg::Updated, Msg::Flags].map(|m| Column(m, false));
-    list_page(frame, &heading, (lines.len().min(LIMIT), total), Msg::NoRecords, &columns, rows)
+    // The exports of the same filter, every matching record (not only the rows shown).
+    let query = filter.query();
+    let exports = html! {
+        p.exports data-exports="" {
+            (Msg::Export.text(lang)) ": "
+            a href=(frame.link("/office/export.csv", &query)) download="" { (Msg::ExportCsv.text(lang)) } " · "
+            a href=(frame.link("/office/export.xlsx", &query)) download="" { (Msg::ExportXlsx.text(lang)) } " · "
+            a href=(frame.link("/office/export.geojson", &query)) download="" { (Msg::ExportGeojson.text(lang)) }
+        }
+    };
+    list_page(frame, &heading, (lines.len().min(LIMIT), total), Msg::NoRecords, &columns, rows, exports)
 }
 
 /// A day's receipts.
@@ -379,7 +391,7 @@ pub fn receipts(
         Column(Msg::Collector, false),
         Column(Msg::Ward, false),
     ];
-    list_page(frame, &heading, (list.len(), list.len()), Msg::NoReceipts, &columns, rows)
+    list_page(frame, &heading, (list.len(), list.len()), Msg::NoReceipts, &columns, rows, html! {})
 }
 
 /// The devices list.
@@ -414,7 +426,7 @@ pub fn devices(frame: &Frame, quiet: Option<u32>, list: &[DeviceRow]) -> String 
         }
     };
     let columns = [Msg::Device, Msg::User, Msg::LastSync, Msg::Status].map(|m| Column(m, false));
-    list_page(frame, &heading, (list.len(), list.len()), Msg::NoRecords, &columns, rows)
+    list_page(frame, &heading, (list.len(), list.len()), Msg::NoRecords, &columns, rows, html! {})
 }
 
 /// The review queue: filters, the items with a box each for a bulk decision, and each

@@ -112,6 +112,9 @@ const STATUS: &[Row] = &[
     // form posted as a device posts it (no Origin) is refused before anything is read.
     Row { method: "GET",  route: "/office", target: Target::OfficePage,          expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/records", target: Target::OfficePage,  expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/export.csv", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/export.geojson", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
+    Row { method: "GET",  route: "/office/export.xlsx", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/receipts", target: Target::OfficePage, expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/devices", target: Target::OfficePage,  expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
     Row { method: "GET",  route: "/office/review", target: Target::OfficePage,   expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401] },
@@ -149,6 +152,15 @@ const OFFICE_STATUS: &[(&str, Town, [u16; 7])] = &[
     ("/office/records",  Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
     ("/office/records",  Town::Nabha,   [200, 200, 200, 200, 404, 404, 401]),
     ("/office/records",  Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
+    ("/office/export.csv", Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
+    ("/office/export.csv", Town::Nabha, [200, 200, 200, 200, 404, 404, 401]),
+    ("/office/export.csv", Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
+    ("/office/export.geojson", Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
+    ("/office/export.geojson", Town::Nabha, [200, 200, 200, 200, 404, 404, 401]),
+    ("/office/export.geojson", Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
+    ("/office/export.xlsx", Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
+    ("/office/export.xlsx", Town::Nabha, [200, 200, 200, 200, 404, 404, 401]),
+    ("/office/export.xlsx", Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
     ("/office/receipts", Town::Implied, [200, 200, 200, 200, 404, 200, 401]),
     ("/office/receipts", Town::Nabha,   [200, 200, 200, 200, 404, 404, 401]),
     ("/office/receipts", Town::Patiala, [404, 404, 404, 200, 404, 200, 401]),
@@ -665,6 +677,18 @@ async fn every_office_page_answers_every_office_principal_as_the_table_says() {
             if status != expect[p] {
                 wrong.push(format!("{path}{query} as {name}: expected {}, got {status}", expect[p]));
             }
+            let want = match (town, *name) {
+                (Town::Patiala, _) | (Town::Implied, "patiala") => TOWN_B,
+                _ => TOWN_A,
+            };
+            if status == 200 && path.starts_with("/office/export") {
+                // An export (CSV and GeoJSON name their records' ids) holds no other town's record.
+                let others = if want == TOWN_A { &world.other } else { &world.own };
+                let leaked: Vec<String> =
+                    others.iter().map(RecordId::to_string).filter(|id| page.contains(id.as_str())).collect();
+                assert!(leaked.is_empty(), "{path}{query} as {name} holds another town's records {leaked:?}");
+                continue;
+            }
             if status == 200 {
                 // The page is about the town asked for, or the login's own.
                 let shown = if page.contains(" · Nabha</h1>") {
@@ -673,10 +697,6 @@ async fn every_office_page_answers_every_office_principal_as_the_table_says() {
                     TOWN_B
                 } else {
                     "?"
-                };
-                let want = match (town, *name) {
-                    (Town::Patiala, _) | (Town::Implied, "patiala") => TOWN_B,
-                    _ => TOWN_A,
                 };
                 assert_eq!(shown, want, "{path}{query} as {name} shows another town");
             }
@@ -690,6 +710,15 @@ async fn every_office_page_answers_every_office_principal_as_the_table_says() {
             world.own.iter().zip(OFFICE_READ).filter(|(_, seen)| seen[p] == 1).map(|(id, _)| id.to_string()).collect();
         let (_, page) = browser(p).get(&format!("/office/records?town={TOWN_A}")).await;
         assert_eq!(crate::office::rows_on(&page, "data-record"), expected, "{name} in Nabha's records");
+        // The CSV export of the same list holds the same records (nothing for a 401 or 404).
+        let (_, csv) = browser(p).get(&format!("/office/export.csv?town={TOWN_A}")).await;
+        let exported: BTreeSet<String> = match csv.strip_prefix('\u{feff}') {
+            Some(rows) => {
+                csv::Reader::from_reader(rows.as_bytes()).records().map(|r| r.unwrap()[0].to_string()).collect()
+            }
+            None => BTreeSet::new(),
+        };
+        assert_eq!(exported, expected, "{name} in Nabha's CSV export");
         let (_, page) = browser(p).get("/office/records").await;
         let seen = crate::office::rows_on(&page, "data-record");
         let patiala: BTreeSet<String> = world.other.iter().map(RecordId::to_string).collect();

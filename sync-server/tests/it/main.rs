@@ -15,6 +15,7 @@ mod instances;
 mod ledger;
 mod office;
 mod office_browser;
+mod office_export;
 mod office_review;
 mod parking;
 mod photos;
