@@ -28,6 +28,62 @@ fn reject(code: &str, reason: impl Into<String>) -> Outcome {
     Outcome::Rejected { code: code.into(), reason: reason.into() }
 }
 
+/// The most rejected changes the server keeps of one device for the office's review queue: a
+/// device sending garbage in a loop fills its own share, nothing more.
+pub const REJECTIONS_PER_DEVICE: i64 = 1000;
+/// The longest reason kept with a rejection (characters).
+const REJECTION_REASON_CHARS: usize = 500;
+
+/// Keeps a rejected change for the office's review queue, once per change `hash` (the
+/// SHA-256 of `bytes` when they are no change), with the stored record's kind and ward when
+/// the server holds it, inside the request's transaction.
+fn keep_rejection(
+    tx: &mut dyn Sql,
+    auth: &DeviceAuth,
+    record: RecordId,
+    hash: &[u8],
+    bytes: &[u8],
+    code: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    use sha2::Digest;
+    let hash = if hash.is_empty() { sha2::Sha256::digest(bytes).to_vec() } else { hash.to_vec() };
+    let tenant = &auth.scope.tenant;
+    let stored =
+        tx.row("SELECT kind, ward FROM records WHERE tenant = ?1 AND id = ?2", params![tenant, record.to_string()])?;
+    let (kind, ward) = match stored {
+        Some(row) => (row.opt_text(0)?, row.opt_text(1)?),
+        None => (None, None),
+    };
+    let kept = tx
+        .row(
+            "SELECT COUNT(*) FROM rejections WHERE tenant = ?1 AND device = ?2",
+            params![tenant, auth.device.to_string()],
+        )?
+        .map_or(Ok(0), |r| r.int(0))?;
+    if kept >= REJECTIONS_PER_DEVICE {
+        return Ok(());
+    }
+    let reason: String = reason.chars().take(REJECTION_REASON_CHARS).collect();
+    tx.exec(
+        "INSERT INTO rejections (tenant, hash, record, device, user_id, kind, ward, code, reason, rejected_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (tenant, hash) DO NOTHING",
+        params![
+            tenant,
+            hash,
+            record.to_string(),
+            auth.device.to_string(),
+            auth.scope.user.to_string(),
+            kind,
+            ward,
+            code,
+            reason,
+            now_ms()
+        ],
+    )?;
+    Ok(())
+}
+
 /// The answer to each change of one request, in order, and each change's hash (empty for bytes
 /// that are not a change).
 pub struct Answers {
@@ -101,7 +157,10 @@ pub fn ingest(
             Outcome::Stored { .. } => tally.stored += 1,
             Outcome::Duplicate => tally.duplicate += 1,
             Outcome::Parked => tally.parked += 1,
-            Outcome::Rejected { .. } => tally.rejected += 1,
+            Outcome::Rejected { code, reason } => {
+                tally.rejected += 1;
+                keep_rejection(tx, auth, item.record, &hash, &item.bytes, code, reason)?;
+            }
         }
         answers.acks.push(outcome);
         answers.hashes.push(hash);

@@ -10,7 +10,7 @@
 //! ([`text`]).
 //!
 //! Architecture invariant: the console only reads the tables sync writes (records, changes,
-//! devices, ledger, flags, record_blobs) and writes only its own (`office_logins`,
+//! devices, ledger, flags, record_blobs, rejections) and writes only its own (`office_logins`,
 //! `office_sessions`); who sees which record is the core's `Scope`, never decided here.
 
 pub mod auth;
@@ -432,14 +432,19 @@ async fn review_inner(state: &AppState, request: &Request) -> Result<String, App
     let (town, scope, towns) = town_scope(state, &auth, request).await?;
     let filter = review::ReviewFilter::parse(&request.query)?;
     let (lang, has_photo, t, f) = (request.lang, photo_check(state, &town), town.clone(), filter.clone());
-    let (name, (items, total), names) = state
+    let (name, (items, total), (rejected, rejected_total), names) = state
         .run(Scope::Tenant(town.clone()), move |sql| {
             lists::check_ward(sql, &scope, f.ward.as_deref())?;
-            Ok((town_name(sql, &t, lang)?, review::queue(sql, &scope, &f, &has_photo)?, lists::user_names(sql, &t)?))
+            Ok((
+                town_name(sql, &t, lang)?,
+                review::queue(sql, &scope, &f, &has_photo)?,
+                review::rejections(sql, &scope, &f)?,
+                lists::user_names(sql, &t)?,
+            ))
         })
         .await?;
     let frame = Frame { lang, auth: Some(&auth), town: Some((&town, name)), towns: &towns, here: request.here.clone() };
-    Ok(pages::review(&frame, &filter, &items, total, &names))
+    Ok(pages::review(&frame, &filter, &items, total, (&rejected, rejected_total), &names))
 }
 
 /// A signed-in form post: `Origin`, size and the session's CSRF token checked.

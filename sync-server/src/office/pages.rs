@@ -12,8 +12,8 @@ use wardbook::domain::{Paise, RecordKind, Status};
 use super::auth::{OfficeAuth, OfficeRole};
 use super::lists::{LIMIT, RecordFilter, RecordLine};
 use super::record::{RecordView, fields};
-use super::review::{ReviewFilter, ReviewItem};
-use super::text::{Lang, Msg, age, field_label, kind_name, mode_name, rupees};
+use super::review::{Rejection, ReviewFilter, ReviewItem};
+use super::text::{Lang, Msg, age, field_label, kind_name, mode_name, rejection_name, rupees};
 use super::today::{DeviceRow, LedgerReceipt, Today};
 
 /// The stylesheet of every office page.
@@ -235,6 +235,7 @@ pub fn today(frame: &Frame, t: &Today) -> String {
                     @match t.review_oldest_ms { Some(ms) => (age(ms, lang)), None => (Msg::Empty.text(lang)) }
                 }
                 (figure(&records(RecordFilter { kind: Some(RecordKind::Reversal), status: Some(Status::Requested), ..Default::default() }), "reversals_waiting", t.reversals_waiting, Msg::ReversalsWaiting.text(lang), None))
+                (figure(&frame.link("/office/review", &format!("flag={}&from={}&to={}", super::review::REJECTED, t.day, t.day)), "rejected_today", t.rejected_today, Msg::RejectedToday.text(lang), None))
             }
             section.card aria-labelledby="devices" {
                 h2 #devices { (Msg::Devices.text(lang)) }
@@ -436,6 +437,7 @@ pub fn review(
     filter: &ReviewFilter,
     items: &[ReviewItem],
     total: usize,
+    (rejections, rejections_total): (&[Rejection], usize),
     names: &std::collections::HashMap<String, String>,
 ) -> String {
     let lang = frame.lang;
@@ -467,7 +469,9 @@ pub fn review(
             div { label for="f-to" { (Msg::ToDay.text(lang)) }
                 input #f-to type="date" name="to" value=(filter.to.as_deref().unwrap_or("")); }
             div { label for="f-flag" { (Msg::FlagCode.text(lang)) }
-                input #f-flag name="flag" value=(filter.flag.as_deref().unwrap_or("")); }
+                input #f-flag name="flag" value=(filter.flag.as_deref().unwrap_or("")) list="f-flags" aria-describedby="f-flag-hint";
+                datalist #f-flags { option value=(super::review::REJECTED) {} }
+                span.small #f-flag-hint { (Msg::FlagHint.text(lang)) } }
             div { button.primary type="submit" { (Msg::Filter.text(lang)) } }
         }
         (shown(lang, items.len(), total))
@@ -513,6 +517,37 @@ pub fn review(
                     h2 { (Msg::Conflict.text(lang)) " · " (item.line.title) }
                     (conflict_table(frame, &item.line.id, &item.conflicts, &here))
                 }
+            }
+        }
+        section aria-labelledby="rejections" {
+            h2 #rejections { (Msg::Rejections.text(lang)) }
+            p.small data-rejections=(rejections_total) {
+                @if rejections_total > rejections.len() { (Msg::Shown.text(lang)) " " (rejections.len()) " / " (rejections_total) } @else { (rejections_total) " " (Msg::Matching.text(lang)) }
+            }
+            @if rejections.is_empty() {
+                p { (Msg::NoRejections.text(lang)) }
+            } @else {
+                div.scroll tabindex="0" role="region" aria-label=(Msg::Rejections.text(lang)) { table {
+                    thead { tr {
+                        @for m in [Msg::RejectedAt, Msg::User, Msg::Device, Msg::Title, Msg::Kind, Msg::Ward, Msg::Why] { th scope="col" { (m.text(lang)) } }
+                    } }
+                    tbody {
+                        @for r in rejections {
+                            tr data-rejection=(r.record) data-rejected-code=(r.code) {
+                                td { (ist_time(r.rejected_at)) }
+                                td { (names.get(&r.user).map_or(r.user.as_str(), String::as_str)) }
+                                td { (r.device_name) }
+                                td { @if r.kind.is_some() { a href=(frame.link(&format!("/office/record/{}", r.record), "")) { (r.record) } } @else { (r.record) } }
+                                td { (r.kind.map_or("—", |k| kind_name(k, lang))) }
+                                td { (r.ward.as_deref().unwrap_or("—")) }
+                                td {
+                                    @if let Some(name) = rejection_name(&r.code, lang) { span.flag { (name) } br; }
+                                    code { (r.code) } ": " span lang="en" { (r.reason) }
+                                }
+                            }
+                        }
+                    }
+                } }
             }
         }
     };

@@ -131,6 +131,94 @@ pub fn queue(
     Ok((items, total))
 }
 
+/// Whether the queue's filter asks for rejected changes only (`flag=rejected`).
+pub const REJECTED: &str = "rejected";
+
+/// A change the server rejected, as the queue shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub record: String,
+    pub device: String,
+    pub device_name: String,
+    pub user: String,
+    /// The stored record's kind and ward, when the server holds the record.
+    pub kind: Option<RecordKind>,
+    pub ward: Option<String>,
+    pub code: String,
+    pub reason: String,
+    pub rejected_at: i64,
+}
+
+/// The rejected changes `scope` sees under `filter`, newest first: at most [`lists::LIMIT`],
+/// and how many in all. A viewer sees a rejection of a device whose user they oversee
+/// ([`super::today::oversees`]) or about a stored record they see; a ward filter matches the
+/// stored record's ward, else (a record the server does not hold) the user's wards.
+pub fn rejections(
+    sql: &mut dyn Sql,
+    scope: &Scope,
+    filter: &ReviewFilter,
+) -> Result<(Vec<Rejection>, usize), AppError> {
+    if filter.flag.as_deref().is_some_and(|f| f != REJECTED) {
+        return Ok((vec![], 0));
+    }
+    let start = filter.from.as_deref().map(lists::day_start).transpose()?.unwrap_or(i64::MIN);
+    let end = filter.to.as_deref().map(lists::day_start).transpose()?.map_or(i64::MAX, |s| s + 86_400_000);
+    let rows = sql.rows(
+        "SELECT j.record, j.device, d.name, j.user_id, u.wards, j.kind, j.ward, j.code, j.reason, j.rejected_at
+         FROM rejections j LEFT JOIN devices d ON d.id = j.device
+         LEFT JOIN users u ON u.tenant = j.tenant AND u.id = j.user_id
+         WHERE j.tenant = ?1 AND j.rejected_at >= ?2 AND j.rejected_at < ?3 ORDER BY j.rejected_at DESC, j.record",
+        params![&scope.tenant, start, end],
+    )?;
+    let mut out = Vec::new();
+    let mut total = 0;
+    for row in rows {
+        let user = row.text(3)?;
+        let wards: Vec<String> = match row.opt_text(4)? {
+            Some(w) => serde_json::from_str(&w).map_err(|e| AppError::Internal(format!("stored wards: {e}")))?,
+            None => vec![],
+        };
+        let kind = row
+            .opt_text(5)?
+            .map(|k| k.parse::<RecordKind>().map_err(|_| AppError::Internal(format!("stored kind {k:?}"))))
+            .transpose()?;
+        let ward = row.opt_text(6)?;
+        let sees_record = kind.is_some_and(|k| scope.can_see(k, ward.as_deref()));
+        let oversees_user = super::today::oversees(scope, &wards);
+        if !(sees_record || oversees_user)
+            || filter.kind.is_some_and(|k| kind != Some(k))
+            || filter.user.is_some_and(|u| u.to_string() != user)
+        {
+            continue;
+        }
+        if let Some(w) = &filter.ward {
+            let matches = match (&kind, &ward) {
+                (Some(_), Some(stored)) => stored == w,
+                (Some(_), None) => false,
+                (None, _) => wards.iter().any(|mine| mine == w),
+            };
+            if !matches {
+                continue;
+            }
+        }
+        total += 1;
+        if out.len() < lists::LIMIT {
+            out.push(Rejection {
+                record: row.text(0)?,
+                device: row.text(1)?,
+                device_name: row.opt_text(2)?.unwrap_or_default(),
+                user,
+                kind,
+                ward,
+                code: row.text(7)?,
+                reason: row.text(8)?,
+                rejected_at: row.int(9)?,
+            });
+        }
+    }
+    Ok((out, total))
+}
+
 /// The stored document of a record, or `NotFound`.
 fn stored_doc(sql: &mut dyn Sql, tenant: &str, record: &str) -> Result<Vec<u8>, AppError> {
     sql.row("SELECT doc FROM records WHERE tenant = ?1 AND id = ?2", params![tenant, record])?

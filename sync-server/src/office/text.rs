@@ -166,6 +166,65 @@ messages! {
     When => ("When (IST)", "कब (IST)"),
     Signed => ("signed", "हस्ताक्षरित"),
     Received => ("Changes received", "प्राप्त परिवर्तन"),
+    Rejections => ("Changes the server rejected", "सर्वर द्वारा अस्वीकार किए गए परिवर्तन"),
+    RejectedToday => ("Changes rejected today", "आज अस्वीकार किए गए परिवर्तन"),
+    NoRejections => ("No rejected changes.", "कोई अस्वीकृत परिवर्तन नहीं।"),
+    RejectedAt => ("Rejected (IST)", "अस्वीकृत (IST)"),
+    Why => ("Why", "क्यों"),
+    FlagHint => ("a flag code, or “rejected” for rejected changes only", "चिह्न कोड, या केवल अस्वीकृत परिवर्तनों के लिए “rejected”"),
+}
+
+/// What a rejection code of the server means, in the reader's language (`None` for a code
+/// without a phrase: the page shows the server's reason alone).
+pub fn rejection_name(code: &str, lang: Lang) -> Option<&'static str> {
+    let (en, hi) = match code {
+        "malformed_change" => ("Not a readable change", "पढ़ने योग्य परिवर्तन नहीं"),
+        "invalid_document" => ("The change does not leave a valid record", "परिवर्तन के बाद रिकॉर्ड मान्य नहीं रहता"),
+        "change_too_large" => ("The change is too large", "परिवर्तन बहुत बड़ा है"),
+        "record_too_large" => ("The record grew past its size limit", "रिकॉर्ड अपनी आकार सीमा से बड़ा हो गया"),
+        "identity_changed" => ("The change alters what the record is", "परिवर्तन रिकॉर्ड की पहचान बदलता है"),
+        "history_rewritten" => ("The change rewrites the history of steps", "परिवर्तन चरणों का इतिहास बदलता है"),
+        "transition_not_yours" => ("A step in another user's name or role", "किसी दूसरे उपयोगकर्ता या भूमिका के नाम से चरण"),
+        "transition_not_allowed" => ("The workflow does not allow this step", "कार्यप्रवाह में यह चरण अनुमत नहीं"),
+        "time_in_future" => ("Dated in the future", "भविष्य की तारीख"),
+        "unsigned_step" => ("A step without the device's signature", "उपकरण के हस्ताक्षर के बिना चरण"),
+        "bad_step_signature" => ("A step's signature does not match the device", "चरण का हस्ताक्षर उपकरण से मेल नहीं खाता"),
+        "reason_required" => ("Sent back or rejected without a reason", "बिना कारण वापस भेजा या अस्वीकार किया"),
+        "record_final" => ("The record is closed and cannot be edited", "रिकॉर्ड बंद है, बदला नहीं जा सकता"),
+        "custody_immutable" => ("The custody record cannot be changed", "अभिरक्षा का रिकॉर्ड बदला नहीं जा सकता"),
+        "invalid_record" => ("The record fails its checks", "रिकॉर्ड अपनी जाँच में विफल"),
+        "reversal_mismatch" => ("The cancellation does not match its receipt", "रद्दीकरण अपनी रसीद से मेल नहीं खाता"),
+        "reversal_unknown_receipt" => {
+            ("Cancels a receipt the server does not have", "ऐसी रसीद का रद्दीकरण जो सर्वर पर नहीं है")
+        }
+        "reversal_exists" => ("The receipt is already cancelled", "रसीद का रद्दीकरण पहले से है"),
+        "reversal_not_yours" => ("Cancels another collector's receipt", "दूसरे संग्राहक की रसीद का रद्दीकरण"),
+        "handover_expected_mismatch" => (
+            "The handover's expected cash is not the day's receipts",
+            "सुपुर्दगी का अपेक्षित नकद दिन की रसीदों से मेल नहीं खाता",
+        ),
+        "handover_not_yours" => ("Hands over another user's cash", "दूसरे उपयोगकर्ता के नकद की सुपुर्दगी"),
+        "handover_exists" => ("A second handover for the same day", "उसी दिन की दूसरी सुपुर्दगी"),
+        "number_not_yours" => ("A receipt number of another device", "दूसरे उपकरण की रसीद संख्या"),
+        "number_not_granted" => ("A receipt number the server never granted", "ऐसी रसीद संख्या जो सर्वर ने नहीं दी"),
+        "duplicate_receipt_number" => ("The receipt number is already used", "रसीद संख्या पहले से उपयोग में है"),
+        "unsigned_receipt" => ("A receipt without the device's signature", "उपकरण के हस्ताक्षर के बिना रसीद"),
+        "receipt_date_out_of_range" => ("The receipt's date is impossible", "रसीद की तारीख असंभव है"),
+        "receipt_date_outside_fy" => {
+            ("The receipt's date is outside its financial year", "रसीद की तारीख उसके वित्तीय वर्ष से बाहर है")
+        }
+        "receipt_immutable" => ("An issued receipt cannot be changed", "जारी रसीद बदली नहीं जा सकती"),
+        "ward_required" => ("The record has no ward", "रिकॉर्ड का कोई वार्ड नहीं है"),
+        "ward_out_of_scope" => ("A ward the user does not work in", "ऐसा वार्ड जिसमें उपयोगकर्ता काम नहीं करता"),
+        "actor_not_yours" => ("Written as another device", "दूसरे उपकरण के रूप में लिखा गया"),
+        "tenant_mismatch" => ("A record of another town", "दूसरे नगर का रिकॉर्ड"),
+        "kind_not_allowed" => (
+            "A kind of record the user's role does not work with",
+            "ऐसा रिकॉर्ड प्रकार जिस पर उपयोगकर्ता की भूमिका काम नहीं करती",
+        ),
+        _ => return None,
+    };
+    Some(if lang == Lang::En { en } else { hi })
 }
 
 /// A kind of record, as office staff call it.

@@ -51,6 +51,8 @@ pub struct Today {
     /// Trips the server flagged (outside every plant's geofence, edited after closing).
     pub disposals_flagged: u32,
     pub inspections: BTreeMap<Status, u32>,
+    /// Changes of the viewer's devices and records the server rejected today.
+    pub rejected_today: u32,
 }
 
 /// Which records wait for a supervisor: the review queue of the console.
@@ -223,6 +225,13 @@ pub fn today(sql: &mut dyn Sql, scope: &Scope, now: i64, has_photo: &dyn Fn(&str
     }
     t.photos_missing = missing_photos(sql, scope, has_photo)?.values().map(|p| p.len() as u32).sum();
     t.disposals_flagged = flagged_trips(sql, scope)?.len() as u32;
+    let rejected = super::review::ReviewFilter {
+        from: Some(day.clone()),
+        to: Some(day),
+        flag: Some(super::review::REJECTED.into()),
+        ..Default::default()
+    };
+    t.rejected_today = u32::try_from(super::review::rejections(sql, scope, &rejected)?.1).unwrap_or(u32::MAX);
     Ok(t)
 }
 

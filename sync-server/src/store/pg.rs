@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/server-postgres/0010_office.sql"),
     include_str!("../../../migrations/server-postgres/0011_office_review.sql"),
     include_str!("../../../migrations/server-postgres/0012_digit_pushes.sql"),
+    include_str!("../../../migrations/server-postgres/0013_rejections.sql"),
 ];
 
 /// The schema version this build of the PostgreSQL backend writes.

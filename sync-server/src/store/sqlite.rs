@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/server-sqlite/0010_office.sql"),
     include_str!("../../../migrations/server-sqlite/0011_office_review.sql"),
     include_str!("../../../migrations/server-sqlite/0012_digit_pushes.sql"),
+    include_str!("../../../migrations/server-sqlite/0013_rejections.sql"),
 ];
 
 /// The schema version this build of the SQLite backend writes.

@@ -16,6 +16,7 @@ mod ledger;
 mod office;
 mod office_browser;
 mod office_export;
+mod office_rejections;
 mod office_review;
 mod parking;
 mod photos;
